@@ -1,0 +1,139 @@
+//! Apps of a team, with Apple's App attributes.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::DomainError;
+use crate::ids::{AppId, TeamId};
+use crate::role::{Role, RoleSet};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct App {
+    pub id: AppId,
+    #[serde(skip)]
+    pub team_id: Option<TeamId>,
+    pub name: String,
+    pub bundle_id: String,
+    pub sku: String,
+    pub primary_locale: String,
+    pub is_or_ever_was_made_for_kids: bool,
+    pub subscription_status_url: Option<String>,
+    pub subscription_status_url_version: Option<String>,
+    pub subscription_status_url_for_sandbox: Option<String>,
+    pub subscription_status_url_version_for_sandbox: Option<String>,
+    pub available_in_new_territories: Option<bool>,
+    pub content_rights_declaration: Option<String>,
+    pub streamlined_purchasing_enabled: Option<bool>,
+    #[serde(skip)]
+    pub created_at: Option<OffsetDateTime>,
+}
+
+/// What it takes to create an app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApp {
+    pub name: String,
+    pub bundle_id: String,
+    pub sku: String,
+    pub primary_locale: String,
+}
+
+impl NewApp {
+    /// Apple's limits: name up to 30 characters, bundle ID reverse-DNS, SKU of letters, digits,
+    /// `-`, `_` and `.`.
+    pub fn validate(self) -> Result<NewApp, DomainError> {
+        let name = self.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 30 || name.chars().any(char::is_control) {
+            return Err(DomainError::InvalidInput(
+                "an app name must be 1 to 30 printable characters".into(),
+            ));
+        }
+        let bundle_ok = !self.bundle_id.is_empty()
+            && self.bundle_id.len() <= 155
+            && self
+                .bundle_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+            && !self.bundle_id.starts_with('.')
+            && !self.bundle_id.ends_with('.');
+        if !bundle_ok {
+            return Err(DomainError::InvalidInput(format!(
+                "'{}' is not a bundle ID (letters, digits, '-' and '.', like com.example.app)",
+                self.bundle_id
+            )));
+        }
+        let sku_ok = !self.sku.is_empty()
+            && self.sku.len() <= 100
+            && self
+                .sku
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        if !sku_ok {
+            return Err(DomainError::InvalidInput(format!(
+                "'{}' is not a SKU (letters, digits, '-', '_' and '.')",
+                self.sku
+            )));
+        }
+        let locale_ok = (2..=10).contains(&self.primary_locale.len())
+            && self
+                .primary_locale
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !locale_ok {
+            return Err(DomainError::InvalidInput(format!(
+                "'{}' is not a locale such as en-US",
+                self.primary_locale
+            )));
+        }
+        Ok(NewApp { name, ..self })
+    }
+}
+
+/// Who may create apps, as in App Store Connect.
+pub fn may_create_app(roles: RoleSet) -> Result<(), DomainError> {
+    if roles.intersects(RoleSet::of(&[
+        Role::AccountHolder,
+        Role::Admin,
+        Role::AppManager,
+        Role::CreateApps,
+    ])) {
+        Ok(())
+    } else {
+        Err(DomainError::NotAllowed("only the Account Holder, Admins, App Managers and members with Create Apps can create apps".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(bundle: &str, sku: &str) -> NewApp {
+        NewApp {
+            name: "Fizz".into(),
+            bundle_id: bundle.into(),
+            sku: sku.into(),
+            primary_locale: "en-US".into(),
+        }
+    }
+
+    #[test]
+    fn apps_need_apple_shaped_attributes() {
+        assert!(app("com.example.fizz", "FIZZ_1").validate().is_ok());
+        assert!(app("com example", "FIZZ").validate().is_err());
+        assert!(app("com.example.fizz", "").validate().is_err());
+        assert!(
+            NewApp {
+                name: "x".repeat(31),
+                ..app("a.b", "S")
+            }
+            .validate()
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn only_some_roles_create_apps() {
+        assert!(may_create_app(RoleSet::of(&[Role::CreateApps])).is_ok());
+        assert!(may_create_app(RoleSet::of(&[Role::Developer])).is_err());
+    }
+}

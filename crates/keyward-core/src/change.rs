@@ -1,0 +1,41 @@
+//! The change feed (K11): one row for every write that changes who may authenticate, appended in
+//! the same transaction as the write. Serving processes tail it to keep their in-memory key tables
+//! true, whichever process made the change.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{KeyId, MemberId, TeamId};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    /// A key was downloaded: its public key now exists and tokens may be verified with it.
+    KeyDownloaded { team_id: TeamId, key_id: KeyId },
+    /// A key was revoked (K11) or purged (K13).
+    KeyRevoked { team_id: TeamId, key_id: KeyId },
+    /// The team's API access state changed (K1–K2).
+    TeamAccess { team_id: TeamId },
+    /// A member's roles or apps changed, or they were removed (K14).
+    Member {
+        team_id: TeamId,
+        member_id: MemberId,
+    },
+}
+
+impl Change {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Change::KeyDownloaded { .. } => "key_downloaded",
+            Change::KeyRevoked { .. } => "key_revoked",
+            Change::TeamAccess { .. } => "team_access",
+            Change::Member { .. } => "member",
+        }
+    }
+}
+
+/// A change as read back from the feed, with its position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedEntry {
+    pub seq: i64,
+    pub change: Change,
+}

@@ -1,0 +1,96 @@
+//! Domain errors: every way a request can be refused because it breaks a rule.
+//!
+//! Policy: a [`DomainError`] is always the caller's doing (bad input, missing permission, a rule
+//! of `spec.md`), so the edges map it to a 4xx response or CLI exit code 1 and show its message
+//! verbatim. Faults of the machinery (database down, bug) are [`StoreError::Backend`] and are never
+//! shown in detail to a client.
+
+use thiserror::Error;
+
+use crate::role::Role;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DomainError {
+    #[error("'{value}' is not a valid {kind}")]
+    InvalidId { kind: &'static str, value: String },
+    #[error("'{0}' is not a role; roles are Apple's UserRole values such as ADMIN or DEVELOPER")]
+    UnknownRole(String),
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error("{what} '{id}' was not found")]
+    NotFound { what: &'static str, id: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    NotAllowed(String),
+
+    // K1–K2
+    #[error("only the team's Account Holder can request API access")]
+    NotAccountHolder,
+    #[error("API access for this team is {0}; {1}")]
+    AccessState(&'static str, &'static str),
+    #[error("API access for this team has not been approved, so no API key can be generated")]
+    AccessNotApproved,
+
+    // K3–K6
+    #[error("a key name must be 1 to 64 visible characters")]
+    InvalidKeyName,
+    #[error("a team key needs at least one role")]
+    NoRoles,
+    #[error("a team key cannot have the role {0}")]
+    RoleNotForTeamKeys(Role),
+    #[error("only the Account Holder or an Admin can generate team keys")]
+    CannotGenerateTeamKey,
+    #[error(
+        "the team already has {max} active team keys, the maximum; revoke one before generating another"
+    )]
+    TeamKeyLimit { max: u32 },
+    #[error("this member does not have the Generate Individual API Keys permission")]
+    NoIndividualKeyPermission,
+    #[error(
+        "an individual key needs one of the roles Account Holder, Admin, App Manager, Customer Support, Developer or Marketing"
+    )]
+    NoIndividualKeyRole,
+    #[error(
+        "this member already has an active individual key; revoke it before generating another"
+    )]
+    IndividualKeyExists,
+
+    // K9–K12
+    #[error("the private key of {0} was already downloaded; it can be downloaded only once")]
+    AlreadyDownloaded(String),
+    #[error("key {0} is revoked")]
+    KeyRevoked(String),
+    #[error("only the person who generated a team key can download it")]
+    NotKeyCreator,
+    #[error("only the member an individual key belongs to can download it")]
+    NotKeyOwner,
+    #[error("only the Account Holder, an Admin or the key's own member can revoke this key")]
+    CannotRevoke,
+
+    // Members
+    #[error("nobody can grant the ACCOUNT_HOLDER role")]
+    CannotGrantAccountHolder,
+    #[error("the Account Holder cannot be removed or demoted")]
+    AccountHolderImmutable,
+}
+
+/// What a storage call can fail with.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The request broke a rule; nothing was written.
+    #[error(transparent)]
+    Rule(#[from] DomainError),
+    /// The database failed (unreachable, corrupt, a bug in a query). Nothing was written.
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+impl StoreError {
+    pub fn rule(&self) -> Option<&DomainError> {
+        match self {
+            StoreError::Rule(e) => Some(e),
+            StoreError::Backend(_) => None,
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Keyward's domain model: the App Store Connect API-key model as plain data and pure functions.
+//!
+//! This crate deliberately does no I/O and knows nothing of HTTP, SQL or an async runtime, so every
+//! rule of `spec.md` (K1–K16) can be read and unit-tested on its own. Storage is described by the
+//! traits in [`ports`]; `keyward-store` implements them.
+
+pub mod access;
+pub mod actor;
+pub mod app;
+pub mod audit;
+pub mod change;
+pub mod error;
+pub mod ids;
+pub mod key;
+pub mod member;
+pub mod ports;
+pub mod role;
+pub mod secret;
+pub mod settings;
+pub mod team;
+
+pub use error::DomainError;

@@ -1,0 +1,231 @@
+//! Storage traits (ports). `keyward-store` implements them for SQLite and PostgreSQL; the server
+//! and the CLI see only these.
+//!
+//! Rule-bearing writes take the acting [`ActorContext`] and run the rules of this crate inside the
+//! storage transaction, so a check and the write it guards cannot be separated by a concurrent
+//! request. Each such write also appends its audit event (K15) and, where it changes who may
+//! authenticate, its change-feed row (K11), in the same transaction.
+
+use std::future::Future;
+
+use time::OffsetDateTime;
+
+use crate::access::AccessState;
+use crate::actor::ActorContext;
+use crate::app::{App, NewApp};
+use crate::audit::AuditEvent;
+use crate::change::FeedEntry;
+use crate::error::StoreError;
+use crate::ids::{AppId, IssuerId, KeyId, MemberId, PersonId, TeamId};
+use crate::key::ApiKey;
+use crate::member::Member;
+use crate::role::RoleSet;
+use crate::secret::PasswordHash;
+use crate::team::Team;
+
+/// How the CLI and operators name a team: its Issuer ID or its exact name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TeamRef {
+    Issuer(IssuerId),
+    Name(String),
+}
+
+impl TeamRef {
+    pub fn parse(s: &str) -> TeamRef {
+        match s.parse::<IssuerId>() {
+            Ok(id) => TeamRef::Issuer(id),
+            Err(_) => TeamRef::Name(s.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for TeamRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TeamRef::Issuer(id) => write!(f, "{id}"),
+            TeamRef::Name(n) => f.write_str(n),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPerson {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub password_hash: Option<PasswordHash>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTeam {
+    pub name: String,
+    pub account_holder: NewPerson,
+    /// `admin init`: the Account Holder is also the installation's operator.
+    pub holder_is_operator: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamCreated {
+    pub team: Team,
+    pub person_id: PersonId,
+    pub member_id: MemberId,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMember {
+    pub person: NewPerson,
+    pub roles: RoleSet,
+    /// K6: grant *Generate Individual API Keys* (the default when joining).
+    pub individual_keys: bool,
+    pub all_apps_visible: bool,
+    pub visible_apps: Vec<AppId>,
+    pub provisioning_allowed: bool,
+}
+
+/// What kind of key to generate. The Key ID is chosen by the caller (random, K8); storage refuses a
+/// duplicate and the caller draws again.
+#[derive(Debug, Clone)]
+pub enum NewKey {
+    Team { name: String, roles: RoleSet },
+    Individual { member_id: MemberId },
+}
+
+pub trait TeamStore: Send + Sync {
+    /// True before the first `admin init`: no team and no operator exist.
+    fn is_empty(&self) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    fn create_team(
+        &self,
+        team: NewTeam,
+        actor: &ActorContext,
+    ) -> impl Future<Output = Result<TeamCreated, StoreError>> + Send;
+    fn teams(&self) -> impl Future<Output = Result<Vec<Team>, StoreError>> + Send;
+    fn team_by_id(&self, team: TeamId) -> impl Future<Output = Result<Team, StoreError>> + Send;
+    fn team(&self, team: &TeamRef) -> impl Future<Output = Result<Team, StoreError>> + Send;
+    /// K1: the actor must be the team's Account Holder.
+    fn request_access(
+        &self,
+        team: TeamId,
+        actor: &ActorContext,
+        auto_approve: bool,
+    ) -> impl Future<Output = Result<AccessState, StoreError>> + Send;
+    /// K2: as an operator.
+    fn review_access(
+        &self,
+        team: TeamId,
+        approve: bool,
+        actor: &ActorContext,
+    ) -> impl Future<Output = Result<AccessState, StoreError>> + Send;
+}
+
+pub trait MemberStore: Send + Sync {
+    fn add_member(
+        &self,
+        team: TeamId,
+        member: NewMember,
+        actor: &ActorContext,
+    ) -> impl Future<Output = Result<Member, StoreError>> + Send;
+    fn member_by_email(
+        &self,
+        team: TeamId,
+        email: &str,
+    ) -> impl Future<Output = Result<Member, StoreError>> + Send;
+    fn account_holder(
+        &self,
+        team: TeamId,
+    ) -> impl Future<Output = Result<Member, StoreError>> + Send;
+    fn members(&self, team: TeamId)
+    -> impl Future<Output = Result<Vec<Member>, StoreError>> + Send;
+    /// K7, K14: never revokes; the member's individual key acts with the new roles from the next request.
+    fn set_member_roles(
+        &self,
+        team: TeamId,
+        member: MemberId,
+        roles: RoleSet,
+        actor: &ActorContext,
+    ) -> impl Future<Output = Result<Member, StoreError>> + Send;
+    /// K14: revokes the member's individual key in the same transaction.
+    fn remove_member(
+        &self,
+        team: TeamId,
+        member: MemberId,
+        actor: &ActorContext,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+pub trait AppStore: Send + Sync {
+    fn create_app(
+        &self,
+        team: TeamId,
+        app: NewApp,
+        actor: &ActorContext,
+    ) -> impl Future<Output = Result<App, StoreError>> + Send;
+    fn apps(&self, team: TeamId) -> impl Future<Output = Result<Vec<App>, StoreError>> + Send;
+}
+
+pub trait KeyStore: Send + Sync {
+    /// K1, K3, K5, K6: generates the record only; no key pair exists yet (K9).
+    fn generate_key(
+        &self,
+        team: TeamId,
+        key_id: KeyId,
+        key: NewKey,
+        max_active_team_keys: u32,
+        actor: &ActorContext,
+    ) -> impl Future<Output = Result<ApiKey, StoreError>> + Send;
+    /// K9, K10: stores the public half and marks the key downloaded in one conditional update.
+    /// Exactly one of several concurrent calls succeeds; the others get `AlreadyDownloaded`.
+    fn record_download(
+        &self,
+        team: TeamId,
+        key_id: &KeyId,
+        public_key_spki_der: &[u8],
+        actor: &ActorContext,
+    ) -> impl Future<Output = Result<ApiKey, StoreError>> + Send;
+    /// A key by ID across the installation (the operator's `key show` and, later, the verifier).
+    fn key(&self, key_id: &KeyId) -> impl Future<Output = Result<ApiKey, StoreError>> + Send;
+    /// The stored public key (SubjectPublicKeyInfo DER) of a downloaded, active key.
+    fn public_key(
+        &self,
+        key_id: &KeyId,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, StoreError>> + Send;
+    /// K13: active keys, then revoked keys still within retention.
+    fn keys(
+        &self,
+        team: TeamId,
+        now: OffsetDateTime,
+        retention_days: u32,
+    ) -> impl Future<Output = Result<Vec<ApiKey>, StoreError>> + Send;
+    /// K11, K12: all or nothing, one transaction. A key of another team is `NotFound`.
+    fn revoke_keys(
+        &self,
+        team: TeamId,
+        keys: &[KeyId],
+        actor: &ActorContext,
+    ) -> impl Future<Output = Result<Vec<ApiKey>, StoreError>> + Send;
+    /// K16: records uses, written behind in batches; each time is kept to the minute.
+    fn record_last_used(
+        &self,
+        uses: &[(KeyId, OffsetDateTime)],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// K13: deletes keys revoked at or before `cutoff`; returns how many.
+    fn purge_revoked(
+        &self,
+        cutoff: OffsetDateTime,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+}
+
+pub trait AuditStore: Send + Sync {
+    fn audit(
+        &self,
+        team: TeamId,
+    ) -> impl Future<Output = Result<Vec<AuditEvent>, StoreError>> + Send;
+}
+
+pub trait ChangeFeed: Send + Sync {
+    /// Entries with a sequence number greater than `after`, oldest first.
+    fn changes_since(
+        &self,
+        after: i64,
+    ) -> impl Future<Output = Result<Vec<FeedEntry>, StoreError>> + Send;
+    fn last_change(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
+}

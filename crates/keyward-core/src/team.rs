@@ -1,0 +1,99 @@
+//! Teams (Apple: an organization's account) and the people in them.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::DomainError;
+use crate::access::AccessState;
+use crate::ids::{IssuerId, PersonId, TeamId};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
+    pub id: TeamId,
+    pub issuer_id: IssuerId,
+    pub name: String,
+    pub access: AccessState,
+    /// L1: per-team override of the hourly request budget.
+    pub rate_limit_per_hour: Option<u32>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A login identity. The password hash is not part of this type: it never leaves storage except
+/// to be verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: PersonId,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub is_operator: bool,
+}
+
+/// Team names are how operators and the CLI address teams, so they must be printable and unique.
+pub fn validate_team_name(name: &str) -> Result<String, DomainError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(DomainError::InvalidInput(
+            "a team name must be 1 to 100 printable characters".into(),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// Emails are logins: trimmed, lowercased, one `@` with text on both sides.
+pub fn normalize_email(email: &str) -> Result<String, DomainError> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && matches!(email.split_once('@'), Some((local, domain)) if !local.is_empty() && !domain.is_empty() && !domain.contains('@'));
+    if valid {
+        Ok(email)
+    } else {
+        Err(DomainError::InvalidInput(format!(
+            "'{email}' is not an email address"
+        )))
+    }
+}
+
+/// First and last names: up to 100 printable characters, may be empty.
+pub fn validate_person_name(name: &str) -> Result<String, DomainError> {
+    let name = name.trim();
+    if name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(DomainError::InvalidInput(
+            "a name must be at most 100 printable characters".into(),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalized_and_checked() {
+        assert_eq!(
+            normalize_email(" Ana@Example.COM ").ok().as_deref(),
+            Some("ana@example.com")
+        );
+        for bad in [
+            "",
+            "ana",
+            "@example.com",
+            "ana@",
+            "a b@example.com",
+            "a@b@c",
+        ] {
+            assert!(normalize_email(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn team_names_are_printable_and_bounded() {
+        assert_eq!(validate_team_name("  Acme ").ok().as_deref(), Some("Acme"));
+        assert!(validate_team_name("   ").is_err());
+        assert!(validate_team_name("a\nb").is_err());
+        assert!(validate_team_name(&"x".repeat(101)).is_err());
+    }
+}

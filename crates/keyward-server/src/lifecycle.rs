@@ -1,0 +1,50 @@
+//! Key operations shared by the console and the CLI: generation with a fresh Key ID, and the single
+//! download that makes the key pair (K9).
+
+use keyward_core::actor::ActorContext;
+use keyward_core::error::{DomainError, StoreError};
+use keyward_core::ids::{KeyId, TeamId};
+use keyward_core::key::ApiKey;
+use keyward_core::ports::{KeyStore, NewKey};
+use keyward_token::PrivateKeyPem;
+use keyward_token::key_id::generate_key_id;
+use keyward_token::keypair;
+
+/// K8: draws Key IDs until storage accepts one (a clash is astronomically rare, but possible).
+pub async fn generate_key<S: KeyStore>(
+    store: &S,
+    team: TeamId,
+    key: NewKey,
+    max_active_team_keys: u32,
+    actor: &ActorContext,
+) -> Result<ApiKey, StoreError> {
+    for _ in 0..5 {
+        let id = generate_key_id().map_err(|e| StoreError::Backend(e.to_string()))?;
+        match store
+            .generate_key(team, id, key.clone(), max_active_team_keys, actor)
+            .await
+        {
+            Err(StoreError::Rule(DomainError::Conflict(msg))) if msg.contains("Key ID") => continue,
+            other => return other,
+        }
+    }
+    Err(StoreError::Backend(
+        "could not draw an unused Key ID".into(),
+    ))
+}
+
+/// K9: makes the key pair, stores its public half in the conditional update that marks the key
+/// downloaded, and hands back the private half, which exists nowhere else. If another download
+/// won the race, this key pair is dropped (and zeroized) unused.
+pub async fn download_key<S: KeyStore>(
+    store: &S,
+    team: TeamId,
+    key_id: &KeyId,
+    actor: &ActorContext,
+) -> Result<(ApiKey, PrivateKeyPem), StoreError> {
+    let pair = keypair::generate().map_err(|e| StoreError::Backend(e.to_string()))?;
+    let key = store
+        .record_download(team, key_id, pair.public.spki_der(), actor)
+        .await?;
+    Ok((key, pair.private))
+}

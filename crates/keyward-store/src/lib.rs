@@ -1,0 +1,91 @@
+//! SQLite and PostgreSQL storage behind the traits of `keyward_core::ports`.
+//!
+//! One [`Store`] type serves both backends through sqlx's `Any` driver, so every query is written
+//! once: the two dialects agree on `$1` parameters, `RETURNING`, partial indexes and the column
+//! types we use (text IDs, `BIGINT` Unix seconds, booleans, blobs). What differs lives in
+//! [`backend`]: connection setup, the transaction's `BEGIN`, and the migration folder
+//! (`migrations/sqlite`, `migrations/postgres`), where triggers and `NOTIFY` are spelled per dialect.
+//!
+//! Concurrency rules hold in the database: every rule-bearing write of a team first bumps the team
+//! row's `lock_version`, which takes the row lock on PostgreSQL and the write lock on SQLite
+//! (`BEGIN IMMEDIATE`), so checks and inserts of one team are serialized (K5, K6). The single
+//! download is a conditional update (K9); a partial unique index backs K6.
+
+#[macro_use]
+mod sql;
+
+mod apps;
+mod audit;
+pub mod backend;
+mod convert;
+mod feed;
+mod keys;
+mod members;
+mod persons;
+mod teams;
+mod tx;
+
+pub use backend::{Backend, DatabaseUrl};
+
+use std::fmt;
+
+use keyward_core::error::StoreError;
+use sqlx::AnyPool;
+
+/// A connection pool to Keyward's database, SQLite or PostgreSQL.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (and for SQLite creates) the database. Does not migrate: see [`Store::migrate`].
+    pub async fn open(url: &DatabaseUrl) -> Result<Store, StoreError> {
+        let (pool, backend) = backend::connect(url).await?;
+        Ok(Store { pool, backend })
+    }
+
+    /// Opens the database and applies pending migrations (idempotent).
+    pub async fn open_and_migrate(url: &DatabaseUrl) -> Result<Store, StoreError> {
+        let store = Self::open(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies the embedded migrations of this backend that have not run yet.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        backend::migrator(self.backend)
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))
+    }
+
+    /// For readiness checks: one round trip to the database.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(tx::backend_error)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[cfg(feature = "test-support")]
+pub mod testing;

@@ -1,0 +1,47 @@
+//! SELECT heads shared by several queries, as macros so each query stays one `&'static str`.
+
+/// `select_team!("WHERE …")`.
+macro_rules! select_team {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, issuer_id, name, access_state, rate_limit_per_hour, created_at FROM teams ",
+            $tail
+        )
+    };
+}
+
+/// `select_member!("WHERE …")`: member columns joined with the person's email and names.
+macro_rules! select_member {
+    ($tail:literal) => {
+        concat!(
+            "SELECT m.id, m.team_id, m.person_id, p.email, p.first_name, p.last_name, m.roles, ",
+            "m.all_apps_visible, m.provisioning_allowed, m.created_at ",
+            "FROM members m JOIN persons p ON p.id = m.person_id ",
+            $tail
+        )
+    };
+}
+
+/// `select_key!("WHERE …")`.
+macro_rules! select_key {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, team_id, kind, name, roles, member_id, created_by_member, created_by_label, ",
+            "created_at, downloaded_at, revoked_at, revoked_by_label, last_used_at FROM api_keys ",
+            $tail
+        )
+    };
+}
+
+/// `select_app!("WHERE …")`.
+macro_rules! select_app {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, team_id, name, bundle_id, sku, primary_locale, is_or_ever_was_made_for_kids, ",
+            "subscription_status_url, subscription_status_url_version, subscription_status_url_for_sandbox, ",
+            "subscription_status_url_version_for_sandbox, available_in_new_territories, content_rights_declaration, ",
+            "streamlined_purchasing_enabled, created_at FROM apps ",
+            $tail
+        )
+    };
+}

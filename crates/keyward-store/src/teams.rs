@@ -1,0 +1,239 @@
+//! Teams and their API access (K1–K2).
+
+use keyward_core::access::{self, AccessState};
+use keyward_core::actor::ActorContext;
+use keyward_core::audit::AuditKind;
+use keyward_core::change::Change;
+use keyward_core::error::{DomainError, StoreError};
+use keyward_core::ids::{IssuerId, MemberId, TeamId};
+use keyward_core::member::account_holder_roles;
+use keyward_core::ports::{NewTeam, TeamCreated, TeamRef, TeamStore};
+use keyward_core::team::{Team, validate_team_name};
+use sqlx::Row;
+
+use crate::tx::{self, backend_error, is_unique_violation, lock_team, now};
+use crate::{Store, convert, persons};
+
+impl TeamStore for Store {
+    async fn is_empty(&self) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM teams) AS teams, (SELECT COUNT(*) FROM persons WHERE is_operator) AS operators",
+        )
+        .fetch_one(self.pool())
+        .await
+        .map_err(backend_error)?;
+        let teams: i64 = convert::get(&row, "teams")?;
+        let operators: i64 = convert::get(&row, "operators")?;
+        Ok(teams == 0 && operators == 0)
+    }
+
+    async fn create_team(
+        &self,
+        new: NewTeam,
+        actor: &ActorContext,
+    ) -> Result<TeamCreated, StoreError> {
+        let name = validate_team_name(&new.name)?;
+        let at = now();
+        let mut tx = self.begin_write().await?;
+        if new.holder_is_operator {
+            let operators: i64 = sqlx::query("SELECT COUNT(*) AS n FROM persons WHERE is_operator")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend_error)?
+                .try_get("n")
+                .map_err(backend_error)?;
+            if operators > 0 {
+                return Err(DomainError::Conflict(
+                    "Keyward is already initialized; create further teams with `keyward admin team create`".into(),
+                )
+                .into());
+            }
+        }
+        let taken = sqlx::query("SELECT 1 AS one FROM teams WHERE name = $1")
+            .bind(name.clone())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        if taken.is_some() {
+            return Err(
+                DomainError::Conflict(format!("a team named '{name}' already exists")).into(),
+            );
+        }
+        let person_id =
+            persons::find_or_create(&mut tx, &new.account_holder, new.holder_is_operator, at)
+                .await?;
+        let team = Team {
+            id: TeamId::random(),
+            issuer_id: IssuerId::random(),
+            name,
+            access: AccessState::NotRequested,
+            rate_limit_per_hour: None,
+            created_at: at.replace_nanosecond(0).unwrap_or(at),
+        };
+        sqlx::query(
+            "INSERT INTO teams (id, issuer_id, name, access_state, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(team.id.to_string())
+        .bind(team.issuer_id.to_string())
+        .bind(team.name.clone())
+        .bind(team.access.as_str())
+        .bind(at.unix_timestamp())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Rule(DomainError::Conflict(format!("a team named '{}' already exists", team.name)))
+            } else {
+                backend_error(e)
+            }
+        })?;
+        let member_id = MemberId::random();
+        sqlx::query(
+            "INSERT INTO members (id, team_id, person_id, roles, all_apps_visible, provisioning_allowed, created_at) \
+             VALUES ($1, $2, $3, $4, TRUE, TRUE, $5)",
+        )
+        .bind(member_id.to_string())
+        .bind(team.id.to_string())
+        .bind(person_id.to_string())
+        .bind(account_holder_roles().to_list())
+        .bind(at.unix_timestamp())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend_error)?;
+        let detail = format!(
+            "team '{}' created with Account Holder {}",
+            team.name,
+            new.account_holder.email.trim().to_lowercase()
+        );
+        tx::audit(
+            &mut tx,
+            team.id,
+            actor,
+            AuditKind::TeamCreated,
+            Some(&team.issuer_id.to_string()),
+            &detail,
+            at,
+        )
+        .await?;
+        tx::commit(tx).await?;
+        Ok(TeamCreated {
+            team,
+            person_id,
+            member_id,
+        })
+    }
+
+    async fn teams(&self) -> Result<Vec<Team>, StoreError> {
+        let rows = sqlx::query(select_team!("ORDER BY name"))
+            .fetch_all(self.pool())
+            .await
+            .map_err(backend_error)?;
+        rows.iter().map(convert::team).collect()
+    }
+
+    async fn team_by_id(&self, team: TeamId) -> Result<Team, StoreError> {
+        let row = sqlx::query(select_team!("WHERE id = $1"))
+            .bind(team.to_string())
+            .fetch_optional(self.pool())
+            .await
+            .map_err(backend_error)?
+            .ok_or_else(|| DomainError::NotFound {
+                what: "team",
+                id: team.to_string(),
+            })?;
+        convert::team(&row)
+    }
+
+    async fn team(&self, team: &TeamRef) -> Result<Team, StoreError> {
+        let row = match team {
+            TeamRef::Issuer(id) => {
+                sqlx::query(select_team!("WHERE issuer_id = $1")).bind(id.to_string())
+            }
+            TeamRef::Name(name) => sqlx::query(select_team!("WHERE name = $1")).bind(name.clone()),
+        }
+        .fetch_optional(self.pool())
+        .await
+        .map_err(backend_error)?;
+        match row {
+            Some(row) => convert::team(&row),
+            None => Err(DomainError::NotFound {
+                what: "team",
+                id: team.to_string(),
+            }
+            .into()),
+        }
+    }
+
+    async fn request_access(
+        &self,
+        team: TeamId,
+        actor: &ActorContext,
+        auto_approve: bool,
+    ) -> Result<AccessState, StoreError> {
+        let at = now();
+        let mut tx = self.begin_write().await?;
+        let current = lock_team(&mut tx, team).await?;
+        let roles = tx::actor_roles(&mut tx, team, &actor.actor)
+            .await?
+            .unwrap_or_default();
+        let next = access::request_access(roles, current.access, auto_approve)?;
+        set_access(&mut tx, team, next).await?;
+        tx::audit(
+            &mut tx,
+            team,
+            actor,
+            AuditKind::AccessRequested,
+            None,
+            "requested API access and accepted the terms",
+            at,
+        )
+        .await?;
+        if next == AccessState::Approved {
+            tx::audit(
+                &mut tx,
+                team,
+                actor,
+                AuditKind::AccessApproved,
+                None,
+                "approved automatically (auto_approve_api_access)",
+                at,
+            )
+            .await?;
+            tx::change(&mut tx, &Change::TeamAccess { team_id: team }, at).await?;
+        }
+        tx::commit(tx).await?;
+        Ok(next)
+    }
+
+    async fn review_access(
+        &self,
+        team: TeamId,
+        approve: bool,
+        actor: &ActorContext,
+    ) -> Result<AccessState, StoreError> {
+        let at = now();
+        let mut tx = self.begin_write().await?;
+        let current = lock_team(&mut tx, team).await?;
+        let next = access::review_access(current.access, approve)?;
+        set_access(&mut tx, team, next).await?;
+        let (kind, detail) = if approve {
+            (AuditKind::AccessApproved, "approved the API access request")
+        } else {
+            (AuditKind::AccessRejected, "rejected the API access request")
+        };
+        tx::audit(&mut tx, team, actor, kind, None, detail, at).await?;
+        tx::change(&mut tx, &Change::TeamAccess { team_id: team }, at).await?;
+        tx::commit(tx).await?;
+        Ok(next)
+    }
+}
+
+async fn set_access(tx: &mut tx::Tx, team: TeamId, state: AccessState) -> Result<(), StoreError> {
+    sqlx::query("UPDATE teams SET access_state = $1 WHERE id = $2")
+        .bind(state.as_str())
+        .bind(team.to_string())
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+        .map_err(backend_error)
+}

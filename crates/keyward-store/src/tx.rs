@@ -1,0 +1,150 @@
+//! Transaction helpers shared by every aggregate: the team lock, actor lookup, audit and change-feed
+//! appends, and error mapping.
+
+use keyward_core::actor::{Actor, ActorContext};
+use keyward_core::audit::AuditKind;
+use keyward_core::change::Change;
+use keyward_core::error::{DomainError, StoreError};
+use keyward_core::ids::TeamId;
+use keyward_core::role::RoleSet;
+use keyward_core::team::Team;
+use sqlx::{Any, Row, Transaction};
+use time::OffsetDateTime;
+
+use crate::Store;
+use crate::backend::begin_write_statement;
+use crate::convert;
+
+pub(crate) type Tx = Transaction<'static, Any>;
+
+/// A database fault: logged in full, reported without internals.
+pub(crate) fn backend_error(e: sqlx::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+pub(crate) fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+impl Store {
+    pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
+        self.pool
+            .begin_with(begin_write_statement(self.backend))
+            .await
+            .map_err(backend_error)
+    }
+
+    pub(crate) fn pool(&self) -> &sqlx::AnyPool {
+        &self.pool
+    }
+}
+
+/// Locks the team row for the rest of the transaction (serializing rule checks per team) and
+/// returns the team.
+pub(crate) async fn lock_team(tx: &mut Tx, team: TeamId) -> Result<Team, StoreError> {
+    let updated = sqlx::query("UPDATE teams SET lock_version = lock_version + 1 WHERE id = $1")
+        .bind(team.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(backend_error)?;
+    if updated.rows_affected() == 0 {
+        return Err(DomainError::NotFound {
+            what: "team",
+            id: team.to_string(),
+        }
+        .into());
+    }
+    let row = sqlx::query(select_team!("WHERE id = $1"))
+        .bind(team.to_string())
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(backend_error)?;
+    convert::team(&row)
+}
+
+/// The roles an actor acts with in a team: `None` for the operator (who is not a member), the
+/// member's roles otherwise. A member of another team is refused as not found.
+pub(crate) async fn actor_roles(
+    tx: &mut Tx,
+    team: TeamId,
+    actor: &Actor,
+) -> Result<Option<RoleSet>, StoreError> {
+    match actor {
+        Actor::Operator => Ok(None),
+        Actor::Member(m) => {
+            let row = sqlx::query("SELECT roles FROM members WHERE id = $1 AND team_id = $2")
+                .bind(m.to_string())
+                .bind(team.to_string())
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(backend_error)?
+                .ok_or_else(|| DomainError::NotFound {
+                    what: "member",
+                    id: m.to_string(),
+                })?;
+            let roles: String = row.try_get("roles").map_err(backend_error)?;
+            Ok(Some(convert::roles(&roles)?))
+        }
+    }
+}
+
+/// K15: appends to the team's audit log inside the caller's transaction.
+pub(crate) async fn audit(
+    tx: &mut Tx,
+    team: TeamId,
+    actor: &ActorContext,
+    event: AuditKind,
+    subject: Option<&str>,
+    detail: &str,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_events (team_id, at, event, actor, actor_ip, subject, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(team.to_string())
+    .bind(at.unix_timestamp())
+    .bind(event.as_str())
+    .bind(actor.label.clone())
+    .bind(actor.ip.clone())
+    .bind(subject.map(str::to_owned))
+    .bind(detail.to_owned())
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+    .map_err(backend_error)
+}
+
+/// K11: appends to the change feed inside the caller's transaction.
+pub(crate) async fn change(
+    tx: &mut Tx,
+    change: &Change,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let (team, key, member) = match change {
+        Change::KeyDownloaded { team_id, key_id } | Change::KeyRevoked { team_id, key_id } => {
+            (team_id, Some(key_id.to_string()), None)
+        }
+        Change::TeamAccess { team_id } => (team_id, None, None),
+        Change::Member { team_id, member_id } => (team_id, None, Some(member_id.to_string())),
+    };
+    sqlx::query(
+        "INSERT INTO changes (at, kind, team_id, key_id, member_id) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(at.unix_timestamp())
+    .bind(change.kind())
+    .bind(team.to_string())
+    .bind(key)
+    .bind(member)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+    .map_err(backend_error)
+}
+
+pub(crate) async fn commit(tx: Tx) -> Result<(), StoreError> {
+    tx.commit().await.map_err(backend_error)
+}

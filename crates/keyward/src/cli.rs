@@ -1,0 +1,287 @@
+//! The command line, exactly as `spec.md` section 9 names it. Scripts and tests outside the
+//! repository drive Keyward through these names: extend, never rename.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "keyward",
+    version,
+    about = "Keyward: a self-hosted App Store Connect-style API-key authority",
+    long_about = "Keyward issues and verifies App Store Connect-style API keys: teams, members and roles, \
+                  team and individual keys downloadable once as AuthKey_<KEYID>.p8, ES256 tokens.\n\n\
+                  Settings come from defaults, then keyward.toml (or --config), then KEYWARD_* environment \
+                  variables, then flags."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Directory for Keyward's data; the SQLite database is DIR/keyward.db [default: ./keyward-data]
+    #[arg(long, value_name = "DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL, sqlite://PATH or postgres://USER@HOST/DB (overrides --data-dir)
+    #[arg(long, value_name = "URL", global = true)]
+    pub database_url: Option<String>,
+    /// Configuration file [default: keyward.toml when present]
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server: opens or creates the database, applies migrations, serves HTTP
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit
+    Migrate,
+    /// Administer the installation as its operator (every command takes --json)
+    Admin(AdminArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// The base URL clients use to reach this server, for links in responses
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    /// Print JSON on stdout: one object, or one object per line for lists
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// First run: create the operator, the first team and its Account Holder (the same person)
+    Init(InitArgs),
+    /// Create and list teams
+    #[command(subcommand)]
+    Team(TeamCommand),
+    /// Request, approve or reject a team's API access (K1, K2)
+    #[command(subcommand)]
+    Access(AccessCommand),
+    /// Add members, change their roles, remove them
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// Create apps
+    #[command(subcommand)]
+    App(AppCommand),
+    /// Generate, download, list, show and revoke API keys
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Print a team's audit log (--json: JSON Lines)
+    Audit(TeamOnly),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Name of the first team
+    #[arg(long)]
+    pub team: String,
+    /// Email of the operator, who is also the team's Account Holder
+    #[arg(long)]
+    pub email: String,
+    #[arg(long, default_value = "")]
+    pub first_name: String,
+    #[arg(long, default_value = "")]
+    pub last_name: String,
+    /// Read a console password from the first line of standard input
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Create a team and its Account Holder
+    Create(TeamCreateArgs),
+    /// List teams with their Issuer IDs and API access state
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct TeamCreateArgs {
+    #[arg(long)]
+    pub name: String,
+    /// Email of the team's Account Holder (an existing login is reused)
+    #[arg(long, value_name = "EMAIL")]
+    pub account_holder: String,
+    /// Read the Account Holder's console password from the first line of standard input
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TeamOnly {
+    /// The team's Issuer ID or exact name
+    #[arg(long, value_name = "TEAM")]
+    pub team: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccessCommand {
+    /// Request API access, as the team's Account Holder, accepting the terms (K1)
+    Request(TeamOnly),
+    /// Approve a pending request, as operator (K2)
+    Approve(TeamOnly),
+    /// Reject a pending request, as operator (K2); the Account Holder may request again
+    Reject(TeamOnly),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Add a member to a team
+    Add(MemberAddArgs),
+    /// Replace a member's roles (GENERATE_INDIVIDUAL_KEYS among them is the permission)
+    SetRoles(MemberSetRolesArgs),
+    /// Remove a member; their individual key is revoked (K14)
+    Remove(MemberRef),
+}
+
+#[derive(Debug, Args)]
+pub struct MemberAddArgs {
+    #[arg(long, value_name = "TEAM")]
+    pub team: String,
+    #[arg(long)]
+    pub email: String,
+    /// Comma-separated roles, e.g. DEVELOPER,MARKETING
+    #[arg(long, value_name = "ROLE[,ROLE…]")]
+    pub roles: String,
+    #[arg(long, default_value = "")]
+    pub first_name: String,
+    #[arg(long, default_value = "")]
+    pub last_name: String,
+    /// The member sees every app (the default)
+    #[arg(long, conflicts_with = "apps")]
+    pub all_apps: bool,
+    /// The member sees only these apps (comma-separated app IDs)
+    #[arg(long, value_name = "ID[,ID…]")]
+    pub apps: Option<String>,
+    /// Grant access to Certificates, Identifiers & Profiles
+    #[arg(long)]
+    pub provisioning: bool,
+    /// Withhold the Generate Individual API Keys permission (granted by default, K6)
+    #[arg(long)]
+    pub no_individual_keys: bool,
+    /// Read a console password from the first line of standard input
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MemberSetRolesArgs {
+    #[arg(long, value_name = "TEAM")]
+    pub team: String,
+    #[arg(long)]
+    pub email: String,
+    #[arg(long, value_name = "ROLE[,ROLE…]")]
+    pub roles: String,
+}
+
+#[derive(Debug, Args)]
+pub struct MemberRef {
+    #[arg(long, value_name = "TEAM")]
+    pub team: String,
+    #[arg(long)]
+    pub email: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppCommand {
+    /// Create an app in a team
+    Create(AppCreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AppCreateArgs {
+    #[arg(long, value_name = "TEAM")]
+    pub team: String,
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, value_name = "ID")]
+    pub bundle_id: String,
+    #[arg(long)]
+    pub sku: String,
+    #[arg(long, default_value = "en-US")]
+    pub primary_locale: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Generate a team key (--name, --roles) or a member's individual key (--individual --member)
+    Create(KeyCreateArgs),
+    /// The single download of a key created without --out: writes DIR/AuthKey_<KEYID>.p8
+    Download(KeyDownloadArgs),
+    /// List a team's keys: active, then revoked within the retention period
+    List(TeamOnly),
+    /// Show a key's details, last use and recent authentication failures
+    Show(KeyShowArgs),
+    /// Revoke one or more keys of a team, in one transaction (irreversible)
+    Revoke(KeyRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeyCreateArgs {
+    #[arg(long, value_name = "TEAM")]
+    pub team: String,
+    /// Name of a team key, for reference (1–64 characters)
+    #[arg(
+        long,
+        required_unless_present = "individual",
+        conflicts_with = "individual"
+    )]
+    pub name: Option<String>,
+    /// Roles of a team key, comma-separated
+    #[arg(
+        long,
+        value_name = "ROLE[,ROLE…]",
+        required_unless_present = "individual",
+        conflicts_with = "individual"
+    )]
+    pub roles: Option<String>,
+    /// Generate the individual key of --member
+    #[arg(long, requires = "member")]
+    pub individual: bool,
+    /// Email of the member whose individual key this is
+    #[arg(long, value_name = "EMAIL", requires = "individual")]
+    pub member: Option<String>,
+    /// Download at once into DIR/AuthKey_<KEYID>.p8 (mode 0600)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyDownloadArgs {
+    #[arg(value_name = "KEYID")]
+    pub key_id: String,
+    /// Directory to write AuthKey_<KEYID>.p8 into (mode 0600)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyShowArgs {
+    #[arg(value_name = "KEYID")]
+    pub key_id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyRevokeArgs {
+    #[arg(long, value_name = "TEAM")]
+    pub team: String,
+    #[arg(value_name = "KEYID", required = true)]
+    pub key_ids: Vec<String>,
+}

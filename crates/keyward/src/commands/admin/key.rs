@@ -1,0 +1,245 @@
+//! `keyward admin key create | download | list | show | revoke`.
+
+use std::path::Path;
+
+use keyward_core::actor::ActorContext;
+use keyward_core::ids::{KeyId, TeamId};
+use keyward_core::key::ApiKey;
+use keyward_core::member::Member;
+use keyward_core::ports::{KeyStore, MemberStore, NewKey, TeamStore};
+use keyward_core::role::RoleSet;
+use keyward_core::team::Team;
+use keyward_server::lifecycle;
+use keyward_store::Store;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use super::resolve_team;
+use crate::cli::KeyCommand;
+use crate::config::Config;
+use crate::error::CliError;
+use crate::output::{Output, opt_timestamp, text, timestamp};
+use crate::p8;
+
+pub async fn run(
+    store: &Store,
+    command: KeyCommand,
+    config: &Config,
+    out: Output,
+) -> Result<(), CliError> {
+    let operator = ActorContext::operator_cli();
+    match command {
+        KeyCommand::Create(args) => {
+            let team = resolve_team(store, &args.team).await?;
+            let new =
+                match (args.individual, args.member, args.name, args.roles) {
+                    (true, Some(email), _, _) => NewKey::Individual {
+                        member_id: store.member_by_email(team.id, &email).await?.id,
+                    },
+                    (false, _, Some(name), Some(roles)) => NewKey::Team {
+                        name,
+                        roles: RoleSet::parse_list(&roles)?,
+                    },
+                    _ => return Err(CliError::Usage(
+                        "give --name and --roles for a team key, or --individual --member EMAIL"
+                            .into(),
+                    )),
+                };
+            if let Some(dir) = &args.out {
+                ensure_writable_dir(dir)?;
+            }
+            let key = lifecycle::generate_key(
+                store,
+                team.id,
+                new,
+                config.max_active_team_keys,
+                &operator,
+            )
+            .await?;
+            let file = match &args.out {
+                Some(dir) => Some(download(store, team.id, &key.id, dir, &operator).await?),
+                None => None,
+            };
+            let mut value = json!({"key_id": key.id.to_string(), "issuer_id": team.issuer_id.to_string(), "kind": key.kind.as_str()});
+            if let Some(file) = &file {
+                value["file"] = json!(file);
+            }
+            out.one(&value, || {
+                let mut s = format!(
+                    "Generated {} key {} in team '{}' (Issuer ID {}).",
+                    key.kind, key.id, team.name, team.issuer_id
+                );
+                match &file {
+                    Some(f) => s.push_str(&format!(
+                        "\nPrivate key written to {f}. It cannot be downloaded again: keep it safe."
+                    )),
+                    None => s.push_str(&format!(
+                        "\nDownload it once with `keyward admin key download {} --out DIR`.",
+                        key.id
+                    )),
+                }
+                s
+            });
+        }
+        KeyCommand::Download(args) => {
+            let key_id = parse_key_id(&args.key_id)?;
+            let key = store.key(&key_id).await?;
+            ensure_writable_dir(&args.out)?;
+            let file = download(store, key.team_id, &key.id, &args.out, &operator).await?;
+            out.one(&json!({"key_id": key.id.to_string(), "file": file}), || {
+                format!(
+                    "Private key written to {file}. It cannot be downloaded again: keep it safe."
+                )
+            });
+        }
+        KeyCommand::List(args) => {
+            let team = resolve_team(store, &args.team).await?;
+            let keys = store
+                .keys(
+                    team.id,
+                    OffsetDateTime::now_utc(),
+                    config.revoked_retention_days,
+                )
+                .await?;
+            let members = store.members(team.id).await?;
+            let values: Vec<_> = keys.iter().map(|k| key_json(&team, &members, k)).collect();
+            out.list(
+                &values,
+                &[
+                    "STATE",
+                    "NAME",
+                    "KEY ID",
+                    "KIND",
+                    "ACCESS",
+                    "CREATED",
+                    "LAST USED",
+                    "REVOKED",
+                ],
+                |v| {
+                    vec![
+                        text(&v["state"]),
+                        text(&v["name"]),
+                        text(&v["key_id"]),
+                        text(&v["kind"]),
+                        match v["member"].as_str() {
+                            Some(email) => email.to_owned(),
+                            None => text(&v["roles"]),
+                        },
+                        text(&v["created_at"]),
+                        text(&v["last_used_at"]),
+                        text(&v["revoked_at"]),
+                    ]
+                },
+            );
+        }
+        KeyCommand::Show(args) => {
+            let key_id = parse_key_id(&args.key_id)?;
+            let key = store.key(&key_id).await?;
+            let team = store.team_by_id(key.team_id).await?;
+            let value = key_json(&team, &store.members(team.id).await?, &key);
+            out.one(&value, || {
+                let fields = [
+                    "key_id",
+                    "name",
+                    "kind",
+                    "state",
+                    "team",
+                    "issuer_id",
+                    "roles",
+                    "member",
+                    "created_at",
+                    "created_by",
+                    "downloaded",
+                    "downloaded_at",
+                    "last_used_at",
+                    "revoked_at",
+                    "revoked_by",
+                ];
+                fields
+                    .iter()
+                    .map(|f| format!("{f:<14} {}", text(&value[*f])))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        KeyCommand::Revoke(args) => {
+            let team = resolve_team(store, &args.team).await?;
+            let ids = args
+                .key_ids
+                .iter()
+                .map(|k| parse_key_id(k))
+                .collect::<Result<Vec<_>, _>>()?;
+            let revoked = store.revoke_keys(team.id, &ids, &operator).await?;
+            let values: Vec<_> = revoked
+                .iter()
+                .map(|k| json!({"key_id": k.id.to_string(), "state": "revoked", "revoked_at": opt_timestamp(k.revoked_at)}))
+                .collect();
+            if out.json {
+                out.list(&values, &[], |_| vec![]);
+            } else {
+                for k in &revoked {
+                    println!(
+                        "Revoked {} ('{}'). Tokens signed with it are refused from now on.",
+                        k.id, k.name
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn parse_key_id(s: &str) -> Result<KeyId, CliError> {
+    KeyId::parse(s).map_err(|_| {
+        CliError::Usage(format!(
+            "'{s}' is not a Key ID (10 characters, A-Z and 0-9)"
+        ))
+    })
+}
+
+fn ensure_writable_dir(dir: &Path) -> Result<(), CliError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| CliError::Refused(format!("cannot create {}: {e}", dir.display())))
+}
+
+/// K9: the single download into `dir`: reserve the file, make the key pair and record the public
+/// half, then write the private half. A refused download leaves no file behind.
+async fn download(
+    store: &Store,
+    team: TeamId,
+    key_id: &KeyId,
+    dir: &Path,
+    actor: &ActorContext,
+) -> Result<String, CliError> {
+    // Refuse a second download for what it is, before touching the file system.
+    keyward_core::key::may_download(&store.key(key_id).await?, &actor.actor)
+        .map_err(|e| CliError::Refused(e.to_string()))?;
+    let reserved = p8::reserve(dir, key_id)?;
+    let (_key, private) = lifecycle::download_key(store, team, key_id, actor).await?;
+    let path = reserved.fill(&private)?;
+    Ok(path.display().to_string())
+}
+
+fn key_json(team: &Team, members: &[Member], k: &ApiKey) -> Value {
+    let member = k
+        .member_id
+        .and_then(|m| members.iter().find(|x| x.id == m))
+        .map(|x| x.email.clone());
+    json!({
+        "key_id": k.id.to_string(),
+        "name": k.name,
+        "kind": k.kind.as_str(),
+        "state": if k.is_active() { "active" } else { "revoked" },
+        "team": team.name,
+        "issuer_id": team.issuer_id.to_string(),
+        "roles": k.roles.to_vec(),
+        "member": member,
+        "created_at": timestamp(k.created_at),
+        "created_by": k.created_by_label,
+        "downloaded": k.downloaded_at.is_some(),
+        "downloaded_at": opt_timestamp(k.downloaded_at),
+        "last_used_at": opt_timestamp(k.last_used_at),
+        "revoked_at": opt_timestamp(k.revoked_at),
+        "revoked_by": k.revoked_by_label,
+    })
+}

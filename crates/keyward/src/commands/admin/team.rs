@@ -1,0 +1,73 @@
+//! `keyward admin team create | list`.
+
+use keyward_core::actor::ActorContext;
+use keyward_core::ports::{NewPerson, NewTeam, TeamStore};
+use keyward_store::Store;
+use serde_json::json;
+
+use super::password_from_stdin;
+use crate::cli::TeamCommand;
+use crate::error::CliError;
+use crate::output::{Output, text, timestamp};
+
+pub async fn run(store: &Store, command: TeamCommand, out: Output) -> Result<(), CliError> {
+    match command {
+        TeamCommand::Create(args) => {
+            let password_hash = password_from_stdin(args.password_stdin)?;
+            let person = NewPerson {
+                email: args.account_holder,
+                first_name: String::new(),
+                last_name: String::new(),
+                password_hash,
+            };
+            let new = NewTeam {
+                name: args.name,
+                account_holder: person,
+                holder_is_operator: false,
+            };
+            let created = store
+                .create_team(new, &ActorContext::operator_cli())
+                .await?;
+            let value = json!({
+                "team_id": created.team.id.to_string(),
+                "issuer_id": created.team.issuer_id.to_string(),
+                "person_id": created.person_id.to_string(),
+                "member_id": created.member_id.to_string(),
+            });
+            out.one(&value, || {
+                format!(
+                    "Created team '{}' (Issuer ID {}).",
+                    created.team.name, created.team.issuer_id
+                )
+            });
+        }
+        TeamCommand::List => {
+            let teams = store.teams().await?;
+            let values: Vec<_> = teams
+                .iter()
+                .map(|t| {
+                    json!({
+                        "team_id": t.id.to_string(),
+                        "issuer_id": t.issuer_id.to_string(),
+                        "name": t.name,
+                        "api_access": t.access.as_str(),
+                        "created_at": timestamp(t.created_at),
+                    })
+                })
+                .collect();
+            out.list(
+                &values,
+                &["NAME", "ISSUER ID", "API ACCESS", "CREATED"],
+                |v| {
+                    vec![
+                        text(&v["name"]),
+                        text(&v["issuer_id"]),
+                        text(&v["api_access"]),
+                        text(&v["created_at"]),
+                    ]
+                },
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,25 @@
+//! One module per command of spec section 9.
+
+mod admin;
+mod migrate;
+mod serve;
+
+use keyward_store::Store;
+
+use crate::cli::Command;
+use crate::config::Config;
+use crate::error::CliError;
+
+pub async fn run(command: Command, config: Config) -> Result<(), CliError> {
+    match command {
+        Command::Serve(_) => serve::run(&config).await,
+        Command::Migrate => migrate::run(&config).await,
+        Command::Admin(args) => admin::run(args, &config).await,
+    }
+}
+
+/// Opens the configured database and brings its schema up to date.
+pub async fn open_store(config: &Config) -> Result<Store, CliError> {
+    let url = config.database_url()?;
+    Ok(Store::open_and_migrate(&url).await?)
+}

@@ -1,0 +1,50 @@
+//! `keyward serve`: opens or creates the database, migrates, and serves until SIGINT/SIGTERM.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use keyward_core::ports::TeamStore;
+use keyward_server::{AppState, ServeOptions};
+
+use crate::config::Config;
+use crate::error::CliError;
+
+pub async fn run(config: &Config) -> Result<(), CliError> {
+    let listen: SocketAddr = config.listen.parse().map_err(|_| {
+        CliError::Usage(format!(
+            "'{}' is not an address to listen on, such as 127.0.0.1:8080",
+            config.listen
+        ))
+    })?;
+    let url = config.database_url()?;
+    let store = super::open_store(config).await?;
+    tracing::info!(database = %url, backend = %store.backend(), "database ready");
+    if store.is_empty().await? {
+        let location = match &config.database_url {
+            Some(_) => format!(" --database-url '{}'", url.redacted()),
+            None if config.data_dir != std::path::Path::new("./keyward-data") => {
+                format!(" --data-dir '{}'", config.data_dir.display())
+            }
+            None => String::new(),
+        };
+        println!(
+            "\nKeyward has no team yet. Create the operator, the first team and its Account Holder with:\n\n    \
+             keyward{location} admin init --team \"My Team\" --email you@example.com --password-stdin\n"
+        );
+    }
+    let state = AppState {
+        store,
+        settings: Arc::new(config.settings()),
+    };
+    let options = ServeOptions {
+        listen,
+        purge_every: Duration::from_secs(3600),
+    };
+    keyward_server::serve(state, options, |addr| {
+        println!("Keyward is listening on http://{addr} (health: /healthz, readiness: /readyz)");
+        tracing::info!(%addr, "listening");
+    })
+    .await
+    .map_err(|e| CliError::Refused(format!("cannot serve on {listen}: {e}")))
+}

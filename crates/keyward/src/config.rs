@@ -1,0 +1,159 @@
+//! Configuration: defaults → `keyward.toml` (or `--config FILE`) → `KEYWARD_*` environment →
+//! flags. Unknown keys are an error naming them, so a typo never silently falls back to a default.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use keyward_core::settings::Settings;
+use keyward_store::DatabaseUrl;
+use serde::{Deserialize, Serialize};
+
+use crate::error::CliError;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the SQLite database (and later TLS and demo files) live.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; overrides `data_dir` for the database.
+    pub database_url: Option<String>,
+    /// Address `keyward serve` listens on.
+    pub listen: String,
+    /// Base URL clients reach this server at (links in responses).
+    pub public_url: Option<String>,
+    /// `text` or `json` log lines.
+    pub log_format: String,
+    pub auto_approve_api_access: bool,
+    pub max_active_team_keys: u32,
+    pub revoked_retention_days: u32,
+    pub token_audience: String,
+    pub clock_skew_seconds: u32,
+    pub explain_auth_errors: bool,
+    pub rate_limit_per_hour: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let s = Settings::default();
+        Config {
+            data_dir: PathBuf::from("./keyward-data"),
+            database_url: None,
+            listen: "127.0.0.1:8080".into(),
+            public_url: None,
+            log_format: "text".into(),
+            auto_approve_api_access: s.auto_approve_api_access,
+            max_active_team_keys: s.max_active_team_keys,
+            revoked_retention_days: s.revoked_retention_days,
+            token_audience: s.token_audience,
+            clock_skew_seconds: s.clock_skew_seconds,
+            explain_auth_errors: s.explain_auth_errors,
+            rate_limit_per_hour: s.rate_limit_per_hour,
+        }
+    }
+}
+
+/// Values given as flags; only those present override.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+}
+
+impl Config {
+    pub fn load(file: Option<&Path>, overrides: Overrides) -> Result<Config, CliError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) if !path.exists() => {
+                return Err(CliError::Usage(format!(
+                    "the configuration file {} does not exist",
+                    path.display()
+                )));
+            }
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None if Path::new("keyward.toml").exists() => {
+                figment = figment.merge(Toml::file_exact("keyward.toml"))
+            }
+            None => {}
+        }
+        // KEYWARD_TEST_* variables belong to the test harness, not to Keyward.
+        let env = Env::prefixed("KEYWARD_")
+            .filter(|key| !key.as_str().to_ascii_lowercase().starts_with("test_"));
+        figment = figment.merge(env).merge(Serialized::globals(overrides));
+        figment
+            .extract()
+            .map_err(|e| CliError::Usage(format!("invalid configuration: {}", describe(e))))
+    }
+
+    pub fn settings(&self) -> Settings {
+        Settings {
+            auto_approve_api_access: self.auto_approve_api_access,
+            max_active_team_keys: self.max_active_team_keys,
+            revoked_retention_days: self.revoked_retention_days,
+            token_audience: self.token_audience.clone(),
+            clock_skew_seconds: self.clock_skew_seconds,
+            explain_auth_errors: self.explain_auth_errors,
+            rate_limit_per_hour: self.rate_limit_per_hour,
+        }
+    }
+
+    pub fn database_url(&self) -> Result<DatabaseUrl, CliError> {
+        match &self.database_url {
+            Some(url) => url.parse().map_err(CliError::Usage),
+            None => Ok(DatabaseUrl::in_data_dir(&self.data_dir)),
+        }
+    }
+}
+
+/// figment's errors, one sentence each, naming the key and where it came from.
+fn describe(e: figment::Error) -> String {
+    e.into_iter()
+        .map(|err| {
+            let origin = err
+                .metadata
+                .as_ref()
+                .map(|m| format!(" (from {})", m.name))
+                .unwrap_or_default();
+            format!("{err}{origin}")
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("k.toml");
+        std::fs::write(&file, "max_active_team_kyes = 3\n").expect("write");
+        let err = Config::load(Some(&file), Overrides::default()).expect_err("unknown key");
+        assert!(err.to_string().contains("max_active_team_kyes"), "{err}");
+    }
+
+    #[test]
+    fn file_then_flags() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("k.toml");
+        std::fs::write(
+            &file,
+            "max_active_team_keys = 3\nlisten = \"127.0.0.1:9\"\n",
+        )
+        .expect("write");
+        let overrides = Overrides {
+            listen: Some("127.0.0.1:10".into()),
+            ..Overrides::default()
+        };
+        let config = Config::load(Some(&file), overrides).expect("loads");
+        assert_eq!(config.max_active_team_keys, 3);
+        assert_eq!(config.listen, "127.0.0.1:10");
+    }
+}

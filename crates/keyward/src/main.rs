@@ -1,0 +1,61 @@
+//! `keyward`: the binary. Parses the command line, loads configuration, runs one command, and turns
+//! its outcome into an exit code (0 ok, 1 refused or failed, 2 bad usage).
+
+mod cli;
+mod commands;
+mod config;
+mod error;
+mod output;
+mod p8;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::config::{Config, Overrides};
+use crate::error::CliError;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let listen_flags = match &cli.command {
+        Command::Serve(args) => (args.listen.clone(), args.public_url.clone()),
+        _ => (None, None),
+    };
+    let overrides = Overrides {
+        data_dir: cli.global.data_dir.clone(),
+        database_url: cli.global.database_url.clone(),
+        listen: listen_flags.0,
+        public_url: listen_flags.1,
+    };
+    let result = Config::load(cli.global.config.as_deref(), overrides).and_then(|config| {
+        init_logging(&config, matches!(cli.command, Command::Serve(_)));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| CliError::Refused(format!("cannot start the async runtime: {e}")))?;
+        runtime.block_on(commands::run(cli.command, config))
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
+        }
+    }
+}
+
+/// The server logs at `info`; one-shot commands only log warnings, so their stdout stays clean.
+fn init_logging(config: &Config, serving: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = if serving { "info" } else { "warn" };
+    let filter = EnvFilter::try_from_env("KEYWARD_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if config.log_format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
