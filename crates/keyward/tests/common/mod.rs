@@ -1,0 +1,206 @@
+//! Drives the real `keyward` binary against a throw-away database.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use keyward_store::Backend;
+use keyward_store::testing::TestDatabase;
+use serde_json::Value;
+
+/// Declares one test per backend: `cli_test!(name, |kw: Keyward| async move { … });`
+#[macro_export]
+macro_rules! cli_test {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let kw = common::Keyward::new(keyward_store::Backend::Sqlite).await;
+                ($body)(kw).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let kw = common::Keyward::new(keyward_store::Backend::Postgres).await;
+                ($body)(kw).await;
+            }
+        }
+    };
+}
+
+/// One installation: a fresh database and a working directory for key files.
+pub struct Keyward {
+    pub db: TestDatabase,
+    pub work: tempfile::TempDir,
+}
+
+/// What a command did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(self.stdout.trim())
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?} / {}", self.stdout, self.stderr))
+    }
+
+    pub fn json_lines(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_keyward"))
+}
+
+impl Keyward {
+    pub async fn new(backend: Backend) -> Keyward {
+        Keyward {
+            db: TestDatabase::new(backend).await,
+            work: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.url.backend()
+    }
+
+    /// A `keyward` command on this installation, run in the work directory with a clean environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(binary());
+        cmd.current_dir(self.work.path())
+            .env_remove("KEYWARD_DATABASE_URL")
+            .env_remove("KEYWARD_DATA_DIR")
+            .arg("--database-url")
+            .arg(self.db.url_string())
+            .args(args);
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_stdin(args, None)
+    }
+
+    pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        let mut cmd = self.command(args);
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        if let Some(input) = stdin {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+        }
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = child.wait_with_output().unwrap();
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        }
+    }
+
+    /// Runs a command that must succeed; returns its output.
+    pub fn ok(&self, args: &[&str]) -> Run {
+        let run = self.run(args);
+        assert_eq!(
+            run.code,
+            0,
+            "`keyward {}` failed: {}",
+            args.join(" "),
+            run.stderr
+        );
+        run
+    }
+
+    /// Runs a command that must be refused with exit code 1 and a one-sentence error.
+    pub fn refused(&self, args: &[&str]) -> Run {
+        let run = self.run(args);
+        assert_eq!(
+            run.code,
+            1,
+            "`keyward {}` should be refused (exit 1): {run:?}",
+            args.join(" ")
+        );
+        assert!(
+            run.stderr.starts_with("error: "),
+            "error on stderr: {:?}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "nothing on stdout: {:?}", run.stdout);
+        run
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.work.path().join(rel)
+    }
+
+    /// `admin init` + access request/approve: a team ready for keys. Returns the init JSON.
+    pub fn approved_team(&self, name: &str, email: &str) -> Value {
+        let init = self
+            .ok(&["admin", "init", "--team", name, "--email", email, "--json"])
+            .json();
+        self.ok(&["admin", "access", "request", "--team", name]);
+        self.ok(&["admin", "access", "approve", "--team", name]);
+        init
+    }
+
+    /// Everything an operator can observe about a team, to prove a refusal changed nothing.
+    pub fn snapshot(&self, team: &str) -> String {
+        let keys = self
+            .ok(&["admin", "key", "list", "--team", team, "--json"])
+            .stdout;
+        let audit = self
+            .ok(&["admin", "audit", "--team", team, "--json"])
+            .stdout;
+        let teams = self.ok(&["admin", "team", "list", "--json"]).stdout;
+        format!("{keys}\n{audit}\n{teams}")
+    }
+}
+
+/// The PKCS#8 DER inside a `.p8` file.
+pub fn p8_der(path: &Path) -> Vec<u8> {
+    use base64::Engine;
+    let text = std::fs::read_to_string(path).unwrap();
+    let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap()
+}
+
+/// The 32-byte private scalar inside a P-256 PKCS#8 (the OCTET STRING after ECPrivateKey's version).
+pub fn private_scalar(der: &[u8]) -> Vec<u8> {
+    let marker = [0x02, 0x01, 0x01, 0x04, 0x20];
+    let at = der
+        .windows(marker.len())
+        .position(|w| w == marker)
+        .expect("ECPrivateKey inside PKCS#8");
+    der[at + marker.len()..at + marker.len() + 32].to_vec()
+}
+
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
