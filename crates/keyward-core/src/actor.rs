@@ -26,11 +26,7 @@ pub struct ActorContext {
 
 impl ActorContext {
     pub fn operator_cli() -> Self {
-        Self {
-            actor: Actor::Operator,
-            label: "operator (cli)".into(),
-            ip: None,
-        }
+        Self { actor: Actor::Operator, label: "operator (cli)".into(), ip: None }
     }
 }
 

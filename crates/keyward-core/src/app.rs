@@ -44,16 +44,11 @@ impl NewApp {
     pub fn validate(self) -> Result<NewApp, DomainError> {
         let name = self.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 30 || name.chars().any(char::is_control) {
-            return Err(DomainError::InvalidInput(
-                "an app name must be 1 to 30 printable characters".into(),
-            ));
+            return Err(DomainError::InvalidInput("an app name must be 1 to 30 printable characters".into()));
         }
         let bundle_ok = !self.bundle_id.is_empty()
             && self.bundle_id.len() <= 155
-            && self
-                .bundle_id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+            && self.bundle_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
             && !self.bundle_id.starts_with('.')
             && !self.bundle_id.ends_with('.');
         if !bundle_ok {
@@ -64,10 +59,7 @@ impl NewApp {
         }
         let sku_ok = !self.sku.is_empty()
             && self.sku.len() <= 100
-            && self
-                .sku
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+            && self.sku.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
         if !sku_ok {
             return Err(DomainError::InvalidInput(format!(
                 "'{}' is not a SKU (letters, digits, '-', '_' and '.')",
@@ -75,15 +67,9 @@ impl NewApp {
             )));
         }
         let locale_ok = (2..=10).contains(&self.primary_locale.len())
-            && self
-                .primary_locale
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            && self.primary_locale.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
         if !locale_ok {
-            return Err(DomainError::InvalidInput(format!(
-                "'{}' is not a locale such as en-US",
-                self.primary_locale
-            )));
+            return Err(DomainError::InvalidInput(format!("'{}' is not a locale such as en-US", self.primary_locale)));
         }
         Ok(NewApp { name, ..self })
     }
@@ -91,15 +77,12 @@ impl NewApp {
 
 /// Who may create apps, as in App Store Connect.
 pub fn may_create_app(roles: RoleSet) -> Result<(), DomainError> {
-    if roles.intersects(RoleSet::of(&[
-        Role::AccountHolder,
-        Role::Admin,
-        Role::AppManager,
-        Role::CreateApps,
-    ])) {
+    if roles.intersects(RoleSet::of(&[Role::AccountHolder, Role::Admin, Role::AppManager, Role::CreateApps])) {
         Ok(())
     } else {
-        Err(DomainError::NotAllowed("only the Account Holder, Admins, App Managers and members with Create Apps can create apps".into()))
+        Err(DomainError::NotAllowed(
+            "only the Account Holder, Admins, App Managers and members with Create Apps can create apps".into(),
+        ))
     }
 }
 
@@ -108,12 +91,7 @@ mod tests {
     use super::*;
 
     fn app(bundle: &str, sku: &str) -> NewApp {
-        NewApp {
-            name: "Fizz".into(),
-            bundle_id: bundle.into(),
-            sku: sku.into(),
-            primary_locale: "en-US".into(),
-        }
+        NewApp { name: "Fizz".into(), bundle_id: bundle.into(), sku: sku.into(), primary_locale: "en-US".into() }
     }
 
     #[test]
@@ -121,14 +99,7 @@ mod tests {
         assert!(app("com.example.fizz", "FIZZ_1").validate().is_ok());
         assert!(app("com example", "FIZZ").validate().is_err());
         assert!(app("com.example.fizz", "").validate().is_err());
-        assert!(
-            NewApp {
-                name: "x".repeat(31),
-                ..app("a.b", "S")
-            }
-            .validate()
-            .is_err()
-        );
+        assert!(NewApp { name: "x".repeat(31), ..app("a.b", "S") }.validate().is_err());
     }
 
     #[test]

@@ -16,10 +16,7 @@ pub enum Change {
     /// The team's API access state changed (K1–K2).
     TeamAccess { team_id: TeamId },
     /// A member's roles or apps changed, or they were removed (K14).
-    Member {
-        team_id: TeamId,
-        member_id: MemberId,
-    },
+    Member { team_id: TeamId, member_id: MemberId },
 }
 
 impl Change {

@@ -41,9 +41,7 @@ pub enum DomainError {
     RoleNotForTeamKeys(Role),
     #[error("only the Account Holder or an Admin can generate team keys")]
     CannotGenerateTeamKey,
-    #[error(
-        "the team already has {max} active team keys, the maximum; revoke one before generating another"
-    )]
+    #[error("the team already has {max} active team keys, the maximum; revoke one before generating another")]
     TeamKeyLimit { max: u32 },
     #[error("this member does not have the Generate Individual API Keys permission")]
     NoIndividualKeyPermission,
@@ -51,9 +49,7 @@ pub enum DomainError {
         "an individual key needs one of the roles Account Holder, Admin, App Manager, Customer Support, Developer or Marketing"
     )]
     NoIndividualKeyRole,
-    #[error(
-        "this member already has an active individual key; revoke it before generating another"
-    )]
+    #[error("this member already has an active individual key; revoke it before generating another")]
     IndividualKeyExists,
 
     // K9–K12

@@ -95,18 +95,11 @@ impl FromStr for AppId {
     type Err = DomainError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let invalid = || DomainError::InvalidId {
-            kind: "AppId",
-            value: s.to_owned(),
-        };
+        let invalid = || DomainError::InvalidId { kind: "AppId", value: s.to_owned() };
         if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
             return Err(invalid());
         }
-        s.parse::<i64>()
-            .ok()
-            .filter(|n| *n > 0)
-            .map(AppId)
-            .ok_or_else(invalid)
+        s.parse::<i64>().ok().filter(|n| *n > 0).map(AppId).ok_or_else(invalid)
     }
 }
 
@@ -121,16 +114,10 @@ impl KeyId {
 
     /// K8: validates the shape of a Key ID.
     pub fn parse(s: &str) -> Result<Self, DomainError> {
-        if s.len() == Self::LEN
-            && s.bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        {
+        if s.len() == Self::LEN && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
             Ok(Self(s.to_owned()))
         } else {
-            Err(DomainError::InvalidId {
-                kind: "KeyId",
-                value: s.to_owned(),
-            })
+            Err(DomainError::InvalidId { kind: "KeyId", value: s.to_owned() })
         }
     }
 
@@ -183,37 +170,21 @@ mod tests {
     #[test]
     fn k8_key_id_accepts_ten_uppercase_alphanumerics() {
         assert!(KeyId::parse("2X9R4HXF34").is_ok());
-        assert_eq!(
-            KeyId::parse("2X9R4HXF34").map(|k| k.file_name()).ok(),
-            Some("AuthKey_2X9R4HXF34.p8".into())
-        );
+        assert_eq!(KeyId::parse("2X9R4HXF34").map(|k| k.file_name()).ok(), Some("AuthKey_2X9R4HXF34.p8".into()));
     }
 
     #[test]
     fn k8_key_id_rejects_other_shapes() {
-        for bad in [
-            "",
-            "2X9R4HXF3",
-            "2X9R4HXF345",
-            "2x9r4hxf34",
-            "2X9R4HXF3-",
-            "ÄX9R4HXF34",
-        ] {
+        for bad in ["", "2X9R4HXF3", "2X9R4HXF345", "2x9r4hxf34", "2X9R4HXF3-", "ÄX9R4HXF34"] {
             assert!(KeyId::parse(bad).is_err(), "{bad:?} must be refused");
         }
     }
 
     #[test]
     fn issuer_id_prints_lowercase_and_parses_either_case() {
-        let id: IssuerId = "57246542-96FE-1A63-E053-0824D011072A"
-            .parse()
-            .expect("valid");
+        let id: IssuerId = "57246542-96FE-1A63-E053-0824D011072A".parse().expect("valid");
         assert_eq!(id.to_string(), "57246542-96fe-1a63-e053-0824d011072a");
-        assert!(
-            "5724654296fe1a63e0530824d011072a"
-                .parse::<IssuerId>()
-                .is_err()
-        );
+        assert!("5724654296fe1a63e0530824d011072a".parse::<IssuerId>().is_err());
     }
 
     #[test]

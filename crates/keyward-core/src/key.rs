@@ -41,9 +41,7 @@ impl FromStr for KeyKind {
         match s {
             "team" => Ok(KeyKind::Team),
             "individual" => Ok(KeyKind::Individual),
-            other => Err(DomainError::InvalidInput(format!(
-                "'{other}' is not a key kind"
-            ))),
+            other => Err(DomainError::InvalidInput(format!("'{other}' is not a key kind"))),
         }
     }
 }
@@ -125,11 +123,7 @@ pub fn validate_team_key_roles(roles: RoleSet) -> Result<RoleSet, DomainError> {
 pub fn may_generate_team_key(actor: &Actor, actor_roles: RoleSet) -> Result<(), DomainError> {
     match actor {
         Actor::Operator => Ok(()),
-        Actor::Member(_)
-            if actor_roles.intersects(RoleSet::of(&[Role::AccountHolder, Role::Admin])) =>
-        {
-            Ok(())
-        }
+        Actor::Member(_) if actor_roles.intersects(RoleSet::of(&[Role::AccountHolder, Role::Admin])) => Ok(()),
         Actor::Member(_) => Err(DomainError::CannotGenerateTeamKey),
     }
 }
@@ -137,11 +131,7 @@ pub fn may_generate_team_key(actor: &Actor, actor_roles: RoleSet) -> Result<(), 
 /// K5: generation is refused once the team holds `max` active team keys. Storage calls this inside
 /// the transaction that inserts, with the team row locked, so it holds under concurrency.
 pub fn ensure_team_key_capacity(active_team_keys: u64, max: u32) -> Result<(), DomainError> {
-    if active_team_keys < u64::from(max) {
-        Ok(())
-    } else {
-        Err(DomainError::TeamKeyLimit { max })
-    }
+    if active_team_keys < u64::from(max) { Ok(()) } else { Err(DomainError::TeamKeyLimit { max }) }
 }
 
 /// K9 + K10: the single download, by the right person.
@@ -204,9 +194,7 @@ pub fn last_used_needs_write(previous: Option<OffsetDateTime>, now: OffsetDateTi
 
 /// K16: the minute a use is recorded at.
 pub fn truncate_to_minute(t: OffsetDateTime) -> OffsetDateTime {
-    t.replace_second(0)
-        .and_then(|t| t.replace_nanosecond(0))
-        .unwrap_or(t)
+    t.replace_second(0).and_then(|t| t.replace_nanosecond(0)).unwrap_or(t)
 }
 
 #[cfg(test)]
@@ -235,29 +223,17 @@ mod tests {
 
     #[test]
     fn k3_key_names_are_1_to_64_visible_characters() {
-        assert_eq!(
-            validate_key_name(" Xcode Cloud ").ok().as_deref(),
-            Some("Xcode Cloud")
-        );
+        assert_eq!(validate_key_name(" Xcode Cloud ").ok().as_deref(), Some("Xcode Cloud"));
         assert!(validate_key_name(&"é".repeat(64)).is_ok());
         assert_eq!(validate_key_name("  "), Err(DomainError::InvalidKeyName));
-        assert_eq!(
-            validate_key_name(&"k".repeat(65)),
-            Err(DomainError::InvalidKeyName)
-        );
-        assert_eq!(
-            validate_key_name("tab\there"),
-            Err(DomainError::InvalidKeyName)
-        );
+        assert_eq!(validate_key_name(&"k".repeat(65)), Err(DomainError::InvalidKeyName));
+        assert_eq!(validate_key_name("tab\there"), Err(DomainError::InvalidKeyName));
     }
 
     #[test]
     fn k3_team_key_roles_exclude_account_holder() {
         assert!(validate_team_key_roles(RoleSet::of(&[Role::AppManager, Role::Sales])).is_ok());
-        assert_eq!(
-            validate_team_key_roles(RoleSet::EMPTY),
-            Err(DomainError::NoRoles)
-        );
+        assert_eq!(validate_team_key_roles(RoleSet::EMPTY), Err(DomainError::NoRoles));
         assert_eq!(
             validate_team_key_roles(RoleSet::of(&[Role::AccountHolder])),
             Err(DomainError::RoleNotForTeamKeys(Role::AccountHolder))
@@ -287,10 +263,7 @@ mod tests {
     #[test]
     fn k5_fifty_active_team_keys_at_most() {
         assert!(ensure_team_key_capacity(49, 50).is_ok());
-        assert_eq!(
-            ensure_team_key_capacity(50, 50),
-            Err(DomainError::TeamKeyLimit { max: 50 })
-        );
+        assert_eq!(ensure_team_key_capacity(50, 50), Err(DomainError::TeamKeyLimit { max: 50 }));
         assert!(ensure_team_key_capacity(3, 3).is_err());
     }
 
@@ -299,10 +272,7 @@ mod tests {
         let mut k = key(KeyKind::Team, Actor::Operator, None);
         assert!(may_download(&k, &Actor::Operator).is_ok());
         k.downloaded_at = Some(datetime!(2026-11-01 10:01 UTC));
-        assert!(matches!(
-            may_download(&k, &Actor::Operator),
-            Err(DomainError::AlreadyDownloaded(_))
-        ));
+        assert!(matches!(may_download(&k, &Actor::Operator), Err(DomainError::AlreadyDownloaded(_))));
         assert!(!k.is_downloadable());
     }
 
@@ -311,10 +281,7 @@ mod tests {
         let creator = Actor::Member(MemberId::random());
         let k = key(KeyKind::Team, creator.clone(), None);
         assert!(may_download(&k, &creator).is_ok());
-        assert_eq!(
-            may_download(&k, &Actor::Member(MemberId::random())),
-            Err(DomainError::NotKeyCreator)
-        );
+        assert_eq!(may_download(&k, &Actor::Member(MemberId::random())), Err(DomainError::NotKeyCreator));
     }
 
     #[test]
@@ -322,10 +289,7 @@ mod tests {
         let owner = MemberId::random();
         let k = key(KeyKind::Individual, Actor::Member(owner), Some(owner));
         assert!(may_download(&k, &Actor::Member(owner)).is_ok());
-        assert_eq!(
-            may_download(&k, &Actor::Member(MemberId::random())),
-            Err(DomainError::NotKeyOwner)
-        );
+        assert_eq!(may_download(&k, &Actor::Member(MemberId::random())), Err(DomainError::NotKeyOwner));
         let by_operator = key(KeyKind::Individual, Actor::Operator, Some(owner));
         assert!(may_download(&by_operator, &Actor::Operator).is_ok());
     }
@@ -334,14 +298,8 @@ mod tests {
     fn k11_a_revoked_key_cannot_be_revoked_again_or_downloaded() {
         let mut k = key(KeyKind::Team, Actor::Operator, None);
         k.revoked_at = Some(datetime!(2026-11-02 10:00 UTC));
-        assert!(matches!(
-            may_revoke(&k, &Actor::Operator, RoleSet::EMPTY),
-            Err(DomainError::KeyRevoked(_))
-        ));
-        assert!(matches!(
-            may_download(&k, &Actor::Operator),
-            Err(DomainError::KeyRevoked(_))
-        ));
+        assert!(matches!(may_revoke(&k, &Actor::Operator, RoleSet::EMPTY), Err(DomainError::KeyRevoked(_))));
+        assert!(matches!(may_download(&k, &Actor::Operator), Err(DomainError::KeyRevoked(_))));
     }
 
     #[test]
@@ -352,25 +310,11 @@ mod tests {
         let admin = Actor::Member(MemberId::random());
         assert!(may_revoke(&team, &admin, RoleSet::of(&[Role::Admin])).is_ok());
         assert!(may_revoke(&individual, &admin, RoleSet::of(&[Role::AccountHolder])).is_ok());
-        assert!(
-            may_revoke(
-                &individual,
-                &Actor::Member(owner),
-                RoleSet::of(&[Role::Developer])
-            )
-            .is_ok()
-        );
+        assert!(may_revoke(&individual, &Actor::Member(owner), RoleSet::of(&[Role::Developer])).is_ok());
         let dev = Actor::Member(MemberId::random());
+        assert_eq!(may_revoke(&individual, &dev, RoleSet::of(&[Role::Developer])), Err(DomainError::CannotRevoke));
         assert_eq!(
-            may_revoke(&individual, &dev, RoleSet::of(&[Role::Developer])),
-            Err(DomainError::CannotRevoke)
-        );
-        assert_eq!(
-            may_revoke(
-                &team,
-                &Actor::Member(owner),
-                RoleSet::of(&[Role::Developer])
-            ),
+            may_revoke(&team, &Actor::Member(owner), RoleSet::of(&[Role::Developer])),
             Err(DomainError::CannotRevoke)
         );
     }
@@ -390,14 +334,8 @@ mod tests {
     fn k16_last_used_is_written_at_most_once_a_minute() {
         let t = datetime!(2026-11-30 12:00:10 UTC);
         assert!(last_used_needs_write(None, t));
-        assert!(!last_used_needs_write(
-            Some(t),
-            datetime!(2026-11-30 12:00:59 UTC)
-        ));
-        assert!(last_used_needs_write(
-            Some(t),
-            datetime!(2026-11-30 12:01:00 UTC)
-        ));
+        assert!(!last_used_needs_write(Some(t), datetime!(2026-11-30 12:00:59 UTC)));
+        assert!(last_used_needs_write(Some(t), datetime!(2026-11-30 12:01:00 UTC)));
         assert_eq!(truncate_to_minute(t), datetime!(2026-11-30 12:00 UTC));
     }
 }

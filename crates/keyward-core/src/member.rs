@@ -39,17 +39,12 @@ impl Member {
 /// Roles that may be given to someone joining a team (by invitation or `admin member add`):
 /// at least one real role, never `ACCOUNT_HOLDER`. K6: the *Generate Individual API Keys*
 /// permission is granted by default when a member joins, unless `individual_keys` is false.
-pub fn roles_for_new_member(
-    requested: RoleSet,
-    individual_keys: bool,
-) -> Result<RoleSet, DomainError> {
+pub fn roles_for_new_member(requested: RoleSet, individual_keys: bool) -> Result<RoleSet, DomainError> {
     if requested.contains(Role::AccountHolder) {
         return Err(DomainError::CannotGrantAccountHolder);
     }
     if requested.without(Role::GenerateIndividualKeys).is_empty() {
-        return Err(DomainError::InvalidInput(
-            "a member needs at least one role".into(),
-        ));
+        return Err(DomainError::InvalidInput("a member needs at least one role".into()));
     }
     Ok(if individual_keys {
         requested.with(Role::GenerateIndividualKeys)
@@ -60,11 +55,7 @@ pub fn roles_for_new_member(
 
 /// The Account Holder of a new team: every key-related permission from the start.
 pub fn account_holder_roles() -> RoleSet {
-    RoleSet::of(&[
-        Role::AccountHolder,
-        Role::Admin,
-        Role::GenerateIndividualKeys,
-    ])
+    RoleSet::of(&[Role::AccountHolder, Role::Admin, Role::GenerateIndividualKeys])
 }
 
 /// Replacing a member's roles: nobody grants `ACCOUNT_HOLDER`, and the Account Holder keeps it.
@@ -77,37 +68,20 @@ pub fn change_roles(current: RoleSet, requested: RoleSet) -> Result<RoleSet, Dom
     if !holder && requested.contains(Role::AccountHolder) {
         return Err(DomainError::CannotGrantAccountHolder);
     }
-    if requested
-        .without(Role::GenerateIndividualKeys)
-        .without(Role::AccountHolder)
-        .is_empty()
-        && !holder
-    {
-        return Err(DomainError::InvalidInput(
-            "a member needs at least one role".into(),
-        ));
+    if requested.without(Role::GenerateIndividualKeys).without(Role::AccountHolder).is_empty() && !holder {
+        return Err(DomainError::InvalidInput("a member needs at least one role".into()));
     }
     Ok(requested)
 }
 
 /// Removing a member: never the Account Holder. K14: the caller revokes their individual key.
 pub fn ensure_removable(member: &Member) -> Result<(), DomainError> {
-    if member.is_account_holder() {
-        Err(DomainError::AccountHolderImmutable)
-    } else {
-        Ok(())
-    }
+    if member.is_account_holder() { Err(DomainError::AccountHolderImmutable) } else { Ok(()) }
 }
 
 /// K6: the roles with which a member may hold an individual key.
-pub const INDIVIDUAL_KEY_ROLES: [Role; 6] = [
-    Role::AccountHolder,
-    Role::Admin,
-    Role::AppManager,
-    Role::CustomerSupport,
-    Role::Developer,
-    Role::Marketing,
-];
+pub const INDIVIDUAL_KEY_ROLES: [Role; 6] =
+    [Role::AccountHolder, Role::Admin, Role::AppManager, Role::CustomerSupport, Role::Developer, Role::Marketing];
 
 /// K6: the permission plus one of [`INDIVIDUAL_KEY_ROLES`]. (One active key at a time is enforced
 /// by storage, atomically.)
@@ -136,24 +110,15 @@ mod tests {
     #[test]
     fn nobody_grants_account_holder() {
         let with_holder = RoleSet::of(&[Role::AccountHolder, Role::Admin]);
-        assert_eq!(
-            roles_for_new_member(with_holder, true),
-            Err(DomainError::CannotGrantAccountHolder)
-        );
-        assert_eq!(
-            change_roles(RoleSet::of(&[Role::Admin]), with_holder),
-            Err(DomainError::CannotGrantAccountHolder)
-        );
+        assert_eq!(roles_for_new_member(with_holder, true), Err(DomainError::CannotGrantAccountHolder));
+        assert_eq!(change_roles(RoleSet::of(&[Role::Admin]), with_holder), Err(DomainError::CannotGrantAccountHolder));
         assert!(roles_for_new_member(RoleSet::EMPTY, true).is_err());
     }
 
     #[test]
     fn the_account_holder_cannot_be_demoted_or_removed() {
         let holder = account_holder_roles();
-        assert_eq!(
-            change_roles(holder, RoleSet::of(&[Role::Admin])),
-            Err(DomainError::AccountHolderImmutable)
-        );
+        assert_eq!(change_roles(holder, RoleSet::of(&[Role::Admin])), Err(DomainError::AccountHolderImmutable));
         assert!(change_roles(holder, holder.without(Role::Admin)).is_ok());
     }
 
@@ -162,19 +127,13 @@ mod tests {
         let dev = RoleSet::of(&[Role::Developer, Role::GenerateIndividualKeys]);
         assert_eq!(may_generate_individual_key(dev), Ok(()));
         let finance = RoleSet::of(&[Role::Finance, Role::GenerateIndividualKeys]);
-        assert_eq!(
-            may_generate_individual_key(finance),
-            Err(DomainError::NoIndividualKeyRole)
-        );
+        assert_eq!(may_generate_individual_key(finance), Err(DomainError::NoIndividualKeyRole));
     }
 
     #[test]
     fn k7_removing_the_permission_stops_new_individual_keys() {
         let dev = RoleSet::of(&[Role::Developer, Role::GenerateIndividualKeys]);
         let after = change_roles(dev, dev.without(Role::GenerateIndividualKeys)).expect("allowed");
-        assert_eq!(
-            may_generate_individual_key(after),
-            Err(DomainError::NoIndividualKeyPermission)
-        );
+        assert_eq!(may_generate_individual_key(after), Err(DomainError::NoIndividualKeyPermission));
     }
 }

@@ -14,6 +14,7 @@ use crate::access::AccessState;
 use crate::actor::ActorContext;
 use crate::app::{App, NewApp};
 use crate::audit::AuditEvent;
+use crate::auth::{AuthFailureRecord, AuthKeyRecord, AuthMemberRecord, AuthSnapshot, AuthTeamRecord};
 use crate::change::FeedEntry;
 use crate::error::StoreError;
 use crate::ids::{AppId, IssuerId, KeyId, MemberId, PersonId, TeamId};
@@ -124,17 +125,9 @@ pub trait MemberStore: Send + Sync {
         member: NewMember,
         actor: &ActorContext,
     ) -> impl Future<Output = Result<Member, StoreError>> + Send;
-    fn member_by_email(
-        &self,
-        team: TeamId,
-        email: &str,
-    ) -> impl Future<Output = Result<Member, StoreError>> + Send;
-    fn account_holder(
-        &self,
-        team: TeamId,
-    ) -> impl Future<Output = Result<Member, StoreError>> + Send;
-    fn members(&self, team: TeamId)
-    -> impl Future<Output = Result<Vec<Member>, StoreError>> + Send;
+    fn member_by_email(&self, team: TeamId, email: &str) -> impl Future<Output = Result<Member, StoreError>> + Send;
+    fn account_holder(&self, team: TeamId) -> impl Future<Output = Result<Member, StoreError>> + Send;
+    fn members(&self, team: TeamId) -> impl Future<Output = Result<Vec<Member>, StoreError>> + Send;
     /// K7, K14: never revokes; the member's individual key acts with the new roles from the next request.
     fn set_member_roles(
         &self,
@@ -160,6 +153,8 @@ pub trait AppStore: Send + Sync {
         actor: &ActorContext,
     ) -> impl Future<Output = Result<App, StoreError>> + Send;
     fn apps(&self, team: TeamId) -> impl Future<Output = Result<Vec<App>, StoreError>> + Send;
+    /// One app of the team; another team's app is `NotFound`.
+    fn app(&self, team: TeamId, app: AppId) -> impl Future<Output = Result<App, StoreError>> + Send;
 }
 
 pub trait KeyStore: Send + Sync {
@@ -184,10 +179,7 @@ pub trait KeyStore: Send + Sync {
     /// A key by ID across the installation (the operator's `key show` and, later, the verifier).
     fn key(&self, key_id: &KeyId) -> impl Future<Output = Result<ApiKey, StoreError>> + Send;
     /// The stored public key (SubjectPublicKeyInfo DER) of a downloaded, active key.
-    fn public_key(
-        &self,
-        key_id: &KeyId,
-    ) -> impl Future<Output = Result<Option<Vec<u8>>, StoreError>> + Send;
+    fn public_key(&self, key_id: &KeyId) -> impl Future<Output = Result<Option<Vec<u8>>, StoreError>> + Send;
     /// K13: active keys, then revoked keys still within retention.
     fn keys(
         &self,
@@ -203,29 +195,37 @@ pub trait KeyStore: Send + Sync {
         actor: &ActorContext,
     ) -> impl Future<Output = Result<Vec<ApiKey>, StoreError>> + Send;
     /// K16: records uses, written behind in batches; each time is kept to the minute.
-    fn record_last_used(
-        &self,
-        uses: &[(KeyId, OffsetDateTime)],
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn record_last_used(&self, uses: &[(KeyId, OffsetDateTime)])
+    -> impl Future<Output = Result<(), StoreError>> + Send;
     /// K13: deletes keys revoked at or before `cutoff`; returns how many.
-    fn purge_revoked(
-        &self,
-        cutoff: OffsetDateTime,
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    fn purge_revoked(&self, cutoff: OffsetDateTime) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
 
 pub trait AuditStore: Send + Sync {
-    fn audit(
-        &self,
-        team: TeamId,
-    ) -> impl Future<Output = Result<Vec<AuditEvent>, StoreError>> + Send;
+    fn audit(&self, team: TeamId) -> impl Future<Output = Result<Vec<AuditEvent>, StoreError>> + Send;
 }
 
 pub trait ChangeFeed: Send + Sync {
     /// Entries with a sequence number greater than `after`, oldest first.
-    fn changes_since(
-        &self,
-        after: i64,
-    ) -> impl Future<Output = Result<Vec<FeedEntry>, StoreError>> + Send;
+    fn changes_since(&self, after: i64) -> impl Future<Output = Result<Vec<FeedEntry>, StoreError>> + Send;
     fn last_change(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
+}
+
+/// What the verifier reads (its tables) and writes behind (T14 failures, K16 last use).
+pub trait AuthStore: Send + Sync {
+    fn auth_snapshot(&self) -> impl Future<Output = Result<AuthSnapshot, StoreError>> + Send;
+    /// The key, when it is active and downloaded.
+    fn auth_key(&self, key: &KeyId) -> impl Future<Output = Result<Option<AuthKeyRecord>, StoreError>> + Send;
+    fn auth_team(&self, team: TeamId) -> impl Future<Output = Result<Option<AuthTeamRecord>, StoreError>> + Send;
+    fn auth_member(
+        &self,
+        member: MemberId,
+    ) -> impl Future<Output = Result<Option<AuthMemberRecord>, StoreError>> + Send;
+    /// T14: appends failures, keeping the last [`crate::auth::FAILURES_KEPT_PER_KEY`] per key.
+    fn record_auth_failures(
+        &self,
+        failures: &[AuthFailureRecord],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// T14: the most recent failures of a key, newest first.
+    fn auth_failures(&self, key: &KeyId) -> impl Future<Output = Result<Vec<AuthFailureRecord>, StoreError>> + Send;
 }

@@ -79,10 +79,7 @@ impl FromStr for Role {
 
     /// Exact, case-sensitive: Apple's API refuses `admin` for `ADMIN`, and so do we.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| DomainError::UnknownRole(s.to_owned()))
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| DomainError::UnknownRole(s.to_owned()))
     }
 }
 
@@ -103,9 +100,7 @@ impl RoleSet {
         if s.trim().is_empty() {
             return Ok(Self::EMPTY);
         }
-        s.split(',')
-            .map(|part| part.trim().parse::<Role>())
-            .collect()
+        s.split(',').map(|part| part.trim().parse::<Role>()).collect()
     }
 
     pub fn contains(self, role: Role) -> bool {
@@ -211,10 +206,6 @@ mod tests {
         assert_eq!(set.to_list(), "ADMIN,DEVELOPER");
         assert!(set.contains(Role::Admin) && !set.contains(Role::Sales));
         assert!(RoleSet::parse_list("ADMIN,,DEVELOPER").is_err());
-        assert!(
-            RoleSet::parse_list("")
-                .map(RoleSet::is_empty)
-                .unwrap_or(false)
-        );
+        assert!(RoleSet::parse_list("").map(RoleSet::is_empty).unwrap_or(false));
     }
 }

@@ -34,9 +34,7 @@ pub struct Person {
 pub fn validate_team_name(name: &str) -> Result<String, DomainError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(DomainError::InvalidInput(
-            "a team name must be 1 to 100 printable characters".into(),
-        ));
+        return Err(DomainError::InvalidInput("a team name must be 1 to 100 printable characters".into()));
     }
     Ok(name.to_owned())
 }
@@ -47,22 +45,14 @@ pub fn normalize_email(email: &str) -> Result<String, DomainError> {
     let valid = email.len() <= 254
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         && matches!(email.split_once('@'), Some((local, domain)) if !local.is_empty() && !domain.is_empty() && !domain.contains('@'));
-    if valid {
-        Ok(email)
-    } else {
-        Err(DomainError::InvalidInput(format!(
-            "'{email}' is not an email address"
-        )))
-    }
+    if valid { Ok(email) } else { Err(DomainError::InvalidInput(format!("'{email}' is not an email address"))) }
 }
 
 /// First and last names: up to 100 printable characters, may be empty.
 pub fn validate_person_name(name: &str) -> Result<String, DomainError> {
     let name = name.trim();
     if name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(DomainError::InvalidInput(
-            "a name must be at most 100 printable characters".into(),
-        ));
+        return Err(DomainError::InvalidInput("a name must be at most 100 printable characters".into()));
     }
     Ok(name.to_owned())
 }
@@ -73,18 +63,8 @@ mod tests {
 
     #[test]
     fn emails_are_normalized_and_checked() {
-        assert_eq!(
-            normalize_email(" Ana@Example.COM ").ok().as_deref(),
-            Some("ana@example.com")
-        );
-        for bad in [
-            "",
-            "ana",
-            "@example.com",
-            "ana@",
-            "a b@example.com",
-            "a@b@c",
-        ] {
+        assert_eq!(normalize_email(" Ana@Example.COM ").ok().as_deref(), Some("ana@example.com"));
+        for bad in ["", "ana", "@example.com", "ana@", "a b@example.com", "a@b@c"] {
             assert!(normalize_email(bad).is_err(), "{bad:?}");
         }
     }

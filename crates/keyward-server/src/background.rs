@@ -11,22 +11,12 @@ use crate::AppState;
 
 /// K13: deletes keys whose retention ran out, once at start and then every `every`, until
 /// `shutdown` flips. Failures are logged and retried on the next tick.
-pub async fn purge_revoked_keys(
-    state: AppState,
-    every: Duration,
-    mut shutdown: watch::Receiver<bool>,
-) {
+pub async fn purge_revoked_keys(state: AppState, every: Duration, mut shutdown: watch::Receiver<bool>) {
     loop {
-        let cutoff = purge_cutoff(
-            OffsetDateTime::now_utc(),
-            state.settings.revoked_retention_days,
-        );
+        let cutoff = purge_cutoff(OffsetDateTime::now_utc(), state.settings.revoked_retention_days);
         match state.store.purge_revoked(cutoff).await {
             Ok(0) => {}
-            Ok(n) => tracing::info!(
-                purged = n,
-                "purged revoked keys past their retention period"
-            ),
+            Ok(n) => tracing::info!(purged = n, "purged revoked keys past their retention period"),
             Err(e) => tracing::warn!(error = %e, "purging revoked keys failed; will retry"),
         }
         tokio::select! {

@@ -3,13 +3,19 @@
 //! - [`lifecycle`]: generating a key (drawing Key IDs) and the single download (K9), composed from
 //!   `keyward-token` (key material) and the store.
 //! - [`app`]: the axum router and its state.
+//! - [`auth`]: the bearer-token layer (T-, A-, L-rules), the change-feed tailer, write-behind.
+//! - [`error`]: Apple's error envelope, the one place errors become responses.
 //! - [`serve`]: binding, background tasks (K13 purge) and graceful shutdown.
 
 pub mod app;
+pub mod auth;
 pub mod background;
+pub mod error;
 pub mod lifecycle;
+pub mod metrics;
 mod routes;
 pub mod serve;
+mod views;
 
 pub use app::{AppState, router};
-pub use serve::{ServeOptions, serve};
+pub use serve::{ServeOptions, serve, serve_on};

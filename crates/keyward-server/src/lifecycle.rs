@@ -20,17 +20,12 @@ pub async fn generate_key<S: KeyStore>(
 ) -> Result<ApiKey, StoreError> {
     for _ in 0..5 {
         let id = generate_key_id().map_err(|e| StoreError::Backend(e.to_string()))?;
-        match store
-            .generate_key(team, id, key.clone(), max_active_team_keys, actor)
-            .await
-        {
+        match store.generate_key(team, id, key.clone(), max_active_team_keys, actor).await {
             Err(StoreError::Rule(DomainError::Conflict(msg))) if msg.contains("Key ID") => continue,
             other => return other,
         }
     }
-    Err(StoreError::Backend(
-        "could not draw an unused Key ID".into(),
-    ))
+    Err(StoreError::Backend("could not draw an unused Key ID".into()))
 }
 
 /// K9: makes the key pair, stores its public half in the conditional update that marks the key
@@ -43,8 +38,6 @@ pub async fn download_key<S: KeyStore>(
     actor: &ActorContext,
 ) -> Result<(ApiKey, PrivateKeyPem), StoreError> {
     let pair = keypair::generate().map_err(|e| StoreError::Backend(e.to_string()))?;
-    let key = store
-        .record_download(team, key_id, pair.public.spki_der(), actor)
-        .await?;
+    let key = store.record_download(team, key_id, pair.public.spki_der(), actor).await?;
     Ok((key, pair.private))
 }

@@ -21,12 +21,7 @@ fn random_app_id() -> AppId {
 }
 
 impl AppStore for Store {
-    async fn create_app(
-        &self,
-        team: TeamId,
-        new: NewApp,
-        actor: &ActorContext,
-    ) -> Result<App, StoreError> {
+    async fn create_app(&self, team: TeamId, new: NewApp, actor: &ActorContext) -> Result<App, StoreError> {
         let new = new.validate()?;
         let at = now();
         let mut tx = self.begin_write().await?;
@@ -34,27 +29,19 @@ impl AppStore for Store {
         if let Some(roles) = tx::actor_roles(&mut tx, team, &actor.actor).await? {
             app::may_create_app(roles)?;
         }
-        let clash = sqlx::query(
-            "SELECT bundle_id, sku FROM apps WHERE bundle_id = $1 OR (team_id = $2 AND sku = $3)",
-        )
-        .bind(new.bundle_id.clone())
-        .bind(team.to_string())
-        .bind(new.sku.clone())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(backend_error)?;
+        let clash = sqlx::query("SELECT bundle_id, sku FROM apps WHERE bundle_id = $1 OR (team_id = $2 AND sku = $3)")
+            .bind(new.bundle_id.clone())
+            .bind(team.to_string())
+            .bind(new.sku.clone())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend_error)?;
         if let Some(row) = clash {
             let bundle: String = convert::get(&row, "bundle_id")?;
             let msg = if bundle == new.bundle_id {
-                format!(
-                    "the bundle ID '{}' is already used by an app",
-                    new.bundle_id
-                )
+                format!("the bundle ID '{}' is already used by an app", new.bundle_id)
             } else {
-                format!(
-                    "the SKU '{}' is already used by an app of this team",
-                    new.sku
-                )
+                format!("the SKU '{}' is already used by an app of this team", new.sku)
             };
             return Err(DomainError::Conflict(msg).into());
         }
@@ -82,21 +69,9 @@ impl AppStore for Store {
         .await
         .map_err(backend_error)?;
         let detail = format!("app '{}' ({}) created", new.name, new.bundle_id);
-        tx::audit(
-            &mut tx,
-            team,
-            actor,
-            AuditKind::AppCreated,
-            Some(&id.to_string()),
-            &detail,
-            at,
-        )
-        .await?;
-        let row = sqlx::query(select_app!("WHERE id = $1"))
-            .bind(id.0)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(backend_error)?;
+        tx::audit(&mut tx, team, actor, AuditKind::AppCreated, Some(&id.to_string()), &detail, at).await?;
+        let row =
+            sqlx::query(select_app!("WHERE id = $1")).bind(id.0).fetch_one(&mut *tx).await.map_err(backend_error)?;
         let created = convert::app(&row)?;
         tx::commit(tx).await?;
         Ok(created)
@@ -109,5 +84,16 @@ impl AppStore for Store {
             .await
             .map_err(backend_error)?;
         rows.iter().map(convert::app).collect()
+    }
+
+    async fn app(&self, team: TeamId, app: AppId) -> Result<App, StoreError> {
+        let row = sqlx::query(select_app!("WHERE id = $1 AND team_id = $2"))
+            .bind(app.0)
+            .bind(team.to_string())
+            .fetch_optional(self.pool())
+            .await
+            .map_err(backend_error)?
+            .ok_or_else(|| DomainError::NotFound { what: "app", id: app.to_string() })?;
+        convert::app(&row)
     }
 }

@@ -74,25 +74,16 @@ impl FromStr for DatabaseUrl {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if let Some(path) = s
-            .strip_prefix("sqlite://")
-            .or_else(|| s.strip_prefix("sqlite:"))
-        {
+        if let Some(path) = s.strip_prefix("sqlite://").or_else(|| s.strip_prefix("sqlite:")) {
             let path = path.split('?').next().unwrap_or_default();
             if path.is_empty() {
-                return Err(
-                    "a sqlite:// URL needs a file path, e.g. sqlite://./keyward-data/keyward.db"
-                        .into(),
-                );
+                return Err("a sqlite:// URL needs a file path, e.g. sqlite://./keyward-data/keyward.db".into());
             }
             Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
         } else if s.starts_with("postgres://") || s.starts_with("postgresql://") {
             Ok(DatabaseUrl::Postgres(s.to_owned()))
         } else {
-            Err(format!(
-                "'{}' is not a database URL; use sqlite://PATH or postgres://…",
-                redact_password(s)
-            ))
+            Err(format!("'{}' is not a database URL; use sqlite://PATH or postgres://…", redact_password(s)))
         }
     }
 }
@@ -112,20 +103,12 @@ fn redact_password(url: &str) -> String {
 
 pub(crate) async fn connect(url: &DatabaseUrl) -> Result<(AnyPool, Backend), StoreError> {
     install_default_drivers();
-    let fail = |e: sqlx::Error| {
-        StoreError::Backend(format!(
-            "cannot open the database at {}: {e}",
-            url.redacted()
-        ))
-    };
+    let fail = |e: sqlx::Error| StoreError::Backend(format!("cannot open the database at {}: {e}", url.redacted()));
     match url {
         DatabaseUrl::Sqlite(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| {
-                    StoreError::Backend(format!(
-                        "cannot create the data directory {}: {e}",
-                        dir.display()
-                    ))
+                    StoreError::Backend(format!("cannot create the data directory {}: {e}", dir.display()))
                 })?;
             }
             let pool = AnyPoolOptions::new()
@@ -176,16 +159,58 @@ pub(crate) fn begin_write_statement(backend: Backend) -> &'static str {
     }
 }
 
+/// Wakes a change-feed tailer early (see [`crate::Store::change_signal`]).
+pub struct ChangeSignal {
+    listener: Option<sqlx::postgres::PgListener>,
+}
+
+impl fmt::Debug for ChangeSignal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChangeSignal").field("listening", &self.listener.is_some()).finish()
+    }
+}
+
+impl ChangeSignal {
+    pub(crate) async fn listen(url: &DatabaseUrl) -> ChangeSignal {
+        let listener = match url {
+            DatabaseUrl::Sqlite(_) => None,
+            DatabaseUrl::Postgres(raw) => match sqlx::postgres::PgListener::connect(raw).await {
+                Ok(mut l) => match l.listen("keyward_changes").await {
+                    Ok(()) => Some(l),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "LISTEN keyward_changes failed; relying on polling");
+                        None
+                    }
+                },
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot open a LISTEN connection; relying on polling");
+                    None
+                }
+            },
+        };
+        ChangeSignal { listener }
+    }
+
+    /// Returns after a notification or after `timeout`, whichever comes first.
+    pub async fn wait(&mut self, timeout: Duration) {
+        match &mut self.listener {
+            Some(listener) => {
+                if let Ok(Err(e)) = tokio::time::timeout(timeout, listener.recv()).await {
+                    tracing::debug!(error = %e, "LISTEN connection interrupted; it reconnects");
+                }
+            }
+            None => tokio::time::sleep(timeout).await,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn database_urls_parse_and_redact() {
-        assert_eq!(
-            "sqlite://data/k.db".parse::<DatabaseUrl>(),
-            Ok(DatabaseUrl::Sqlite("data/k.db".into()))
-        );
+        assert_eq!("sqlite://data/k.db".parse::<DatabaseUrl>(), Ok(DatabaseUrl::Sqlite("data/k.db".into())));
         let pg: DatabaseUrl = "postgres://u:secret@h/db".parse().expect("valid");
         assert_eq!(pg.redacted(), "postgres://u:***@h/db");
         assert!(!format!("{pg:?}").contains("secret"));

@@ -32,20 +32,14 @@ where
 pub(crate) fn flag(row: &AnyRow, col: &str) -> Result<bool, StoreError> {
     match row.try_get::<bool, _>(col) {
         Ok(b) => Ok(b),
-        Err(_) => row
-            .try_get::<i64, _>(col)
-            .map(|n| n != 0)
-            .map_err(backend_error),
+        Err(_) => row.try_get::<i64, _>(col).map(|n| n != 0).map_err(backend_error),
     }
 }
 
 fn opt_flag(row: &AnyRow, col: &str) -> Result<Option<bool>, StoreError> {
     match row.try_get::<Option<bool>, _>(col) {
         Ok(b) => Ok(b),
-        Err(_) => row
-            .try_get::<Option<i64>, _>(col)
-            .map(|n| n.map(|n| n != 0))
-            .map_err(backend_error),
+        Err(_) => row.try_get::<Option<i64>, _>(col).map(|n| n.map(|n| n != 0)).map_err(backend_error),
     }
 }
 
@@ -71,8 +65,7 @@ pub(crate) fn team(row: &AnyRow) -> Result<Team, StoreError> {
         issuer_id: parse("issuer id", &get::<String>(row, "issuer_id")?)?,
         name: get(row, "name")?,
         access: parse::<AccessState>("access state", &get::<String>(row, "access_state")?)?,
-        rate_limit_per_hour: get::<Option<i64>>(row, "rate_limit_per_hour")?
-            .and_then(|n| u32::try_from(n).ok()),
+        rate_limit_per_hour: get::<Option<i64>>(row, "rate_limit_per_hour")?.and_then(|n| u32::try_from(n).ok()),
         created_at: time(get(row, "created_at")?)?,
     })
 }
@@ -107,10 +100,7 @@ pub(crate) fn app(row: &AnyRow) -> Result<App, StoreError> {
         subscription_status_url: get(row, "subscription_status_url")?,
         subscription_status_url_version: get(row, "subscription_status_url_version")?,
         subscription_status_url_for_sandbox: get(row, "subscription_status_url_for_sandbox")?,
-        subscription_status_url_version_for_sandbox: get(
-            row,
-            "subscription_status_url_version_for_sandbox",
-        )?,
+        subscription_status_url_version_for_sandbox: get(row, "subscription_status_url_version_for_sandbox")?,
         available_in_new_territories: opt_flag(row, "available_in_new_territories")?,
         content_rights_declaration: get(row, "content_rights_declaration")?,
         streamlined_purchasing_enabled: opt_flag(row, "streamlined_purchasing_enabled")?,
@@ -129,9 +119,7 @@ pub(crate) fn key(row: &AnyRow) -> Result<ApiKey, StoreError> {
         kind: parse::<KeyKind>("key kind", &get::<String>(row, "kind")?)?,
         name: get(row, "name")?,
         roles: roles(&get::<String>(row, "roles")?)?,
-        member_id: get::<Option<String>>(row, "member_id")?
-            .map(|m| parse("member id", &m))
-            .transpose()?,
+        member_id: get::<Option<String>>(row, "member_id")?.map(|m| parse("member id", &m)).transpose()?,
         created_by,
         created_by_label: get(row, "created_by_label")?,
         created_at: time(get(row, "created_at")?)?,

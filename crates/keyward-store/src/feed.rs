@@ -12,31 +12,18 @@ fn entry(row: &AnyRow) -> Result<FeedEntry, StoreError> {
     let bad = |what: &str| StoreError::Backend(format!("change feed row has an invalid {what}"));
     let seq: i64 = convert::get(row, "seq")?;
     let kind: String = convert::get(row, "kind")?;
-    let team_id = convert::get::<String>(row, "team_id")?
-        .parse()
-        .map_err(|_| bad("team id"))?;
+    let team_id = convert::get::<String>(row, "team_id")?.parse().map_err(|_| bad("team id"))?;
     let key = || -> Result<_, StoreError> {
         let k: Option<String> = convert::get(row, "key_id")?;
         k.and_then(|k| k.parse().ok()).ok_or_else(|| bad("key id"))
     };
     let change = match kind.as_str() {
-        "key_downloaded" => Change::KeyDownloaded {
-            team_id,
-            key_id: key()?,
-        },
-        "key_revoked" => Change::KeyRevoked {
-            team_id,
-            key_id: key()?,
-        },
+        "key_downloaded" => Change::KeyDownloaded { team_id, key_id: key()? },
+        "key_revoked" => Change::KeyRevoked { team_id, key_id: key()? },
         "team_access" => Change::TeamAccess { team_id },
         "member" => {
             let m: Option<String> = convert::get(row, "member_id")?;
-            Change::Member {
-                team_id,
-                member_id: m
-                    .and_then(|m| m.parse().ok())
-                    .ok_or_else(|| bad("member id"))?,
-            }
+            Change::Member { team_id, member_id: m.and_then(|m| m.parse().ok()).ok_or_else(|| bad("member id"))? }
         }
         _ => return Err(bad("kind")),
     };
@@ -45,11 +32,13 @@ fn entry(row: &AnyRow) -> Result<FeedEntry, StoreError> {
 
 impl ChangeFeed for Store {
     async fn changes_since(&self, after: i64) -> Result<Vec<FeedEntry>, StoreError> {
-        let rows = sqlx::query("SELECT seq, kind, team_id, key_id, member_id FROM changes WHERE seq > $1 ORDER BY seq LIMIT 1000")
-            .bind(after)
-            .fetch_all(self.pool())
-            .await
-            .map_err(backend_error)?;
+        let rows = sqlx::query(
+            "SELECT seq, kind, team_id, key_id, member_id FROM changes WHERE seq > $1 ORDER BY seq LIMIT 1000",
+        )
+        .bind(after)
+        .fetch_all(self.pool())
+        .await
+        .map_err(backend_error)?;
         rows.iter().map(entry).collect()
     }
 

@@ -26,10 +26,7 @@ async fn key_in_tx(tx: &mut Tx, team: TeamId, id: &KeyId) -> Result<ApiKey, Stor
         .fetch_optional(&mut **tx)
         .await
         .map_err(backend_error)?
-        .ok_or_else(|| DomainError::NotFound {
-            what: "key",
-            id: id.to_string(),
-        })?;
+        .ok_or_else(|| DomainError::NotFound { what: "key", id: id.to_string() })?;
     convert::key(&row)
 }
 
@@ -63,10 +60,7 @@ impl KeyStore for Store {
                 .map_err(backend_error)?
                 .try_get("n")
                 .map_err(backend_error)?;
-                key::ensure_team_key_capacity(
-                    u64::try_from(active).unwrap_or(0),
-                    max_active_team_keys,
-                )?;
+                key::ensure_team_key_capacity(u64::try_from(active).unwrap_or(0), max_active_team_keys)?;
                 let detail = format!("team key '{name}' generated with roles {roles}");
                 (KeyKind::Team, name, roles, None, detail)
             }
@@ -74,10 +68,7 @@ impl KeyStore for Store {
                 if let Actor::Member(me) = actor.actor
                     && me != member_id
                 {
-                    return Err(DomainError::NotAllowed(
-                        "members generate only their own individual key".into(),
-                    )
-                    .into());
+                    return Err(DomainError::NotAllowed("members generate only their own individual key".into()).into());
                 }
                 let row = sqlx::query(select_member!("WHERE m.id = $1 AND m.team_id = $2"))
                     .bind(member_id.to_string())
@@ -85,10 +76,7 @@ impl KeyStore for Store {
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(backend_error)?
-                    .ok_or_else(|| DomainError::NotFound {
-                        what: "member",
-                        id: member_id.to_string(),
-                    })?;
+                    .ok_or_else(|| DomainError::NotFound { what: "member", id: member_id.to_string() })?;
                 let owner = convert::member(&row)?;
                 may_generate_individual_key(owner.roles)?;
                 let existing = sqlx::query(
@@ -101,22 +89,10 @@ impl KeyStore for Store {
                 if existing.is_some() {
                     return Err(DomainError::IndividualKeyExists.into());
                 }
-                let name = format!("{} {}", owner.first_name, owner.last_name)
-                    .trim()
-                    .to_owned();
-                let name = if name.is_empty() {
-                    owner.email.clone()
-                } else {
-                    name
-                };
+                let name = format!("{} {}", owner.first_name, owner.last_name).trim().to_owned();
+                let name = if name.is_empty() { owner.email.clone() } else { name };
                 let detail = format!("individual key generated for {}", owner.email);
-                (
-                    KeyKind::Individual,
-                    name,
-                    RoleSet::EMPTY,
-                    Some(member_id),
-                    detail,
-                )
+                (KeyKind::Individual, name, RoleSet::EMPTY, Some(member_id), detail)
             }
         };
         let created_by_member = match &actor.actor {
@@ -145,16 +121,7 @@ impl KeyStore for Store {
             (true, _) => StoreError::Rule(DomainError::Conflict(format!("the Key ID {key_id} is taken; draw another"))),
             _ => backend_error(e),
         })?;
-        tx::audit(
-            &mut tx,
-            team,
-            actor,
-            AuditKind::KeyGenerated,
-            Some(key_id.as_str()),
-            &detail,
-            at,
-        )
-        .await?;
+        tx::audit(&mut tx, team, actor, AuditKind::KeyGenerated, Some(key_id.as_str()), &detail, at).await?;
         let created = key_in_tx(&mut tx, team, &key_id).await?;
         tx::commit(tx).await?;
         Ok(created)
@@ -196,15 +163,7 @@ impl KeyStore for Store {
             at,
         )
         .await?;
-        tx::change(
-            &mut tx,
-            &Change::KeyDownloaded {
-                team_id: team,
-                key_id: key_id.clone(),
-            },
-            at,
-        )
-        .await?;
+        tx::change(&mut tx, &Change::KeyDownloaded { team_id: team, key_id: key_id.clone() }, at).await?;
         let downloaded = key_in_tx(&mut tx, team, key_id).await?;
         tx::commit(tx).await?;
         Ok(downloaded)
@@ -216,32 +175,23 @@ impl KeyStore for Store {
             .fetch_optional(self.pool())
             .await
             .map_err(backend_error)?
-            .ok_or_else(|| DomainError::NotFound {
-                what: "key",
-                id: key_id.to_string(),
-            })?;
+            .ok_or_else(|| DomainError::NotFound { what: "key", id: key_id.to_string() })?;
         convert::key(&row)
     }
 
     async fn public_key(&self, key_id: &KeyId) -> Result<Option<Vec<u8>>, StoreError> {
-        let row =
-            sqlx::query("SELECT public_key FROM api_keys WHERE id = $1 AND revoked_at IS NULL")
-                .bind(key_id.to_string())
-                .fetch_optional(self.pool())
-                .await
-                .map_err(backend_error)?;
+        let row = sqlx::query("SELECT public_key FROM api_keys WHERE id = $1 AND revoked_at IS NULL")
+            .bind(key_id.to_string())
+            .fetch_optional(self.pool())
+            .await
+            .map_err(backend_error)?;
         match row {
             Some(row) => convert::get::<Option<Vec<u8>>>(&row, "public_key"),
             None => Ok(None),
         }
     }
 
-    async fn keys(
-        &self,
-        team: TeamId,
-        now: OffsetDateTime,
-        retention_days: u32,
-    ) -> Result<Vec<ApiKey>, StoreError> {
+    async fn keys(&self, team: TeamId, now: OffsetDateTime, retention_days: u32) -> Result<Vec<ApiKey>, StoreError> {
         let cutoff = key::purge_cutoff(now, retention_days).unix_timestamp();
         let rows = sqlx::query(select_key!(
             "WHERE team_id = $1 AND (revoked_at IS NULL OR revoked_at > $2) \
@@ -255,12 +205,7 @@ impl KeyStore for Store {
         rows.iter().map(convert::key).collect()
     }
 
-    async fn revoke_keys(
-        &self,
-        team: TeamId,
-        ids: &[KeyId],
-        actor: &ActorContext,
-    ) -> Result<Vec<ApiKey>, StoreError> {
+    async fn revoke_keys(&self, team: TeamId, ids: &[KeyId], actor: &ActorContext) -> Result<Vec<ApiKey>, StoreError> {
         let ids: BTreeSet<&KeyId> = ids.iter().collect();
         if ids.is_empty() {
             return Err(DomainError::InvalidInput("name at least one key to revoke".into()).into());
@@ -268,40 +213,23 @@ impl KeyStore for Store {
         let at = now();
         let mut tx = self.begin_write().await?;
         lock_team(&mut tx, team).await?;
-        let roles = tx::actor_roles(&mut tx, team, &actor.actor)
-            .await?
-            .unwrap_or_default();
+        let roles = tx::actor_roles(&mut tx, team, &actor.actor).await?.unwrap_or_default();
         let mut revoked = Vec::with_capacity(ids.len());
         for id in ids {
             let current = key_in_tx(&mut tx, team, id).await?;
             key::may_revoke(&current, &actor.actor, roles)?;
-            sqlx::query("UPDATE api_keys SET revoked_at = $1, revoked_by_label = $2 WHERE id = $3 AND revoked_at IS NULL")
-                .bind(at.unix_timestamp())
-                .bind(actor.label.clone())
-                .bind(id.to_string())
-                .execute(&mut *tx)
-                .await
-                .map_err(backend_error)?;
+            sqlx::query(
+                "UPDATE api_keys SET revoked_at = $1, revoked_by_label = $2 WHERE id = $3 AND revoked_at IS NULL",
+            )
+            .bind(at.unix_timestamp())
+            .bind(actor.label.clone())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
             let detail = format!("{} key '{}' revoked", current.kind, current.name);
-            tx::audit(
-                &mut tx,
-                team,
-                actor,
-                AuditKind::KeyRevoked,
-                Some(id.as_str()),
-                &detail,
-                at,
-            )
-            .await?;
-            tx::change(
-                &mut tx,
-                &Change::KeyRevoked {
-                    team_id: team,
-                    key_id: id.clone(),
-                },
-                at,
-            )
-            .await?;
+            tx::audit(&mut tx, team, actor, AuditKind::KeyRevoked, Some(id.as_str()), &detail, at).await?;
+            tx::change(&mut tx, &Change::KeyRevoked { team_id: team, key_id: id.clone() }, at).await?;
             revoked.push(key_in_tx(&mut tx, team, id).await?);
         }
         tx::commit(tx).await?;
@@ -312,23 +240,24 @@ impl KeyStore for Store {
         let mut tx = self.pool().begin().await.map_err(backend_error)?;
         for (id, at) in uses {
             let minute = key::truncate_to_minute(*at).unix_timestamp();
-            sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)")
-                .bind(minute)
-                .bind(id.to_string())
-                .execute(&mut *tx)
-                .await
-                .map_err(backend_error)?;
+            sqlx::query(
+                "UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
+            )
+            .bind(minute)
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
         }
         tx::commit(tx).await
     }
 
     async fn purge_revoked(&self, cutoff: OffsetDateTime) -> Result<u64, StoreError> {
-        let done =
-            sqlx::query("DELETE FROM api_keys WHERE revoked_at IS NOT NULL AND revoked_at <= $1")
-                .bind(cutoff.unix_timestamp())
-                .execute(self.pool())
-                .await
-                .map_err(backend_error)?;
+        let done = sqlx::query("DELETE FROM api_keys WHERE revoked_at IS NOT NULL AND revoked_at <= $1")
+            .bind(cutoff.unix_timestamp())
+            .execute(self.pool())
+            .await
+            .map_err(backend_error)?;
         Ok(done.rows_affected())
     }
 }

@@ -16,6 +16,7 @@ mod sql;
 
 mod apps;
 mod audit;
+mod auth;
 pub mod backend;
 mod convert;
 mod feed;
@@ -25,7 +26,7 @@ mod persons;
 mod teams;
 mod tx;
 
-pub use backend::{Backend, DatabaseUrl};
+pub use backend::{Backend, ChangeSignal, DatabaseUrl};
 
 use std::fmt;
 
@@ -37,13 +38,12 @@ use sqlx::AnyPool;
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    url: DatabaseUrl,
 }
 
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Store")
-            .field("backend", &self.backend)
-            .finish_non_exhaustive()
+        f.debug_struct("Store").field("backend", &self.backend).finish_non_exhaustive()
     }
 }
 
@@ -51,7 +51,7 @@ impl Store {
     /// Opens (and for SQLite creates) the database. Does not migrate: see [`Store::migrate`].
     pub async fn open(url: &DatabaseUrl) -> Result<Store, StoreError> {
         let (pool, backend) = backend::connect(url).await?;
-        Ok(Store { pool, backend })
+        Ok(Store { pool, backend, url: url.clone() })
     }
 
     /// Opens the database and applies pending migrations (idempotent).
@@ -65,6 +65,13 @@ impl Store {
         self.backend
     }
 
+    /// A signal that fires when another process commits to the change feed (K11). PostgreSQL
+    /// delivers `NOTIFY keyward_changes`; SQLite has no such signal, so its tailer relies on the
+    /// poll alone.
+    pub async fn change_signal(&self) -> ChangeSignal {
+        ChangeSignal::listen(&self.url).await
+    }
+
     /// Applies the embedded migrations of this backend that have not run yet.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         backend::migrator(self.backend)
@@ -75,11 +82,7 @@ impl Store {
 
     /// For readiness checks: one round trip to the database.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-            .map_err(tx::backend_error)
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ()).map_err(tx::backend_error)
     }
 
     pub async fn close(&self) {

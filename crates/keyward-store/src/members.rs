@@ -20,9 +20,7 @@ fn ensure_manages_members(roles: Option<RoleSet>) -> Result<(), DomainError> {
     match roles {
         None => Ok(()),
         Some(r) if r.intersects(RoleSet::of(&[Role::AccountHolder, Role::Admin])) => Ok(()),
-        Some(_) => Err(DomainError::NotAllowed(
-            "only the Account Holder or an Admin can manage members".into(),
-        )),
+        Some(_) => Err(DomainError::NotAllowed("only the Account Holder or an Admin can manage members".into())),
     }
 }
 
@@ -51,20 +49,12 @@ async fn member_in_tx(tx: &mut Tx, team: TeamId, id: MemberId) -> Result<Member,
         .fetch_optional(&mut **tx)
         .await
         .map_err(backend_error)?
-        .ok_or_else(|| DomainError::NotFound {
-            what: "member",
-            id: id.to_string(),
-        })?;
+        .ok_or_else(|| DomainError::NotFound { what: "member", id: id.to_string() })?;
     with_apps(&mut **tx, &row).await
 }
 
 impl MemberStore for Store {
-    async fn add_member(
-        &self,
-        team: TeamId,
-        new: NewMember,
-        actor: &ActorContext,
-    ) -> Result<Member, StoreError> {
+    async fn add_member(&self, team: TeamId, new: NewMember, actor: &ActorContext) -> Result<Member, StoreError> {
         let roles = member::roles_for_new_member(new.roles, new.individual_keys)?;
         let at = now();
         let mut tx = self.begin_write().await?;
@@ -78,26 +68,19 @@ impl MemberStore for Store {
                 .await
                 .map_err(backend_error)?;
             if found.is_none() {
-                return Err(DomainError::NotFound {
-                    what: "app",
-                    id: app.to_string(),
-                }
-                .into());
+                return Err(DomainError::NotFound { what: "app", id: app.to_string() }.into());
             }
         }
         let person = persons::find_or_create(&mut tx, &new.person, false, at).await?;
-        let already =
-            sqlx::query("SELECT 1 AS one FROM members WHERE team_id = $1 AND person_id = $2")
-                .bind(team.to_string())
-                .bind(person.to_string())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(backend_error)?;
+        let already = sqlx::query("SELECT 1 AS one FROM members WHERE team_id = $1 AND person_id = $2")
+            .bind(team.to_string())
+            .bind(person.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend_error)?;
         let email = normalize_email(&new.person.email)?;
         if already.is_some() {
-            return Err(
-                DomainError::Conflict(format!("{email} is already a member of this team")).into(),
-            );
+            return Err(DomainError::Conflict(format!("{email} is already a member of this team")).into());
         }
         let id = MemberId::random();
         sqlx::query(
@@ -122,16 +105,8 @@ impl MemberStore for Store {
                 .await
                 .map_err(backend_error)?;
         }
-        tx::audit(
-            &mut tx,
-            team,
-            actor,
-            AuditKind::MemberAdded,
-            Some(&email),
-            &format!("added with roles {roles}"),
-            at,
-        )
-        .await?;
+        tx::audit(&mut tx, team, actor, AuditKind::MemberAdded, Some(&email), &format!("added with roles {roles}"), at)
+            .await?;
         let added = member_in_tx(&mut tx, team, id).await?;
         tx::commit(tx).await?;
         Ok(added)
@@ -145,10 +120,7 @@ impl MemberStore for Store {
             .fetch_optional(self.pool())
             .await
             .map_err(backend_error)?
-            .ok_or(DomainError::NotFound {
-                what: "member",
-                id: email,
-            })?;
+            .ok_or(DomainError::NotFound { what: "member", id: email })?;
         with_apps(self.pool(), &row).await
     }
 
@@ -164,11 +136,7 @@ impl MemberStore for Store {
                 return with_apps(self.pool(), row).await;
             }
         }
-        Err(DomainError::NotFound {
-            what: "Account Holder of team",
-            id: team.to_string(),
-        }
-        .into())
+        Err(DomainError::NotFound { what: "Account Holder of team", id: team.to_string() }.into())
     }
 
     async fn members(&self, team: TeamId) -> Result<Vec<Member>, StoreError> {
@@ -204,44 +172,20 @@ impl MemberStore for Store {
             .await
             .map_err(backend_error)?;
         let detail = format!("roles {} → {}", current.roles, next);
-        tx::audit(
-            &mut tx,
-            team,
-            actor,
-            AuditKind::MemberRolesChanged,
-            Some(&current.email),
-            &detail,
-            at,
-        )
-        .await?;
-        tx::change(
-            &mut tx,
-            &Change::Member {
-                team_id: team,
-                member_id: id,
-            },
-            at,
-        )
-        .await?;
+        tx::audit(&mut tx, team, actor, AuditKind::MemberRolesChanged, Some(&current.email), &detail, at).await?;
+        tx::change(&mut tx, &Change::Member { team_id: team, member_id: id }, at).await?;
         let updated = member_in_tx(&mut tx, team, id).await?;
         tx::commit(tx).await?;
         Ok(updated)
     }
 
-    async fn remove_member(
-        &self,
-        team: TeamId,
-        id: MemberId,
-        actor: &ActorContext,
-    ) -> Result<(), StoreError> {
+    async fn remove_member(&self, team: TeamId, id: MemberId, actor: &ActorContext) -> Result<(), StoreError> {
         let at = now();
         let mut tx = self.begin_write().await?;
         lock_team(&mut tx, team).await?;
         ensure_manages_members(tx::actor_roles(&mut tx, team, &actor.actor).await?)?;
         if actor.actor == Actor::Member(id) {
-            return Err(
-                DomainError::NotAllowed("you cannot remove yourself from the team".into()).into(),
-            );
+            return Err(DomainError::NotAllowed("you cannot remove yourself from the team".into()).into());
         }
         let gone = member_in_tx(&mut tx, team, id).await?;
         member::ensure_removable(&gone)?;
@@ -258,56 +202,19 @@ impl MemberStore for Store {
         .map_err(backend_error)?;
         for row in &revoked {
             let key: String = row.try_get("id").map_err(backend_error)?;
-            let key_id = keyward_core::ids::KeyId::parse(&key)
-                .map_err(|e| StoreError::Backend(e.to_string()))?;
-            let detail = format!(
-                "individual key of {} revoked because the member was removed",
-                gone.email
-            );
-            tx::audit(
-                &mut tx,
-                team,
-                actor,
-                AuditKind::KeyRevoked,
-                Some(&key),
-                &detail,
-                at,
-            )
-            .await?;
-            tx::change(
-                &mut tx,
-                &Change::KeyRevoked {
-                    team_id: team,
-                    key_id,
-                },
-                at,
-            )
-            .await?;
+            let key_id = keyward_core::ids::KeyId::parse(&key).map_err(|e| StoreError::Backend(e.to_string()))?;
+            let detail = format!("individual key of {} revoked because the member was removed", gone.email);
+            tx::audit(&mut tx, team, actor, AuditKind::KeyRevoked, Some(&key), &detail, at).await?;
+            tx::change(&mut tx, &Change::KeyRevoked { team_id: team, key_id }, at).await?;
         }
         sqlx::query("DELETE FROM members WHERE id = $1")
             .bind(id.to_string())
             .execute(&mut *tx)
             .await
             .map_err(backend_error)?;
-        tx::audit(
-            &mut tx,
-            team,
-            actor,
-            AuditKind::MemberRemoved,
-            Some(&gone.email),
-            "removed from the team",
-            at,
-        )
-        .await?;
-        tx::change(
-            &mut tx,
-            &Change::Member {
-                team_id: team,
-                member_id: id,
-            },
-            at,
-        )
-        .await?;
+        tx::audit(&mut tx, team, actor, AuditKind::MemberRemoved, Some(&gone.email), "removed from the team", at)
+            .await?;
+        tx::change(&mut tx, &Change::Member { team_id: team, member_id: id }, at).await?;
         tx::commit(tx).await
     }
 }

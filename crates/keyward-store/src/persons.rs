@@ -27,15 +27,11 @@ pub(crate) async fn find_or_create(
         .map_err(backend_error)?;
     if let Some(row) = existing {
         let id: String = row.try_get("id").map_err(backend_error)?;
-        let has_password = row
-            .try_get::<Option<String>, _>("password_hash")
-            .map_err(backend_error)?
-            .is_some();
+        let has_password = row.try_get::<Option<String>, _>("password_hash").map_err(backend_error)?.is_some();
         if person.password_hash.is_some() && has_password {
-            return Err(DomainError::Conflict(format!(
-                "{email} already has a login; their password was not changed"
-            ))
-            .into());
+            return Err(
+                DomainError::Conflict(format!("{email} already has a login; their password was not changed")).into()
+            );
         }
         if let Some(hash) = &person.password_hash {
             sqlx::query("UPDATE persons SET password_hash = $1 WHERE id = $2")
@@ -52,9 +48,7 @@ pub(crate) async fn find_or_create(
                 .await
                 .map_err(backend_error)?;
         }
-        return id
-            .parse()
-            .map_err(|_| StoreError::Backend(format!("stored person id '{id}' is invalid")));
+        return id.parse().map_err(|_| StoreError::Backend(format!("stored person id '{id}' is invalid")));
     }
     let id = PersonId::random();
     sqlx::query(

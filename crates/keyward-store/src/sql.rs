@@ -3,10 +3,7 @@
 /// `select_team!("WHERE …")`.
 macro_rules! select_team {
     ($tail:literal) => {
-        concat!(
-            "SELECT id, issuer_id, name, access_state, rate_limit_per_hour, created_at FROM teams ",
-            $tail
-        )
+        concat!("SELECT id, issuer_id, name, access_state, rate_limit_per_hour, created_at FROM teams ", $tail)
     };
 }
 

@@ -27,11 +27,7 @@ impl TeamStore for Store {
         Ok(teams == 0 && operators == 0)
     }
 
-    async fn create_team(
-        &self,
-        new: NewTeam,
-        actor: &ActorContext,
-    ) -> Result<TeamCreated, StoreError> {
+    async fn create_team(&self, new: NewTeam, actor: &ActorContext) -> Result<TeamCreated, StoreError> {
         let name = validate_team_name(&new.name)?;
         let at = now();
         let mut tx = self.begin_write().await?;
@@ -55,13 +51,9 @@ impl TeamStore for Store {
             .await
             .map_err(backend_error)?;
         if taken.is_some() {
-            return Err(
-                DomainError::Conflict(format!("a team named '{name}' already exists")).into(),
-            );
+            return Err(DomainError::Conflict(format!("a team named '{name}' already exists")).into());
         }
-        let person_id =
-            persons::find_or_create(&mut tx, &new.account_holder, new.holder_is_operator, at)
-                .await?;
+        let person_id = persons::find_or_create(&mut tx, &new.account_holder, new.holder_is_operator, at).await?;
         let team = Team {
             id: TeamId::random(),
             issuer_id: IssuerId::random(),
@@ -70,23 +62,21 @@ impl TeamStore for Store {
             rate_limit_per_hour: None,
             created_at: at.replace_nanosecond(0).unwrap_or(at),
         };
-        sqlx::query(
-            "INSERT INTO teams (id, issuer_id, name, access_state, created_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(team.id.to_string())
-        .bind(team.issuer_id.to_string())
-        .bind(team.name.clone())
-        .bind(team.access.as_str())
-        .bind(at.unix_timestamp())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Rule(DomainError::Conflict(format!("a team named '{}' already exists", team.name)))
-            } else {
-                backend_error(e)
-            }
-        })?;
+        sqlx::query("INSERT INTO teams (id, issuer_id, name, access_state, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(team.id.to_string())
+            .bind(team.issuer_id.to_string())
+            .bind(team.name.clone())
+            .bind(team.access.as_str())
+            .bind(at.unix_timestamp())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Rule(DomainError::Conflict(format!("a team named '{}' already exists", team.name)))
+                } else {
+                    backend_error(e)
+                }
+            })?;
         let member_id = MemberId::random();
         sqlx::query(
             "INSERT INTO members (id, team_id, person_id, roles, all_apps_visible, provisioning_allowed, created_at) \
@@ -105,29 +95,14 @@ impl TeamStore for Store {
             team.name,
             new.account_holder.email.trim().to_lowercase()
         );
-        tx::audit(
-            &mut tx,
-            team.id,
-            actor,
-            AuditKind::TeamCreated,
-            Some(&team.issuer_id.to_string()),
-            &detail,
-            at,
-        )
-        .await?;
+        tx::audit(&mut tx, team.id, actor, AuditKind::TeamCreated, Some(&team.issuer_id.to_string()), &detail, at)
+            .await?;
         tx::commit(tx).await?;
-        Ok(TeamCreated {
-            team,
-            person_id,
-            member_id,
-        })
+        Ok(TeamCreated { team, person_id, member_id })
     }
 
     async fn teams(&self) -> Result<Vec<Team>, StoreError> {
-        let rows = sqlx::query(select_team!("ORDER BY name"))
-            .fetch_all(self.pool())
-            .await
-            .map_err(backend_error)?;
+        let rows = sqlx::query(select_team!("ORDER BY name")).fetch_all(self.pool()).await.map_err(backend_error)?;
         rows.iter().map(convert::team).collect()
     }
 
@@ -137,18 +112,13 @@ impl TeamStore for Store {
             .fetch_optional(self.pool())
             .await
             .map_err(backend_error)?
-            .ok_or_else(|| DomainError::NotFound {
-                what: "team",
-                id: team.to_string(),
-            })?;
+            .ok_or_else(|| DomainError::NotFound { what: "team", id: team.to_string() })?;
         convert::team(&row)
     }
 
     async fn team(&self, team: &TeamRef) -> Result<Team, StoreError> {
         let row = match team {
-            TeamRef::Issuer(id) => {
-                sqlx::query(select_team!("WHERE issuer_id = $1")).bind(id.to_string())
-            }
+            TeamRef::Issuer(id) => sqlx::query(select_team!("WHERE issuer_id = $1")).bind(id.to_string()),
             TeamRef::Name(name) => sqlx::query(select_team!("WHERE name = $1")).bind(name.clone()),
         }
         .fetch_optional(self.pool())
@@ -156,11 +126,7 @@ impl TeamStore for Store {
         .map_err(backend_error)?;
         match row {
             Some(row) => convert::team(&row),
-            None => Err(DomainError::NotFound {
-                what: "team",
-                id: team.to_string(),
-            }
-            .into()),
+            None => Err(DomainError::NotFound { what: "team", id: team.to_string() }.into()),
         }
     }
 
@@ -173,9 +139,7 @@ impl TeamStore for Store {
         let at = now();
         let mut tx = self.begin_write().await?;
         let current = lock_team(&mut tx, team).await?;
-        let roles = tx::actor_roles(&mut tx, team, &actor.actor)
-            .await?
-            .unwrap_or_default();
+        let roles = tx::actor_roles(&mut tx, team, &actor.actor).await?.unwrap_or_default();
         let next = access::request_access(roles, current.access, auto_approve)?;
         set_access(&mut tx, team, next).await?;
         tx::audit(

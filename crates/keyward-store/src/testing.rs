@@ -36,11 +36,7 @@ impl TestDatabase {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
                 let url = DatabaseUrl::Sqlite(dir.path().join("keyward.db"));
-                TestDatabase {
-                    url,
-                    dir: Some(dir),
-                    pg_name: None,
-                }
+                TestDatabase { url, dir: Some(dir), pg_name: None }
             }
             Backend::Postgres => {
                 let admin = postgres_admin_url();
@@ -53,11 +49,7 @@ impl TestDatabase {
                     .unwrap_or_else(|e| panic!("create test database: {e}"));
                 let _ = conn.close().await;
                 let url = DatabaseUrl::Postgres(replace_database(&admin, &name));
-                TestDatabase {
-                    url,
-                    dir: None,
-                    pg_name: Some(name),
-                }
+                TestDatabase { url, dir: None, pg_name: Some(name) }
             }
         }
     }
@@ -98,16 +90,12 @@ impl Drop for TestDatabase {
             let admin = postgres_admin_url();
             // Drop runs outside any runtime guarantee, so use a small runtime on its own thread.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build();
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
                 if let Ok(rt) = rt {
                     rt.block_on(async move {
                         if let Ok(mut conn) = PgConnection::connect(&admin).await {
                             let _ = conn
-                                .execute(sqlx::AssertSqlSafe(format!(
-                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                                )))
+                                .execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
                                 .await;
                         }
                     });
@@ -131,13 +119,8 @@ impl crate::Store {
     /// Fetches one text cell, for tests that inspect stored rows.
     pub async fn debug_fetch_bytes_for_tests(&self, sql: &str) -> Result<Vec<Vec<u8>>, String> {
         use sqlx::Row;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-            .fetch_all(self.pool())
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| r.try_get::<Option<Vec<u8>>, _>(0).ok().flatten())
-            .collect())
+        let rows =
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).fetch_all(self.pool()).await.map_err(|e| e.to_string())?;
+        Ok(rows.iter().filter_map(|r| r.try_get::<Option<Vec<u8>>, _>(0).ok().flatten()).collect())
     }
 }

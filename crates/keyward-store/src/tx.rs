@@ -32,10 +32,7 @@ pub(crate) fn now() -> OffsetDateTime {
 
 impl Store {
     pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
-        self.pool
-            .begin_with(begin_write_statement(self.backend))
-            .await
-            .map_err(backend_error)
+        self.pool.begin_with(begin_write_statement(self.backend)).await.map_err(backend_error)
     }
 
     pub(crate) fn pool(&self) -> &sqlx::AnyPool {
@@ -52,11 +49,7 @@ pub(crate) async fn lock_team(tx: &mut Tx, team: TeamId) -> Result<Team, StoreEr
         .await
         .map_err(backend_error)?;
     if updated.rows_affected() == 0 {
-        return Err(DomainError::NotFound {
-            what: "team",
-            id: team.to_string(),
-        }
-        .into());
+        return Err(DomainError::NotFound { what: "team", id: team.to_string() }.into());
     }
     let row = sqlx::query(select_team!("WHERE id = $1"))
         .bind(team.to_string())
@@ -68,11 +61,7 @@ pub(crate) async fn lock_team(tx: &mut Tx, team: TeamId) -> Result<Team, StoreEr
 
 /// The roles an actor acts with in a team: `None` for the operator (who is not a member), the
 /// member's roles otherwise. A member of another team is refused as not found.
-pub(crate) async fn actor_roles(
-    tx: &mut Tx,
-    team: TeamId,
-    actor: &Actor,
-) -> Result<Option<RoleSet>, StoreError> {
+pub(crate) async fn actor_roles(tx: &mut Tx, team: TeamId, actor: &Actor) -> Result<Option<RoleSet>, StoreError> {
     match actor {
         Actor::Operator => Ok(None),
         Actor::Member(m) => {
@@ -82,10 +71,7 @@ pub(crate) async fn actor_roles(
                 .fetch_optional(&mut **tx)
                 .await
                 .map_err(backend_error)?
-                .ok_or_else(|| DomainError::NotFound {
-                    what: "member",
-                    id: m.to_string(),
-                })?;
+                .ok_or_else(|| DomainError::NotFound { what: "member", id: m.to_string() })?;
             let roles: String = row.try_get("roles").map_err(backend_error)?;
             Ok(Some(convert::roles(&roles)?))
         }
@@ -119,11 +105,7 @@ pub(crate) async fn audit(
 }
 
 /// K11: appends to the change feed inside the caller's transaction.
-pub(crate) async fn change(
-    tx: &mut Tx,
-    change: &Change,
-    at: OffsetDateTime,
-) -> Result<(), StoreError> {
+pub(crate) async fn change(tx: &mut Tx, change: &Change, at: OffsetDateTime) -> Result<(), StoreError> {
     let (team, key, member) = match change {
         Change::KeyDownloaded { team_id, key_id } | Change::KeyRevoked { team_id, key_id } => {
             (team_id, Some(key_id.to_string()), None)
@@ -131,18 +113,16 @@ pub(crate) async fn change(
         Change::TeamAccess { team_id } => (team_id, None, None),
         Change::Member { team_id, member_id } => (team_id, None, Some(member_id.to_string())),
     };
-    sqlx::query(
-        "INSERT INTO changes (at, kind, team_id, key_id, member_id) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(at.unix_timestamp())
-    .bind(change.kind())
-    .bind(team.to_string())
-    .bind(key)
-    .bind(member)
-    .execute(&mut **tx)
-    .await
-    .map(|_| ())
-    .map_err(backend_error)
+    sqlx::query("INSERT INTO changes (at, kind, team_id, key_id, member_id) VALUES ($1, $2, $3, $4, $5)")
+        .bind(at.unix_timestamp())
+        .bind(change.kind())
+        .bind(team.to_string())
+        .bind(key)
+        .bind(member)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+        .map_err(backend_error)
 }
 
 pub(crate) async fn commit(tx: Tx) -> Result<(), StoreError> {

@@ -29,40 +29,19 @@ async fn durability_child() {
     println!("GENERATED {}", kept.id);
     let gone = generate_team_key(&store, &t, "gone").await;
     let pair = keyward_token::keypair::generate().unwrap();
-    store
-        .record_download(t.team.id, &gone.id, pair.public.spki_der(), &operator())
-        .await
-        .unwrap();
+    store.record_download(t.team.id, &gone.id, pair.public.spki_der(), &operator()).await.unwrap();
     // A failing transaction: one unknown key makes the whole revocation fail, nothing partial.
-    assert!(
-        store
-            .revoke_keys(t.team.id, &[kept.id.clone(), new_key_id()], &operator())
-            .await
-            .is_err()
-    );
-    store
-        .revoke_keys(t.team.id, &[gone.id.clone()], &operator())
-        .await
-        .unwrap();
+    assert!(store.revoke_keys(t.team.id, &[kept.id.clone(), new_key_id()], &operator()).await.is_err());
+    store.revoke_keys(t.team.id, &[gone.id.clone()], &operator()).await.unwrap();
     println!("REVOKED {}", gone.id);
     tokio::time::sleep(std::time::Duration::from_secs(120)).await;
 }
 
 async fn killed_after_revoke(backend: Backend) {
     let db = TestDatabase::new(backend).await;
-    Store::open_and_migrate(&db.url)
-        .await
-        .unwrap()
-        .close()
-        .await;
+    Store::open_and_migrate(&db.url).await.unwrap().close().await;
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            "durability_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args(["--ignored", "--exact", "durability_child", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, db.url_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -94,18 +73,11 @@ async fn killed_after_revoke(backend: Backend) {
 
     let store = Store::open_and_migrate(&db.url).await.unwrap();
     let kept = store.key(&generated.parse().unwrap()).await.unwrap();
-    assert!(
-        kept.is_active(),
-        "the generated key survived, and the failed revocation left it active"
-    );
+    assert!(kept.is_active(), "the generated key survived, and the failed revocation left it active");
     let gone = store.key(&revoked.parse().unwrap()).await.unwrap();
     assert!(!gone.is_active(), "K11: the revocation survived SIGKILL");
     assert!(gone.downloaded_at.is_some());
-    assert_eq!(
-        store.public_key(&gone.id).await.unwrap(),
-        None,
-        "a revoked key yields no public key"
-    );
+    assert_eq!(store.public_key(&gone.id).await.unwrap(), None, "a revoked key yields no public key");
     store.close().await;
 }
 

@@ -31,9 +31,8 @@ mod tests {
 
     #[test]
     fn k8_generated_key_ids_have_the_apple_shape_and_differ() {
-        let ids: HashSet<String> = (0..1000)
-            .map(|_| generate_key_id().map(|k| k.to_string()).unwrap_or_default())
-            .collect();
+        let ids: HashSet<String> =
+            (0..1000).map(|_| generate_key_id().map(|k| k.to_string()).unwrap_or_default()).collect();
         assert_eq!(ids.len(), 1000);
         assert!(ids.iter().all(|id| KeyId::parse(id).is_ok()));
     }
@@ -41,13 +40,7 @@ mod tests {
     #[test]
     fn k8_key_ids_use_the_whole_alphabet() {
         let seen: HashSet<char> = (0..500)
-            .flat_map(|_| {
-                generate_key_id()
-                    .map(|k| k.to_string())
-                    .unwrap_or_default()
-                    .chars()
-                    .collect::<Vec<_>>()
-            })
+            .flat_map(|_| generate_key_id().map(|k| k.to_string()).unwrap_or_default().chars().collect::<Vec<_>>())
             .collect();
         assert_eq!(seen.len(), 36, "every one of A-Z0-9 appears in 5000 draws");
     }

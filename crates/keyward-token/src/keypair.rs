@@ -41,15 +41,9 @@ impl PrivateKeyPem {
             .trim()
             .strip_prefix(PEM_BEGIN)
             .and_then(|rest| rest.trim_end().strip_suffix(PEM_END))
-            .ok_or(CryptoError::InvalidPrivateKey(
-                "missing -----BEGIN PRIVATE KEY----- armour",
-            ))?;
-        let b64: Zeroizing<String> =
-            Zeroizing::new(body.chars().filter(|c| !c.is_whitespace()).collect());
-        STANDARD
-            .decode(b64.as_bytes())
-            .map(Zeroizing::new)
-            .map_err(|_| CryptoError::InvalidPrivateKey("bad base64"))
+            .ok_or(CryptoError::InvalidPrivateKey("missing -----BEGIN PRIVATE KEY----- armour"))?;
+        let b64: Zeroizing<String> = Zeroizing::new(body.chars().filter(|c| !c.is_whitespace()).collect());
+        STANDARD.decode(b64.as_bytes()).map(Zeroizing::new).map_err(|_| CryptoError::InvalidPrivateKey("bad base64"))
     }
 
     /// The key pair for signing.
@@ -79,22 +73,14 @@ pub struct PublicKey {
 
 impl PublicKey {
     fn of(pair: &EcdsaKeyPair) -> Result<Self, CryptoError> {
-        let der = pair
-            .public_key()
-            .as_der()
-            .map_err(|_| CryptoError::InvalidPublicKey)?;
-        Ok(Self {
-            spki_der: der.as_ref().to_vec(),
-        })
+        let der = pair.public_key().as_der().map_err(|_| CryptoError::InvalidPublicKey)?;
+        Ok(Self { spki_der: der.as_ref().to_vec() })
     }
 
     pub fn from_spki_der(der: &[u8]) -> Result<Self, CryptoError> {
         use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, ParsedPublicKey};
-        ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, der)
-            .map_err(|_| CryptoError::InvalidPublicKey)?;
-        Ok(Self {
-            spki_der: der.to_vec(),
-        })
+        ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, der).map_err(|_| CryptoError::InvalidPublicKey)?;
+        Ok(Self { spki_der: der.to_vec() })
     }
 
     pub fn spki_der(&self) -> &[u8] {
@@ -109,17 +95,13 @@ impl PublicKey {
     /// Verifies an ES256 signature (64-byte `r||s`) over `message`.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
-        UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &self.spki_der)
-            .verify(message, signature)
-            .is_ok()
+        UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &self.spki_der).verify(message, signature).is_ok()
     }
 }
 
 impl fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PublicKey")
-            .field("spki_der_len", &self.spki_der.len())
-            .finish()
+        f.debug_struct("PublicKey").field("spki_der_len", &self.spki_der.len()).finish()
     }
 }
 
@@ -132,8 +114,7 @@ pub struct GeneratedKey {
 
 /// K9: makes a new P-256 key pair.
 pub fn generate() -> Result<GeneratedKey, CryptoError> {
-    let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
-        .map_err(|_| CryptoError::KeyGeneration)?;
+    let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).map_err(|_| CryptoError::KeyGeneration)?;
     let pkcs8 = pair.to_pkcs8v1().map_err(|_| CryptoError::KeyGeneration)?;
     let private = PrivateKeyPem(Zeroizing::new(pem_wrap("PRIVATE KEY", pkcs8.as_ref())));
     let public = PublicKey::of(&pair)?;
@@ -163,11 +144,7 @@ mod tests {
         assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"));
         assert!(pem.ends_with("-----END PRIVATE KEY-----\n"));
         let der = key.private.pkcs8_der().expect("decodes");
-        assert_eq!(
-            der.len(),
-            138,
-            "PKCS#8 v1 with the public key, as Apple's .p8 files"
-        );
+        assert_eq!(der.len(), 138, "PKCS#8 v1 with the public key, as Apple's .p8 files");
         assert_eq!(key.private.public_key().expect("parses"), key.public);
     }
 
@@ -182,10 +159,7 @@ mod tests {
     #[test]
     fn from_pem_refuses_what_is_not_a_p256_pkcs8_key() {
         assert!(PrivateKeyPem::from_pem("hello").is_err());
-        assert!(
-            PrivateKeyPem::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----")
-                .is_err()
-        );
+        assert!(PrivateKeyPem::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----").is_err());
         let key = generate().expect("generates");
         assert!(PrivateKeyPem::from_pem(key.private.expose()).is_ok());
     }

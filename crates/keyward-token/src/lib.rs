@@ -6,13 +6,14 @@
 //! - [`sign`]: ES256 JWT signing, for the CLI's `keyward token` and for tests.
 //! - [`password`]: argon2id password hashing for console logins.
 //!
-//! The verifier (T-rules) joins this crate with the authentication issue.
+//! - [`verify`]: the T-rules, the in-memory key table and the verified-token cache.
 
 pub mod b64;
 pub mod key_id;
 pub mod keypair;
 pub mod password;
 pub mod sign;
+pub mod verify;
 
 pub use keypair::{GeneratedKey, PrivateKeyPem, PublicKey};
 

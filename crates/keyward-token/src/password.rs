@@ -8,18 +8,14 @@ use keyward_core::secret::PasswordHash;
 use crate::CryptoError;
 
 pub fn hash_password(password: &str) -> Result<PasswordHash, CryptoError> {
-    let phc = Argon2::default()
-        .hash_password(password.as_bytes())
-        .map_err(|_| CryptoError::Password)?;
+    let phc = Argon2::default().hash_password(password.as_bytes()).map_err(|_| CryptoError::Password)?;
     Ok(PasswordHash::new(phc.to_string()))
 }
 
 /// Constant-time comparison inside argon2; false for a malformed stored hash.
 pub fn verify_password(password: &str, hash: &PasswordHash) -> bool {
     match Phc::new(hash.expose()) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     }
 }
@@ -34,9 +30,6 @@ mod tests {
         assert!(hash.expose().starts_with("$argon2id$"));
         assert!(verify_password("correct horse", &hash));
         assert!(!verify_password("wrong horse", &hash));
-        assert!(!verify_password(
-            "correct horse",
-            &PasswordHash::new("garbage".into())
-        ));
+        assert!(!verify_password("correct horse", &PasswordHash::new("garbage".into())));
     }
 }

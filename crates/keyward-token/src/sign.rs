@@ -40,11 +40,7 @@ struct Claims<'a> {
 
 /// Signs a token: `base64url(header).base64url(payload).base64url(r||s)`.
 pub fn sign_token(key: &PrivateKeyPem, request: &TokenRequest) -> Result<String, CryptoError> {
-    let header = Header {
-        alg: "ES256",
-        kid: request.key_id.as_str(),
-        typ: "JWT",
-    };
+    let header = Header { alg: "ES256", kid: request.key_id.as_str(), typ: "JWT" };
     let claims = Claims {
         iss: request.issuer.map(|i| i.to_string()),
         sub: request.issuer.is_none().then_some("user"),
@@ -63,9 +59,7 @@ pub fn sign_token(key: &PrivateKeyPem, request: &TokenRequest) -> Result<String,
 /// ES256 over `message`: the 64-byte `r||s` form JWTs use (T5).
 pub fn sign_raw(key: &PrivateKeyPem, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
     let pair = key.signing_key()?;
-    let sig = pair
-        .sign(&SystemRandom::new(), message)
-        .map_err(|_| CryptoError::Signing)?;
+    let sig = pair.sign(&SystemRandom::new(), message).map_err(|_| CryptoError::Signing)?;
     Ok(sig.as_ref().to_vec())
 }
 
@@ -86,11 +80,7 @@ mod tests {
     }
 
     fn part(token: &str, i: usize) -> serde_json::Value {
-        let seg = token
-            .split('.')
-            .nth(i)
-            .and_then(b64::decode)
-            .unwrap_or_default();
+        let seg = token.split('.').nth(i).and_then(b64::decode).unwrap_or_default();
         serde_json::from_slice(&seg).unwrap_or_default()
     }
 
@@ -99,20 +89,14 @@ mod tests {
         let key = generate().expect("key");
         let issuer = IssuerId::random();
         let token = sign_token(&key.private, &request(Some(issuer))).expect("signs");
-        assert_eq!(
-            part(&token, 0),
-            serde_json::json!({"alg":"ES256","kid":"ABCDE12345","typ":"JWT"})
-        );
+        assert_eq!(part(&token, 0), serde_json::json!({"alg":"ES256","kid":"ABCDE12345","typ":"JWT"}));
         let claims = part(&token, 1);
         assert_eq!(claims["iss"], issuer.to_string());
         assert_eq!(claims["exp"], 1_800_001_200);
         assert_eq!(claims["aud"], "appstoreconnect-v1");
         assert!(claims.get("sub").is_none() && claims.get("scope").is_none());
         let (input, sig) = token.rsplit_once('.').expect("three parts");
-        assert!(
-            key.public
-                .verify(input.as_bytes(), &b64::decode(sig).unwrap_or_default())
-        );
+        assert!(key.public.verify(input.as_bytes(), &b64::decode(sig).unwrap_or_default()));
     }
 
     #[test]

@@ -43,6 +43,64 @@ pub enum Command {
     Migrate,
     /// Administer the installation as its operator (every command takes --json)
     Admin(AdminArgs),
+    /// Print a signed ES256 token for an API key, as App Store Connect clients make them
+    Token(TokenArgs),
+    /// Call the API with a freshly signed token and print the JSON body
+    Api(ApiArgs),
+}
+
+/// Where the key and its identity come from: flags, then a fastlane-style API key JSON file, then
+/// the environment (ASC_KEY_ID, ASC_ISSUER_ID, ASC_KEY_PATH, ASC_PRIVATE_KEY_PATH, ASC_PRIVATE_KEY).
+#[derive(Debug, Args, Clone)]
+pub struct CredentialArgs {
+    /// The AuthKey_<KEYID>.p8 file (env ASC_KEY_PATH or ASC_PRIVATE_KEY_PATH)
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    /// The Key ID (env ASC_KEY_ID; default: the <KEYID> of an AuthKey_<KEYID>.p8 file name)
+    #[arg(long, value_name = "KEYID")]
+    pub key_id: Option<String>,
+    /// The team's Issuer ID, for a team key (env ASC_ISSUER_ID)
+    #[arg(long, value_name = "UUID", conflicts_with = "individual")]
+    pub issuer_id: Option<String>,
+    /// The key is an individual key: the token carries sub "user" and no iss
+    #[arg(long)]
+    pub individual: bool,
+    /// A fastlane API key JSON file: {"key_id", "issuer_id", "key", "duration", "is_key_content_base64"}
+    #[arg(long, value_name = "FILE")]
+    pub api_key_json: Option<PathBuf>,
+    /// Token lifetime in seconds [default: 1200, the maximum App Store Connect accepts]
+    #[arg(long, value_name = "SECONDS")]
+    pub lifetime: Option<i64>,
+    /// Limit the token to a request, e.g. "GET /v1/apps" (repeatable)
+    #[arg(long, value_name = "\"METHOD /path\"")]
+    pub scope: Vec<String>,
+    /// The aud claim
+    #[arg(long, default_value = "appstoreconnect-v1")]
+    pub audience: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// Base URL of the API (env ASC_BASE_URL) [default: http://127.0.0.1:8080]
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// HTTP method: GET, POST, PATCH, DELETE
+    #[arg(value_name = "METHOD")]
+    pub method: String,
+    /// Path with query, e.g. /v1/apps?limit=5
+    #[arg(value_name = "PATH")]
+    pub path: String,
+    /// A JSON request body
+    #[arg(long, value_name = "JSON")]
+    pub data: Option<String>,
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
 }
 
 #[derive(Debug, Args)]
@@ -238,19 +296,10 @@ pub struct KeyCreateArgs {
     #[arg(long, value_name = "TEAM")]
     pub team: String,
     /// Name of a team key, for reference (1–64 characters)
-    #[arg(
-        long,
-        required_unless_present = "individual",
-        conflicts_with = "individual"
-    )]
+    #[arg(long, required_unless_present = "individual", conflicts_with = "individual")]
     pub name: Option<String>,
     /// Roles of a team key, comma-separated
-    #[arg(
-        long,
-        value_name = "ROLE[,ROLE…]",
-        required_unless_present = "individual",
-        conflicts_with = "individual"
-    )]
+    #[arg(long, value_name = "ROLE[,ROLE…]", required_unless_present = "individual", conflicts_with = "individual")]
     pub roles: Option<String>,
     /// Generate the individual key of --member
     #[arg(long, requires = "member")]

@@ -71,24 +71,16 @@ impl Config {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         match file {
             Some(path) if !path.exists() => {
-                return Err(CliError::Usage(format!(
-                    "the configuration file {} does not exist",
-                    path.display()
-                )));
+                return Err(CliError::Usage(format!("the configuration file {} does not exist", path.display())));
             }
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
-            None if Path::new("keyward.toml").exists() => {
-                figment = figment.merge(Toml::file_exact("keyward.toml"))
-            }
+            None if Path::new("keyward.toml").exists() => figment = figment.merge(Toml::file_exact("keyward.toml")),
             None => {}
         }
         // KEYWARD_TEST_* variables belong to the test harness, not to Keyward.
-        let env = Env::prefixed("KEYWARD_")
-            .filter(|key| !key.as_str().to_ascii_lowercase().starts_with("test_"));
+        let env = Env::prefixed("KEYWARD_").filter(|key| !key.as_str().to_ascii_lowercase().starts_with("test_"));
         figment = figment.merge(env).merge(Serialized::globals(overrides));
-        figment
-            .extract()
-            .map_err(|e| CliError::Usage(format!("invalid configuration: {}", describe(e))))
+        figment.extract().map_err(|e| CliError::Usage(format!("invalid configuration: {}", describe(e))))
     }
 
     pub fn settings(&self) -> Settings {
@@ -115,11 +107,7 @@ impl Config {
 fn describe(e: figment::Error) -> String {
     e.into_iter()
         .map(|err| {
-            let origin = err
-                .metadata
-                .as_ref()
-                .map(|m| format!(" (from {})", m.name))
-                .unwrap_or_default();
+            let origin = err.metadata.as_ref().map(|m| format!(" (from {})", m.name)).unwrap_or_default();
             format!("{err}{origin}")
         })
         .collect::<Vec<_>>()
@@ -143,15 +131,8 @@ mod tests {
     fn file_then_flags() {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("k.toml");
-        std::fs::write(
-            &file,
-            "max_active_team_keys = 3\nlisten = \"127.0.0.1:9\"\n",
-        )
-        .expect("write");
-        let overrides = Overrides {
-            listen: Some("127.0.0.1:10".into()),
-            ..Overrides::default()
-        };
+        std::fs::write(&file, "max_active_team_keys = 3\nlisten = \"127.0.0.1:9\"\n").expect("write");
+        let overrides = Overrides { listen: Some("127.0.0.1:10".into()), ..Overrides::default() };
         let config = Config::load(Some(&file), overrides).expect("loads");
         assert_eq!(config.max_active_team_keys, 3);
         assert_eq!(config.listen, "127.0.0.1:10");

@@ -64,8 +64,7 @@ pub fn timestamp(t: time::OffsetDateTime) -> String {
 }
 
 pub fn opt_timestamp(t: Option<time::OffsetDateTime>) -> Value {
-    t.map(|t| Value::String(timestamp(t)))
-        .unwrap_or(Value::Null)
+    t.map(|t| Value::String(timestamp(t))).unwrap_or(Value::Null)
 }
 
 /// For human tables.

@@ -18,8 +18,7 @@ pub struct ReservedFile {
 }
 
 pub fn reserve(dir: &Path, key_id: &KeyId) -> Result<ReservedFile, CliError> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| CliError::Refused(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|e| CliError::Refused(format!("cannot create {}: {e}", dir.display())))?;
     let path = dir.join(key_id.file_name());
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
@@ -30,27 +29,18 @@ pub fn reserve(dir: &Path, key_id: &KeyId) -> Result<ReservedFile, CliError> {
     }
     let file = options.open(&path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
-            CliError::Refused(format!(
-                "{} already exists; it is never overwritten",
-                path.display()
-            ))
+            CliError::Refused(format!("{} already exists; it is never overwritten", path.display()))
         } else {
             CliError::Refused(format!("cannot write {}: {e}", path.display()))
         }
     })?;
-    Ok(ReservedFile {
-        path,
-        file: Some(file),
-    })
+    Ok(ReservedFile { path, file: Some(file) })
 }
 
 impl ReservedFile {
     /// Writes the key and flushes it to disk.
     pub fn fill(mut self, pem: &PrivateKeyPem) -> Result<PathBuf, CliError> {
-        let mut file = self
-            .file
-            .take()
-            .ok_or_else(|| CliError::Refused("key file already written".into()))?;
+        let mut file = self.file.take().ok_or_else(|| CliError::Refused("key file already written".into()))?;
         file.write_all(pem.expose().as_bytes())
             .and_then(|()| file.sync_all())
             .map_err(|e| CliError::Refused(format!("cannot write {}: {e}", self.path.display())))?;

@@ -11,12 +11,8 @@ use std::time::{Duration, Instant};
 
 /// Starts `keyward serve` on a free port; returns the child, its base URL and what it printed.
 fn start(mut cmd: Command) -> (Child, String, Vec<String>) {
-    let mut child = cmd
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child =
+        cmd.args(["serve", "--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
     let mut printed = Vec::new();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let base = loop {
@@ -30,10 +26,7 @@ fn start(mut cmd: Command) -> (Child, String, Vec<String>) {
 }
 
 fn stop(mut child: Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -41,10 +34,7 @@ fn stop(mut child: Child) {
             assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
             return;
         }
-        assert!(
-            Instant::now() < deadline,
-            "serve did not stop within 10 s of SIGTERM"
-        );
+        assert!(Instant::now() < deadline, "serve did not stop within 10 s of SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -59,45 +49,23 @@ async fn serve_creates_the_sqlite_database_and_prints_the_first_run_command() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("fresh-data");
     let mut cmd = Command::new(common::binary());
-    cmd.current_dir(dir.path())
-        .env_remove("KEYWARD_DATABASE_URL")
-        .arg("--data-dir")
-        .arg(&data);
+    cmd.current_dir(dir.path()).env_remove("KEYWARD_DATABASE_URL").arg("--data-dir").arg(&data);
     let (child, base, printed) = start(cmd);
-    assert!(
-        data.join("keyward.db").exists(),
-        "database created on first start"
-    );
+    assert!(data.join("keyward.db").exists(), "database created on first start");
     let printed = printed.join("\n");
-    assert!(
-        printed.contains("admin init --team"),
-        "first-run command printed: {printed}"
-    );
+    assert!(printed.contains("admin init --team"), "first-run command printed: {printed}");
     assert_eq!(get(&format!("{base}/healthz")).await.0, 200);
     assert_eq!(get(&format!("{base}/readyz")).await.0, 200);
     stop(child);
 }
 
-cli_test!(
-    serve_answers_health_and_readiness_and_stops_on_sigterm,
-    |kw: common::Keyward| async move {
-        kw.ok(&[
-            "admin",
-            "init",
-            "--team",
-            "Acme",
-            "--email",
-            "ana@acme.test",
-        ]);
-        let (child, base, printed) = start(kw.command(&[]));
-        assert!(
-            !printed.join("\n").contains("admin init"),
-            "no first-run hint once a team exists"
-        );
-        let (status, body) = get(&format!("{base}/healthz")).await;
-        assert_eq!((status, body.trim()), (200, "ok"));
-        let (status, body) = get(&format!("{base}/readyz")).await;
-        assert_eq!((status, body.trim()), (200, "ready"));
-        stop(child);
-    }
-);
+cli_test!(serve_answers_health_and_readiness_and_stops_on_sigterm, |kw: common::Keyward| async move {
+    kw.ok(&["admin", "init", "--team", "Acme", "--email", "ana@acme.test"]);
+    let (child, base, printed) = start(kw.command(&[]));
+    assert!(!printed.join("\n").contains("admin init"), "no first-run hint once a team exists");
+    let (status, body) = get(&format!("{base}/healthz")).await;
+    assert_eq!((status, body.trim()), (200, "ok"));
+    let (status, body) = get(&format!("{base}/readyz")).await;
+    assert_eq!((status, body.trim()), (200, "ready"));
+    stop(child);
+});

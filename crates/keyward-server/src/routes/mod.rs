@@ -1,1 +1,3 @@
+pub(crate) mod fallback;
 pub(crate) mod health;
+pub(crate) mod v1;

@@ -3,9 +3,7 @@
 
 use keyward_core::actor::{Actor, ActorContext};
 use keyward_core::ids::KeyId;
-use keyward_core::ports::{
-    KeyStore, MemberStore, NewKey, NewMember, NewPerson, NewTeam, TeamCreated, TeamStore,
-};
+use keyward_core::ports::{KeyStore, MemberStore, NewKey, NewMember, NewPerson, NewTeam, TeamCreated, TeamStore};
 use keyward_core::role::{Role, RoleSet};
 use keyward_store::Store;
 
@@ -19,22 +17,15 @@ macro_rules! both_backends {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn sqlite() {
-                let db =
-                    keyward_store::testing::TestDatabase::new(keyward_store::Backend::Sqlite).await;
-                let store = keyward_store::Store::open_and_migrate(&db.url)
-                    .await
-                    .expect("open");
+                let db = keyward_store::testing::TestDatabase::new(keyward_store::Backend::Sqlite).await;
+                let store = keyward_store::Store::open_and_migrate(&db.url).await.expect("open");
                 ($body)(store.clone(), db.url.clone()).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn postgres() {
-                let db =
-                    keyward_store::testing::TestDatabase::new(keyward_store::Backend::Postgres)
-                        .await;
-                let store = keyward_store::Store::open_and_migrate(&db.url)
-                    .await
-                    .expect("open");
+                let db = keyward_store::testing::TestDatabase::new(keyward_store::Backend::Postgres).await;
+                let store = keyward_store::Store::open_and_migrate(&db.url).await.expect("open");
                 ($body)(store.clone(), db.url.clone()).await;
                 store.close().await;
             }
@@ -47,20 +38,11 @@ pub fn operator() -> ActorContext {
 }
 
 pub fn member_actor(id: keyward_core::ids::MemberId, label: &str) -> ActorContext {
-    ActorContext {
-        actor: Actor::Member(id),
-        label: label.into(),
-        ip: Some("127.0.0.1".into()),
-    }
+    ActorContext { actor: Actor::Member(id), label: label.into(), ip: Some("127.0.0.1".into()) }
 }
 
 pub fn person(email: &str) -> NewPerson {
-    NewPerson {
-        email: email.into(),
-        first_name: "Ana".into(),
-        last_name: "Lopez".into(),
-        password_hash: None,
-    }
+    NewPerson { email: email.into(), first_name: "Ana".into(), last_name: "Lopez".into(), password_hash: None }
 }
 
 pub async fn team(store: &Store, name: &str) -> TeamCreated {
@@ -81,22 +63,12 @@ pub async fn team(store: &Store, name: &str) -> TeamCreated {
 pub async fn approved_team(store: &Store, name: &str) -> TeamCreated {
     let t = team(store, name).await;
     let holder = member_actor(t.member_id, "holder");
-    store
-        .request_access(t.team.id, &holder, false)
-        .await
-        .unwrap();
-    store
-        .review_access(t.team.id, true, &operator())
-        .await
-        .unwrap();
+    store.request_access(t.team.id, &holder, false).await.unwrap();
+    store.review_access(t.team.id, true, &operator()).await.unwrap();
     t
 }
 
-pub async fn developer(
-    store: &Store,
-    t: &TeamCreated,
-    email: &str,
-) -> keyward_core::member::Member {
+pub async fn developer(store: &Store, t: &TeamCreated, email: &str) -> keyward_core::member::Member {
     store
         .add_member(
             t.team.id,
@@ -119,19 +91,9 @@ pub fn new_key_id() -> KeyId {
 }
 
 pub fn team_key(name: &str) -> NewKey {
-    NewKey::Team {
-        name: name.into(),
-        roles: RoleSet::of(&[Role::AppManager]),
-    }
+    NewKey::Team { name: name.into(), roles: RoleSet::of(&[Role::AppManager]) }
 }
 
-pub async fn generate_team_key(
-    store: &Store,
-    t: &TeamCreated,
-    name: &str,
-) -> keyward_core::key::ApiKey {
-    store
-        .generate_key(t.team.id, new_key_id(), team_key(name), 50, &operator())
-        .await
-        .unwrap()
+pub async fn generate_team_key(store: &Store, t: &TeamCreated, name: &str) -> keyward_core::key::ApiKey {
+    store.generate_key(t.team.id, new_key_id(), team_key(name), 50, &operator()).await.unwrap()
 }

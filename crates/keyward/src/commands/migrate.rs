@@ -5,11 +5,7 @@ use crate::error::CliError;
 
 pub async fn run(config: &Config) -> Result<(), CliError> {
     let store = super::open_store(config).await?;
-    println!(
-        "{} database at {} is up to date",
-        store.backend(),
-        config.database_url()?.redacted()
-    );
+    println!("{} database at {} is up to date", store.backend(), config.database_url()?.redacted());
     store.close().await;
     Ok(())
 }

@@ -1,8 +1,10 @@
 //! One module per command of spec section 9.
 
 mod admin;
+mod api;
 mod migrate;
 mod serve;
+mod token;
 
 use keyward_store::Store;
 
@@ -15,6 +17,8 @@ pub async fn run(command: Command, config: Config) -> Result<(), CliError> {
         Command::Serve(_) => serve::run(&config).await,
         Command::Migrate => migrate::run(&config).await,
         Command::Admin(args) => admin::run(args, &config).await,
+        Command::Token(args) => token::run(args),
+        Command::Api(args) => api::run(args).await,
     }
 }
 

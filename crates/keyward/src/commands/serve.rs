@@ -1,7 +1,6 @@
 //! `keyward serve`: opens or creates the database, migrates, and serves until SIGINT/SIGTERM.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use keyward_core::ports::TeamStore;
@@ -12,10 +11,7 @@ use crate::error::CliError;
 
 pub async fn run(config: &Config) -> Result<(), CliError> {
     let listen: SocketAddr = config.listen.parse().map_err(|_| {
-        CliError::Usage(format!(
-            "'{}' is not an address to listen on, such as 127.0.0.1:8080",
-            config.listen
-        ))
+        CliError::Usage(format!("'{}' is not an address to listen on, such as 127.0.0.1:8080", config.listen))
     })?;
     let url = config.database_url()?;
     let store = super::open_store(config).await?;
@@ -33,14 +29,8 @@ pub async fn run(config: &Config) -> Result<(), CliError> {
              keyward{location} admin init --team \"My Team\" --email you@example.com --password-stdin\n"
         );
     }
-    let state = AppState {
-        store,
-        settings: Arc::new(config.settings()),
-    };
-    let options = ServeOptions {
-        listen,
-        purge_every: Duration::from_secs(3600),
-    };
+    let state = AppState::new(store, config.settings(), config.public_url.clone()).await?;
+    let options = ServeOptions { listen, purge_every: Duration::from_secs(3600), flush_every: Duration::from_secs(1) };
     keyward_server::serve(state, options, |addr| {
         println!("Keyward is listening on http://{addr} (health: /healthz, readiness: /readyz)");
         tracing::info!(%addr, "listening");

@@ -52,11 +52,7 @@ impl Run {
     }
 
     pub fn json_lines(&self) -> Vec<Value> {
-        self.stdout
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+        self.stdout.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap()).collect()
     }
 }
 
@@ -66,10 +62,7 @@ pub fn binary() -> PathBuf {
 
 impl Keyward {
     pub async fn new(backend: Backend) -> Keyward {
-        Keyward {
-            db: TestDatabase::new(backend).await,
-            work: tempfile::tempdir().unwrap(),
-        }
+        Keyward { db: TestDatabase::new(backend).await, work: tempfile::tempdir().unwrap() }
     }
 
     pub fn backend(&self) -> Backend {
@@ -94,28 +87,15 @@ impl Keyward {
 
     pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> Run {
         let mut cmd = self.command(args);
-        cmd.stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = cmd.spawn().unwrap();
         if let Some(input) = stdin {
             use std::io::Write;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
+            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
         }
-        let Output {
-            status,
-            stdout,
-            stderr,
-        } = child.wait_with_output().unwrap();
+        let Output { status, stdout, stderr } = child.wait_with_output().unwrap();
         Run {
             code: status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -126,30 +106,15 @@ impl Keyward {
     /// Runs a command that must succeed; returns its output.
     pub fn ok(&self, args: &[&str]) -> Run {
         let run = self.run(args);
-        assert_eq!(
-            run.code,
-            0,
-            "`keyward {}` failed: {}",
-            args.join(" "),
-            run.stderr
-        );
+        assert_eq!(run.code, 0, "`keyward {}` failed: {}", args.join(" "), run.stderr);
         run
     }
 
     /// Runs a command that must be refused with exit code 1 and a one-sentence error.
     pub fn refused(&self, args: &[&str]) -> Run {
         let run = self.run(args);
-        assert_eq!(
-            run.code,
-            1,
-            "`keyward {}` should be refused (exit 1): {run:?}",
-            args.join(" ")
-        );
-        assert!(
-            run.stderr.starts_with("error: "),
-            "error on stderr: {:?}",
-            run.stderr
-        );
+        assert_eq!(run.code, 1, "`keyward {}` should be refused (exit 1): {run:?}", args.join(" "));
+        assert!(run.stderr.starts_with("error: "), "error on stderr: {:?}", run.stderr);
         assert!(run.stdout.is_empty(), "nothing on stdout: {:?}", run.stdout);
         run
     }
@@ -160,9 +125,7 @@ impl Keyward {
 
     /// `admin init` + access request/approve: a team ready for keys. Returns the init JSON.
     pub fn approved_team(&self, name: &str, email: &str) -> Value {
-        let init = self
-            .ok(&["admin", "init", "--team", name, "--email", email, "--json"])
-            .json();
+        let init = self.ok(&["admin", "init", "--team", name, "--email", email, "--json"]).json();
         self.ok(&["admin", "access", "request", "--team", name]);
         self.ok(&["admin", "access", "approve", "--team", name]);
         init
@@ -170,12 +133,8 @@ impl Keyward {
 
     /// Everything an operator can observe about a team, to prove a refusal changed nothing.
     pub fn snapshot(&self, team: &str) -> String {
-        let keys = self
-            .ok(&["admin", "key", "list", "--team", team, "--json"])
-            .stdout;
-        let audit = self
-            .ok(&["admin", "audit", "--team", team, "--json"])
-            .stdout;
+        let keys = self.ok(&["admin", "key", "list", "--team", team, "--json"]).stdout;
+        let audit = self.ok(&["admin", "audit", "--team", team, "--json"]).stdout;
         let teams = self.ok(&["admin", "team", "list", "--json"]).stdout;
         format!("{keys}\n{audit}\n{teams}")
     }
@@ -186,18 +145,13 @@ pub fn p8_der(path: &Path) -> Vec<u8> {
     use base64::Engine;
     let text = std::fs::read_to_string(path).unwrap();
     let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .unwrap()
+    base64::engine::general_purpose::STANDARD.decode(body).unwrap()
 }
 
 /// The 32-byte private scalar inside a P-256 PKCS#8 (the OCTET STRING after ECPrivateKey's version).
 pub fn private_scalar(der: &[u8]) -> Vec<u8> {
     let marker = [0x02, 0x01, 0x01, 0x04, 0x20];
-    let at = der
-        .windows(marker.len())
-        .position(|w| w == marker)
-        .expect("ECPrivateKey inside PKCS#8");
+    let at = der.windows(marker.len()).position(|w| w == marker).expect("ECPrivateKey inside PKCS#8");
     der[at + marker.len()..at + marker.len() + 32].to_vec()
 }
 

@@ -14,15 +14,8 @@ use crate::output::Output;
 pub async fn run(store: &Store, command: AppCommand, out: Output) -> Result<(), CliError> {
     let AppCommand::Create(args) = command;
     let team = resolve_team(store, &args.team).await?;
-    let new = NewApp {
-        name: args.name,
-        bundle_id: args.bundle_id,
-        sku: args.sku,
-        primary_locale: args.primary_locale,
-    };
-    let app = store
-        .create_app(team.id, new, &ActorContext::operator_cli())
-        .await?;
+    let new = NewApp { name: args.name, bundle_id: args.bundle_id, sku: args.sku, primary_locale: args.primary_locale };
+    let app = store.create_app(team.id, new, &ActorContext::operator_cli()).await?;
     let value = json!({
         "id": app.id.to_string(),
         "name": app.name,
@@ -30,11 +23,6 @@ pub async fn run(store: &Store, command: AppCommand, out: Output) -> Result<(), 
         "sku": app.sku,
         "primary_locale": app.primary_locale,
     });
-    out.one(&value, || {
-        format!(
-            "Created app '{}' ({}) with ID {}.",
-            app.name, app.bundle_id, app.id
-        )
-    });
+    out.one(&value, || format!("Created app '{}' ({}) with ID {}.", app.name, app.bundle_id, app.id));
     Ok(())
 }

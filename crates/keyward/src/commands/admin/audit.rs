@@ -26,18 +26,8 @@ pub async fn run(store: &Store, args: TeamOnly, out: Output) -> Result<(), CliEr
             })
         })
         .collect();
-    out.list(
-        &values,
-        &["TIME", "EVENT", "ACTOR", "SUBJECT", "DETAIL"],
-        |v| {
-            vec![
-                text(&v["at"]),
-                text(&v["event"]),
-                text(&v["actor"]),
-                text(&v["subject"]),
-                text(&v["detail"]),
-            ]
-        },
-    );
+    out.list(&values, &["TIME", "EVENT", "ACTOR", "SUBJECT", "DETAIL"], |v| {
+        vec![text(&v["at"]), text(&v["event"]), text(&v["actor"]), text(&v["subject"]), text(&v["detail"])]
+    });
     Ok(())
 }

@@ -12,20 +12,9 @@ use crate::output::Output;
 
 pub async fn run(store: &Store, args: InitArgs, out: Output) -> Result<(), CliError> {
     let password_hash = password_from_stdin(args.password_stdin)?;
-    let person = NewPerson {
-        email: args.email,
-        first_name: args.first_name,
-        last_name: args.last_name,
-        password_hash,
-    };
-    let new = NewTeam {
-        name: args.team,
-        account_holder: person,
-        holder_is_operator: true,
-    };
-    let created = store
-        .create_team(new, &ActorContext::operator_cli())
-        .await?;
+    let person = NewPerson { email: args.email, first_name: args.first_name, last_name: args.last_name, password_hash };
+    let new = NewTeam { name: args.team, account_holder: person, holder_is_operator: true };
+    let created = store.create_team(new, &ActorContext::operator_cli()).await?;
     let value = json!({
         "team_id": created.team.id.to_string(),
         "issuer_id": created.team.issuer_id.to_string(),

@@ -21,41 +21,26 @@ use crate::error::CliError;
 use crate::output::{Output, opt_timestamp, text, timestamp};
 use crate::p8;
 
-pub async fn run(
-    store: &Store,
-    command: KeyCommand,
-    config: &Config,
-    out: Output,
-) -> Result<(), CliError> {
+pub async fn run(store: &Store, command: KeyCommand, config: &Config, out: Output) -> Result<(), CliError> {
     let operator = ActorContext::operator_cli();
     match command {
         KeyCommand::Create(args) => {
             let team = resolve_team(store, &args.team).await?;
-            let new =
-                match (args.individual, args.member, args.name, args.roles) {
-                    (true, Some(email), _, _) => NewKey::Individual {
-                        member_id: store.member_by_email(team.id, &email).await?.id,
-                    },
-                    (false, _, Some(name), Some(roles)) => NewKey::Team {
-                        name,
-                        roles: RoleSet::parse_list(&roles)?,
-                    },
-                    _ => return Err(CliError::Usage(
-                        "give --name and --roles for a team key, or --individual --member EMAIL"
-                            .into(),
-                    )),
-                };
+            let new = match (args.individual, args.member, args.name, args.roles) {
+                (true, Some(email), _, _) => {
+                    NewKey::Individual { member_id: store.member_by_email(team.id, &email).await?.id }
+                }
+                (false, _, Some(name), Some(roles)) => NewKey::Team { name, roles: RoleSet::parse_list(&roles)? },
+                _ => {
+                    return Err(CliError::Usage(
+                        "give --name and --roles for a team key, or --individual --member EMAIL".into(),
+                    ));
+                }
+            };
             if let Some(dir) = &args.out {
                 ensure_writable_dir(dir)?;
             }
-            let key = lifecycle::generate_key(
-                store,
-                team.id,
-                new,
-                config.max_active_team_keys,
-                &operator,
-            )
-            .await?;
+            let key = lifecycle::generate_key(store, team.id, new, config.max_active_team_keys, &operator).await?;
             let file = match &args.out {
                 Some(dir) => Some(download(store, team.id, &key.id, dir, &operator).await?),
                 None => None,
@@ -87,50 +72,29 @@ pub async fn run(
             ensure_writable_dir(&args.out)?;
             let file = download(store, key.team_id, &key.id, &args.out, &operator).await?;
             out.one(&json!({"key_id": key.id.to_string(), "file": file}), || {
-                format!(
-                    "Private key written to {file}. It cannot be downloaded again: keep it safe."
-                )
+                format!("Private key written to {file}. It cannot be downloaded again: keep it safe.")
             });
         }
         KeyCommand::List(args) => {
             let team = resolve_team(store, &args.team).await?;
-            let keys = store
-                .keys(
-                    team.id,
-                    OffsetDateTime::now_utc(),
-                    config.revoked_retention_days,
-                )
-                .await?;
+            let keys = store.keys(team.id, OffsetDateTime::now_utc(), config.revoked_retention_days).await?;
             let members = store.members(team.id).await?;
             let values: Vec<_> = keys.iter().map(|k| key_json(&team, &members, k)).collect();
-            out.list(
-                &values,
-                &[
-                    "STATE",
-                    "NAME",
-                    "KEY ID",
-                    "KIND",
-                    "ACCESS",
-                    "CREATED",
-                    "LAST USED",
-                    "REVOKED",
-                ],
-                |v| {
-                    vec![
-                        text(&v["state"]),
-                        text(&v["name"]),
-                        text(&v["key_id"]),
-                        text(&v["kind"]),
-                        match v["member"].as_str() {
-                            Some(email) => email.to_owned(),
-                            None => text(&v["roles"]),
-                        },
-                        text(&v["created_at"]),
-                        text(&v["last_used_at"]),
-                        text(&v["revoked_at"]),
-                    ]
-                },
-            );
+            out.list(&values, &["STATE", "NAME", "KEY ID", "KIND", "ACCESS", "CREATED", "LAST USED", "REVOKED"], |v| {
+                vec![
+                    text(&v["state"]),
+                    text(&v["name"]),
+                    text(&v["key_id"]),
+                    text(&v["kind"]),
+                    match v["member"].as_str() {
+                        Some(email) => email.to_owned(),
+                        None => text(&v["roles"]),
+                    },
+                    text(&v["created_at"]),
+                    text(&v["last_used_at"]),
+                    text(&v["revoked_at"]),
+                ]
+            });
         }
         KeyCommand::Show(args) => {
             let key_id = parse_key_id(&args.key_id)?;
@@ -155,20 +119,12 @@ pub async fn run(
                     "revoked_at",
                     "revoked_by",
                 ];
-                fields
-                    .iter()
-                    .map(|f| format!("{f:<14} {}", text(&value[*f])))
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                fields.iter().map(|f| format!("{f:<14} {}", text(&value[*f]))).collect::<Vec<_>>().join("\n")
             });
         }
         KeyCommand::Revoke(args) => {
             let team = resolve_team(store, &args.team).await?;
-            let ids = args
-                .key_ids
-                .iter()
-                .map(|k| parse_key_id(k))
-                .collect::<Result<Vec<_>, _>>()?;
+            let ids = args.key_ids.iter().map(|k| parse_key_id(k)).collect::<Result<Vec<_>, _>>()?;
             let revoked = store.revoke_keys(team.id, &ids, &operator).await?;
             let values: Vec<_> = revoked
                 .iter()
@@ -178,10 +134,7 @@ pub async fn run(
                 out.list(&values, &[], |_| vec![]);
             } else {
                 for k in &revoked {
-                    println!(
-                        "Revoked {} ('{}'). Tokens signed with it are refused from now on.",
-                        k.id, k.name
-                    );
+                    println!("Revoked {} ('{}'). Tokens signed with it are refused from now on.", k.id, k.name);
                 }
             }
         }
@@ -190,16 +143,11 @@ pub async fn run(
 }
 
 fn parse_key_id(s: &str) -> Result<KeyId, CliError> {
-    KeyId::parse(s).map_err(|_| {
-        CliError::Usage(format!(
-            "'{s}' is not a Key ID (10 characters, A-Z and 0-9)"
-        ))
-    })
+    KeyId::parse(s).map_err(|_| CliError::Usage(format!("'{s}' is not a Key ID (10 characters, A-Z and 0-9)")))
 }
 
 fn ensure_writable_dir(dir: &Path) -> Result<(), CliError> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| CliError::Refused(format!("cannot create {}: {e}", dir.display())))
+    std::fs::create_dir_all(dir).map_err(|e| CliError::Refused(format!("cannot create {}: {e}", dir.display())))
 }
 
 /// K9: the single download into `dir`: reserve the file, make the key pair and record the public
@@ -221,10 +169,7 @@ async fn download(
 }
 
 fn key_json(team: &Team, members: &[Member], k: &ApiKey) -> Value {
-    let member = k
-        .member_id
-        .and_then(|m| members.iter().find(|x| x.id == m))
-        .map(|x| x.email.clone());
+    let member = k.member_id.and_then(|m| members.iter().find(|x| x.id == m)).map(|x| x.email.clone());
     json!({
         "key_id": k.id.to_string(),
         "name": k.name,

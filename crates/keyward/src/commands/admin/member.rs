@@ -20,10 +20,7 @@ pub async fn run(store: &Store, command: MemberCommand, out: Output) -> Result<(
             let team = resolve_team(store, &args.team).await?;
             let roles = RoleSet::parse_list(&args.roles)?;
             let visible_apps = match &args.apps {
-                Some(list) => list
-                    .split(',')
-                    .map(|id| id.trim().parse::<AppId>())
-                    .collect::<Result<Vec<_>, _>>()?,
+                Some(list) => list.split(',').map(|id| id.trim().parse::<AppId>()).collect::<Result<Vec<_>, _>>()?,
                 None => Vec::new(),
             };
             let password_hash = password_from_stdin(args.password_stdin)?;
@@ -42,34 +39,23 @@ pub async fn run(store: &Store, command: MemberCommand, out: Output) -> Result<(
             };
             let member = store.add_member(team.id, new, &operator).await?;
             out.one(&member_json(&member), || {
-                format!(
-                    "Added {} to '{}' with roles {}.",
-                    member.email, team.name, member.roles
-                )
+                format!("Added {} to '{}' with roles {}.", member.email, team.name, member.roles)
             });
         }
         MemberCommand::SetRoles(args) => {
             let team = resolve_team(store, &args.team).await?;
             let roles = RoleSet::parse_list(&args.roles)?;
             let member = store.member_by_email(team.id, &args.email).await?;
-            let member = store
-                .set_member_roles(team.id, member.id, roles, &operator)
-                .await?;
-            out.one(&member_json(&member), || {
-                format!("{} now has the roles {}.", member.email, member.roles)
-            });
+            let member = store.set_member_roles(team.id, member.id, roles, &operator).await?;
+            out.one(&member_json(&member), || format!("{} now has the roles {}.", member.email, member.roles));
         }
         MemberCommand::Remove(args) => {
             let team = resolve_team(store, &args.team).await?;
             let member = store.member_by_email(team.id, &args.email).await?;
             store.remove_member(team.id, member.id, &operator).await?;
-            let value =
-                json!({"member_id": member.id.to_string(), "email": member.email, "removed": true});
+            let value = json!({"member_id": member.id.to_string(), "email": member.email, "removed": true});
             out.one(&value, || {
-                format!(
-                    "Removed {} from '{}'; their individual key, if any, is revoked.",
-                    member.email, team.name
-                )
+                format!("Removed {} from '{}'; their individual key, if any, is revoked.", member.email, team.name)
             });
         }
     }

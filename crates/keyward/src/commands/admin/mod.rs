@@ -48,14 +48,13 @@ fn password_from_stdin(wanted: bool) -> Result<Option<PasswordHash>, CliError> {
         return Ok(None);
     }
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| {
-        CliError::Usage(format!("cannot read the password from standard input: {e}"))
-    })?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::Usage(format!("cannot read the password from standard input: {e}")))?;
     let password = line.trim_end_matches(['\r', '\n']);
     if password.chars().count() < 8 {
-        return Err(CliError::Usage(
-            "the password read from standard input must have at least 8 characters".into(),
-        ));
+        return Err(CliError::Usage("the password read from standard input must have at least 8 characters".into()));
     }
     keyward_token::password::hash_password(password)
         .map(Some)

@@ -20,26 +20,15 @@ pub async fn run(store: &Store, command: TeamCommand, out: Output) -> Result<(),
                 last_name: String::new(),
                 password_hash,
             };
-            let new = NewTeam {
-                name: args.name,
-                account_holder: person,
-                holder_is_operator: false,
-            };
-            let created = store
-                .create_team(new, &ActorContext::operator_cli())
-                .await?;
+            let new = NewTeam { name: args.name, account_holder: person, holder_is_operator: false };
+            let created = store.create_team(new, &ActorContext::operator_cli()).await?;
             let value = json!({
                 "team_id": created.team.id.to_string(),
                 "issuer_id": created.team.issuer_id.to_string(),
                 "person_id": created.person_id.to_string(),
                 "member_id": created.member_id.to_string(),
             });
-            out.one(&value, || {
-                format!(
-                    "Created team '{}' (Issuer ID {}).",
-                    created.team.name, created.team.issuer_id
-                )
-            });
+            out.one(&value, || format!("Created team '{}' (Issuer ID {}).", created.team.name, created.team.issuer_id));
         }
         TeamCommand::List => {
             let teams = store.teams().await?;
@@ -55,18 +44,9 @@ pub async fn run(store: &Store, command: TeamCommand, out: Output) -> Result<(),
                     })
                 })
                 .collect();
-            out.list(
-                &values,
-                &["NAME", "ISSUER ID", "API ACCESS", "CREATED"],
-                |v| {
-                    vec![
-                        text(&v["name"]),
-                        text(&v["issuer_id"]),
-                        text(&v["api_access"]),
-                        text(&v["created_at"]),
-                    ]
-                },
-            );
+            out.list(&values, &["NAME", "ISSUER ID", "API ACCESS", "CREATED"], |v| {
+                vec![text(&v["name"]), text(&v["issuer_id"]), text(&v["api_access"]), text(&v["created_at"])]
+            });
         }
     }
     Ok(())

@@ -1,0 +1,120 @@
+//! Rolling-hour request budgets (L1–L4), as arithmetic over one-minute buckets.
+//!
+//! The window keeps the counts of the last 60 minutes. A request is allowed when fewer than
+//! `limit` requests were counted in the minute buckets of the last hour (the current minute
+//! included); then it is counted. The granularity is one minute, as L1 allows.
+
+/// One key's window: counts per minute for the last 60 minutes.
+#[derive(Debug, Clone)]
+pub struct Window {
+    buckets: [u32; 60],
+    /// The minute (Unix seconds / 60) of the most recent bucket.
+    minute: i64,
+    total: u64,
+}
+
+/// The outcome of [`Window::try_acquire`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Allowed and counted; `remaining` is what is left of the hourly budget (L2).
+    Allowed { remaining: u64 },
+    /// Over budget (L3): allowed again in `retry_after` seconds.
+    Limited { retry_after: u64 },
+}
+
+impl Default for Window {
+    fn default() -> Self {
+        Self { buckets: [0; 60], minute: 0, total: 0 }
+    }
+}
+
+impl Window {
+    fn advance(&mut self, minute: i64) {
+        if minute <= self.minute {
+            return;
+        }
+        let steps = (minute - self.minute).min(60);
+        for i in 1..=steps {
+            let slot = (self.minute + i).rem_euclid(60) as usize;
+            self.total -= u64::from(self.buckets[slot]);
+            self.buckets[slot] = 0;
+        }
+        self.minute = minute;
+    }
+
+    /// L1–L3: counts one request at `now` (Unix seconds) against `limit` per rolling hour.
+    pub fn try_acquire(&mut self, now: i64, limit: u64) -> Decision {
+        let minute = now.div_euclid(60);
+        self.advance(minute);
+        if self.total >= limit {
+            return Decision::Limited { retry_after: self.retry_after(now) };
+        }
+        let slot = minute.rem_euclid(60) as usize;
+        self.buckets[slot] = self.buckets[slot].saturating_add(1);
+        self.total += 1;
+        Decision::Allowed { remaining: limit - self.total }
+    }
+
+    /// What is left without counting (for responses that must not spend budget).
+    pub fn remaining(&mut self, now: i64, limit: u64) -> u64 {
+        self.advance(now.div_euclid(60));
+        limit.saturating_sub(self.total)
+    }
+
+    /// Seconds until the oldest counted minute leaves the window.
+    fn retry_after(&self, now: i64) -> u64 {
+        for age in (0..60).rev() {
+            let m = self.minute - age;
+            if self.buckets[m.rem_euclid(60) as usize] > 0 {
+                let frees_at = (m + 60) * 60;
+                return u64::try_from(frees_at - now).unwrap_or(1).max(1);
+            }
+        }
+        1
+    }
+}
+
+/// L2: Apple's header value, with its trailing `;`.
+pub fn header_value(limit: u64, remaining: u64) -> String {
+    format!("user-hour-lim:{limit};user-hour-rem:{remaining};")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn l1_budget_is_a_rolling_hour() {
+        let mut w = Window::default();
+        let start = 1_800_000_000;
+        for i in 0..3 {
+            assert_eq!(w.try_acquire(start + i, 3), Decision::Allowed { remaining: 2 - i as u64 });
+        }
+        assert!(matches!(w.try_acquire(start + 10, 3), Decision::Limited { .. }));
+        assert!(matches!(w.try_acquire(start + 3599 - start % 60, 3), Decision::Limited { .. }));
+        assert_eq!(w.try_acquire(start + 3600, 3), Decision::Allowed { remaining: 2 });
+    }
+
+    #[test]
+    fn l2_header_has_apples_format() {
+        assert_eq!(header_value(3600, 3599), "user-hour-lim:3600;user-hour-rem:3599;");
+    }
+
+    #[test]
+    fn l3_retry_after_points_at_the_oldest_minute_leaving() {
+        let mut w = Window::default();
+        let t0 = 1_800_000_000; // a minute boundary (divisible by 60)
+        w.try_acquire(t0 + 5, 1);
+        match w.try_acquire(t0 + 65, 1) {
+            Decision::Limited { retry_after } => assert_eq!(retry_after, 3600 - 65),
+            other => panic!("expected limited, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn l4_remaining_does_not_spend() {
+        let mut w = Window::default();
+        assert_eq!(w.remaining(1_800_000_000, 10), 10);
+        assert_eq!(w.remaining(1_800_000_000, 10), 10);
+    }
+}

@@ -1,0 +1,180 @@
+//! The one bearer-token path for every `/v1/…` route: authenticate (T1–T15), authorize (A1–A5),
+//! count against the key's budget (L1–L4), then call the handler with the [`Authenticated`] key.
+
+// The Err side of these helpers is the finished response, built once per refused request.
+#![allow(clippy::result_large_err)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use keyward_core::auth::AuthFailureRecord;
+use keyward_core::policy::{area_of, authorize};
+use keyward_core::rate_limit::{Decision, header_value};
+use keyward_token::verify::{AuthFailure, Path, Principal, Rejection, RequestTarget};
+use time::OffsetDateTime;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+pub const X_RATE_LIMIT: HeaderName = HeaderName::from_static("x-rate-limit");
+
+/// The key a request was authenticated with; handlers take it as an extractor.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Arc<Principal>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        // Only reachable when a route forgot the auth layer: refuse rather than serve unauthenticated.
+        parts.extensions.get::<Authenticated>().cloned().ok_or_else(|| ApiError::not_authorized(None))
+    }
+}
+
+fn client_ip(req: &Request) -> Option<String> {
+    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+}
+
+/// T1: the token of an `Authorization: Bearer …` header.
+fn bearer(headers: &HeaderMap) -> Result<&str, AuthFailure> {
+    let value = headers.get(header::AUTHORIZATION).ok_or(AuthFailure::MissingHeader)?;
+    let value = value.to_str().map_err(|_| AuthFailure::NotBearer)?;
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(AuthFailure::NotBearer);
+    }
+    let token = token.trim();
+    if token.is_empty() { Err(AuthFailure::EmptyToken) } else { Ok(token) }
+}
+
+/// T1–T15, recording a refusal against its key (T14). Returns the 401 response on failure.
+fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    method: &Method,
+    uri: &Uri,
+    ip: Option<String>,
+    now: i64,
+) -> Result<Arc<Principal>, Response> {
+    let started = Instant::now();
+    let target = RequestTarget { method: method.as_str(), path: uri.path(), query: uri.query() };
+    let outcome =
+        bearer(headers).map_err(Rejection::from).and_then(|token| state.auth.verifier.verify(token, now, &target));
+    metrics::histogram!("keyward_token_verify_seconds").record(started.elapsed().as_secs_f64());
+    match outcome {
+        Ok((principal, path)) => {
+            match path {
+                Path::CacheHit => metrics::counter!("keyward_token_cache_hits_total").increment(1),
+                Path::Verified => metrics::counter!("keyward_token_cache_misses_total").increment(1),
+            }
+            Ok(principal)
+        }
+        Err(rejection) => {
+            metrics::counter!("keyward_requests_total", "outcome" => "unauthorized").increment(1);
+            metrics::counter!("keyward_auth_failures_total", "reason" => rejection.failure.label()).increment(1);
+            let reason = rejection.failure.to_string();
+            if let Some(key_id) = rejection.key_id {
+                state.auth.recorder.failure(AuthFailureRecord {
+                    key_id,
+                    at: OffsetDateTime::from_unix_timestamp(now).unwrap_or_else(|_| OffsetDateTime::now_utc()),
+                    rule: rejection.failure.rule().to_owned(),
+                    reason: reason.clone(),
+                    client_ip: ip,
+                });
+            }
+            tracing::debug!(rule = rejection.failure.rule(), %reason, "token refused");
+            Err(ApiError::not_authorized(state.settings.explain_auth_errors.then_some(reason)).into_response())
+        }
+    }
+}
+
+fn rate_header(limit: u64, remaining: u64) -> (HeaderName, String) {
+    (X_RATE_LIMIT, header_value(limit, remaining))
+}
+
+/// L1–L3: spends one request of the key's budget, or answers 429.
+fn spend(state: &AppState, principal: &Principal, now: i64) -> Result<(u64, u64), Response> {
+    let limit = state.auth.limiter.limit_for(principal.rate_limit_per_hour);
+    match state.auth.limiter.acquire(&principal.key_id, limit, now) {
+        Decision::Allowed { remaining } => Ok((limit, remaining)),
+        Decision::Limited { retry_after } => {
+            metrics::counter!("keyward_requests_total", "outcome" => "rate_limited").increment(1);
+            let (name, value) = rate_header(limit, 0);
+            Err(ApiError::rate_limited()
+                .with_header(name, value)
+                .with_header(header::RETRY_AFTER, retry_after.to_string())
+                .into_response())
+        }
+    }
+}
+
+fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Authorization and budget for an authenticated request (A1–A5, L1–L3).
+fn admit(
+    state: &AppState,
+    principal: &Principal,
+    method: &Method,
+    uri: &Uri,
+    now: i64,
+) -> Result<(u64, u64), Response> {
+    // A1–A5: an accepted token that may not act here is refused without spending budget.
+    let area = area_of(method.as_str(), uri.path());
+    if let Err(why) = authorize(principal.kind, principal.roles, area) {
+        metrics::counter!("keyward_requests_total", "outcome" => "forbidden").increment(1);
+        tracing::debug!(key = %principal.key_id, %why, "request forbidden");
+        let limit = state.auth.limiter.limit_for(principal.rate_limit_per_hour);
+        let (name, value) = rate_header(limit, state.auth.limiter.remaining(&principal.key_id, limit, now));
+        return Err(ApiError::forbidden().with_header(name, value).into_response());
+    }
+    let budget = spend(state, principal, now)?;
+    metrics::counter!("keyward_requests_total", "outcome" => "accepted").increment(1);
+    state.auth.recorder.used(&principal.key_id, now);
+    Ok(budget)
+}
+
+/// The middleware of every `/v1/…` route.
+pub async fn require_token(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let now = now();
+    let ip = client_ip(&req);
+    let principal = match authenticate(&state, req.headers(), req.method(), req.uri(), ip, now) {
+        Ok(p) => p,
+        Err(response) => return response,
+    };
+    let (limit, remaining) = match admit(&state, &principal, req.method(), req.uri(), now) {
+        Ok(budget) => budget,
+        Err(response) => return response,
+    };
+    req.extensions_mut().insert(Authenticated(principal));
+    let mut response = next.run(req).await;
+    if let Ok(v) = HeaderValue::from_str(&header_value(limit, remaining)) {
+        response.headers_mut().insert(X_RATE_LIMIT, v);
+    }
+    response
+}
+
+/// `/v1/…` paths no route serves: authenticated and authorized like any other (the area table's
+/// default applies), then 404 `PATH_ERROR`.
+pub async fn unknown_path(State(state): State<AppState>, req: Request) -> Response {
+    let now = now();
+    let ip = client_ip(&req);
+    let principal = match authenticate(&state, req.headers(), req.method(), req.uri(), ip, now) {
+        Ok(p) => p,
+        Err(response) => return response,
+    };
+    match admit(&state, &principal, req.method(), req.uri(), now) {
+        Ok((limit, remaining)) => {
+            let (name, value) = rate_header(limit, remaining);
+            ApiError::path_error().with_header(name, value).into_response()
+        }
+        Err(response) => response,
+    }
+}

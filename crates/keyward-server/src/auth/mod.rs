@@ -1,0 +1,150 @@
+//! Authentication state of a serving process: the verifier's tables kept true through the change
+//! feed (K11), per-key rate limits (L1–L4), and what is written behind (T14 failures, K16 last use).
+
+mod limiter;
+pub(crate) mod middleware;
+mod recorder;
+pub(crate) mod tail;
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use keyward_core::access::AccessState;
+use keyward_core::auth::{AuthKeyRecord, AuthMemberRecord, AuthTeamRecord};
+use keyward_core::change::Change;
+use keyward_core::error::StoreError;
+use keyward_core::ports::{AuthStore, ChangeFeed};
+use keyward_core::settings::Settings;
+use keyward_store::Store;
+use keyward_token::verify::{AuthTable, KeyEntry, MemberEntry, TeamEntry, Verifier, VerifierConfig};
+
+pub use limiter::RateLimiter;
+pub use recorder::Recorder;
+
+/// Everything a request's authentication needs, shared by all requests of a process.
+#[derive(Debug)]
+pub struct Auth {
+    pub verifier: Verifier,
+    pub limiter: RateLimiter,
+    pub recorder: Recorder,
+    /// The change-feed position the tables reflect.
+    position: AtomicI64,
+    /// Serializes catch-ups so changes are applied in feed order.
+    sync_lock: tokio::sync::Mutex<()>,
+}
+
+fn key_entry(r: AuthKeyRecord) -> Option<KeyEntry> {
+    match KeyEntry::new(r.key_id.clone(), r.team_id, r.kind, r.roles, r.member_id, &r.public_key) {
+        Ok(e) => Some(e),
+        Err(e) => {
+            tracing::error!(key = %r.key_id, error = %e, "stored public key does not parse; the key cannot authenticate");
+            None
+        }
+    }
+}
+
+fn team_entry(r: &AuthTeamRecord) -> TeamEntry {
+    TeamEntry {
+        issuer_id: r.issuer_id,
+        approved: r.access == AccessState::Approved,
+        rate_limit_per_hour: r.rate_limit_per_hour,
+    }
+}
+
+fn member_entry(r: AuthMemberRecord) -> MemberEntry {
+    MemberEntry {
+        team_id: r.team_id,
+        roles: r.roles,
+        all_apps_visible: r.all_apps_visible,
+        visible_apps: r.visible_apps.into_iter().collect::<HashSet<_>>(),
+    }
+}
+
+impl Auth {
+    /// Loads every active key, team and member from storage.
+    pub async fn load(store: &Store, settings: &Settings) -> Result<Auth, StoreError> {
+        let config = VerifierConfig {
+            audience: settings.token_audience.clone(),
+            clock_skew_seconds: i64::from(settings.clock_skew_seconds),
+            ..VerifierConfig::default()
+        };
+        let auth = Auth {
+            verifier: Verifier::new(config),
+            limiter: RateLimiter::new(u64::from(settings.rate_limit_per_hour)),
+            recorder: Recorder::default(),
+            position: AtomicI64::new(0),
+            sync_lock: tokio::sync::Mutex::new(()),
+        };
+        auth.reload(store).await?;
+        Ok(auth)
+    }
+
+    /// Replaces the tables with a fresh snapshot.
+    pub async fn reload(&self, store: &Store) -> Result<(), StoreError> {
+        let snapshot = store.auth_snapshot().await?;
+        let mut table = AuthTable::default();
+        for t in &snapshot.teams {
+            table.teams.insert(t.team_id, team_entry(t));
+        }
+        for k in snapshot.keys {
+            if let Some(e) = key_entry(k) {
+                table.keys.insert(e.key_id.clone(), e.into());
+            }
+        }
+        for m in snapshot.members {
+            table.members.insert(m.member_id, member_entry(m).into());
+        }
+        self.verifier.replace_all(table);
+        self.position.store(snapshot.feed_position, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// K11: applies every change committed since the last sync. Called by the feed tailer, and by
+    /// request handlers right after their own writes, so a revocation takes effect on this node
+    /// before the revoking call returns.
+    pub async fn sync(&self, store: &Store) -> Result<usize, StoreError> {
+        let _guard = self.sync_lock.lock().await;
+        let mut applied = 0;
+        loop {
+            let after = self.position.load(Ordering::SeqCst);
+            let entries = store.changes_since(after).await?;
+            if entries.is_empty() {
+                return Ok(applied);
+            }
+            for entry in entries {
+                self.apply(store, &entry.change).await?;
+                self.position.store(entry.seq, Ordering::SeqCst);
+                applied += 1;
+            }
+        }
+    }
+
+    /// Re-reads the changed object, so applying a change twice is harmless.
+    async fn apply(&self, store: &Store, change: &Change) -> Result<(), StoreError> {
+        match change {
+            Change::KeyDownloaded { key_id, .. } | Change::KeyRevoked { key_id, .. } => {
+                match store.auth_key(key_id).await? {
+                    Some(record) => {
+                        if let Some(e) = key_entry(record) {
+                            self.verifier.upsert_key(e);
+                        }
+                    }
+                    None => self.verifier.remove_key(key_id),
+                }
+            }
+            Change::TeamAccess { team_id } => {
+                let team = store.auth_team(*team_id).await?;
+                self.verifier.set_team(*team_id, team.as_ref().map(team_entry));
+            }
+            Change::Member { member_id, .. } => {
+                let member = store.auth_member(*member_id).await?;
+                self.verifier.set_member(*member_id, member.map(member_entry));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn position(&self) -> i64 {
+        self.position.load(Ordering::SeqCst)
+    }
+}

@@ -1,0 +1,65 @@
+//! Written behind, never on the request path: authentication failures (T14) and last use (K16).
+//! Requests only push into bounded in-memory buffers; a background task flushes them.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use keyward_core::auth::AuthFailureRecord;
+use keyward_core::error::StoreError;
+use keyward_core::ids::KeyId;
+use keyward_core::key::truncate_to_minute;
+use keyward_core::ports::{AuthStore, KeyStore};
+use keyward_store::Store;
+use time::OffsetDateTime;
+
+/// Most failures buffered between flushes; beyond it (a flood of forged tokens) they are dropped.
+const MAX_BUFFERED_FAILURES: usize = 10_000;
+
+#[derive(Debug, Default)]
+pub struct Recorder {
+    failures: Mutex<Vec<AuthFailureRecord>>,
+    /// Last minute each key was used, and whether it is not yet written.
+    last_used: Mutex<HashMap<KeyId, (i64, bool)>>,
+}
+
+impl Recorder {
+    pub fn failure(&self, record: AuthFailureRecord) {
+        if let Ok(mut f) = self.failures.lock()
+            && f.len() < MAX_BUFFERED_FAILURES
+        {
+            f.push(record);
+        }
+    }
+
+    /// K16: remembers the minute; at most one write per key and minute follows.
+    pub fn used(&self, key: &KeyId, now: i64) {
+        let minute = now - now.rem_euclid(60);
+        if let Ok(mut map) = self.last_used.lock() {
+            match map.get_mut(key) {
+                Some((m, _)) if *m >= minute => {}
+                Some(entry) => *entry = (minute, true),
+                None => {
+                    map.insert(key.clone(), (minute, true));
+                }
+            }
+        }
+    }
+
+    /// Writes what is buffered. Failures to write are logged by the caller and retried next time.
+    pub async fn flush(&self, store: &Store) -> Result<(), StoreError> {
+        let failures = self.failures.lock().map(|mut f| std::mem::take(&mut *f)).unwrap_or_default();
+        store.record_auth_failures(&failures).await?;
+        let uses: Vec<(KeyId, OffsetDateTime)> = match self.last_used.lock() {
+            Ok(mut map) => map
+                .iter_mut()
+                .filter(|(_, (_, dirty))| *dirty)
+                .filter_map(|(k, (minute, dirty))| {
+                    *dirty = false;
+                    OffsetDateTime::from_unix_timestamp(*minute).ok().map(|t| (k.clone(), truncate_to_minute(t)))
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        store.record_last_used(&uses).await
+    }
+}

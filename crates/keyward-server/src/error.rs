@@ -1,0 +1,205 @@
+//! Apple's error envelope, and the one place errors become HTTP responses.
+//!
+//! Policy: a client's mistake is an [`ApiError`] with the status, code and title Apple uses
+//! (spec section 6), and nothing is written. A rule refusal from the domain maps here to its
+//! status. A fault of ours is a 500 whose body says nothing of the cause; the cause is logged.
+//! Every body is `{"errors":[…]}` with `Content-Type: application/json` exactly.
+
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use keyward_core::error::{DomainError, StoreError};
+use serde::Serialize;
+
+pub const NOT_AUTHORIZED_DETAIL: &str = "Provide a properly configured and signed bearer token, and make sure that it has not expired. \
+     Learn more about Generating Tokens for API Requests https://developer.apple.com/go/?id=api-generating-tokens";
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub enum Source {
+    #[serde(rename = "parameter")]
+    Parameter(String),
+    #[serde(rename = "pointer")]
+    Pointer(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub title: String,
+    pub detail: Option<String>,
+    pub source: Option<Source>,
+    pub headers: Vec<(HeaderName, String)>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    id: String,
+    status: String,
+    code: &'a str,
+    title: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a Source>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, title: &str, detail: Option<String>) -> Self {
+        Self { status, code, title: title.to_owned(), detail, source: None, headers: Vec::new() }
+    }
+
+    /// T1–T14: every refused token gets the same body, unless `explain` puts the reason in detail.
+    pub fn not_authorized(explain: Option<String>) -> Self {
+        let detail = explain
+            .map_or_else(|| NOT_AUTHORIZED_DETAIL.to_owned(), |reason| format!("{NOT_AUTHORIZED_DETAIL} ({reason})"));
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "NOT_AUTHORIZED",
+            "Authentication credentials are missing or invalid.",
+            Some(detail),
+        )
+    }
+
+    /// A5.
+    pub fn forbidden() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN_ERROR",
+            "This request is forbidden for security reasons",
+            Some("The API key in use does not allow this request".into()),
+        )
+    }
+
+    /// An operation the resource does not support (e.g. `POST /v1/apps`).
+    pub fn operation_not_allowed(resource: &str, operation: &str, allowed: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN_ERROR",
+            "The given operation is not allowed",
+            Some(format!("The resource '{resource}' does not allow '{operation}'. Allowed operations are: {allowed}")),
+        )
+    }
+
+    pub fn not_found(resource: &str, id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "The specified resource does not exist",
+            Some(format!("There is no resource of type '{resource}' with id '{id}'")),
+        )
+    }
+
+    pub fn path_error() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "PATH_ERROR",
+            "The URL path is not valid",
+            Some("The path provided does not match a defined resource type.".into()),
+        )
+    }
+
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "The request method is not valid for the resource path.",
+            Some("The request method is not allowed for this path.".into()),
+        )
+    }
+
+    pub fn parameter(parameter: &str, detail: String) -> Self {
+        let mut e = Self::new(
+            StatusCode::BAD_REQUEST,
+            "PARAMETER_ERROR.INVALID",
+            "A parameter has an invalid value",
+            Some(detail),
+        );
+        e.source = Some(Source::Parameter(parameter.to_owned()));
+        e
+    }
+
+    /// L3.
+    pub fn rate_limited() -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RATE_LIMIT_EXCEEDED",
+            "The request rate limit has been reached.",
+            Some("We've received too many requests for this API. Please wait and try again or slow down your request rate.".into()),
+        )
+    }
+
+    pub fn state(detail: String) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "STATE_ERROR",
+            "The request cannot be fulfilled because of the state of another resource.",
+            Some(detail),
+        )
+    }
+
+    pub fn internal() -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "UNEXPECTED_ERROR", "An unexpected error occurred.", None)
+    }
+
+    pub fn with_header(mut self, name: HeaderName, value: String) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Rule(rule) => rule.into(),
+            StoreError::Backend(detail) => {
+                tracing::error!(%detail, "storage failure");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::NotFound { what, id } => ApiError::not_found(resource_type(what), &id),
+            DomainError::NotAllowed(_) | DomainError::CannotGenerateTeamKey | DomainError::CannotRevoke => {
+                ApiError::forbidden()
+            }
+            other => ApiError::state(other.to_string()),
+        }
+    }
+}
+
+/// JSON:API resource types for the domain's names.
+fn resource_type(what: &str) -> &str {
+    match what {
+        "app" => "apps",
+        "member" => "users",
+        other => other,
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status.as_u16().to_string();
+        let body = ErrorBody {
+            id: uuid::Uuid::new_v4().to_string(),
+            status,
+            code: self.code,
+            title: &self.title,
+            detail: self.detail.as_deref(),
+            source: self.source.as_ref(),
+        };
+        let json = serde_json::to_vec(&serde_json::json!({ "errors": [body] })).unwrap_or_default();
+        let mut response = (self.status, json).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        for (name, value) in self.headers {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                headers.insert(name, v);
+            }
+        }
+        response
+    }
+}

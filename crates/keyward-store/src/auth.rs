@@ -1,0 +1,192 @@
+//! What the verifier reads and writes behind: its tables at start and per change (K11), failures
+//! (T14). Every read of keys returns only active, downloaded keys: the others cannot sign.
+
+use std::collections::HashMap;
+
+use keyward_core::access::AccessState;
+use keyward_core::auth::{
+    AuthFailureRecord, AuthKeyRecord, AuthMemberRecord, AuthSnapshot, AuthTeamRecord, FAILURES_KEPT_PER_KEY,
+};
+use keyward_core::error::StoreError;
+use keyward_core::ids::{AppId, KeyId, MemberId, TeamId};
+use keyward_core::ports::{AuthStore, ChangeFeed};
+use sqlx::any::AnyRow;
+
+use crate::tx::{self, backend_error};
+use crate::{Store, convert};
+
+fn parse<T: std::str::FromStr>(row: &AnyRow, col: &str) -> Result<T, StoreError> {
+    let s: String = convert::get(row, col)?;
+    s.parse().map_err(|_| StoreError::Backend(format!("stored {col} '{s}' is invalid")))
+}
+
+fn key_record(row: &AnyRow) -> Result<AuthKeyRecord, StoreError> {
+    let member: Option<String> = convert::get(row, "member_id")?;
+    Ok(AuthKeyRecord {
+        key_id: KeyId::parse(&convert::get::<String>(row, "id")?).map_err(|e| StoreError::Backend(e.to_string()))?,
+        team_id: parse(row, "team_id")?,
+        kind: parse(row, "kind")?,
+        roles: convert::roles(&convert::get::<String>(row, "roles")?)?,
+        member_id: member
+            .map(|m| m.parse().map_err(|_| StoreError::Backend("stored member id is invalid".into())))
+            .transpose()?,
+        public_key: convert::get(row, "public_key")?,
+    })
+}
+
+fn team_record(row: &AnyRow) -> Result<AuthTeamRecord, StoreError> {
+    Ok(AuthTeamRecord {
+        team_id: parse(row, "id")?,
+        issuer_id: parse(row, "issuer_id")?,
+        access: parse::<AccessState>(row, "access_state")?,
+        rate_limit_per_hour: convert::get::<Option<i64>>(row, "rate_limit_per_hour")?
+            .and_then(|n| u32::try_from(n).ok()),
+    })
+}
+
+fn member_record(row: &AnyRow, apps: Vec<AppId>) -> Result<AuthMemberRecord, StoreError> {
+    Ok(AuthMemberRecord {
+        member_id: parse(row, "id")?,
+        team_id: parse(row, "team_id")?,
+        roles: convert::roles(&convert::get::<String>(row, "roles")?)?,
+        all_apps_visible: convert::flag(row, "all_apps_visible")?,
+        visible_apps: apps,
+    })
+}
+
+impl AuthStore for Store {
+    async fn auth_snapshot(&self) -> Result<AuthSnapshot, StoreError> {
+        // The position is read first: a change committed during the reads is applied again
+        // afterwards, which is harmless (applying a change re-reads the object).
+        let feed_position = self.last_change().await?;
+        let teams = sqlx::query("SELECT id, issuer_id, access_state, rate_limit_per_hour FROM teams")
+            .fetch_all(self.pool())
+            .await
+            .map_err(backend_error)?
+            .iter()
+            .map(team_record)
+            .collect::<Result<_, _>>()?;
+        let keys = sqlx::query(
+            "SELECT id, team_id, kind, roles, member_id, public_key FROM api_keys WHERE revoked_at IS NULL AND public_key IS NOT NULL",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(backend_error)?
+        .iter()
+        .map(key_record)
+        .collect::<Result<_, _>>()?;
+        let mut apps: HashMap<String, Vec<AppId>> = HashMap::new();
+        for row in sqlx::query("SELECT member_id, app_id FROM member_apps")
+            .fetch_all(self.pool())
+            .await
+            .map_err(backend_error)?
+        {
+            apps.entry(convert::get(&row, "member_id")?).or_default().push(AppId(convert::get(&row, "app_id")?));
+        }
+        let members = sqlx::query("SELECT id, team_id, roles, all_apps_visible FROM members")
+            .fetch_all(self.pool())
+            .await
+            .map_err(backend_error)?
+            .iter()
+            .map(|row| {
+                let id: String = convert::get(row, "id")?;
+                member_record(row, apps.remove(&id).unwrap_or_default())
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(AuthSnapshot { teams, keys, members, feed_position })
+    }
+
+    async fn auth_key(&self, key: &KeyId) -> Result<Option<AuthKeyRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, team_id, kind, roles, member_id, public_key FROM api_keys \
+             WHERE id = $1 AND revoked_at IS NULL AND public_key IS NOT NULL",
+        )
+        .bind(key.to_string())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(backend_error)?;
+        row.as_ref().map(key_record).transpose()
+    }
+
+    async fn auth_team(&self, team: TeamId) -> Result<Option<AuthTeamRecord>, StoreError> {
+        let row = sqlx::query("SELECT id, issuer_id, access_state, rate_limit_per_hour FROM teams WHERE id = $1")
+            .bind(team.to_string())
+            .fetch_optional(self.pool())
+            .await
+            .map_err(backend_error)?;
+        row.as_ref().map(team_record).transpose()
+    }
+
+    async fn auth_member(&self, member: MemberId) -> Result<Option<AuthMemberRecord>, StoreError> {
+        let Some(row) = sqlx::query("SELECT id, team_id, roles, all_apps_visible FROM members WHERE id = $1")
+            .bind(member.to_string())
+            .fetch_optional(self.pool())
+            .await
+            .map_err(backend_error)?
+        else {
+            return Ok(None);
+        };
+        let apps = sqlx::query("SELECT app_id FROM member_apps WHERE member_id = $1")
+            .bind(member.to_string())
+            .fetch_all(self.pool())
+            .await
+            .map_err(backend_error)?
+            .iter()
+            .map(|r| convert::get::<i64>(r, "app_id").map(AppId))
+            .collect::<Result<_, _>>()?;
+        member_record(&row, apps).map(Some)
+    }
+
+    async fn record_auth_failures(&self, failures: &[AuthFailureRecord]) -> Result<(), StoreError> {
+        if failures.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool().begin().await.map_err(backend_error)?;
+        for f in failures {
+            sqlx::query("INSERT INTO auth_failures (key_id, at, rule, reason, client_ip) VALUES ($1, $2, $3, $4, $5)")
+                .bind(f.key_id.to_string())
+                .bind(f.at.unix_timestamp())
+                .bind(f.rule.clone())
+                .bind(f.reason.clone())
+                .bind(f.client_ip.clone())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend_error)?;
+        }
+        let mut keys: Vec<&KeyId> = failures.iter().map(|f| &f.key_id).collect();
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            sqlx::query(
+                "DELETE FROM auth_failures WHERE key_id = $1 AND seq NOT IN \
+                 (SELECT seq FROM auth_failures WHERE key_id = $1 ORDER BY seq DESC LIMIT $2)",
+            )
+            .bind(key.to_string())
+            .bind(i64::try_from(FAILURES_KEPT_PER_KEY).unwrap_or(50))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        }
+        tx::commit(tx).await
+    }
+
+    async fn auth_failures(&self, key: &KeyId) -> Result<Vec<AuthFailureRecord>, StoreError> {
+        let rows = sqlx::query("SELECT key_id, at, rule, reason, client_ip FROM auth_failures WHERE key_id = $1 ORDER BY seq DESC LIMIT $2")
+            .bind(key.to_string())
+            .bind(i64::try_from(FAILURES_KEPT_PER_KEY).unwrap_or(50))
+            .fetch_all(self.pool())
+            .await
+            .map_err(backend_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok(AuthFailureRecord {
+                    key_id: key.clone(),
+                    at: convert::time(convert::get(row, "at")?)?,
+                    rule: convert::get(row, "rule")?,
+                    reason: convert::get(row, "reason")?,
+                    client_ip: convert::get(row, "client_ip")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,298 @@
+//! Token verification: the T-rules of spec section 4 in one function, [`Verifier::verify`].
+//!
+//! Hot path: hash the token and look it up in the verified-token cache (T15); on a hit only the
+//! time checks and the scope check run. On a miss: parse (T2–T3), find the key by `kid` in the
+//! in-memory table (T4), verify the ES256 signature with the public key parsed once (T5), check the
+//! claims (T6–T13), cache. No storage round trip either way.
+
+mod cache;
+mod claims;
+mod failure;
+mod json;
+pub mod scope;
+mod table;
+
+use std::collections::HashSet;
+use std::sync::{Arc, RwLock};
+
+use keyward_core::ids::{IssuerId, KeyId, MemberId, TeamId};
+use keyward_core::key::KeyKind;
+use keyward_core::role::RoleSet;
+use serde_json::Value;
+
+pub use failure::AuthFailure;
+pub use scope::{RequestTarget, Scope};
+pub use table::{AuthTable, KeyEntry, MemberEntry, TeamEntry};
+
+use crate::b64;
+use cache::{Cached, TokenCache};
+
+/// Longest token accepted (T2).
+pub const MAX_TOKEN_BYTES: usize = 8192;
+/// T11: the usual maximum lifetime, and the one for scoped long-lived tokens.
+pub const MAX_LIFETIME: i64 = 1200;
+pub const MAX_LONG_LIFETIME: i64 = 180 * 24 * 3600;
+
+/// Who a valid token speaks for.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub key_id: KeyId,
+    pub kind: KeyKind,
+    pub team_id: TeamId,
+    pub issuer_id: IssuerId,
+    /// Individual keys: the member, whose current roles and apps apply (K14).
+    pub member_id: Option<MemberId>,
+    /// Team key: its roles. Individual key: the member's roles when verified (the cache entry is
+    /// purged whenever the member changes).
+    pub roles: RoleSet,
+    /// A4: the apps an individual key sees; `None` means all apps.
+    pub visible_apps: Option<Arc<HashSet<keyward_core::ids::AppId>>>,
+    pub scope: Option<Arc<Scope>>,
+    pub exp: i64,
+    pub rate_limit_per_hour: Option<u32>,
+}
+
+/// A refused token: the reason, and the key it named when that key is known (T14).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub failure: AuthFailure,
+    pub key_id: Option<KeyId>,
+}
+
+impl From<AuthFailure> for Rejection {
+    fn from(failure: AuthFailure) -> Self {
+        Rejection { failure, key_id: None }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct VerifierConfig {
+    /// T6.
+    pub audience: String,
+    /// T8–T10, T13.
+    pub clock_skew_seconds: i64,
+    /// Bounded cache size (T15).
+    pub cache_capacity: usize,
+}
+
+impl Default for VerifierConfig {
+    fn default() -> Self {
+        Self { audience: "appstoreconnect-v1".into(), clock_skew_seconds: 60, cache_capacity: 100_000 }
+    }
+}
+
+/// Whether a verification was answered from the cache (for metrics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Path {
+    CacheHit,
+    Verified,
+}
+
+#[derive(Debug)]
+pub struct Verifier {
+    table: RwLock<AuthTable>,
+    cache: TokenCache,
+    config: VerifierConfig,
+}
+
+impl Verifier {
+    pub fn new(config: VerifierConfig) -> Self {
+        Self { table: RwLock::new(AuthTable::default()), cache: TokenCache::new(config.cache_capacity), config }
+    }
+
+    /// Verifies `token` for a request at `now` (Unix seconds).
+    pub fn verify(
+        &self,
+        token: &str,
+        now: i64,
+        target: &RequestTarget<'_>,
+    ) -> Result<(Arc<Principal>, Path), Rejection> {
+        if token.is_empty() {
+            return Err(AuthFailure::EmptyToken.into());
+        }
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(AuthFailure::TooLong { bytes: token.len() }.into());
+        }
+        let h = cache::hash(token);
+        if let Some(hit) = self.cache.get(&h) {
+            let p = &hit.principal;
+            let fail = |failure| Rejection { failure, key_id: Some(p.key_id.clone()) };
+            claims::check_time(p.exp, hit.iat, hit.nbf, now, self.config.clock_skew_seconds).map_err(fail)?;
+            claims::check_scope(p.scope.as_deref(), target).map_err(fail)?;
+            return Ok((hit.principal, Path::CacheHit));
+        }
+        let (principal, iat, nbf) = self.verify_uncached(token, now, target)?;
+        let principal = Arc::new(principal);
+        self.cache.insert(h, Cached { principal: principal.clone(), iat, nbf }, now);
+        Ok((principal, Path::Verified))
+    }
+
+    fn verify_uncached(
+        &self,
+        token: &str,
+        now: i64,
+        target: &RequestTarget<'_>,
+    ) -> Result<(Principal, Option<i64>, Option<i64>), Rejection> {
+        let mut parts = token.split('.');
+        let (Some(h64), Some(p64), Some(s64), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+            return Err(AuthFailure::NotThreeSegments { segments: token.split('.').count() }.into());
+        };
+        let header = decode_object(h64, "header")?;
+        // T3: alg exactly ES256; kid a string; typ JWT when present; no crit. jku/jwk/x5u/x5c are ignored.
+        match header.get("alg") {
+            Some(Value::String(alg)) if alg == "ES256" => {}
+            Some(other) => return Err(AuthFailure::AlgNotEs256 { alg: value_text(other) }.into()),
+            None => return Err(AuthFailure::AlgNotEs256 { alg: "absent".into() }.into()),
+        }
+        let Some(Value::String(kid)) = header.get("kid") else {
+            return Err(AuthFailure::KidNotString.into());
+        };
+        match header.get("typ") {
+            None => {}
+            Some(Value::String(t)) if t == "JWT" => {}
+            Some(other) => return Err(AuthFailure::TypNotJwt { typ: value_text(other) }.into()),
+        }
+        if header.contains_key("crit") {
+            return Err(AuthFailure::CritPresent.into());
+        }
+        // T4: the key must be known, active and downloaded; its team approved.
+        let (key, team, member) = {
+            let table = self.table.read().map_err(|_| Rejection::from(AuthFailure::UnknownKey { kid: kid.clone() }))?;
+            let key = KeyId::parse(kid).ok().and_then(|k| table.keys.get(&k).cloned());
+            let Some(key) = key else {
+                return Err(AuthFailure::UnknownKey { kid: kid.clone() }.into());
+            };
+            let team = table.teams.get(&key.team_id).cloned();
+            let member = key.member_id.and_then(|m| table.members.get(&m).cloned());
+            (key, team, member)
+        };
+        let fail = |failure| Rejection { failure, key_id: Some(key.key_id.clone()) };
+        let team = match team {
+            Some(t) if t.approved => t,
+            _ => return Err(fail(AuthFailure::AccessNotApproved)),
+        };
+        // T5: 64-byte r||s over the ASCII "header.payload".
+        let signature = b64::decode(s64)
+            .filter(|_| !s64.contains('='))
+            .ok_or_else(|| fail(AuthFailure::BadBase64 { part: "signature" }))?;
+        if signature.len() != 64 {
+            let bytes = signature.len();
+            let der = signature.first() == Some(&0x30) && (8..=72).contains(&bytes);
+            return Err(fail(if der {
+                AuthFailure::DerSignature { bytes }
+            } else {
+                AuthFailure::SignatureLength { bytes }
+            }));
+        }
+        let signing_input = &token[..h64.len() + 1 + p64.len()];
+        if key.public.verify_sig(signing_input.as_bytes(), &signature).is_err() {
+            return Err(fail(AuthFailure::BadSignature));
+        }
+        let payload = decode_object(p64, "payload").map_err(|r| fail(r.failure))?;
+        let checked = claims::check_claims(&payload, &key, &team, now, &self.config, target).map_err(fail)?;
+        let (roles, visible_apps) = match key.kind {
+            KeyKind::Team => (key.roles, None),
+            KeyKind::Individual => match &member {
+                Some(m) => (m.roles, (!m.all_apps_visible).then(|| Arc::new(m.visible_apps.clone()))),
+                None => return Err(fail(AuthFailure::UnknownKey { kid: kid.clone() })),
+            },
+        };
+        let principal = Principal {
+            key_id: key.key_id.clone(),
+            kind: key.kind,
+            team_id: key.team_id,
+            issuer_id: team.issuer_id,
+            member_id: key.member_id,
+            roles,
+            visible_apps,
+            scope: checked.scope.map(Arc::new),
+            exp: checked.exp,
+            rate_limit_per_hour: team.rate_limit_per_hour,
+        };
+        Ok((principal, checked.iat, checked.nbf))
+    }
+
+    /// Whether the table knows this key (T14: failures are recorded only against known keys).
+    pub fn knows_key(&self, key: &KeyId) -> bool {
+        self.table.read().map(|t| t.keys.contains_key(key)).unwrap_or(false)
+    }
+
+    pub fn key_count(&self) -> usize {
+        self.table.read().map(|t| t.keys.len()).unwrap_or(0)
+    }
+
+    pub fn cached_tokens(&self) -> usize {
+        self.cache.len()
+    }
+
+    /// Replaces every table at once (start-up, or recovery after the feed was missed).
+    pub fn replace_all(&self, table: AuthTable) {
+        if let Ok(mut t) = self.table.write() {
+            *t = table;
+        }
+        self.cache.clear();
+    }
+
+    /// A key became usable (downloaded) or changed.
+    pub fn upsert_key(&self, entry: KeyEntry) {
+        let id = entry.key_id.clone();
+        if let Ok(mut t) = self.table.write() {
+            t.keys.insert(id.clone(), Arc::new(entry));
+        }
+        self.cache.purge_key(&id);
+    }
+
+    /// K11: a revoked (or purged) key stops working at once, cached tokens included.
+    pub fn remove_key(&self, key: &KeyId) {
+        if let Ok(mut t) = self.table.write() {
+            t.keys.remove(key);
+        }
+        self.cache.purge_key(key);
+    }
+
+    /// K1/T4: the team's API access or budget changed.
+    pub fn set_team(&self, team: TeamId, entry: Option<TeamEntry>) {
+        if let Ok(mut t) = self.table.write() {
+            match entry {
+                Some(e) => t.teams.insert(team, e),
+                None => t.teams.remove(&team),
+            };
+        }
+        self.cache.purge_team(team);
+    }
+
+    /// K14: a member's roles or apps changed, or they left (`None`).
+    pub fn set_member(&self, member: MemberId, entry: Option<MemberEntry>) {
+        let keys: Vec<KeyId> = match self.table.write() {
+            Ok(mut t) => {
+                match entry {
+                    Some(e) => t.members.insert(member, Arc::new(e)),
+                    None => t.members.remove(&member),
+                };
+                t.keys.values().filter(|k| k.member_id == Some(member)).map(|k| k.key_id.clone()).collect()
+            }
+            Err(_) => Vec::new(),
+        };
+        for k in keys {
+            self.cache.purge_key(&k);
+        }
+    }
+}
+
+fn decode_object(segment: &str, part: &'static str) -> Result<serde_json::Map<String, Value>, Rejection> {
+    if segment.contains('=') {
+        return Err(AuthFailure::BadBase64 { part }.into());
+    }
+    let bytes = b64::decode(segment).ok_or(AuthFailure::BadBase64 { part })?;
+    json::parse_object(&bytes).map_err(|e| match e {
+        json::ObjectError::NotObject => AuthFailure::NotJsonObject { part }.into(),
+        json::ObjectError::Duplicate(name) => AuthFailure::DuplicateMember { part, name }.into(),
+    })
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}

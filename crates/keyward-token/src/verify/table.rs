@@ -1,0 +1,64 @@
+//! The in-memory tables the verifier reads: keys by `kid` with their public keys parsed once,
+//! teams (Issuer ID, API access, budget) and members (current roles and apps, K14).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, ParsedPublicKey};
+use keyward_core::ids::{AppId, IssuerId, KeyId, MemberId, TeamId};
+use keyward_core::key::KeyKind;
+use keyward_core::role::RoleSet;
+
+use crate::CryptoError;
+
+/// An active, downloaded key as the verifier needs it.
+#[derive(Debug)]
+pub struct KeyEntry {
+    pub key_id: KeyId,
+    pub team_id: TeamId,
+    pub kind: KeyKind,
+    /// Team keys: their fixed roles (K4). Individual keys: unused; the member's roles apply.
+    pub roles: RoleSet,
+    pub member_id: Option<MemberId>,
+    pub public: ParsedPublicKey,
+}
+
+impl KeyEntry {
+    pub fn new(
+        key_id: KeyId,
+        team_id: TeamId,
+        kind: KeyKind,
+        roles: RoleSet,
+        member_id: Option<MemberId>,
+        spki_der: &[u8],
+    ) -> Result<Self, CryptoError> {
+        let public =
+            ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, spki_der).map_err(|_| CryptoError::InvalidPublicKey)?;
+        Ok(Self { key_id, team_id, kind, roles, member_id, public })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamEntry {
+    pub issuer_id: IssuerId,
+    /// K1/T4: only approved teams' tokens are accepted.
+    pub approved: bool,
+    /// L1: per-team budget override.
+    pub rate_limit_per_hour: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberEntry {
+    pub team_id: TeamId,
+    pub roles: RoleSet,
+    pub all_apps_visible: bool,
+    pub visible_apps: HashSet<AppId>,
+}
+
+/// Everything the verifier knows, replaced or patched as the change feed says.
+#[derive(Debug, Default)]
+pub struct AuthTable {
+    pub keys: HashMap<KeyId, Arc<KeyEntry>>,
+    pub teams: HashMap<TeamId, TeamEntry>,
+    pub members: HashMap<MemberId, Arc<MemberEntry>>,
+}
