@@ -41,3 +41,28 @@ pub async fn download_key<S: KeyStore>(
     let key = store.record_download(team, key_id, pair.public.spki_der(), actor).await?;
     Ok((key, pair.private))
 }
+
+/// K11, K12: revokes keys in one transaction, then applies the change to this process's verifier
+/// before returning, so the next request with any of these keys fails here.
+pub async fn revoke_keys(
+    state: &crate::AppState,
+    team: TeamId,
+    keys: &[KeyId],
+    actor: &ActorContext,
+) -> Result<Vec<ApiKey>, StoreError> {
+    let revoked = state.store.revoke_keys(team, keys, actor).await?;
+    state.auth.sync(&state.store).await?;
+    Ok(revoked)
+}
+
+/// K14: removes a member (revoking their individual key) and applies it here before returning.
+pub async fn remove_member(
+    state: &crate::AppState,
+    team: TeamId,
+    member: keyward_core::ids::MemberId,
+    actor: &ActorContext,
+) -> Result<(), StoreError> {
+    keyward_core::ports::MemberStore::remove_member(&state.store, team, member, actor).await?;
+    state.auth.sync(&state.store).await?;
+    Ok(())
+}

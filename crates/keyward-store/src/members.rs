@@ -107,6 +107,7 @@ impl MemberStore for Store {
         }
         tx::audit(&mut tx, team, actor, AuditKind::MemberAdded, Some(&email), &format!("added with roles {roles}"), at)
             .await?;
+        tx::change(&mut tx, &Change::Member { team_id: team, member_id: id }, at).await?;
         let added = member_in_tx(&mut tx, team, id).await?;
         tx::commit(tx).await?;
         Ok(added)

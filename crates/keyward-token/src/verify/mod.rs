@@ -15,6 +15,7 @@ mod table;
 use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 
+use aws_lc_rs::signature::ParsedPublicKey;
 use keyward_core::ids::{IssuerId, KeyId, MemberId, TeamId};
 use keyward_core::key::KeyKind;
 use keyward_core::role::RoleSet;
@@ -175,19 +176,8 @@ impl Verifier {
         let signature = b64::decode(s64)
             .filter(|_| !s64.contains('='))
             .ok_or_else(|| fail(AuthFailure::BadBase64 { part: "signature" }))?;
-        if signature.len() != 64 {
-            let bytes = signature.len();
-            let der = signature.first() == Some(&0x30) && (8..=72).contains(&bytes);
-            return Err(fail(if der {
-                AuthFailure::DerSignature { bytes }
-            } else {
-                AuthFailure::SignatureLength { bytes }
-            }));
-        }
         let signing_input = &token[..h64.len() + 1 + p64.len()];
-        if key.public.verify_sig(signing_input.as_bytes(), &signature).is_err() {
-            return Err(fail(AuthFailure::BadSignature));
-        }
+        check_signature(&key.public, signing_input.as_bytes(), &signature).map_err(fail)?;
         let payload = decode_object(p64, "payload").map_err(|r| fail(r.failure))?;
         let checked = claims::check_claims(&payload, &key, &team, now, &self.config, target).map_err(fail)?;
         let (roles, visible_apps) = match key.kind {
@@ -277,6 +267,16 @@ impl Verifier {
             self.cache.purge_key(&k);
         }
     }
+}
+
+/// T5: ES256 as JWTs use it: exactly 64 bytes `r||s` (IEEE P1363), never DER.
+pub fn check_signature(public: &ParsedPublicKey, message: &[u8], signature: &[u8]) -> Result<(), AuthFailure> {
+    if signature.len() != 64 {
+        let bytes = signature.len();
+        let der = signature.first() == Some(&0x30) && (8..=72).contains(&bytes);
+        return Err(if der { AuthFailure::DerSignature { bytes } } else { AuthFailure::SignatureLength { bytes } });
+    }
+    public.verify_sig(message, signature).map_err(|_| AuthFailure::BadSignature)
 }
 
 fn decode_object(segment: &str, part: &'static str) -> Result<serde_json::Map<String, Value>, Rejection> {

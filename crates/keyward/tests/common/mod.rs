@@ -158,3 +158,58 @@ pub fn private_scalar(der: &[u8]) -> Vec<u8> {
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+/// A running `keyward serve` on a free port; stopped (SIGTERM, then SIGKILL) on drop.
+pub struct Serving {
+    pub base: String,
+    child: std::process::Child,
+}
+
+impl Keyward {
+    pub fn serve(&self, extra_env: &[(&str, &str)]) -> Serving {
+        use std::io::BufRead;
+        let mut cmd = self.command(&["serve", "--listen", "127.0.0.1:0"]);
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let base = loop {
+            let line = lines.next().expect("serve printed its address").unwrap();
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                break rest.split_whitespace().next().unwrap().to_owned();
+            }
+        };
+        Serving { base, child }
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        for _ in 0..100 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs an independent signer (`python tests/python/…` or `node tests/node/…`); returns its token.
+pub fn external_token(program: &str, script: &str, args: &[&str]) -> String {
+    let script = format!("{}/../../{script}", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(program).arg(&script).args(args).output().unwrap();
+    assert!(out.status.success(), "{program} {script}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+pub fn python() -> String {
+    std::env::var("KEYWARD_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+pub fn node() -> String {
+    std::env::var("KEYWARD_TEST_NODE").unwrap_or_else(|_| "node".into())
+}

@@ -6,7 +6,7 @@ use keyward_core::actor::ActorContext;
 use keyward_core::ids::{KeyId, TeamId};
 use keyward_core::key::ApiKey;
 use keyward_core::member::Member;
-use keyward_core::ports::{KeyStore, MemberStore, NewKey, TeamStore};
+use keyward_core::ports::{AuthStore, KeyStore, MemberStore, NewKey, TeamStore};
 use keyward_core::role::RoleSet;
 use keyward_core::team::Team;
 use keyward_server::lifecycle;
@@ -100,7 +100,15 @@ pub async fn run(store: &Store, command: KeyCommand, config: &Config, out: Outpu
             let key_id = parse_key_id(&args.key_id)?;
             let key = store.key(&key_id).await?;
             let team = store.team_by_id(key.team_id).await?;
-            let value = key_json(&team, &store.members(team.id).await?, &key);
+            let mut value = key_json(&team, &store.members(team.id).await?, &key);
+            // T14: the recent authentication failures, newest first.
+            let failures: Vec<Value> = store
+                .auth_failures(&key.id)
+                .await?
+                .iter()
+                .map(|f| json!({"at": timestamp(f.at), "rule": f.rule, "reason": f.reason, "client_ip": f.client_ip}))
+                .collect();
+            value["recent_auth_failures"] = Value::Array(failures);
             out.one(&value, || {
                 let fields = [
                     "key_id",
@@ -119,7 +127,20 @@ pub async fn run(store: &Store, command: KeyCommand, config: &Config, out: Outpu
                     "revoked_at",
                     "revoked_by",
                 ];
-                fields.iter().map(|f| format!("{f:<14} {}", text(&value[*f]))).collect::<Vec<_>>().join("\n")
+                let mut lines: Vec<String> = fields.iter().map(|f| format!("{f:<14} {}", text(&value[*f]))).collect();
+                let failures = value["recent_auth_failures"].as_array().cloned().unwrap_or_default();
+                lines
+                    .push(format!("recent authentication failures: {}", if failures.is_empty() { "none" } else { "" }));
+                for f in failures {
+                    lines.push(format!(
+                        "  {}  {}  {}  from {}",
+                        text(&f["at"]),
+                        text(&f["rule"]),
+                        text(&f["reason"]),
+                        text(&f["client_ip"])
+                    ));
+                }
+                lines.join("\n")
             });
         }
         KeyCommand::Revoke(args) => {
