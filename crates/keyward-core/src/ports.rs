@@ -17,9 +17,11 @@ use crate::audit::AuditEvent;
 use crate::auth::{AuthFailureRecord, AuthKeyRecord, AuthMemberRecord, AuthSnapshot, AuthTeamRecord};
 use crate::change::FeedEntry;
 use crate::error::StoreError;
-use crate::ids::{AppId, IssuerId, KeyId, MemberId, PersonId, TeamId};
+use crate::ids::{AppId, InvitationId, IssuerId, KeyId, MemberId, PersonId, TeamId};
+use crate::invitation::{Invitation, NewInvitation};
 use crate::key::ApiKey;
 use crate::member::Member;
+use crate::paging::{AppFilter, AppSort, InvitationFilter, InvitationSort, MemberFilter, Page, PageRequest, UserSort};
 use crate::role::RoleSet;
 use crate::secret::PasswordHash;
 use crate::team::Team;
@@ -128,6 +130,24 @@ pub trait MemberStore: Send + Sync {
     fn member_by_email(&self, team: TeamId, email: &str) -> impl Future<Output = Result<Member, StoreError>> + Send;
     fn account_holder(&self, team: TeamId) -> impl Future<Output = Result<Member, StoreError>> + Send;
     fn members(&self, team: TeamId) -> impl Future<Output = Result<Vec<Member>, StoreError>> + Send;
+    /// `GET /v1/users`: one keyset page.
+    fn list_members(
+        &self,
+        team: TeamId,
+        filter: &MemberFilter,
+        page: &PageRequest<UserSort>,
+    ) -> impl Future<Output = Result<Page<Member>, StoreError>> + Send;
+    /// One member of the team; another team's member is `NotFound`.
+    fn member(&self, team: TeamId, member: MemberId) -> impl Future<Output = Result<Member, StoreError>> + Send;
+    /// `PATCH /v1/users/{id}` and the `visibleApps` relationship: one transaction (K14: from the
+    /// next request on, the member's individual key acts with the result).
+    fn update_member(
+        &self,
+        team: TeamId,
+        member: MemberId,
+        update: MemberUpdate,
+        actor: &ActorContext,
+    ) -> impl Future<Output = Result<Member, StoreError>> + Send;
     /// K7, K14: never revokes; the member's individual key acts with the new roles from the next request.
     fn set_member_roles(
         &self,
@@ -153,6 +173,21 @@ pub trait AppStore: Send + Sync {
         actor: &ActorContext,
     ) -> impl Future<Output = Result<App, StoreError>> + Send;
     fn apps(&self, team: TeamId) -> impl Future<Output = Result<Vec<App>, StoreError>> + Send;
+    /// `GET /v1/apps`: one keyset page.
+    fn list_apps(
+        &self,
+        team: TeamId,
+        filter: &AppFilter,
+        page: &PageRequest<AppSort>,
+    ) -> impl Future<Output = Result<Page<App>, StoreError>> + Send;
+    /// `PATCH /v1/apps/{id}`.
+    fn update_app(
+        &self,
+        team: TeamId,
+        app: AppId,
+        update: AppUpdate,
+        actor: &ActorContext,
+    ) -> impl Future<Output = Result<App, StoreError>> + Send;
     /// One app of the team; another team's app is `NotFound`.
     fn app(&self, team: TeamId, app: AppId) -> impl Future<Output = Result<App, StoreError>> + Send;
 }
@@ -199,6 +234,65 @@ pub trait KeyStore: Send + Sync {
     -> impl Future<Output = Result<(), StoreError>> + Send;
     /// K13: deletes keys revoked at or before `cutoff`; returns how many.
     fn purge_revoked(&self, cutoff: OffsetDateTime) -> impl Future<Output = Result<u64, StoreError>> + Send;
+}
+
+/// What `PATCH /v1/users/{id}` may change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemberUpdate {
+    pub roles: Option<RoleSet>,
+    pub all_apps_visible: Option<bool>,
+    pub provisioning_allowed: Option<bool>,
+    pub visible_apps: Option<VisibleAppsChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VisibleAppsChange {
+    Replace(Vec<AppId>),
+    Add(Vec<AppId>),
+    Remove(Vec<AppId>),
+}
+
+/// What `PATCH /v1/apps/{id}` may change (Apple's `AppUpdateRequest` attributes).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AppUpdate {
+    pub primary_locale: Option<String>,
+    pub bundle_id: Option<String>,
+    pub subscription_status_url: Option<Option<String>>,
+    pub subscription_status_url_version: Option<Option<String>>,
+    pub subscription_status_url_for_sandbox: Option<Option<String>>,
+    pub subscription_status_url_version_for_sandbox: Option<Option<String>>,
+    pub content_rights_declaration: Option<Option<String>>,
+    pub streamlined_purchasing_enabled: Option<bool>,
+}
+
+pub trait InvitationStore: Send + Sync {
+    fn create_invitation(
+        &self,
+        team: TeamId,
+        invitation: NewInvitation,
+        actor: &ActorContext,
+    ) -> impl Future<Output = Result<Invitation, StoreError>> + Send;
+    /// Pending (unexpired) invitations only.
+    fn invitation(&self, team: TeamId, id: InvitationId)
+    -> impl Future<Output = Result<Invitation, StoreError>> + Send;
+    fn list_invitations(
+        &self,
+        team: TeamId,
+        filter: &InvitationFilter,
+        page: &PageRequest<InvitationSort>,
+    ) -> impl Future<Output = Result<Page<Invitation>, StoreError>> + Send;
+    fn delete_invitation(
+        &self,
+        team: TeamId,
+        id: InvitationId,
+        actor: &ActorContext,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Turns the invitation into a member (the person is found by email or created) and deletes it.
+    fn accept_invitation(
+        &self,
+        id: InvitationId,
+        person: NewPerson,
+    ) -> impl Future<Output = Result<Member, StoreError>> + Send;
 }
 
 pub trait AuditStore: Send + Sync {

@@ -21,6 +21,25 @@ fn random_app_id() -> AppId {
 }
 
 impl AppStore for Store {
+    async fn list_apps(
+        &self,
+        team: TeamId,
+        filter: &keyward_core::paging::AppFilter,
+        page: &keyward_core::paging::PageRequest<keyward_core::paging::AppSort>,
+    ) -> Result<keyward_core::paging::Page<App>, StoreError> {
+        crate::app_list::list(self, team, filter, page).await
+    }
+
+    async fn update_app(
+        &self,
+        team: TeamId,
+        id: AppId,
+        update: keyward_core::ports::AppUpdate,
+        actor: &ActorContext,
+    ) -> Result<App, StoreError> {
+        crate::app_update::update(self, team, id, update, actor).await
+    }
+
     async fn create_app(&self, team: TeamId, new: NewApp, actor: &ActorContext) -> Result<App, StoreError> {
         let new = new.validate()?;
         let at = now();

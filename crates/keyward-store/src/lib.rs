@@ -14,13 +14,18 @@
 #[macro_use]
 mod sql;
 
+mod app_list;
+mod app_update;
 mod apps;
 mod audit;
 mod auth;
 pub mod backend;
 mod convert;
 mod feed;
+mod invitations;
 mod keys;
+mod member_list;
+mod member_update;
 mod members;
 mod persons;
 mod teams;

@@ -16,7 +16,7 @@ use crate::tx::{self, Tx, backend_error, lock_team, now};
 use crate::{Store, convert, persons};
 
 /// Members manage members when they are the Account Holder or an Admin (the `users` manage area).
-fn ensure_manages_members(roles: Option<RoleSet>) -> Result<(), DomainError> {
+pub(crate) fn ensure_manages_members(roles: Option<RoleSet>) -> Result<(), DomainError> {
     match roles {
         None => Ok(()),
         Some(r) if r.intersects(RoleSet::of(&[Role::AccountHolder, Role::Admin])) => Ok(()),
@@ -42,7 +42,7 @@ async fn with_apps(
     Ok(m)
 }
 
-async fn member_in_tx(tx: &mut Tx, team: TeamId, id: MemberId) -> Result<Member, StoreError> {
+pub(crate) async fn member_in_tx(tx: &mut Tx, team: TeamId, id: MemberId) -> Result<Member, StoreError> {
     let row = sqlx::query(select_member!("WHERE m.id = $1 AND m.team_id = $2"))
         .bind(id.to_string())
         .bind(team.to_string())
@@ -54,6 +54,36 @@ async fn member_in_tx(tx: &mut Tx, team: TeamId, id: MemberId) -> Result<Member,
 }
 
 impl MemberStore for Store {
+    async fn list_members(
+        &self,
+        team: TeamId,
+        filter: &keyward_core::paging::MemberFilter,
+        page: &keyward_core::paging::PageRequest<keyward_core::paging::UserSort>,
+    ) -> Result<keyward_core::paging::Page<Member>, StoreError> {
+        crate::member_list::list(self, team, filter, page).await
+    }
+
+    async fn member(&self, team: TeamId, id: MemberId) -> Result<Member, StoreError> {
+        let row = sqlx::query(select_member!("WHERE m.id = $1 AND m.team_id = $2"))
+            .bind(id.to_string())
+            .bind(team.to_string())
+            .fetch_optional(self.pool())
+            .await
+            .map_err(backend_error)?
+            .ok_or_else(|| DomainError::NotFound { what: "member", id: id.to_string() })?;
+        with_apps(self.pool(), &row).await
+    }
+
+    async fn update_member(
+        &self,
+        team: TeamId,
+        id: MemberId,
+        update: keyward_core::ports::MemberUpdate,
+        actor: &ActorContext,
+    ) -> Result<Member, StoreError> {
+        crate::member_update::update(self, team, id, update, actor).await
+    }
+
     async fn add_member(&self, team: TeamId, new: NewMember, actor: &ActorContext) -> Result<Member, StoreError> {
         let roles = member::roles_for_new_member(new.roles, new.individual_keys)?;
         let at = now();

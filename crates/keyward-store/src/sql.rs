@@ -42,3 +42,77 @@ macro_rules! select_app {
         )
     };
 }
+
+/// A query assembled from our own fragments (never from client text) with numbered `$n`
+/// parameters, for lists whose filters and sort vary per request.
+#[derive(Debug, Default)]
+pub(crate) struct Dynamic {
+    pub text: String,
+    args: Vec<Arg>,
+}
+
+#[derive(Debug, Clone)]
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+impl Dynamic {
+    pub fn new(head: &str) -> Self {
+        Dynamic { text: head.to_owned(), args: Vec::new() }
+    }
+
+    pub fn push(&mut self, fragment: &str) -> &mut Self {
+        self.text.push_str(fragment);
+        self
+    }
+
+    /// Appends a placeholder for a text value.
+    pub fn text(&mut self, value: impl Into<String>) -> &mut Self {
+        self.args.push(Arg::Text(value.into()));
+        let n = self.args.len();
+        self.text.push_str(&format!("${n}"));
+        self
+    }
+
+    pub fn int(&mut self, value: i64) -> &mut Self {
+        self.args.push(Arg::Int(value));
+        let n = self.args.len();
+        self.text.push_str(&format!("${n}"));
+        self
+    }
+
+    /// `(a, b, c)` of text placeholders.
+    pub fn text_list<S: AsRef<str>>(&mut self, values: &[S]) -> &mut Self {
+        self.push("(");
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.text(v.as_ref());
+        }
+        self.push(")")
+    }
+
+    pub fn int_list(&mut self, values: &[i64]) -> &mut Self {
+        self.push("(");
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.int(*v);
+        }
+        self.push(")")
+    }
+
+    pub fn query(&self) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(self.text.clone()));
+        for arg in &self.args {
+            q = match arg {
+                Arg::Text(s) => q.bind(s.clone()),
+                Arg::Int(n) => q.bind(*n),
+            };
+        }
+        q
+    }
+}

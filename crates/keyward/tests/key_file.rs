@@ -9,9 +9,7 @@ use keyward_core::ids::KeyId;
 use keyward_core::ports::KeyStore;
 use keyward_store::{DatabaseUrl, Store};
 
-fn python() -> String {
-    std::env::var("KEYWARD_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
-}
+use common::python;
 
 fn repo_file(rel: &str) -> String {
     format!("{}/../../{rel}", env!("CARGO_MANIFEST_DIR"))

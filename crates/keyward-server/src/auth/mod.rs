@@ -2,7 +2,7 @@
 //! feed (K11), per-key rate limits (L1–L4), and what is written behind (T14 failures, K16 last use).
 
 mod limiter;
-pub(crate) mod middleware;
+pub mod middleware;
 mod recorder;
 pub(crate) mod tail;
 

@@ -206,8 +206,13 @@ pub fn external_token(program: &str, script: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
+/// The Python with the independent clients: `KEYWARD_TEST_PYTHON`, else the virtualenv
+/// `scripts/test` makes, else `python3`.
 pub fn python() -> String {
-    std::env::var("KEYWARD_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
+    std::env::var("KEYWARD_TEST_PYTHON").unwrap_or_else(|_| {
+        let venv = format!("{}/../../target/test-venv/bin/python", env!("CARGO_MANIFEST_DIR"));
+        if std::path::Path::new(&venv).exists() { venv } else { "python3".into() }
+    })
 }
 
 pub fn node() -> String {

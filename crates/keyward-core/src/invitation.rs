@@ -1,0 +1,102 @@
+//! Invitations to join a team (Apple's `userInvitations`): valid for 3 days; accepting one turns it
+//! into a member and deletes it.
+
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+use crate::DomainError;
+use crate::ids::{AppId, InvitationId, TeamId};
+use crate::role::{Role, RoleSet};
+
+/// How long an invitation can be accepted.
+pub const VALIDITY: Duration = Duration::days(3);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitation {
+    pub id: InvitationId,
+    pub team_id: TeamId,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    /// Includes `GENERATE_INDIVIDUAL_KEYS` when the member will hold that permission.
+    pub roles: RoleSet,
+    pub all_apps_visible: bool,
+    pub provisioning_allowed: bool,
+    pub visible_apps: Vec<AppId>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+impl Invitation {
+    pub fn is_expired(&self, now: OffsetDateTime) -> bool {
+        now >= self.expires_at
+    }
+}
+
+/// What it takes to invite someone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInvitation {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub roles: RoleSet,
+    pub all_apps_visible: bool,
+    pub provisioning_allowed: bool,
+    pub visible_apps: Vec<AppId>,
+}
+
+/// Roles of an invitation: at least one, never `ACCOUNT_HOLDER`. Unlike `admin member add`, the
+/// permission follows `roles` exactly: `GENERATE_INDIVIDUAL_KEYS` in `roles` grants it (Apple's API).
+pub fn roles_for_invitation(roles: RoleSet) -> Result<RoleSet, DomainError> {
+    if roles.contains(Role::AccountHolder) {
+        return Err(DomainError::CannotGrantAccountHolder);
+    }
+    if roles.without(Role::GenerateIndividualKeys).is_empty() {
+        return Err(DomainError::InvalidInput("an invitation needs at least one role".into()));
+    }
+    Ok(roles)
+}
+
+pub fn ensure_acceptable(invitation: &Invitation, now: OffsetDateTime) -> Result<(), DomainError> {
+    if invitation.is_expired(now) {
+        Err(DomainError::Conflict("this invitation has expired; ask for a new one".into()))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invitations_never_grant_account_holder_and_need_a_role() {
+        assert!(roles_for_invitation(RoleSet::of(&[Role::Developer])).is_ok());
+        assert_eq!(
+            roles_for_invitation(RoleSet::of(&[Role::AccountHolder])),
+            Err(DomainError::CannotGrantAccountHolder)
+        );
+        assert!(roles_for_invitation(RoleSet::of(&[Role::GenerateIndividualKeys])).is_err());
+        let with_permission = RoleSet::of(&[Role::Developer, Role::GenerateIndividualKeys]);
+        assert_eq!(roles_for_invitation(with_permission), Ok(with_permission), "the permission follows roles");
+    }
+
+    #[test]
+    fn invitations_expire_after_three_days() {
+        let now = OffsetDateTime::UNIX_EPOCH + Duration::days(10_000);
+        let inv = Invitation {
+            id: InvitationId::random(),
+            team_id: TeamId::random(),
+            email: "a@b.test".into(),
+            first_name: String::new(),
+            last_name: String::new(),
+            roles: RoleSet::of(&[Role::Developer]),
+            all_apps_visible: true,
+            provisioning_allowed: false,
+            visible_apps: vec![],
+            expires_at: now + VALIDITY,
+        };
+        assert!(ensure_acceptable(&inv, now + Duration::days(2)).is_ok());
+        assert!(ensure_acceptable(&inv, now + VALIDITY).is_err());
+    }
+}

@@ -1,0 +1,311 @@
+//! Invitations (Apple's `userInvitations`): created by the Account Holder or Admins, pending for 3
+//! days, accepted once (they become a member and the invitation is deleted).
+
+use std::collections::HashMap;
+
+use keyward_core::actor::ActorContext;
+use keyward_core::audit::AuditKind;
+use keyward_core::change::Change;
+use keyward_core::error::{DomainError, StoreError};
+use keyward_core::ids::{AppId, InvitationId, MemberId, TeamId};
+use keyward_core::invitation::{self, Invitation, NewInvitation};
+use keyward_core::member::Member;
+use keyward_core::paging::{InvitationFilter, InvitationSort, Keyset, Page, PageRequest};
+use keyward_core::ports::{InvitationStore, NewPerson};
+use keyward_core::team::{normalize_email, validate_person_name};
+use sqlx::any::AnyRow;
+
+use crate::sql::Dynamic;
+use crate::tx::{self, Tx, backend_error, lock_team, now};
+use crate::{Store, convert, member_update, members, persons};
+
+const COLUMNS: &str = "SELECT id, team_id, email, first_name, last_name, roles, all_apps_visible, provisioning_allowed, expires_at FROM invitations ";
+
+fn row_to_invitation(row: &AnyRow) -> Result<Invitation, StoreError> {
+    let bad = |c: &str| StoreError::Backend(format!("stored invitation {c} is invalid"));
+    Ok(Invitation {
+        id: convert::get::<String>(row, "id")?.parse().map_err(|_| bad("id"))?,
+        team_id: convert::get::<String>(row, "team_id")?.parse().map_err(|_| bad("team"))?,
+        email: convert::get(row, "email")?,
+        first_name: convert::get(row, "first_name")?,
+        last_name: convert::get(row, "last_name")?,
+        roles: convert::roles(&convert::get::<String>(row, "roles")?)?,
+        all_apps_visible: convert::flag(row, "all_apps_visible")?,
+        provisioning_allowed: convert::flag(row, "provisioning_allowed")?,
+        visible_apps: Vec::new(),
+        expires_at: convert::time(convert::get(row, "expires_at")?)?,
+    })
+}
+
+async fn attach_apps(
+    executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    invitations: &mut [Invitation],
+) -> Result<(), StoreError> {
+    if invitations.is_empty() {
+        return Ok(());
+    }
+    let mut q = Dynamic::new("SELECT invitation_id, app_id FROM invitation_apps WHERE invitation_id IN ");
+    q.text_list(&invitations.iter().map(|i| i.id.to_string()).collect::<Vec<_>>()).push(" ORDER BY app_id");
+    let mut apps: HashMap<String, Vec<AppId>> = HashMap::new();
+    for row in q.query().fetch_all(executor).await.map_err(backend_error)? {
+        apps.entry(convert::get(&row, "invitation_id")?).or_default().push(AppId(convert::get(&row, "app_id")?));
+    }
+    for i in invitations {
+        i.visible_apps = apps.remove(&i.id.to_string()).unwrap_or_default();
+    }
+    Ok(())
+}
+
+async fn pending_in_tx(tx: &mut Tx, team: Option<TeamId>, id: InvitationId) -> Result<Invitation, StoreError> {
+    let mut q = Dynamic::new(COLUMNS);
+    q.push("WHERE id = ").text(id.to_string()).push(" AND expires_at > ").int(now().unix_timestamp());
+    if let Some(team) = team {
+        q.push(" AND team_id = ").text(team.to_string());
+    }
+    let row = q
+        .query()
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(backend_error)?
+        .ok_or_else(|| DomainError::NotFound { what: "userInvitations", id: id.to_string() })?;
+    let mut found = [row_to_invitation(&row)?];
+    attach_apps(&mut **tx, &mut found).await?;
+    let [inv] = found;
+    Ok(inv)
+}
+
+fn filters(q: &mut Dynamic, team: TeamId, f: &InvitationFilter) {
+    q.push("WHERE team_id = ").text(team.to_string()).push(" AND expires_at > ").int(now().unix_timestamp());
+    if !f.emails.is_empty() {
+        q.push(" AND email IN ").text_list(&f.emails.iter().map(|e| e.to_lowercase()).collect::<Vec<_>>());
+    }
+    if !f.roles.is_empty() {
+        q.push(" AND (");
+        for (i, role) in f.roles.iter().enumerate() {
+            if i > 0 {
+                q.push(" OR ");
+            }
+            q.push("(',' || roles || ',') LIKE ").text(format!("%,{role},%"));
+        }
+        q.push(")");
+    }
+    if !f.visible_apps.is_empty() {
+        q.push(" AND (all_apps_visible = TRUE OR EXISTS (SELECT 1 FROM invitation_apps ia WHERE ia.invitation_id = invitations.id AND ia.app_id IN ")
+            .int_list(&f.visible_apps.iter().map(|a| a.0).collect::<Vec<_>>())
+            .push("))");
+    }
+}
+
+impl InvitationStore for Store {
+    async fn create_invitation(
+        &self,
+        team: TeamId,
+        new: NewInvitation,
+        actor: &ActorContext,
+    ) -> Result<Invitation, StoreError> {
+        let roles = invitation::roles_for_invitation(new.roles)?;
+        let email = normalize_email(&new.email)?;
+        let first = validate_person_name(&new.first_name)?;
+        let last = validate_person_name(&new.last_name)?;
+        let at = now();
+        let mut tx = self.begin_write().await?;
+        lock_team(&mut tx, team).await?;
+        members::ensure_manages_members(tx::actor_roles(&mut tx, team, &actor.actor).await?)?;
+        member_update::ensure_team_apps(&mut tx, team, &new.visible_apps).await?;
+        let member = sqlx::query(
+            "SELECT 1 AS one FROM members m JOIN persons p ON p.id = m.person_id WHERE m.team_id = $1 AND p.email = $2",
+        )
+        .bind(team.to_string())
+        .bind(email.clone())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend_error)?;
+        if member.is_some() {
+            return Err(DomainError::Conflict(format!("{email} is already a member of this team")).into());
+        }
+        // An expired invitation does not block a new one.
+        sqlx::query("DELETE FROM invitations WHERE team_id = $1 AND email = $2 AND expires_at <= $3")
+            .bind(team.to_string())
+            .bind(email.clone())
+            .bind(at.unix_timestamp())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        let pending = sqlx::query("SELECT 1 AS one FROM invitations WHERE team_id = $1 AND email = $2")
+            .bind(team.to_string())
+            .bind(email.clone())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        if pending.is_some() {
+            return Err(DomainError::Conflict(format!("{email} already has a pending invitation")).into());
+        }
+        let id = InvitationId::random();
+        let expires = at + invitation::VALIDITY;
+        sqlx::query(
+            "INSERT INTO invitations (id, team_id, email, first_name, last_name, roles, all_apps_visible, provisioning_allowed, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(id.to_string())
+        .bind(team.to_string())
+        .bind(email.clone())
+        .bind(first)
+        .bind(last)
+        .bind(roles.to_list())
+        .bind(new.all_apps_visible)
+        .bind(new.provisioning_allowed)
+        .bind(at.unix_timestamp())
+        .bind(expires.unix_timestamp())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend_error)?;
+        for app in &new.visible_apps {
+            sqlx::query("INSERT INTO invitation_apps (invitation_id, app_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(id.to_string())
+                .bind(app.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend_error)?;
+        }
+        tx::audit(
+            &mut tx,
+            team,
+            actor,
+            AuditKind::InvitationCreated,
+            Some(&email),
+            &format!("invited with roles {roles}"),
+            at,
+        )
+        .await?;
+        let created = pending_in_tx(&mut tx, Some(team), id).await?;
+        tx::commit(tx).await?;
+        Ok(created)
+    }
+
+    async fn invitation(&self, team: TeamId, id: InvitationId) -> Result<Invitation, StoreError> {
+        let mut tx = self.pool().begin().await.map_err(backend_error)?;
+        let found = pending_in_tx(&mut tx, Some(team), id).await?;
+        tx.rollback().await.map_err(backend_error)?;
+        Ok(found)
+    }
+
+    async fn list_invitations(
+        &self,
+        team: TeamId,
+        filter: &InvitationFilter,
+        page: &PageRequest<InvitationSort>,
+    ) -> Result<Page<Invitation>, StoreError> {
+        let mut count = Dynamic::new("SELECT COUNT(*) AS n FROM invitations ");
+        filters(&mut count, team, filter);
+        let total: i64 = convert::get(&count.query().fetch_one(self.pool()).await.map_err(backend_error)?, "n")?;
+        let col = match page.sort {
+            InvitationSort::Email => "email",
+            InvitationSort::LastName => "last_name",
+        };
+        let mut q = Dynamic::new(COLUMNS);
+        filters(&mut q, team, filter);
+        if let Some(after) = &page.after {
+            let op = if page.descending { "<" } else { ">" };
+            q.push(&format!(" AND ({col}, id) {op} ("))
+                .text(after.value.clone())
+                .push(", ")
+                .text(after.id.clone())
+                .push(")");
+        }
+        let dir = if page.descending { "DESC" } else { "ASC" };
+        q.push(&format!(" ORDER BY {col} {dir}, id {dir} LIMIT ")).int(i64::from(page.limit) + 1);
+        let rows = q.query().fetch_all(self.pool()).await.map_err(backend_error)?;
+        let mut items = rows.iter().map(row_to_invitation).collect::<Result<Vec<_>, _>>()?;
+        let more = items.len() > page.limit as usize;
+        items.truncate(page.limit as usize);
+        attach_apps(self.pool(), &mut items).await?;
+        let next = if more {
+            items.last().map(|i| Keyset {
+                value: match page.sort {
+                    InvitationSort::Email => i.email.clone(),
+                    InvitationSort::LastName => i.last_name.clone(),
+                },
+                id: i.id.to_string(),
+            })
+        } else {
+            None
+        };
+        Ok(Page { items, total: u64::try_from(total).unwrap_or(0), next })
+    }
+
+    async fn delete_invitation(&self, team: TeamId, id: InvitationId, actor: &ActorContext) -> Result<(), StoreError> {
+        let at = now();
+        let mut tx = self.begin_write().await?;
+        lock_team(&mut tx, team).await?;
+        members::ensure_manages_members(tx::actor_roles(&mut tx, team, &actor.actor).await?)?;
+        let found = pending_in_tx(&mut tx, Some(team), id).await?;
+        sqlx::query("DELETE FROM invitations WHERE id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        tx::audit(&mut tx, team, actor, AuditKind::InvitationDeleted, Some(&found.email), "invitation deleted", at)
+            .await?;
+        tx::commit(tx).await
+    }
+
+    async fn accept_invitation(&self, id: InvitationId, person: NewPerson) -> Result<Member, StoreError> {
+        let at = now();
+        let mut tx = self.begin_write().await?;
+        let found = pending_in_tx(&mut tx, None, id).await?;
+        invitation::ensure_acceptable(&found, at)?;
+        let team = found.team_id;
+        lock_team(&mut tx, team).await?;
+        let person = NewPerson { email: found.email.clone(), ..person };
+        let person_id = persons::find_or_create(&mut tx, &person, false, at).await?;
+        let member_id = MemberId::random();
+        sqlx::query(
+            "INSERT INTO members (id, team_id, person_id, roles, all_apps_visible, provisioning_allowed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(member_id.to_string())
+        .bind(team.to_string())
+        .bind(person_id.to_string())
+        .bind(found.roles.to_list())
+        .bind(found.all_apps_visible)
+        .bind(found.provisioning_allowed)
+        .bind(at.unix_timestamp())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            if tx::is_unique_violation(&e) {
+                StoreError::Rule(DomainError::Conflict(format!("{} is already a member of this team", found.email)))
+            } else {
+                backend_error(e)
+            }
+        })?;
+        for app in &found.visible_apps {
+            sqlx::query("INSERT INTO member_apps (member_id, app_id) VALUES ($1, $2)")
+                .bind(member_id.to_string())
+                .bind(app.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend_error)?;
+        }
+        sqlx::query("DELETE FROM invitations WHERE id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        let actor =
+            ActorContext { actor: keyward_core::actor::Actor::Member(member_id), label: found.email.clone(), ip: None };
+        tx::audit(
+            &mut tx,
+            team,
+            &actor,
+            AuditKind::InvitationAccepted,
+            Some(&found.email),
+            &format!("joined with roles {}", found.roles),
+            at,
+        )
+        .await?;
+        tx::change(&mut tx, &Change::Member { team_id: team, member_id }, at).await?;
+        let member = members::member_in_tx(&mut tx, team, member_id).await?;
+        tx::commit(tx).await?;
+        Ok(member)
+    }
+}

@@ -1,0 +1,119 @@
+//! `PATCH /v1/users/{id}` and the `visibleApps` relationship, in one transaction.
+
+use std::collections::BTreeSet;
+
+use keyward_core::actor::ActorContext;
+use keyward_core::audit::AuditKind;
+use keyward_core::change::Change;
+use keyward_core::error::{DomainError, StoreError};
+use keyward_core::ids::{AppId, MemberId, TeamId};
+use keyward_core::member::{self, Member};
+use keyward_core::ports::{MemberUpdate, VisibleAppsChange};
+
+use crate::tx::{self, Tx, backend_error, lock_team, now};
+use crate::{Store, members};
+
+/// Every app must belong to the team (an app of another team is `NotFound`, as if it did not exist).
+pub(crate) async fn ensure_team_apps(tx: &mut Tx, team: TeamId, apps: &[AppId]) -> Result<(), StoreError> {
+    for app in apps {
+        let found = sqlx::query("SELECT 1 AS one FROM apps WHERE id = $1 AND team_id = $2")
+            .bind(app.0)
+            .bind(team.to_string())
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(backend_error)?;
+        if found.is_none() {
+            return Err(DomainError::NotFound { what: "app", id: app.to_string() }.into());
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn update(
+    store: &Store,
+    team: TeamId,
+    id: MemberId,
+    update: MemberUpdate,
+    actor: &ActorContext,
+) -> Result<Member, StoreError> {
+    let at = now();
+    let mut tx = store.begin_write().await?;
+    lock_team(&mut tx, team).await?;
+    members::ensure_manages_members(tx::actor_roles(&mut tx, team, &actor.actor).await?)?;
+    let current = members::member_in_tx(&mut tx, team, id).await?;
+    let mut changes = Vec::new();
+    if let Some(roles) = update.roles {
+        let next = member::change_roles(current.roles, roles)?;
+        if next != current.roles {
+            changes.push(format!("roles {} → {next}", current.roles));
+        }
+        sqlx::query("UPDATE members SET roles = $1 WHERE id = $2")
+            .bind(next.to_list())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+    }
+    if let Some(all) = update.all_apps_visible {
+        if all != current.all_apps_visible {
+            changes.push(format!("all apps visible: {all}"));
+        }
+        sqlx::query("UPDATE members SET all_apps_visible = $1 WHERE id = $2")
+            .bind(all)
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+    }
+    if let Some(allowed) = update.provisioning_allowed {
+        if allowed != current.provisioning_allowed {
+            changes.push(format!("provisioning allowed: {allowed}"));
+        }
+        sqlx::query("UPDATE members SET provisioning_allowed = $1 WHERE id = $2")
+            .bind(allowed)
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+    }
+    if let Some(change) = update.visible_apps {
+        let mut apps: BTreeSet<AppId> = current.visible_apps.iter().copied().collect();
+        match &change {
+            VisibleAppsChange::Replace(new) => {
+                ensure_team_apps(&mut tx, team, new).await?;
+                apps = new.iter().copied().collect();
+            }
+            VisibleAppsChange::Add(new) => {
+                ensure_team_apps(&mut tx, team, new).await?;
+                apps.extend(new.iter().copied());
+            }
+            VisibleAppsChange::Remove(gone) => {
+                ensure_team_apps(&mut tx, team, gone).await?;
+                for g in gone {
+                    apps.remove(g);
+                }
+            }
+        }
+        sqlx::query("DELETE FROM member_apps WHERE member_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        for app in &apps {
+            sqlx::query("INSERT INTO member_apps (member_id, app_id) VALUES ($1, $2)")
+                .bind(id.to_string())
+                .bind(app.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend_error)?;
+        }
+        let listed: Vec<String> = apps.iter().map(ToString::to_string).collect();
+        changes.push(format!("visible apps: [{}]", listed.join(", ")));
+    }
+    let detail = if changes.is_empty() { "no change".to_owned() } else { changes.join("; ") };
+    tx::audit(&mut tx, team, actor, AuditKind::MemberUpdated, Some(&current.email), &detail, at).await?;
+    tx::change(&mut tx, &Change::Member { team_id: team, member_id: id }, at).await?;
+    let updated = members::member_in_tx(&mut tx, team, id).await?;
+    tx::commit(tx).await?;
+    Ok(updated)
+}
