@@ -4,15 +4,18 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::MemberId;
+use crate::ids::{KeyId, MemberId};
+use crate::role::RoleSet;
 
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Actor {
     /// The operator acting through the `keyward admin` CLI (audited as `operator (cli)`).
     Operator,
-    /// A member of the team acting in the console or through the API.
+    /// A member of the team acting in the console or through the API (with an individual key).
     Member(MemberId),
+    /// A team key acting through the API, with its fixed roles.
+    TeamKey { key_id: KeyId, roles: RoleSet },
 }
 
 /// An actor with the context the audit log records (K15).
@@ -35,6 +38,7 @@ impl fmt::Display for Actor {
         match self {
             Actor::Operator => f.write_str("operator"),
             Actor::Member(id) => write!(f, "member {id}"),
+            Actor::TeamKey { key_id, .. } => write!(f, "API key {key_id}"),
         }
     }
 }

@@ -125,6 +125,8 @@ pub fn may_generate_team_key(actor: &Actor, actor_roles: RoleSet) -> Result<(), 
         Actor::Operator => Ok(()),
         Actor::Member(_) if actor_roles.intersects(RoleSet::of(&[Role::AccountHolder, Role::Admin])) => Ok(()),
         Actor::Member(_) => Err(DomainError::CannotGenerateTeamKey),
+        Actor::TeamKey { roles, .. } if roles.contains(Role::Admin) => Ok(()),
+        Actor::TeamKey { .. } => Err(DomainError::CannotGenerateTeamKey),
     }
 }
 
@@ -168,6 +170,8 @@ pub fn may_revoke(key: &ApiKey, actor: &Actor, actor_roles: RoleSet) -> Result<(
         Actor::Member(_) if privileged => Ok(()),
         Actor::Member(m) if key.kind == KeyKind::Individual && key.member_id == Some(*m) => Ok(()),
         Actor::Member(_) => Err(DomainError::CannotRevoke),
+        Actor::TeamKey { roles, .. } if roles.contains(Role::Admin) => Ok(()),
+        Actor::TeamKey { .. } => Err(DomainError::CannotRevoke),
     }
 }
 

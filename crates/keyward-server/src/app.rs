@@ -35,9 +35,23 @@ impl AppState {
 /// The whole HTTP surface. Every `/v1` route sits behind the bearer-token layer; unknown `/v1`
 /// paths are authenticated, then answered 404 `PATH_ERROR`.
 pub fn router(state: AppState) -> Router {
+    use routes::v1::{apps, user_invitations as invitations, users};
     let v1 = Router::new()
-        .route("/v1/apps", get(routes::v1::apps::list::handler).post(routes::v1::apps::not_allowed::create))
-        .route("/v1/apps/{id}", get(routes::v1::apps::get::handler).delete(routes::v1::apps::not_allowed::delete))
+        .route("/v1/apps", get(apps::list::handler).post(apps::not_allowed::create))
+        .route("/v1/apps/{id}", get(apps::get::handler).patch(apps::update::handler).delete(apps::not_allowed::delete))
+        .route("/v1/users", get(users::list::handler))
+        .route("/v1/users/{id}", get(users::get::handler).patch(users::update::handler).delete(users::delete::handler))
+        .route("/v1/users/{id}/visibleApps", get(users::visible_apps::handler))
+        .route(
+            "/v1/users/{id}/relationships/visibleApps",
+            get(users::relationships::get::handler)
+                .post(users::relationships::add::handler)
+                .patch(users::relationships::replace::handler)
+                .delete(users::relationships::remove::handler),
+        )
+        .route("/v1/userInvitations", get(invitations::list::handler).post(invitations::create::handler))
+        .route("/v1/userInvitations/{id}", get(invitations::get::handler).delete(invitations::delete::handler))
+        .route("/v1/userInvitations/{id}/visibleApps", get(invitations::visible_apps::handler))
         .route_layer(from_fn_with_state(state.clone(), middleware::require_token))
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed().into_response() });
     Router::new()

@@ -48,6 +48,11 @@ impl ApiError {
         Self { status, code, title: title.to_owned(), detail, source: None, headers: Vec::new() }
     }
 
+    /// Any other error of Apple's catalogue.
+    pub fn custom(status: StatusCode, code: &'static str, title: &str, detail: Option<String>) -> Self {
+        Self::new(status, code, title, detail)
+    }
+
     /// T1–T14: every refused token gets the same body, unless `explain` puts the reason in detail.
     pub fn not_authorized(explain: Option<String>) -> Self {
         let detail = explain
@@ -165,6 +170,9 @@ impl From<DomainError> for ApiError {
             DomainError::NotFound { what, id } => ApiError::not_found(resource_type(what), &id),
             DomainError::NotAllowed(_) | DomainError::CannotGenerateTeamKey | DomainError::CannotRevoke => {
                 ApiError::forbidden()
+            }
+            DomainError::AccountHolderImmutable => {
+                ApiError::state("The Account Holder cannot be removed or demoted".into())
             }
             other => ApiError::state(other.to_string()),
         }

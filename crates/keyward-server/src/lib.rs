@@ -7,10 +7,15 @@
 //! - [`error`]: Apple's error envelope, the one place errors become responses.
 //! - [`serve`]: binding, background tasks (K13 purge) and graceful shutdown.
 
+// Errors here are finished HTTP responses (ApiError, Response), built once per refused request;
+// boxing them would buy nothing on the success path.
+#![allow(clippy::result_large_err)]
+
 pub mod app;
 pub mod auth;
 pub mod background;
 pub mod error;
+mod jsonapi;
 pub mod lifecycle;
 pub mod metrics;
 mod routes;

@@ -98,6 +98,9 @@ impl KeyStore for Store {
         let created_by_member = match &actor.actor {
             Actor::Member(m) => Some(m.to_string()),
             Actor::Operator => None,
+            Actor::TeamKey { .. } => {
+                return Err(DomainError::NotAllowed("API keys cannot generate API keys".into()).into());
+            }
         };
         sqlx::query(
             "INSERT INTO api_keys (id, team_id, kind, name, roles, member_id, created_by_member, created_by_label, created_at) \

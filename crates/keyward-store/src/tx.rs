@@ -64,6 +64,7 @@ pub(crate) async fn lock_team(tx: &mut Tx, team: TeamId) -> Result<Team, StoreEr
 pub(crate) async fn actor_roles(tx: &mut Tx, team: TeamId, actor: &Actor) -> Result<Option<RoleSet>, StoreError> {
     match actor {
         Actor::Operator => Ok(None),
+        Actor::TeamKey { roles, .. } => Ok(Some(*roles)),
         Actor::Member(m) => {
             let row = sqlx::query("SELECT roles FROM members WHERE id = $1 AND team_id = $2")
                 .bind(m.to_string())

@@ -1,9 +1,6 @@
 //! The one bearer-token path for every `/v1/…` route: authenticate (T1–T15), authorize (A1–A5),
 //! count against the key's budget (L1–L4), then call the handler with the [`Authenticated`] key.
 
-// The Err side of these helpers is the finished response, built once per refused request.
-#![allow(clippy::result_large_err)]
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;

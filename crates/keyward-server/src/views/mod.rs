@@ -1,11 +1,14 @@
 //! JSON:API documents as App Store Connect serves them (spec section 7): resource objects with
-//! absolute `links.self`, relationships listed with their links, attributes with explicit nulls.
+//! absolute `links.self`, relationships listed with their links, attributes with explicit nulls,
+//! date-times with a numeric offset and no fraction.
 
 pub(crate) mod app;
+pub(crate) mod invitation;
+pub(crate) mod user;
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// The absolute base of every link: the configured public URL, else what the client asked for.
 #[derive(Debug, Clone)]
@@ -23,28 +26,92 @@ impl BaseUrl {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.0)
     }
+
+    /// `path?query`, or `path` alone for an empty query.
+    pub fn url_with_query(&self, path: &str, query: &str) -> String {
+        if query.is_empty() { self.url(path) } else { format!("{}{path}?{query}", self.0) }
+    }
 }
 
-/// A JSON:API document response: 200 (or the given status) with `Content-Type: application/json`.
-pub(crate) fn document(status: axum::http::StatusCode, body: &Value) -> Response {
+/// A sparse fieldset (`fields[type]`); `None` means every field.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Fields(pub Option<Vec<String>>);
+
+impl Fields {
+    pub fn has(&self, name: &str) -> bool {
+        self.0.as_ref().is_none_or(|f| f.iter().any(|x| x == name))
+    }
+}
+
+/// The linkage of an included to-many relationship and its paging.
+#[derive(Debug, Clone)]
+pub(crate) struct Related {
+    pub ids: Vec<(String, String)>,
+    pub total: usize,
+    pub limit: u32,
+}
+
+/// `{"links":{"self","related"}}`, plus `data` and `meta.paging` when the relationship is included.
+pub(crate) fn relationship(base: &BaseUrl, resource_path: &str, name: &str, related: Option<&Related>) -> Value {
+    let mut rel = json!({
+        "links": {
+            "self": base.url(&format!("{resource_path}/relationships/{name}")),
+            "related": base.url(&format!("{resource_path}/{name}")),
+        }
+    });
+    if let Some(r) = related {
+        rel["data"] = Value::Array(r.ids.iter().map(|(t, id)| json!({"type": t, "id": id})).collect());
+        rel["meta"] = json!({ "paging": { "total": r.total, "limit": r.limit } });
+    }
+    rel
+}
+
+/// A JSON:API document response with `Content-Type: application/json`.
+pub(crate) fn document(status: StatusCode, body: &Value) -> Response {
     let mut response = (status, serde_json::to_vec(body).unwrap_or_default()).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
-/// `{"links":{"self":…/relationships/<rel>,"related":…/<rel>}}` for each relationship.
-pub(crate) fn relationships(base: &BaseUrl, resource_path: &str, names: &[&str]) -> Value {
-    let map: serde_json::Map<String, Value> = names
-        .iter()
-        .map(|rel| {
-            let links = serde_json::json!({
-                "links": {
-                    "self": base.url(&format!("{resource_path}/relationships/{rel}")),
-                    "related": base.url(&format!("{resource_path}/{rel}")),
-                }
-            });
-            ((*rel).to_owned(), links)
-        })
-        .collect();
-    Value::Object(map)
+/// A list document: `data`, `included` when asked for, `links.self` (and `next` when more
+/// follow), `meta.paging`.
+pub(crate) fn list(
+    data: Vec<Value>,
+    included: Option<Vec<Value>>,
+    self_url: String,
+    next_url: Option<String>,
+    total: u64,
+    limit: u32,
+) -> Value {
+    let mut links = json!({ "self": self_url });
+    if let Some(next) = next_url {
+        links["next"] = json!(next);
+    }
+    let mut doc = json!({ "data": data, "links": links, "meta": { "paging": { "total": total, "limit": limit } } });
+    if let Some(included) = included {
+        doc["included"] = Value::Array(included);
+    }
+    doc
+}
+
+/// A single-resource document; `links.self` is the resource's own.
+pub(crate) fn single(data: Value, included: Option<Vec<Value>>) -> Value {
+    let mut doc = json!({ "data": data, "links": { "self": data_self(&data) } });
+    if let Some(included) = included {
+        doc["included"] = Value::Array(included);
+    }
+    doc
+}
+
+fn data_self(data: &Value) -> Value {
+    data["links"]["self"].clone()
+}
+
+/// Apple's date-time form: numeric offset, no fraction.
+pub(crate) fn timestamp(t: time::OffsetDateTime) -> String {
+    let t = t.replace_nanosecond(0).unwrap_or(t);
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory]:[offset_minute]"
+    );
+    t.format(&fmt).unwrap_or_default()
 }

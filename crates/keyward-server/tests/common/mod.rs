@@ -255,3 +255,32 @@ pub fn claims(key: &Key) -> serde_json::Value {
 pub fn header(key: &Key) -> serde_json::Value {
     serde_json::json!({"alg": "ES256", "kid": key.id.as_str(), "typ": "JWT"})
 }
+
+impl Server {
+    /// A request with a JSON body (or any body with the given content type).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<(&str, String)>,
+    ) -> reqwest::Response {
+        let mut r = self.client.request(method, format!("{}{path}", self.base)).bearer_auth(token);
+        if let Some((content_type, b)) = body {
+            r = r.header("content-type", content_type).body(b);
+        }
+        r.send().await.unwrap()
+    }
+
+    pub async fn json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let (status, _, body) =
+            parts(self.send(method, path, token, Some(("application/json", body.to_string()))).await).await;
+        (status, body)
+    }
+}

@@ -211,7 +211,7 @@ pub fn external_token(program: &str, script: &str, args: &[&str]) -> String {
 pub fn python() -> String {
     std::env::var("KEYWARD_TEST_PYTHON").unwrap_or_else(|_| {
         let venv = format!("{}/../../target/test-venv/bin/python", env!("CARGO_MANIFEST_DIR"));
-        if std::path::Path::new(&venv).exists() { venv } else { "python3".into() }
+        if Path::new(&venv).exists() { venv } else { "python3".into() }
     })
 }
 

@@ -1,1 +1,33 @@
+//! `/v1` endpoints, one file per endpoint, grouped by resource.
+
 pub(crate) mod apps;
+pub(crate) mod user_invitations;
+pub(crate) mod users;
+
+use axum::http::{HeaderMap, Uri};
+use keyward_core::paging::Keyset;
+
+use crate::AppState;
+use crate::jsonapi::cursor;
+use crate::jsonapi::params::Params;
+use crate::views::BaseUrl;
+
+pub(crate) const DEFAULT_LIMIT: u32 = 50;
+pub(crate) const MAX_LIMIT: u32 = 200;
+/// Apple's bound for `limit[visibleApps]`, and its default when the relationship is included.
+pub(crate) const MAX_RELATED_LIMIT: u32 = 50;
+pub(crate) const DEFAULT_RELATED_LIMIT: u32 = 10;
+
+pub(crate) fn base(state: &AppState, headers: &HeaderMap) -> BaseUrl {
+    BaseUrl::from_request(state.public_url.as_deref(), headers)
+}
+
+/// The request URL, its query string as the client sent it.
+pub(crate) fn self_url(base: &BaseUrl, uri: &Uri) -> String {
+    base.url_with_query(uri.path(), uri.query().unwrap_or_default())
+}
+
+/// `links.next`: the same request with the cursor after the page's last item.
+pub(crate) fn next_url(base: &BaseUrl, uri: &Uri, params: &Params, next: Option<&Keyset>) -> Option<String> {
+    next.map(|k| base.url_with_query(uri.path(), &params.link_query(Some(&cursor::encode(k)))))
+}

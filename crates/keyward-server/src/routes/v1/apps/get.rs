@@ -1,31 +1,39 @@
 //! `GET /v1/apps/{id}`: one app; A4: an app the individual key's member does not see is a 404.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use keyward_core::ids::AppId;
 use keyward_core::ports::AppStore;
-use serde_json::json;
 
 use crate::AppState;
 use crate::auth::middleware::Authenticated;
 use crate::error::ApiError;
-use crate::views::{BaseUrl, app, document};
+use crate::jsonapi::params::Params;
+use crate::routes::v1::base;
+use crate::views::{self, Fields, app};
 
 pub(crate) async fn handler(
     State(state): State<AppState>,
     Authenticated(key): Authenticated,
     Path(id): Path<String>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let not_found = || ApiError::not_found("apps", &id);
+    let params = Params::parse(uri.query(), &["fields[apps]"])?;
+    let fields = Fields(params.fields("fields[apps]", &app::app_fields())?);
+    let app_id = visible_app(&key, &id)?;
+    let app = state.store.app(key.team_id, app_id).await?;
+    let base = base(&state, &headers);
+    Ok(views::document(StatusCode::OK, &views::single(app::resource(&app, &base, &fields), None)))
+}
+
+/// The app ID of the path, when the key may see it (A4); otherwise the 404 Apple gives.
+pub(crate) fn visible_app(key: &keyward_token::verify::Principal, id: &str) -> Result<AppId, ApiError> {
+    let not_found = || ApiError::not_found("apps", id);
     let app_id: AppId = id.parse().map_err(|_| not_found())?;
     if key.visible_apps.as_ref().is_some_and(|v| !v.contains(&app_id)) {
         return Err(not_found());
     }
-    let app = state.store.app(key.team_id, app_id).await?;
-    let base = BaseUrl::from_request(state.public_url.as_deref(), &headers);
-    let resource = app::resource(&app, &base);
-    let body = json!({ "data": resource, "links": { "self": resource["links"]["self"] } });
-    Ok(document(StatusCode::OK, &body))
+    Ok(app_id)
 }

@@ -1,18 +1,21 @@
-//! `GET /v1/apps`: the apps the key sees (A4: an individual key, only its member's visible apps).
+//! `GET /v1/apps`: the apps the key sees (A4: an individual key, only its member's visible apps),
+//! filtered, sorted and paged.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
+use keyward_core::paging::{AppFilter, AppSort, PageRequest};
 use keyward_core::ports::AppStore;
-use serde_json::json;
 
 use crate::AppState;
 use crate::auth::middleware::Authenticated;
 use crate::error::ApiError;
-use crate::views::{BaseUrl, app, document};
+use crate::jsonapi::params::Params;
+use crate::routes::v1::{DEFAULT_LIMIT, MAX_LIMIT, base, next_url, self_url};
+use crate::views::{self, Fields, app};
 
-const DEFAULT_LIMIT: usize = 50;
-const MAX_LIMIT: usize = 200;
+const PARAMS: [&str; 8] =
+    ["filter[name]", "filter[bundleId]", "filter[sku]", "filter[id]", "sort", "fields[apps]", "limit", "cursor"];
 
 pub(crate) async fn handler(
     State(state): State<AppState>,
@@ -20,26 +23,30 @@ pub(crate) async fn handler(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let limit = match uri.query().unwrap_or_default().split('&').find_map(|p| p.strip_prefix("limit=")) {
-        None => DEFAULT_LIMIT,
-        Some(v) => v.parse::<usize>().ok().filter(|n| (1..=MAX_LIMIT).contains(n)).ok_or_else(|| {
-            ApiError::parameter("limit", format!("'{v}' is not a valid limit; it must be between 1 and {MAX_LIMIT}"))
-        })?,
+    let params = Params::parse(uri.query(), &PARAMS)?;
+    let fields = Fields(params.fields("fields[apps]", &app::app_fields())?);
+    let (sort, descending) = match params.sort(&["name", "bundleId", "sku"])? {
+        Some(("bundleId", d)) => (AppSort::BundleId, d),
+        Some(("sku", d)) => (AppSort::Sku, d),
+        Some((_, d)) => (AppSort::Name, d),
+        None => (AppSort::Name, false),
     };
-    let base = BaseUrl::from_request(state.public_url.as_deref(), &headers);
-    let apps: Vec<_> = state
-        .store
-        .apps(key.team_id)
-        .await?
-        .into_iter()
-        .filter(|a| key.visible_apps.as_ref().is_none_or(|v| v.contains(&a.id)))
-        .collect();
-    let data: Vec<_> = apps.iter().take(limit).map(|a| app::resource(a, &base)).collect();
-    let self_link = base.url(&uri.path_and_query().map(ToString::to_string).unwrap_or_else(|| "/v1/apps".into()));
-    let body = json!({
-        "data": data,
-        "links": { "self": self_link },
-        "meta": { "paging": { "total": apps.len(), "limit": limit } },
-    });
-    Ok(document(StatusCode::OK, &body))
+    let filter = AppFilter {
+        ids: params.app_ids("filter[id]")?,
+        names: params.list("filter[name]")?,
+        bundle_ids: params.list("filter[bundleId]")?,
+        skus: params.list("filter[sku]")?,
+        visible_to: key.visible_apps.as_ref().map(|v| v.iter().copied().collect()),
+    };
+    let page = PageRequest {
+        sort,
+        descending,
+        after: params.cursor()?,
+        limit: params.limit("limit", DEFAULT_LIMIT, MAX_LIMIT)?,
+    };
+    let result = state.store.list_apps(key.team_id, &filter, &page).await?;
+    let base = base(&state, &headers);
+    let data = result.items.iter().map(|a| app::resource(a, &base, &fields)).collect();
+    let next = next_url(&base, &uri, &params, result.next.as_ref());
+    Ok(views::document(StatusCode::OK, &views::list(data, None, self_url(&base, &uri), next, result.total, page.limit)))
 }

@@ -3,3 +3,4 @@
 pub(crate) mod get;
 pub(crate) mod list;
 pub(crate) mod not_allowed;
+pub(crate) mod update;

@@ -1,0 +1,38 @@
+//! `GET /v1/users/{id}`.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use keyward_core::ids::MemberId;
+use keyward_core::ports::MemberStore;
+
+use super::Include;
+use crate::AppState;
+use crate::auth::middleware::Authenticated;
+use crate::error::ApiError;
+use crate::jsonapi::params::Params;
+use crate::routes::v1::base;
+use crate::views::{self, Fields, user};
+
+pub(crate) async fn handler(
+    State(state): State<AppState>,
+    Authenticated(key): Authenticated,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let params = Params::parse(uri.query(), &["fields[users]", "fields[apps]", "include", "limit[visibleApps]"])?;
+    let fields = Fields(params.fields("fields[users]", &user::USER_FIELDS)?);
+    let member_id = member_id(&id)?;
+    let mut include = Include::from_params(&state, key.team_id, &params).await?;
+    let member = state.store.member(key.team_id, member_id).await?;
+    let base = base(&state, &headers);
+    let related = include.as_mut().map(|i| i.related(member.all_apps_visible, &member.visible_apps, &base));
+    let doc = views::single(user::resource(&member, &base, &fields, related.as_ref()), include.map(Include::included));
+    Ok(views::document(StatusCode::OK, &doc))
+}
+
+/// A `users` ID from the path; anything that is not one is a 404, like an unknown ID.
+pub(crate) fn member_id(id: &str) -> Result<MemberId, ApiError> {
+    id.parse().map_err(|_| ApiError::not_found("users", id))
+}

@@ -1,0 +1,65 @@
+//! `/v1/users` (team members): one file per endpoint; `include=visibleApps` shared here.
+
+pub(crate) mod delete;
+pub(crate) mod get;
+pub(crate) mod list;
+pub(crate) mod relationships;
+pub(crate) mod update;
+pub(crate) mod visible_apps;
+
+use std::collections::{BTreeMap, HashMap};
+
+use keyward_core::app::App;
+use keyward_core::ids::{AppId, TeamId};
+use keyward_core::ports::AppStore;
+use serde_json::Value;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::jsonapi::params::Params;
+use crate::routes::v1::{DEFAULT_RELATED_LIMIT, MAX_RELATED_LIMIT};
+use crate::views::{BaseUrl, Fields, Related, app};
+
+/// `include=visibleApps`, `limit[visibleApps]`, `fields[apps]` of a users or invitations request.
+pub(crate) struct Include {
+    pub limit: u32,
+    pub app_fields: Fields,
+    apps: HashMap<AppId, App>,
+    included: BTreeMap<AppId, Value>,
+}
+
+impl Include {
+    /// `None` when the request includes nothing.
+    pub async fn from_params(state: &AppState, team: TeamId, params: &Params) -> Result<Option<Include>, ApiError> {
+        let app_fields = Fields(params.fields("fields[apps]", &app::app_fields())?);
+        let includes = params.list("include")?;
+        if let Some(bad) = includes.iter().find(|i| i.as_str() != "visibleApps") {
+            return Err(ApiError::parameter("include", format!("'{bad}' is not a valid relationship name")));
+        }
+        let limit = params.limit("limit[visibleApps]", DEFAULT_RELATED_LIMIT, MAX_RELATED_LIMIT)?;
+        if includes.is_empty() {
+            return Ok(None);
+        }
+        let apps = state.store.apps(team).await?.into_iter().map(|a| (a.id, a)).collect();
+        Ok(Some(Include { limit, app_fields, apps, included: BTreeMap::new() }))
+    }
+
+    /// The relationship linkage of one resource's visible apps, adding them to `included`.
+    /// A member who sees all apps lists every app of the team.
+    pub fn related(&mut self, all_apps: bool, visible: &[AppId], base: &BaseUrl) -> Related {
+        let mut ids: Vec<AppId> = if all_apps { self.apps.keys().copied().collect() } else { visible.to_vec() };
+        ids.sort();
+        let total = ids.len();
+        ids.truncate(self.limit as usize);
+        for id in &ids {
+            if let Some(a) = self.apps.get(id) {
+                self.included.entry(*id).or_insert_with(|| app::resource(a, base, &self.app_fields));
+            }
+        }
+        Related { ids: ids.iter().map(|i| ("apps".to_owned(), i.to_string())).collect(), total, limit: self.limit }
+    }
+
+    pub fn included(self) -> Vec<Value> {
+        self.included.into_values().collect()
+    }
+}

@@ -1,0 +1,42 @@
+//! `GET /v1/users/{id}/relationships/visibleApps`: the linkage (`{type, id}`) of the apps a member sees.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use keyward_core::paging::{AppFilter, AppSort, PageRequest};
+use keyward_core::ports::{AppStore, MemberStore};
+use serde_json::json;
+
+use crate::AppState;
+use crate::auth::middleware::Authenticated;
+use crate::error::ApiError;
+use crate::jsonapi::params::Params;
+use crate::routes::v1::users::get::member_id;
+use crate::routes::v1::{DEFAULT_LIMIT, MAX_LIMIT, base, next_url, self_url};
+use crate::views;
+
+pub(crate) async fn handler(
+    State(state): State<AppState>,
+    Authenticated(key): Authenticated,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let params = Params::parse(uri.query(), &["limit", "cursor"])?;
+    let member = state.store.member(key.team_id, member_id(&id)?).await?;
+    let filter = AppFilter {
+        visible_to: (!member.all_apps_visible).then(|| member.visible_apps.clone()),
+        ..AppFilter::default()
+    };
+    let page = PageRequest {
+        sort: AppSort::Name,
+        descending: false,
+        after: params.cursor()?,
+        limit: params.limit("limit", DEFAULT_LIMIT, MAX_LIMIT)?,
+    };
+    let result = state.store.list_apps(key.team_id, &filter, &page).await?;
+    let base = base(&state, &headers);
+    let data = result.items.iter().map(|a| json!({"type": "apps", "id": a.id.to_string()})).collect();
+    let next = next_url(&base, &uri, &params, result.next.as_ref());
+    Ok(views::document(StatusCode::OK, &views::list(data, None, self_url(&base, &uri), next, result.total, page.limit)))
+}
