@@ -24,6 +24,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// `text` or `json` log lines.
     pub log_format: String,
+    /// Log filter, e.g. `info` or `warn,keyward_server=debug` (default: `info` for `serve`,
+    /// `warn` for one-shot commands). Also `KEYWARD_LOG`.
+    pub log: Option<String>,
     pub auto_approve_api_access: bool,
     pub max_active_team_keys: u32,
     pub revoked_retention_days: u32,
@@ -42,6 +45,7 @@ impl Default for Config {
             listen: "127.0.0.1:8080".into(),
             public_url: None,
             log_format: "text".into(),
+            log: None,
             auto_approve_api_access: s.auto_approve_api_access,
             max_active_team_keys: s.max_active_team_keys,
             revoked_retention_days: s.revoked_retention_days,
