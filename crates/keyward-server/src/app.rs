@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .route("/metrics", get(crate::metrics::render))
+        .route("/openapi.json", get(crate::openapi::handler))
         .merge(v1)
         .fallback(routes::fallback::handler)
         .with_state(state)

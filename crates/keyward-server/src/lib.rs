@@ -18,6 +18,7 @@ pub mod error;
 mod jsonapi;
 pub mod lifecycle;
 pub mod metrics;
+pub mod openapi;
 mod routes;
 pub mod serve;
 mod views;

@@ -13,6 +13,9 @@ use crate::jsonapi::params::Params;
 use crate::routes::v1::base;
 use crate::views::{self, Fields, app};
 
+/// The query parameters this endpoint accepts (also its OpenAPI parameters).
+pub(crate) const PARAMS: [&str; 1] = ["fields[apps]"];
+
 pub(crate) async fn handler(
     State(state): State<AppState>,
     Authenticated(key): Authenticated,
@@ -20,7 +23,7 @@ pub(crate) async fn handler(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params = Params::parse(uri.query(), &["fields[apps]"])?;
+    let params = Params::parse(uri.query(), &PARAMS)?;
     let fields = Fields(params.fields("fields[apps]", &app::app_fields())?);
     let app_id = visible_app(&key, &id)?;
     let app = state.store.app(key.team_id, app_id).await?;

@@ -14,7 +14,8 @@ use crate::jsonapi::params::Params;
 use crate::routes::v1::{DEFAULT_LIMIT, MAX_LIMIT, base, next_url, self_url};
 use crate::views::{self, Fields, app};
 
-const PARAMS: [&str; 8] =
+/// The query parameters this endpoint accepts (also its OpenAPI parameters).
+pub(crate) const PARAMS: [&str; 8] =
     ["filter[name]", "filter[bundleId]", "filter[sku]", "filter[id]", "sort", "fields[apps]", "limit", "cursor"];
 
 pub(crate) async fn handler(

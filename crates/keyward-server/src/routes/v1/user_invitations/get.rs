@@ -14,6 +14,9 @@ use crate::routes::v1::base;
 use crate::routes::v1::users::Include;
 use crate::views::{self, Fields, invitation};
 
+/// The query parameters this endpoint accepts (also its OpenAPI parameters).
+pub(crate) const PARAMS: [&str; 4] = ["fields[userInvitations]", "fields[apps]", "include", "limit[visibleApps]"];
+
 pub(crate) async fn handler(
     State(state): State<AppState>,
     Authenticated(key): Authenticated,
@@ -21,8 +24,7 @@ pub(crate) async fn handler(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params =
-        Params::parse(uri.query(), &["fields[userInvitations]", "fields[apps]", "include", "limit[visibleApps]"])?;
+    let params = Params::parse(uri.query(), &PARAMS)?;
     let fields = Fields(params.fields("fields[userInvitations]", &invitation::INVITATION_FIELDS)?);
     let mut include = Include::from_params(&state, key.team_id, &params).await?;
     let found = state.store.invitation(key.team_id, invitation_id(&id)?).await?;

@@ -14,6 +14,9 @@ use crate::jsonapi::params::Params;
 use crate::routes::v1::base;
 use crate::views::{self, Fields, user};
 
+/// The query parameters this endpoint accepts (also its OpenAPI parameters).
+pub(crate) const PARAMS: [&str; 4] = ["fields[users]", "fields[apps]", "include", "limit[visibleApps]"];
+
 pub(crate) async fn handler(
     State(state): State<AppState>,
     Authenticated(key): Authenticated,
@@ -21,7 +24,7 @@ pub(crate) async fn handler(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params = Params::parse(uri.query(), &["fields[users]", "fields[apps]", "include", "limit[visibleApps]"])?;
+    let params = Params::parse(uri.query(), &PARAMS)?;
     let fields = Fields(params.fields("fields[users]", &user::USER_FIELDS)?);
     let member_id = member_id(&id)?;
     let mut include = Include::from_params(&state, key.team_id, &params).await?;

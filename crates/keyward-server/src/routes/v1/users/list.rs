@@ -14,7 +14,8 @@ use crate::jsonapi::params::Params;
 use crate::routes::v1::{DEFAULT_LIMIT, MAX_LIMIT, base, next_url, self_url};
 use crate::views::{self, Fields, user};
 
-const PARAMS: [&str; 10] = [
+/// The query parameters this endpoint accepts (also its OpenAPI parameters).
+pub(crate) const PARAMS: [&str; 10] = [
     "filter[username]",
     "filter[roles]",
     "filter[visibleApps]",

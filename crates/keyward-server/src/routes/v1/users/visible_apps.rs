@@ -14,6 +14,9 @@ use crate::jsonapi::params::Params;
 use crate::routes::v1::{DEFAULT_LIMIT, MAX_LIMIT, base, next_url, self_url};
 use crate::views::{self, Fields, app};
 
+/// The query parameters this endpoint accepts (also its OpenAPI parameters).
+pub(crate) const PARAMS: [&str; 3] = ["fields[apps]", "limit", "cursor"];
+
 pub(crate) async fn handler(
     State(state): State<AppState>,
     Authenticated(key): Authenticated,
@@ -21,7 +24,7 @@ pub(crate) async fn handler(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params = Params::parse(uri.query(), &["fields[apps]", "limit", "cursor"])?;
+    let params = Params::parse(uri.query(), &PARAMS)?;
     let fields = Fields(params.fields("fields[apps]", &app::app_fields())?);
     let member = state.store.member(key.team_id, member_id(&id)?).await?;
     let filter = AppFilter {

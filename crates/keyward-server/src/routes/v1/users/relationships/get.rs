@@ -15,6 +15,9 @@ use crate::routes::v1::users::get::member_id;
 use crate::routes::v1::{DEFAULT_LIMIT, MAX_LIMIT, base, next_url, self_url};
 use crate::views;
 
+/// The query parameters this endpoint accepts (also its OpenAPI parameters).
+pub(crate) const PARAMS: [&str; 2] = ["limit", "cursor"];
+
 pub(crate) async fn handler(
     State(state): State<AppState>,
     Authenticated(key): Authenticated,
@@ -22,7 +25,7 @@ pub(crate) async fn handler(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params = Params::parse(uri.query(), &["limit", "cursor"])?;
+    let params = Params::parse(uri.query(), &PARAMS)?;
     let member = state.store.member(key.team_id, member_id(&id)?).await?;
     let filter = AppFilter {
         visible_to: (!member.all_apps_visible).then(|| member.visible_apps.clone()),
