@@ -156,3 +156,46 @@ cli_test!(keyward_token_and_api_work_and_key_show_lists_failures, |kw: common::K
     assert_eq!(failures[0]["rule"], "T9");
     assert!(shown["last_used_at"].is_string(), "K16: last use recorded: {shown}");
 });
+
+cli_test!(python_and_node_clients_drive_the_users_and_access_api, |kw: common::Keyward| async move {
+    let init = kw.approved_team("Acme", "ana@acme.test");
+    let issuer = init["issuer_id"].as_str().unwrap().to_owned();
+    let mut apps = Vec::new();
+    for name in ["Alpha", "Bravo", "Charlie"] {
+        let app = kw.ok(&["admin", "app", "create", "--team", "Acme", "--name", name, "--bundle-id", &format!("com.acme.{}", name.to_lowercase()), "--sku", name, "--json"]).json();
+        apps.push(app["id"].as_str().unwrap().to_owned());
+    }
+    let member = kw.ok(&["admin", "member", "add", "--team", "Acme", "--email", "dev@acme.test", "--roles", "DEVELOPER", "--apps", &apps[1], "--json"]).json();
+    kw.ok(&["admin", "member", "add", "--team", "Acme", "--email", "mkt@acme.test", "--roles", "MARKETING"]);
+    let key = |args: &[&str]| {
+        let mut all = vec!["admin", "key", "create", "--team", "Acme", "--out", "keys", "--json"];
+        all.extend_from_slice(args);
+        let v = kw.ok(&all).json();
+        (v["key_id"].as_str().unwrap().to_owned(), kw.path(v["file"].as_str().unwrap()).display().to_string())
+    };
+    let (admin_kid, admin_p8) = key(&["--name", "admin", "--roles", "ADMIN"]);
+    let (dev_kid, dev_p8) = key(&["--name", "dev", "--roles", "DEVELOPER"]);
+    let (ind_kid, ind_p8) = key(&["--individual", "--member", "dev@acme.test"]);
+    let server = kw.serve(&[]);
+    let env = [
+        ("KEYWARD_BASE", server.base.clone()),
+        ("ISSUER", issuer),
+        ("ADMIN_KID", admin_kid),
+        ("ADMIN_P8", admin_p8),
+        ("DEV_KID", dev_kid),
+        ("DEV_P8", dev_p8),
+        ("IND_KID", ind_kid),
+        ("IND_P8", ind_p8),
+        ("EXPECT_USERS", "3".into()),
+        ("EXPECT_APPS", "3".into()),
+        ("MEMBER_ID", member["member_id"].as_str().unwrap().to_owned()),
+        ("VISIBLE_APP", apps[1].clone()),
+    ];
+    for (program, script) in [(common::python(), "tests/python/interop.py"), (common::node(), "tests/node/interop.mjs")] {
+        let path = format!("{}/../../{script}", env!("CARGO_MANIFEST_DIR"));
+        let out = std::process::Command::new(&program).arg(&path).envs(env.iter().map(|(k, v)| (*k, v.as_str()))).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{script}: {}{stdout}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+    }
+});
