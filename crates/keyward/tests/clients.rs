@@ -162,10 +162,40 @@ cli_test!(python_and_node_clients_drive_the_users_and_access_api, |kw: common::K
     let issuer = init["issuer_id"].as_str().unwrap().to_owned();
     let mut apps = Vec::new();
     for name in ["Alpha", "Bravo", "Charlie"] {
-        let app = kw.ok(&["admin", "app", "create", "--team", "Acme", "--name", name, "--bundle-id", &format!("com.acme.{}", name.to_lowercase()), "--sku", name, "--json"]).json();
+        let app = kw
+            .ok(&[
+                "admin",
+                "app",
+                "create",
+                "--team",
+                "Acme",
+                "--name",
+                name,
+                "--bundle-id",
+                &format!("com.acme.{}", name.to_lowercase()),
+                "--sku",
+                name,
+                "--json",
+            ])
+            .json();
         apps.push(app["id"].as_str().unwrap().to_owned());
     }
-    let member = kw.ok(&["admin", "member", "add", "--team", "Acme", "--email", "dev@acme.test", "--roles", "DEVELOPER", "--apps", &apps[1], "--json"]).json();
+    let member = kw
+        .ok(&[
+            "admin",
+            "member",
+            "add",
+            "--team",
+            "Acme",
+            "--email",
+            "dev@acme.test",
+            "--roles",
+            "DEVELOPER",
+            "--apps",
+            &apps[1],
+            "--json",
+        ])
+        .json();
     kw.ok(&["admin", "member", "add", "--team", "Acme", "--email", "mkt@acme.test", "--roles", "MARKETING"]);
     let key = |args: &[&str]| {
         let mut all = vec!["admin", "key", "create", "--team", "Acme", "--out", "keys", "--json"];
@@ -191,9 +221,14 @@ cli_test!(python_and_node_clients_drive_the_users_and_access_api, |kw: common::K
         ("MEMBER_ID", member["member_id"].as_str().unwrap().to_owned()),
         ("VISIBLE_APP", apps[1].clone()),
     ];
-    for (program, script) in [(common::python(), "tests/python/interop.py"), (common::node(), "tests/node/interop.mjs")] {
+    for (program, script) in [(common::python(), "tests/python/interop.py"), (common::node(), "tests/node/interop.mjs")]
+    {
         let path = format!("{}/../../{script}", env!("CARGO_MANIFEST_DIR"));
-        let out = std::process::Command::new(&program).arg(&path).envs(env.iter().map(|(k, v)| (*k, v.as_str()))).output().unwrap();
+        let out = std::process::Command::new(&program)
+            .arg(&path)
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .output()
+            .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{script}: {}{stdout}", String::from_utf8_lossy(&out.stderr));
         assert!(stdout.contains(" passed, 0 failed"), "{stdout}");

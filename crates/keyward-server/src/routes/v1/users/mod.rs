@@ -7,7 +7,7 @@ pub(crate) mod relationships;
 pub(crate) mod update;
 pub(crate) mod visible_apps;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use keyward_core::app::App;
 use keyward_core::ids::{AppId, TeamId};
@@ -25,7 +25,8 @@ pub(crate) struct Include {
     pub limit: u32,
     pub app_fields: Fields,
     apps: HashMap<AppId, App>,
-    included: BTreeMap<AppId, Value>,
+    /// In order of first appearance.
+    included: Vec<(AppId, Value)>,
 }
 
 impl Include {
@@ -41,25 +42,31 @@ impl Include {
             return Ok(None);
         }
         let apps = state.store.apps(team).await?.into_iter().map(|a| (a.id, a)).collect();
-        Ok(Some(Include { limit, app_fields, apps, included: BTreeMap::new() }))
+        Ok(Some(Include { limit, app_fields, apps, included: Vec::new() }))
     }
 
     /// The relationship linkage of one resource's visible apps, adding them to `included`.
     /// A member who sees all apps lists every app of the team.
     pub fn related(&mut self, all_apps: bool, visible: &[AppId], base: &BaseUrl) -> Related {
         let mut ids: Vec<AppId> = if all_apps { self.apps.keys().copied().collect() } else { visible.to_vec() };
-        ids.sort();
+        // The order of GET /v1/apps: by name, then ID.
+        ids.sort_by(|a, b| {
+            let name = |id: &AppId| self.apps.get(id).map(|x| x.name.clone()).unwrap_or_default();
+            name(a).cmp(&name(b)).then(a.cmp(b))
+        });
         let total = ids.len();
         ids.truncate(self.limit as usize);
         for id in &ids {
             if let Some(a) = self.apps.get(id) {
-                self.included.entry(*id).or_insert_with(|| app::resource(a, base, &self.app_fields));
+                if !self.included.iter().any(|(seen, _)| seen == id) {
+                    self.included.push((*id, app::resource(a, base, &self.app_fields)));
+                }
             }
         }
         Related { ids: ids.iter().map(|i| ("apps".to_owned(), i.to_string())).collect(), total, limit: self.limit }
     }
 
     pub fn included(self) -> Vec<Value> {
-        self.included.into_values().collect()
+        self.included.into_iter().map(|(_, v)| v).collect()
     }
 }
