@@ -57,10 +57,10 @@ impl Include {
         let total = ids.len();
         ids.truncate(self.limit as usize);
         for id in &ids {
-            if let Some(a) = self.apps.get(id) {
-                if !self.included.iter().any(|(seen, _)| seen == id) {
-                    self.included.push((*id, app::resource(a, base, &self.app_fields)));
-                }
+            if let Some(a) = self.apps.get(id)
+                && !self.included.iter().any(|(seen, _)| seen == id)
+            {
+                self.included.push((*id, app::resource(a, base, &self.app_fields)));
             }
         }
         Related { ids: ids.iter().map(|i| ("apps".to_owned(), i.to_string())).collect(), total, limit: self.limit }
