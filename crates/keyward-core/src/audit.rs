@@ -28,6 +28,7 @@ macro_rules! audit_kinds {
 
 audit_kinds! {
     TeamCreated => "team_created",
+    RateLimitChanged => "rate_limit_changed",
     AccessRequested => "access_requested",
     AccessApproved => "access_approved",
     AccessRejected => "access_rejected",

@@ -123,6 +123,25 @@ mod tests {
     }
 
     #[test]
+    fn k14_members_are_removable_but_the_account_holder_is_not() {
+        let member = |roles: RoleSet| Member {
+            id: MemberId::random(),
+            team_id: TeamId::random(),
+            person_id: PersonId::random(),
+            email: "m@x.test".into(),
+            first_name: String::new(),
+            last_name: String::new(),
+            roles,
+            all_apps_visible: true,
+            provisioning_allowed: false,
+            visible_apps: vec![],
+            created_at: OffsetDateTime::UNIX_EPOCH,
+        };
+        assert_eq!(ensure_removable(&member(RoleSet::of(&[Role::Developer]))), Ok(()));
+        assert_eq!(ensure_removable(&member(account_holder_roles())), Err(DomainError::AccountHolderImmutable));
+    }
+
+    #[test]
     fn k6_individual_key_needs_permission_and_an_eligible_role() {
         let dev = RoleSet::of(&[Role::Developer, Role::GenerateIndividualKeys]);
         assert_eq!(may_generate_individual_key(dev), Ok(()));

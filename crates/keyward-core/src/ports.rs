@@ -111,6 +111,13 @@ pub trait TeamStore: Send + Sync {
         actor: &ActorContext,
         auto_approve: bool,
     ) -> impl Future<Output = Result<AccessState, StoreError>> + Send;
+    /// L1: the team's hourly budget per key (`None`: the installation's default). As operator.
+    fn set_rate_limit(
+        &self,
+        team: TeamId,
+        per_hour: Option<u32>,
+        actor: &ActorContext,
+    ) -> impl Future<Output = Result<Team, StoreError>> + Send;
     /// K2: as an operator.
     fn review_access(
         &self,

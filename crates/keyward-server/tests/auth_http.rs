@@ -201,6 +201,23 @@ server_test!(
     }
 );
 
+server_test!(l1_a_team_override_replaces_the_default_budget, |srv: Server| async move {
+    use keyward_core::ports::TeamStore;
+    let team = srv.team("Acme").await;
+    let key = srv.team_key(&team, "DEVELOPER").await;
+    let (_, limit, _) = parts(srv.get("/v1/apps", &key.token()).await).await;
+    assert_eq!(limit.as_deref(), Some("user-hour-lim:3600;user-hour-rem:3599;"));
+    srv.store().set_rate_limit(team.team.id, Some(2), &operator()).await.unwrap();
+    srv.sync().await;
+    let (status, limit, _) = parts(srv.get("/v1/apps", &key.token()).await).await;
+    assert_eq!(
+        (status, limit.as_deref()),
+        (200, Some("user-hour-lim:2;user-hour-rem:0;")),
+        "the window already counted one"
+    );
+    assert_eq!(srv.get("/v1/apps", &key.token()).await.status().as_u16(), 429);
+});
+
 server_test!(l4_forged_tokens_never_spend_a_victims_budget, |srv: Server| async move {
     let team = srv.team("Acme").await;
     let victim = srv.team_key(&team, "DEVELOPER").await;

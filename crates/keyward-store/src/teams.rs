@@ -169,6 +169,36 @@ impl TeamStore for Store {
         Ok(next)
     }
 
+    async fn set_rate_limit(
+        &self,
+        team: TeamId,
+        per_hour: Option<u32>,
+        actor: &ActorContext,
+    ) -> Result<Team, StoreError> {
+        if per_hour == Some(0) {
+            return Err(DomainError::InvalidInput("a rate limit must be at least 1 request per hour".into()).into());
+        }
+        let at = now();
+        let mut tx = self.begin_write().await?;
+        lock_team(&mut tx, team).await?;
+        sqlx::query("UPDATE teams SET rate_limit_per_hour = $1 WHERE id = $2")
+            .bind(per_hour.map(i64::from))
+            .bind(team.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        let detail = match per_hour {
+            Some(n) => format!("each key's hourly budget set to {n} requests"),
+            None => "each key's hourly budget reset to the installation default".to_owned(),
+        };
+        tx::audit(&mut tx, team, actor, AuditKind::RateLimitChanged, None, &detail, at).await?;
+        // The verifier re-reads the team on this change, budget included.
+        tx::change(&mut tx, &Change::TeamAccess { team_id: team }, at).await?;
+        let updated = lock_team(&mut tx, team).await?;
+        tx::commit(tx).await?;
+        Ok(updated)
+    }
+
     async fn review_access(
         &self,
         team: TeamId,

@@ -168,6 +168,21 @@ pub enum TeamCommand {
     Create(TeamCreateArgs),
     /// List teams with their Issuer IDs and API access state
     List,
+    /// Set the team's hourly request budget per key (L1); --default returns to the installation's
+    SetRateLimit(TeamRateLimitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TeamRateLimitArgs {
+    /// The team's Issuer ID or exact name
+    #[arg(long, value_name = "TEAM")]
+    pub team: String,
+    /// Requests per key per rolling hour
+    #[arg(long, value_name = "N", required_unless_present = "default", conflicts_with = "default")]
+    pub per_hour: Option<u32>,
+    /// Use the installation's rate_limit_per_hour again
+    #[arg(long)]
+    pub default: bool,
 }
 
 #[derive(Debug, Args)]

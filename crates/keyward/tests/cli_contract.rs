@@ -48,6 +48,13 @@ cli_test!(every_command_and_its_json, |kw: common::Keyward| async move {
     assert_eq!(teams[0]["api_access"], "not_requested");
     assert_eq!(teams[0]["issuer_id"], issuer.as_str());
 
+    // admin team set-rate-limit (L1's per-team override)
+    let limited = kw.ok(&["admin", "team", "set-rate-limit", "--team", "Bolt", "--per-hour", "100", "--json"]).json();
+    assert_eq!(limited["rate_limit_per_hour"], 100);
+    let reset = kw.ok(&["admin", "team", "set-rate-limit", "--team", "Bolt", "--default", "--json"]).json();
+    assert_eq!(reset["rate_limit_per_hour"], Value::Null);
+    assert_eq!(kw.run(&["admin", "team", "set-rate-limit", "--team", "Bolt", "--per-hour", "0"]).code, 1);
+
     // admin access request / reject / request / approve, by name and by Issuer ID
     assert_eq!(kw.ok(&["admin", "access", "request", "--team", &issuer, "--json"]).json()["api_access"], "requested");
     assert_eq!(kw.ok(&["admin", "access", "reject", "--team", "Acme", "--json"]).json()["api_access"], "rejected");

@@ -30,6 +30,16 @@ pub async fn run(store: &Store, command: TeamCommand, out: Output) -> Result<(),
             });
             out.one(&value, || format!("Created team '{}' (Issuer ID {}).", created.team.name, created.team.issuer_id));
         }
+        TeamCommand::SetRateLimit(args) => {
+            let team = super::resolve_team(store, &args.team).await?;
+            let per_hour = if args.default { None } else { args.per_hour };
+            let updated = store.set_rate_limit(team.id, per_hour, &ActorContext::operator_cli()).await?;
+            let value = json!({"team_id": updated.id.to_string(), "issuer_id": updated.issuer_id.to_string(), "rate_limit_per_hour": updated.rate_limit_per_hour});
+            out.one(&value, || match updated.rate_limit_per_hour {
+                Some(n) => format!("Each key of '{}' may now make {n} requests per rolling hour.", updated.name),
+                None => format!("Keys of '{}' use the installation's hourly budget again.", updated.name),
+            });
+        }
         TeamCommand::List => {
             let teams = store.teams().await?;
             let values: Vec<_> = teams
@@ -40,6 +50,7 @@ pub async fn run(store: &Store, command: TeamCommand, out: Output) -> Result<(),
                         "issuer_id": t.issuer_id.to_string(),
                         "name": t.name,
                         "api_access": t.access.as_str(),
+                        "rate_limit_per_hour": t.rate_limit_per_hour,
                         "created_at": timestamp(t.created_at),
                     })
                 })
