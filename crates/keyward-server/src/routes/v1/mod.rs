@@ -31,3 +31,31 @@ pub(crate) fn self_url(base: &BaseUrl, uri: &Uri) -> String {
 pub(crate) fn next_url(base: &BaseUrl, uri: &Uri, params: &Params, next: Option<&Keyset>) -> Option<String> {
     next.map(|k| base.url_with_query(uri.path(), &params.link_query(Some(&cursor::encode(k)))))
 }
+
+/// The apps someone sees (`visible`: `None` means all of the team's), one page in the order of
+/// `GET /v1/apps`, as a list document whose items `render` draws (resources or linkages).
+pub(crate) async fn visible_apps_document(
+    state: &AppState,
+    team: keyward_core::ids::TeamId,
+    visible: Option<Vec<keyward_core::ids::AppId>>,
+    uri: &Uri,
+    headers: &HeaderMap,
+    params: &Params,
+    render: impl Fn(&keyward_core::app::App, &BaseUrl) -> serde_json::Value,
+) -> Result<axum::response::Response, crate::error::ApiError> {
+    use keyward_core::paging::{AppFilter, AppSort, PageRequest};
+    use keyward_core::ports::AppStore;
+    let filter = AppFilter { visible_to: visible, ..AppFilter::default() };
+    let page = PageRequest {
+        sort: AppSort::Name,
+        descending: false,
+        after: params.cursor()?,
+        limit: params.limit("limit", DEFAULT_LIMIT, MAX_LIMIT)?,
+    };
+    let result = state.store.list_apps(team, &filter, &page).await?;
+    let base = base(state, headers);
+    let data = result.items.iter().map(|a| render(a, &base)).collect();
+    let next = next_url(&base, uri, params, result.next.as_ref());
+    let doc = crate::views::list(data, None, self_url(&base, uri), next, result.total, page.limit);
+    Ok(crate::views::document(axum::http::StatusCode::OK, &doc))
+}

@@ -1,18 +1,17 @@
 //! `GET /v1/users/{id}/visibleApps`: the apps a member sees (all of the team's when `allAppsVisible`).
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
-use keyward_core::paging::{AppFilter, AppSort, PageRequest};
-use keyward_core::ports::{AppStore, MemberStore};
+use keyward_core::ports::MemberStore;
 
 use super::get::member_id;
 use crate::AppState;
 use crate::auth::middleware::Authenticated;
 use crate::error::ApiError;
 use crate::jsonapi::params::Params;
-use crate::routes::v1::{DEFAULT_LIMIT, MAX_LIMIT, base, next_url, self_url};
-use crate::views::{self, Fields, app};
+use crate::routes::v1::visible_apps_document;
+use crate::views::{Fields, app};
 
 /// The query parameters this endpoint accepts (also its OpenAPI parameters).
 pub(crate) const PARAMS: [&str; 3] = ["fields[apps]", "limit", "cursor"];
@@ -27,19 +26,9 @@ pub(crate) async fn handler(
     let params = Params::parse(uri.query(), &PARAMS)?;
     let fields = Fields(params.fields("fields[apps]", &app::app_fields())?);
     let member = state.store.member(key.team_id, member_id(&id)?).await?;
-    let filter = AppFilter {
-        visible_to: (!member.all_apps_visible).then(|| member.visible_apps.clone()),
-        ..AppFilter::default()
-    };
-    let page = PageRequest {
-        sort: AppSort::Name,
-        descending: false,
-        after: params.cursor()?,
-        limit: params.limit("limit", DEFAULT_LIMIT, MAX_LIMIT)?,
-    };
-    let result = state.store.list_apps(key.team_id, &filter, &page).await?;
-    let base = base(&state, &headers);
-    let data = result.items.iter().map(|a| app::resource(a, &base, &fields)).collect();
-    let next = next_url(&base, &uri, &params, result.next.as_ref());
-    Ok(views::document(StatusCode::OK, &views::list(data, None, self_url(&base, &uri), next, result.total, page.limit)))
+    let visible = (!member.all_apps_visible).then_some(member.visible_apps);
+    visible_apps_document(&state, key.team_id, visible, &uri, &headers, &params, |a, base| {
+        app::resource(a, base, &fields)
+    })
+    .await
 }

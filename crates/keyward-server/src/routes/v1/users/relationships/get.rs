@@ -1,10 +1,9 @@
 //! `GET /v1/users/{id}/relationships/visibleApps`: the linkage (`{type, id}`) of the apps a member sees.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
-use keyward_core::paging::{AppFilter, AppSort, PageRequest};
-use keyward_core::ports::{AppStore, MemberStore};
+use keyward_core::ports::MemberStore;
 use serde_json::json;
 
 use crate::AppState;
@@ -12,8 +11,7 @@ use crate::auth::middleware::Authenticated;
 use crate::error::ApiError;
 use crate::jsonapi::params::Params;
 use crate::routes::v1::users::get::member_id;
-use crate::routes::v1::{DEFAULT_LIMIT, MAX_LIMIT, base, next_url, self_url};
-use crate::views;
+use crate::routes::v1::visible_apps_document;
 
 /// The query parameters this endpoint accepts (also its OpenAPI parameters).
 pub(crate) const PARAMS: [&str; 2] = ["limit", "cursor"];
@@ -27,19 +25,15 @@ pub(crate) async fn handler(
 ) -> Result<Response, ApiError> {
     let params = Params::parse(uri.query(), &PARAMS)?;
     let member = state.store.member(key.team_id, member_id(&id)?).await?;
-    let filter = AppFilter {
-        visible_to: (!member.all_apps_visible).then(|| member.visible_apps.clone()),
-        ..AppFilter::default()
-    };
-    let page = PageRequest {
-        sort: AppSort::Name,
-        descending: false,
-        after: params.cursor()?,
-        limit: params.limit("limit", DEFAULT_LIMIT, MAX_LIMIT)?,
-    };
-    let result = state.store.list_apps(key.team_id, &filter, &page).await?;
-    let base = base(&state, &headers);
-    let data = result.items.iter().map(|a| json!({"type": "apps", "id": a.id.to_string()})).collect();
-    let next = next_url(&base, &uri, &params, result.next.as_ref());
-    Ok(views::document(StatusCode::OK, &views::list(data, None, self_url(&base, &uri), next, result.total, page.limit)))
+    let visible = (!member.all_apps_visible).then_some(member.visible_apps);
+    visible_apps_document(
+        &state,
+        key.team_id,
+        visible,
+        &uri,
+        &headers,
+        &params,
+        |a, _| json!({"type": "apps", "id": a.id.to_string()}),
+    )
+    .await
 }
