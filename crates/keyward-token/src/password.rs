@@ -7,6 +7,15 @@ use keyward_core::secret::PasswordHash;
 
 use crate::CryptoError;
 
+/// A random password of 20 characters from an unambiguous alphabet (for generated logins).
+pub fn generate_password() -> Result<String, CryptoError> {
+    use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 20];
+    SystemRandom::new().fill(&mut bytes).map_err(|_| CryptoError::Rng)?;
+    Ok(bytes.iter().map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect())
+}
+
 pub fn hash_password(password: &str) -> Result<PasswordHash, CryptoError> {
     let phc = Argon2::default().hash_password(password.as_bytes()).map_err(|_| CryptoError::Password)?;
     Ok(PasswordHash::new(phc.to_string()))

@@ -111,6 +111,10 @@ pub struct ServeArgs {
     /// The base URL clients use to reach this server, for links in responses
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
+    /// Start with a ready-made demo team, apps, members and keys (on an empty data directory;
+    /// reused on later starts) and print what clients need to call it
+    #[arg(long)]
+    pub demo: bool,
 }
 
 #[derive(Debug, Args)]

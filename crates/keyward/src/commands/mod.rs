@@ -2,6 +2,7 @@
 
 mod admin;
 mod api;
+mod demo;
 mod migrate;
 mod serve;
 mod token;
@@ -14,7 +15,7 @@ use crate::error::CliError;
 
 pub async fn run(command: Command, config: Config) -> Result<(), CliError> {
     match command {
-        Command::Serve(_) => serve::run(&config).await,
+        Command::Serve(args) => serve::run(&config, args.demo).await,
         Command::Migrate => migrate::run(&config).await,
         Command::Admin(args) => admin::run(args, &config).await,
         Command::Token(args) => token::run(args),

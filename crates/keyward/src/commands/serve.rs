@@ -9,14 +9,15 @@ use keyward_server::{AppState, ServeOptions};
 use crate::config::Config;
 use crate::error::CliError;
 
-pub async fn run(config: &Config) -> Result<(), CliError> {
+pub async fn run(config: &Config, demo: bool) -> Result<(), CliError> {
     let listen: SocketAddr = config.listen.parse().map_err(|_| {
         CliError::Usage(format!("'{}' is not an address to listen on, such as 127.0.0.1:8080", config.listen))
     })?;
     let url = config.database_url()?;
     let store = super::open_store(config).await?;
     tracing::info!(database = %url, backend = %store.backend(), "database ready");
-    if store.is_empty().await? {
+    let demo = if demo { Some(super::demo::ensure(&store, config).await?) } else { None };
+    if demo.is_none() && store.is_empty().await? {
         let location = match &config.database_url {
             Some(_) => format!(" --database-url '{}'", url.redacted()),
             None if config.data_dir != std::path::Path::new("./keyward-data") => {
@@ -33,6 +34,10 @@ pub async fn run(config: &Config) -> Result<(), CliError> {
     let options = ServeOptions { listen, purge_every: Duration::from_secs(3600), flush_every: Duration::from_secs(1) };
     keyward_server::serve(state, options, |addr| {
         println!("Keyward is listening on http://{addr} (health: /healthz, readiness: /readyz)");
+        if let Some(demo) = &demo {
+            let base = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+            println!("{}", super::demo::banner(demo, &base));
+        }
         tracing::info!(%addr, "listening");
     })
     .await
