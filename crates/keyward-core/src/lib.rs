@@ -21,6 +21,7 @@ pub mod ports;
 pub mod rate_limit;
 pub mod role;
 pub mod secret;
+pub mod seed;
 pub mod settings;
 pub mod team;
 

@@ -302,6 +302,26 @@ pub trait InvitationStore: Send + Sync {
     ) -> impl Future<Output = Result<Member, StoreError>> + Send;
 }
 
+/// What applying a seed did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeedOutcome {
+    /// Rows created or changed; 0 when the database already matched the file.
+    pub changes: u64,
+}
+
+pub trait SeedStore: Send + Sync {
+    /// Applies a validated seed in one transaction: creates what is missing, brings what exists
+    /// in line, leaves what matches untouched (so applying twice changes nothing). `public_keys`
+    /// holds the SubjectPublicKeyInfo DER of every seeded key by Key ID. With `wipe`, everything
+    /// is deleted first, in the same transaction.
+    fn apply_seed(
+        &self,
+        seed: &crate::seed::SeedFile,
+        public_keys: &std::collections::HashMap<String, Vec<u8>>,
+        wipe: bool,
+    ) -> impl Future<Output = Result<SeedOutcome, StoreError>> + Send;
+}
+
 pub trait AuditStore: Send + Sync {
     fn audit(&self, team: TeamId) -> impl Future<Output = Result<Vec<AuditEvent>, StoreError>> + Send;
 }

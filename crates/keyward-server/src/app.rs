@@ -22,13 +22,15 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     /// The base of absolute links in responses; from the request's `Host` when unset.
     pub public_url: Option<String>,
+    /// `serve --test-mode` only: the reset seed and the request log.
+    pub test_mode: Option<Arc<crate::test_mode::TestMode>>,
 }
 
 impl AppState {
     /// Loads the verifier's tables from the store.
     pub async fn new(store: Store, settings: Settings, public_url: Option<String>) -> Result<AppState, StoreError> {
         let auth = Auth::load(&store, &settings).await?;
-        Ok(AppState { store, settings: Arc::new(settings), auth: Arc::new(auth), public_url })
+        Ok(AppState { store, settings: Arc::new(settings), auth: Arc::new(auth), public_url, test_mode: None })
     }
 }
 
@@ -54,12 +56,23 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/userInvitations/{id}/visibleApps", get(invitations::visible_apps::handler))
         .route_layer(from_fn_with_state(state.clone(), middleware::require_token))
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed().into_response() });
-    Router::new()
+    let test_routes = match state.test_mode {
+        Some(_) => Router::new()
+            .route("/_keyward/reset", axum::routing::post(crate::test_mode::reset))
+            .route("/_keyward/requests", get(crate::test_mode::requests)),
+        None => Router::new(),
+    };
+    let router = Router::new()
+        .merge(test_routes)
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .route("/metrics", get(crate::metrics::render))
         .route("/openapi.json", get(crate::openapi::handler))
         .merge(v1)
-        .fallback(routes::fallback::handler)
-        .with_state(state)
+        .fallback(routes::fallback::handler);
+    let router = match state.test_mode {
+        Some(_) => router.layer(from_fn_with_state(state.clone(), crate::test_mode::record)),
+        None => router,
+    };
+    router.with_state(state)
 }

@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod openapi;
 mod routes;
 pub mod serve;
+pub mod test_mode;
 mod views;
 
 pub use app::{AppState, router};

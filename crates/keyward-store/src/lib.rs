@@ -28,6 +28,7 @@ mod member_list;
 mod member_update;
 mod members;
 mod persons;
+mod seed;
 mod teams;
 mod tx;
 

@@ -83,6 +83,18 @@ impl PublicKey {
         Ok(Self { spki_der: der.to_vec() })
     }
 
+    /// Reads `-----BEGIN PUBLIC KEY-----` PEM (SubjectPublicKeyInfo) of a P-256 key.
+    pub fn from_pem(text: &str) -> Result<Self, CryptoError> {
+        let body = text
+            .trim()
+            .strip_prefix("-----BEGIN PUBLIC KEY-----")
+            .and_then(|rest| rest.trim_end().strip_suffix("-----END PUBLIC KEY-----"))
+            .ok_or(CryptoError::InvalidPublicKey)?;
+        let b64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+        let der = STANDARD.decode(b64.as_bytes()).map_err(|_| CryptoError::InvalidPublicKey)?;
+        Self::from_spki_der(&der)
+    }
+
     pub fn spki_der(&self) -> &[u8] {
         &self.spki_der
     }
@@ -154,6 +166,13 @@ mod tests {
         let shown = format!("{key:?}");
         assert!(shown.contains("<redacted>"));
         assert!(!shown.contains("BEGIN"));
+    }
+
+    #[test]
+    fn public_keys_round_trip_through_pem() {
+        let key = generate().expect("generates");
+        assert_eq!(PublicKey::from_pem(&key.public.to_pem()).ok(), Some(key.public));
+        assert!(PublicKey::from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----").is_err());
     }
 
     #[test]

@@ -115,6 +115,13 @@ pub struct ServeArgs {
     /// reused on later starts) and print what clients need to call it
     #[arg(long)]
     pub demo: bool,
+    /// Add POST /_keyward/reset (wipe and re-apply --seed) and GET /_keyward/requests, for test
+    /// suites. Never for production: anyone who reaches the server can wipe it
+    #[arg(long)]
+    pub test_mode: bool,
+    /// Apply this seed file at start (and on every reset in test mode)
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +154,16 @@ pub enum AdminCommand {
     Key(KeyCommand),
     /// Print a team's audit log (--json: JSON Lines)
     Audit(TeamOnly),
+    /// Apply a seed file (TOML or JSON; see examples/seed.toml): teams, members, apps, invitations,
+    /// keys with fixed Key IDs. Applying it twice changes nothing.
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// The seed file
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -22,6 +22,14 @@ impl CliError {
     }
 }
 
+/// A storage failure as one sentence.
+pub fn message(e: StoreError) -> String {
+    match e {
+        StoreError::Rule(rule) => rule.to_string(),
+        StoreError::Backend(detail) => format!("the database failed: {detail}"),
+    }
+}
+
 impl From<StoreError> for CliError {
     fn from(e: StoreError) -> Self {
         CliError::Refused(match e {

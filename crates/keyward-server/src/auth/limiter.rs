@@ -30,6 +30,13 @@ impl RateLimiter {
         }
     }
 
+    /// Forgets every window (test mode's reset).
+    pub fn clear(&self) {
+        if let Ok(mut w) = self.windows.lock() {
+            w.clear();
+        }
+    }
+
     /// The budget left without spending any.
     pub fn remaining(&self, key: &KeyId, limit: u64, now: i64) -> u64 {
         match self.windows.lock() {

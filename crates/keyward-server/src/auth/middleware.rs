@@ -18,6 +18,7 @@ use time::OffsetDateTime;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::test_mode::AuthNote;
 
 pub const X_RATE_LIMIT: HeaderName = HeaderName::from_static("x-rate-limit");
 
@@ -76,6 +77,8 @@ fn authenticate(
             metrics::counter!("keyward_requests_total", "outcome" => "unauthorized").increment(1);
             metrics::counter!("keyward_auth_failures_total", "reason" => rejection.failure.label()).increment(1);
             let reason = rejection.failure.to_string();
+            let note =
+                AuthNote { key_id: rejection.key_id.as_ref().map(ToString::to_string), failure: Some(reason.clone()) };
             if let Some(key_id) = rejection.key_id {
                 state.auth.recorder.failure(AuthFailureRecord {
                     key_id,
@@ -86,7 +89,10 @@ fn authenticate(
                 });
             }
             tracing::debug!(rule = rejection.failure.rule(), %reason, "token refused");
-            Err(ApiError::not_authorized(state.settings.explain_auth_errors.then_some(reason)).into_response())
+            let mut response =
+                ApiError::not_authorized(state.settings.explain_auth_errors.then_some(reason)).into_response();
+            response.extensions_mut().insert(note);
+            Err(response)
         }
     }
 }
@@ -146,12 +152,17 @@ pub async fn require_token(State(state): State<AppState>, mut req: Request, next
         Ok(p) => p,
         Err(response) => return response,
     };
+    let note = AuthNote { key_id: Some(principal.key_id.to_string()), failure: None };
     let (limit, remaining) = match admit(&state, &principal, req.method(), req.uri(), now) {
         Ok(budget) => budget,
-        Err(response) => return response,
+        Err(mut response) => {
+            response.extensions_mut().insert(note);
+            return response;
+        }
     };
     req.extensions_mut().insert(Authenticated(principal));
     let mut response = next.run(req).await;
+    response.extensions_mut().insert(note);
     if let Ok(v) = HeaderValue::from_str(&header_value(limit, remaining)) {
         response.headers_mut().insert(X_RATE_LIMIT, v);
     }
@@ -167,11 +178,13 @@ pub async fn unknown_path(State(state): State<AppState>, req: Request) -> Respon
         Ok(p) => p,
         Err(response) => return response,
     };
-    match admit(&state, &principal, req.method(), req.uri(), now) {
+    let mut response = match admit(&state, &principal, req.method(), req.uri(), now) {
         Ok((limit, remaining)) => {
             let (name, value) = rate_header(limit, remaining);
             ApiError::path_error().with_header(name, value).into_response()
         }
         Err(response) => response,
-    }
+    };
+    response.extensions_mut().insert(AuthNote { key_id: Some(principal.key_id.to_string()), failure: None });
+    response
 }

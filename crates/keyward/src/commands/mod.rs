@@ -15,7 +15,7 @@ use crate::error::CliError;
 
 pub async fn run(command: Command, config: Config) -> Result<(), CliError> {
     match command {
-        Command::Serve(args) => serve::run(&config, args.demo).await,
+        Command::Serve(args) => serve::run(&config, &args).await,
         Command::Migrate => migrate::run(&config).await,
         Command::Admin(args) => admin::run(args, &config).await,
         Command::Token(args) => token::run(args),

@@ -3,21 +3,38 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use keyward_core::ports::TeamStore;
+use std::sync::Arc;
+
+use keyward_core::ports::{SeedStore, TeamStore};
 use keyward_server::{AppState, ServeOptions};
 
+use crate::cli::ServeArgs;
 use crate::config::Config;
 use crate::error::CliError;
 
-pub async fn run(config: &Config, demo: bool) -> Result<(), CliError> {
+pub async fn run(config: &Config, args: &ServeArgs) -> Result<(), CliError> {
     let listen: SocketAddr = config.listen.parse().map_err(|_| {
         CliError::Usage(format!("'{}' is not an address to listen on, such as 127.0.0.1:8080", config.listen))
     })?;
     let url = config.database_url()?;
     let store = super::open_store(config).await?;
     tracing::info!(database = %url, backend = %store.backend(), "database ready");
-    let demo = if demo { Some(super::demo::ensure(&store, config).await?) } else { None };
-    if demo.is_none() && store.is_empty().await? {
+    let seed = match &args.seed {
+        Some(path) => {
+            let (spec, pending) = crate::seed::load(path, &store, config.max_active_team_keys).await?;
+            let outcome = store.apply_seed(&spec.file, &spec.public_keys, false).await.map_err(|e| {
+                CliError::Refused(format!("{} is refused: {}", path.display(), crate::error::message(e)))
+            })?;
+            for file in pending.write()? {
+                println!("Wrote {}", file.display());
+            }
+            tracing::info!(file = %path.display(), changes = outcome.changes, "seed applied");
+            Some(spec)
+        }
+        None => None,
+    };
+    let demo = if args.demo { Some(super::demo::ensure(&store, config).await?) } else { None };
+    if demo.is_none() && seed.is_none() && store.is_empty().await? {
         let location = match &config.database_url {
             Some(_) => format!(" --database-url '{}'", url.redacted()),
             None if config.data_dir != std::path::Path::new("./keyward-data") => {
@@ -30,7 +47,14 @@ pub async fn run(config: &Config, demo: bool) -> Result<(), CliError> {
              keyward{location} admin init --team \"My Team\" --email you@example.com --password-stdin\n"
         );
     }
-    let state = AppState::new(store, config.settings(), config.public_url.clone()).await?;
+    let mut state = AppState::new(store, config.settings(), config.public_url.clone()).await?;
+    if args.test_mode {
+        let banner = "TEST MODE: POST /_keyward/reset WIPES THE DATABASE AND RE-APPLIES THE SEED; GET /_keyward/requests LISTS REQUESTS. NEVER USE THIS IN PRODUCTION.";
+        tracing::warn!("{banner}");
+        println!("{banner}");
+        let seed = seed.map(|s| (s.file, s.public_keys));
+        state.test_mode = Some(Arc::new(keyward_server::test_mode::TestMode::new(seed)));
+    }
     let options = ServeOptions { listen, purge_every: Duration::from_secs(3600), flush_every: Duration::from_secs(1) };
     keyward_server::serve(state, options, |addr| {
         println!("Keyward is listening on http://{addr} (health: /healthz, readiness: /readyz)");

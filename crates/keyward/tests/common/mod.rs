@@ -167,8 +167,15 @@ pub struct Serving {
 
 impl Keyward {
     pub fn serve(&self, extra_env: &[(&str, &str)]) -> Serving {
+        self.serve_with(&[], extra_env)
+    }
+
+    /// `keyward serve` with more arguments (`--test-mode`, `--seed FILE`, …).
+    pub fn serve_with(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Serving {
         use std::io::BufRead;
-        let mut cmd = self.command(&["serve", "--listen", "127.0.0.1:0"]);
+        let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
+        all.extend_from_slice(args);
+        let mut cmd = self.command(&all);
         for (k, v) in extra_env {
             cmd.env(k, v);
         }

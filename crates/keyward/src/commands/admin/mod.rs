@@ -7,6 +7,7 @@ mod audit;
 mod init;
 mod key;
 mod member;
+mod seed;
 mod team;
 
 use std::io::BufRead;
@@ -32,6 +33,7 @@ pub async fn run(args: AdminArgs, config: &Config) -> Result<(), CliError> {
         AdminCommand::App(c) => app::run(&store, c, out).await,
         AdminCommand::Key(c) => key::run(&store, c, config, out).await,
         AdminCommand::Audit(a) => audit::run(&store, a, out).await,
+        AdminCommand::Seed(a) => seed::run(&store, a, config, out).await,
     };
     store.close().await;
     result

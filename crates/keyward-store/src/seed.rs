@@ -1,0 +1,425 @@
+//! Applying a seed file in one transaction (see `keyward_core::seed`): create what is missing,
+//! align what exists, touch nothing that already matches.
+
+use std::collections::{BTreeSet, HashMap};
+
+use keyward_core::access::AccessState;
+use keyward_core::actor::ActorContext;
+use keyward_core::audit::AuditKind;
+use keyward_core::change::Change;
+use keyward_core::error::{DomainError, StoreError};
+use keyward_core::ids::{AppId, InvitationId, IssuerId, KeyId, MemberId, TeamId};
+use keyward_core::member::{account_holder_roles, roles_for_new_member};
+use keyward_core::ports::{NewPerson, SeedOutcome, SeedStore};
+use keyward_core::role::{Role, RoleSet};
+use keyward_core::seed::{SeedFile, SeedKeyKind, SeedTeam, kind_of};
+use keyward_core::team::normalize_email;
+use sqlx::Row;
+
+use crate::tx::{self, Tx, backend_error, now};
+use crate::{Store, persons};
+
+/// Seeded rows get IDs derived from what names them (team name, email, bundle ID), so applying a
+/// seed after a reset gives every team, member, person, app and invitation the same ID again and a
+/// test suite can rely on them.
+fn stable_uuid(parts: &[&str]) -> uuid::Uuid {
+    const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6b65_7977_6172_6473_6565_6473_0000_0001);
+    uuid::Uuid::new_v5(&NAMESPACE, parts.join("\u{1f}").as_bytes())
+}
+
+fn refused(path: String, message: String) -> StoreError {
+    DomainError::Conflict(format!("{path}: {message}")).into()
+}
+
+fn role_set(list: &[String]) -> Result<RoleSet, StoreError> {
+    list.iter().map(|r| r.parse::<Role>().map_err(StoreError::from)).collect()
+}
+
+/// The tables, children first, for a wipe. The change feed stays: tailers need its positions.
+const TABLES: [&str; 10] = [
+    "member_apps",
+    "invitation_apps",
+    "invitations",
+    "auth_failures",
+    "api_keys",
+    "members",
+    "apps",
+    "persons",
+    "audit_events",
+    "teams",
+];
+
+impl SeedStore for Store {
+    async fn apply_seed(
+        &self,
+        seed: &SeedFile,
+        public_keys: &HashMap<String, Vec<u8>>,
+        wipe: bool,
+    ) -> Result<SeedOutcome, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut changes = 0;
+        if wipe {
+            for table in TABLES {
+                let n = sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend_error)?;
+                changes += n.rows_affected();
+            }
+        }
+        for (t, team) in seed.teams.iter().enumerate() {
+            changes += apply_team(&mut tx, t, team, public_keys).await?;
+        }
+        tx::commit(tx).await?;
+        Ok(SeedOutcome { changes })
+    }
+}
+
+async fn apply_team(
+    tx: &mut Tx,
+    t: usize,
+    team: &SeedTeam,
+    public_keys: &HashMap<String, Vec<u8>>,
+) -> Result<u64, StoreError> {
+    let at = now();
+    let actor = ActorContext { actor: keyward_core::actor::Actor::Operator, label: "seed".into(), ip: None };
+    let tp = format!("teams[{t}]");
+    let mut changes = 0;
+    let access = team.api_access.unwrap_or(AccessState::Approved);
+    let rate = team.rate_limit_per_hour.map(i64::from);
+    let existing = sqlx::query("SELECT id, issuer_id, access_state, rate_limit_per_hour FROM teams WHERE name = $1")
+        .bind(team.name.trim().to_owned())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(backend_error)?;
+    let team_id: TeamId = match existing {
+        Some(row) => {
+            let id: String = row.try_get("id").map_err(backend_error)?;
+            let issuer: String = row.try_get("issuer_id").map_err(backend_error)?;
+            if let Some(wanted) = team.issuer_id
+                && wanted.to_string() != issuer
+            {
+                return Err(refused(format!("{tp}.issuer_id"), format!("the team exists with the Issuer ID {issuer}")));
+            }
+            let state: String = row.try_get("access_state").map_err(backend_error)?;
+            let current_rate: Option<i64> = row.try_get("rate_limit_per_hour").map_err(backend_error)?;
+            let id: TeamId = id.parse().map_err(|_| StoreError::Backend("stored team id is invalid".into()))?;
+            if state != access.as_str() || current_rate != rate {
+                sqlx::query("UPDATE teams SET access_state = $1, rate_limit_per_hour = $2 WHERE id = $3")
+                    .bind(access.as_str())
+                    .bind(rate)
+                    .bind(id.to_string())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(backend_error)?;
+                tx::change(tx, &Change::TeamAccess { team_id: id }, at).await?;
+                changes += 1;
+            }
+            id
+        }
+        None => {
+            let id = TeamId::from_uuid(stable_uuid(&["team", team.name.trim()]));
+            let issuer =
+                team.issuer_id.unwrap_or_else(|| IssuerId::from_uuid(stable_uuid(&["issuer", team.name.trim()])));
+            sqlx::query("INSERT INTO teams (id, issuer_id, name, access_state, rate_limit_per_hour, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(id.to_string())
+                .bind(issuer.to_string())
+                .bind(team.name.trim().to_owned())
+                .bind(access.as_str())
+                .bind(rate)
+                .bind(at.unix_timestamp())
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| if tx::is_unique_violation(&e) { refused(format!("{tp}.issuer_id"), "another team has this Issuer ID".into()) } else { backend_error(e) })?;
+            tx::audit(
+                tx,
+                id,
+                &actor,
+                AuditKind::TeamCreated,
+                Some(&issuer.to_string()),
+                "created from a seed file",
+                at,
+            )
+            .await?;
+            tx::change(tx, &Change::TeamAccess { team_id: id }, at).await?;
+            changes += 1;
+            id
+        }
+    };
+
+    let mut apps_by_bundle: HashMap<String, AppId> = HashMap::new();
+    for (a, app) in team.apps.iter().enumerate() {
+        let row = sqlx::query("SELECT id, team_id, name, sku, primary_locale FROM apps WHERE bundle_id = $1")
+            .bind(app.bundle_id.clone())
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(backend_error)?;
+        let id = match row {
+            Some(row) => {
+                let owner: String = row.try_get("team_id").map_err(backend_error)?;
+                let id = AppId(row.try_get("id").map_err(backend_error)?);
+                if owner != team_id.to_string() || app.id.is_some_and(|wanted| wanted != id) {
+                    return Err(refused(
+                        format!("{tp}.apps[{a}]"),
+                        format!("the bundle ID {} belongs to another app", app.bundle_id),
+                    ));
+                }
+                let same = row.try_get::<String, _>("name").map_err(backend_error)? == app.name
+                    && row.try_get::<String, _>("sku").map_err(backend_error)? == app.sku
+                    && row.try_get::<String, _>("primary_locale").map_err(backend_error)? == app.primary_locale;
+                if !same {
+                    sqlx::query("UPDATE apps SET name = $1, sku = $2, primary_locale = $3 WHERE id = $4")
+                        .bind(app.name.clone())
+                        .bind(app.sku.clone())
+                        .bind(app.primary_locale.clone())
+                        .bind(id.0)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(backend_error)?;
+                    changes += 1;
+                }
+                id
+            }
+            None => {
+                let id = app.id.unwrap_or_else(|| {
+                    let n = stable_uuid(&["app", &app.bundle_id]).as_u128() % 1_000_000_000;
+                    AppId(1_000_000_000 + i64::try_from(n).unwrap_or(0))
+                });
+                sqlx::query("INSERT INTO apps (id, team_id, name, bundle_id, sku, primary_locale, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(id.0)
+                    .bind(team_id.to_string())
+                    .bind(app.name.clone())
+                    .bind(app.bundle_id.clone())
+                    .bind(app.sku.clone())
+                    .bind(app.primary_locale.clone())
+                    .bind(at.unix_timestamp())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(|e| if tx::is_unique_violation(&e) { refused(format!("{tp}.apps[{a}]"), "the app ID or SKU is taken".into()) } else { backend_error(e) })?;
+                tx::audit(
+                    tx,
+                    team_id,
+                    &actor,
+                    AuditKind::AppCreated,
+                    Some(&id.to_string()),
+                    "created from a seed file",
+                    at,
+                )
+                .await?;
+                changes += 1;
+                id
+            }
+        };
+        apps_by_bundle.insert(app.bundle_id.clone(), id);
+    }
+    let app_ids = |bundles: &Option<Vec<String>>| -> BTreeSet<i64> {
+        bundles.iter().flatten().filter_map(|b| apps_by_bundle.get(b)).map(|a| a.0).collect()
+    };
+
+    let mut member_roles: HashMap<String, RoleSet> = HashMap::new();
+    let mut member_ids: HashMap<String, MemberId> = HashMap::new();
+    for member in &team.members {
+        let email = normalize_email(&member.email)?;
+        let roles = if member.account_holder {
+            account_holder_roles()
+        } else {
+            roles_for_new_member(role_set(&member.roles)?, member.individual_keys)?
+        };
+        let person = NewPerson {
+            email: email.clone(),
+            first_name: member.first_name.clone(),
+            last_name: member.last_name.clone(),
+            password_hash: None,
+        };
+        let person_id = persons::find_or_create(tx, &person, false, at).await?;
+        let all_apps = member.apps.is_none();
+        let wanted_apps = app_ids(&member.apps);
+        let row = sqlx::query("SELECT id, roles, all_apps_visible, provisioning_allowed FROM members WHERE team_id = $1 AND person_id = $2")
+            .bind(team_id.to_string())
+            .bind(person_id.to_string())
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(backend_error)?;
+        let id = match row {
+            Some(row) => {
+                let id: MemberId = row
+                    .try_get::<String, _>("id")
+                    .map_err(backend_error)?
+                    .parse()
+                    .map_err(|_| StoreError::Backend("stored member id is invalid".into()))?;
+                let current_apps: BTreeSet<i64> = sqlx::query("SELECT app_id FROM member_apps WHERE member_id = $1")
+                    .bind(id.to_string())
+                    .fetch_all(&mut **tx)
+                    .await
+                    .map_err(backend_error)?
+                    .iter()
+                    .filter_map(|r| r.try_get::<i64, _>("app_id").ok())
+                    .collect();
+                let same = row.try_get::<String, _>("roles").map_err(backend_error)? == roles.to_list()
+                    && crate::convert::flag(&row, "all_apps_visible")? == all_apps
+                    && crate::convert::flag(&row, "provisioning_allowed")? == member.provisioning
+                    && current_apps == wanted_apps;
+                if !same {
+                    sqlx::query(
+                        "UPDATE members SET roles = $1, all_apps_visible = $2, provisioning_allowed = $3 WHERE id = $4",
+                    )
+                    .bind(roles.to_list())
+                    .bind(all_apps)
+                    .bind(member.provisioning)
+                    .bind(id.to_string())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(backend_error)?;
+                    replace_member_apps(tx, id, &wanted_apps).await?;
+                    tx::change(tx, &Change::Member { team_id, member_id: id }, at).await?;
+                    changes += 1;
+                }
+                id
+            }
+            None => {
+                let id = MemberId::from_uuid(stable_uuid(&["member", team.name.trim(), &email]));
+                sqlx::query("INSERT INTO members (id, team_id, person_id, roles, all_apps_visible, provisioning_allowed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(id.to_string())
+                    .bind(team_id.to_string())
+                    .bind(person_id.to_string())
+                    .bind(roles.to_list())
+                    .bind(all_apps)
+                    .bind(member.provisioning)
+                    .bind(at.unix_timestamp())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(backend_error)?;
+                replace_member_apps(tx, id, &wanted_apps).await?;
+                tx::audit(
+                    tx,
+                    team_id,
+                    &actor,
+                    AuditKind::MemberAdded,
+                    Some(&email),
+                    &format!("added from a seed file with roles {roles}"),
+                    at,
+                )
+                .await?;
+                tx::change(tx, &Change::Member { team_id, member_id: id }, at).await?;
+                changes += 1;
+                id
+            }
+        };
+        member_roles.insert(email.clone(), roles);
+        member_ids.insert(email, id);
+    }
+
+    for invitation in &team.invitations {
+        let email = normalize_email(&invitation.email)?;
+        let roles = role_set(&invitation.roles)?;
+        let exists = sqlx::query("SELECT 1 AS one FROM invitations WHERE team_id = $1 AND email = $2")
+            .bind(team_id.to_string())
+            .bind(email.clone())
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(backend_error)?;
+        if exists.is_none() {
+            let id = InvitationId::from_uuid(stable_uuid(&["invitation", team.name.trim(), &email]));
+            sqlx::query(
+                "INSERT INTO invitations (id, team_id, email, first_name, last_name, roles, all_apps_visible, provisioning_allowed, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(id.to_string())
+            .bind(team_id.to_string())
+            .bind(email.clone())
+            .bind(invitation.first_name.clone())
+            .bind(invitation.last_name.clone())
+            .bind(roles.to_list())
+            .bind(invitation.apps.is_none())
+            .bind(invitation.provisioning)
+            .bind(at.unix_timestamp())
+            .bind((at + keyward_core::invitation::VALIDITY).unix_timestamp())
+            .execute(&mut **tx)
+            .await
+            .map_err(backend_error)?;
+            for app in app_ids(&invitation.apps) {
+                sqlx::query("INSERT INTO invitation_apps (invitation_id, app_id) VALUES ($1, $2)")
+                    .bind(id.to_string())
+                    .bind(app)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(backend_error)?;
+            }
+            changes += 1;
+        }
+    }
+
+    for (k, key) in team.keys.iter().enumerate() {
+        let kp = format!("{tp}.keys[{k}]");
+        let kind = kind_of(key, &kp, &member_roles).map_err(|e| refused(e.path, e.message))?;
+        let public = public_keys.get(&key.key_id).ok_or_else(|| refused(kp.clone(), "no public key".into()))?;
+        let (kind_name, name, roles, member) = match &kind {
+            SeedKeyKind::Team { name, roles } => ("team", name.clone(), *roles, None),
+            SeedKeyKind::Individual { member_email } => {
+                ("individual", member_email.clone(), RoleSet::EMPTY, member_ids.get(member_email).copied())
+            }
+        };
+        let row = sqlx::query(
+            "SELECT team_id, kind, name, roles, member_id, public_key, revoked_at FROM api_keys WHERE id = $1",
+        )
+        .bind(key.key_id.clone())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(backend_error)?;
+        if let Some(row) = row {
+            let same = row.try_get::<String, _>("team_id").map_err(backend_error)? == team_id.to_string()
+                && row.try_get::<String, _>("kind").map_err(backend_error)? == kind_name
+                && row.try_get::<String, _>("roles").map_err(backend_error)? == roles.to_list()
+                && row.try_get::<Option<String>, _>("member_id").map_err(backend_error)?
+                    == member.map(|m| m.to_string())
+                && row.try_get::<Option<Vec<u8>>, _>("public_key").map_err(backend_error)?.as_deref()
+                    == Some(public.as_slice())
+                && row.try_get::<Option<i64>, _>("revoked_at").map_err(backend_error)?.is_none();
+            if !same {
+                return Err(refused(
+                    format!("{kp}.key_id"),
+                    format!("the key {} exists with other contents (keys never change, K4)", key.key_id),
+                ));
+            }
+            continue;
+        }
+        let key_id = KeyId::parse(&key.key_id)?;
+        sqlx::query(
+            "INSERT INTO api_keys (id, team_id, kind, name, roles, member_id, created_by_member, created_by_label, created_at, public_key, downloaded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, NULL, 'seed', $7, $8, $7)",
+        )
+        .bind(key.key_id.clone())
+        .bind(team_id.to_string())
+        .bind(kind_name)
+        .bind(name)
+        .bind(roles.to_list())
+        .bind(member.map(|m| m.to_string()))
+        .bind(at.unix_timestamp())
+        .bind(public.clone())
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| if tx::is_unique_violation(&e) { refused(format!("{kp}.member"), "this member already has an active individual key".into()) } else { backend_error(e) })?;
+        tx::audit(tx, team_id, &actor, AuditKind::KeyGenerated, Some(&key.key_id), "created from a seed file", at)
+            .await?;
+        tx::change(tx, &Change::KeyDownloaded { team_id, key_id }, at).await?;
+        changes += 1;
+    }
+    Ok(changes)
+}
+
+async fn replace_member_apps(tx: &mut Tx, member: MemberId, apps: &BTreeSet<i64>) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM member_apps WHERE member_id = $1")
+        .bind(member.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(backend_error)?;
+    for app in apps {
+        sqlx::query("INSERT INTO member_apps (member_id, app_id) VALUES ($1, $2)")
+            .bind(member.to_string())
+            .bind(*app)
+            .execute(&mut **tx)
+            .await
+            .map_err(backend_error)?;
+    }
+    Ok(())
+}
