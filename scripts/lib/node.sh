@@ -7,8 +7,7 @@ ensure_node_clients() {
   if ! command -v node >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       echo "no Node.js found: installing Debian's nodejs and npm packages"
-      apt-get update
-      DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm
+      apt_install nodejs npm
     else
       echo "no Node.js: install it, or run as root with apt" >&2
       return 1

@@ -31,8 +31,7 @@ ensure_postgres() {
   if ! bin=$(find_pg_bin); then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       echo "no PostgreSQL found: installing Debian's postgresql package"
-      apt-get update
-      DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql
+      apt_install postgresql
       bin=$(find_pg_bin) || { echo "postgresql installed but initdb not found" >&2; return 1; }
     else
       echo "no PostgreSQL: set KEYWARD_TEST_POSTGRES_URL, run one on 127.0.0.1:5432, or run as root with apt" >&2

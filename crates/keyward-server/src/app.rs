@@ -22,6 +22,8 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     /// The base of absolute links in responses; from the request's `Host` when unset.
     pub public_url: Option<String>,
+    /// Served over TLS: links default to `https://` and the host the client asked for.
+    pub https: bool,
     /// `serve --test-mode` only: the reset seed and the request log.
     pub test_mode: Option<Arc<crate::test_mode::TestMode>>,
 }
@@ -30,7 +32,14 @@ impl AppState {
     /// Loads the verifier's tables from the store.
     pub async fn new(store: Store, settings: Settings, public_url: Option<String>) -> Result<AppState, StoreError> {
         let auth = Auth::load(&store, &settings).await?;
-        Ok(AppState { store, settings: Arc::new(settings), auth: Arc::new(auth), public_url, test_mode: None })
+        Ok(AppState {
+            store,
+            settings: Arc::new(settings),
+            auth: Arc::new(auth),
+            public_url,
+            https: false,
+            test_mode: None,
+        })
     }
 }
 

@@ -25,4 +25,4 @@ pub mod test_mode;
 mod views;
 
 pub use app::{AppState, router};
-pub use serve::{ServeOptions, serve, serve_on};
+pub use serve::{ServeOptions, serve, serve_on, serve_tls};

@@ -32,23 +32,68 @@ pub async fn serve_on(
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    crate::metrics::install();
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let tasks = [
-        tokio::spawn(background::purge_revoked_keys(state.clone(), options.purge_every, stop_rx.clone())),
-        tokio::spawn(crate::auth::tail::tail_changes(state.clone(), stop_rx.clone())),
-        tokio::spawn(crate::auth::tail::flush_recorder(state.clone(), options.flush_every, stop_rx)),
-    ];
+    let background = Background::start(&state, &options);
     let result = axum::serve(listener, router(state.clone()).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
-    let _ = stop_tx.send(true);
-    for task in tasks {
-        let _ = task.await;
-    }
-    state.store.close().await;
-    tracing::info!("stopped");
+    background.stop(&state).await;
     result
+}
+
+/// Serves HTTPS with the given certificate chain and key (PEM files) until SIGINT/SIGTERM.
+pub async fn serve_tls(
+    state: AppState,
+    options: ServeOptions,
+    cert_pem: &std::path::Path,
+    key_pem: &std::path::Path,
+    on_bound: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert_pem, key_pem).await?;
+    let handle = axum_server::Handle::new();
+    let server = axum_server::bind_rustls(options.listen, config)
+        .handle(handle.clone())
+        .serve(router(state.clone()).into_make_service_with_connect_info::<SocketAddr>());
+    let background = Background::start(&state, &options);
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        stopper.graceful_shutdown(Some(Duration::from_secs(30)));
+    });
+    let served = tokio::spawn(server);
+    if let Some(addr) = handle.listening().await {
+        on_bound(addr);
+    }
+    let result = served.await.map_err(std::io::Error::other).and_then(|r| r);
+    background.stop(&state).await;
+    result
+}
+
+/// The background work of a serving process: K13 purge, the change-feed tailer, write-behind.
+struct Background {
+    stop: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Background {
+    fn start(state: &AppState, options: &ServeOptions) -> Background {
+        crate::metrics::install();
+        let (stop, stop_rx) = watch::channel(false);
+        let tasks = vec![
+            tokio::spawn(background::purge_revoked_keys(state.clone(), options.purge_every, stop_rx.clone())),
+            tokio::spawn(crate::auth::tail::tail_changes(state.clone(), stop_rx.clone())),
+            tokio::spawn(crate::auth::tail::flush_recorder(state.clone(), options.flush_every, stop_rx)),
+        ];
+        Background { stop, tasks }
+    }
+
+    async fn stop(self, state: &AppState) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        state.store.close().await;
+        tracing::info!("stopped");
+    }
 }
 
 async fn shutdown_signal() {

@@ -13,6 +13,7 @@ pub mod key_id;
 pub mod keypair;
 pub mod password;
 pub mod sign;
+pub mod tls;
 pub mod verify;
 
 pub use keypair::{GeneratedKey, PrivateKeyPem, PublicKey};

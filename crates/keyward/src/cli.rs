@@ -47,6 +47,9 @@ pub enum Command {
     Token(TokenArgs),
     /// Call the API with a freshly signed token and print the JSON body
     Api(ApiArgs),
+    /// Certificates for clients that hard-code https://api.appstoreconnect.apple.com
+    #[command(subcommand)]
+    Tls(TlsCommand),
 }
 
 /// Where the key and its identity come from: flags, then a fastlane-style API key JSON file, then
@@ -122,6 +125,23 @@ pub struct ServeArgs {
     /// Apply this seed file at start (and on every reset in test mode)
     #[arg(long, value_name = "FILE")]
     pub seed: Option<PathBuf>,
+    /// Serve HTTPS with the certificate of `keyward tls init` (for api.appstoreconnect.apple.com)
+    #[arg(long)]
+    pub tls: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TlsCommand {
+    /// Create a local certificate authority and a server certificate for
+    /// api.appstoreconnect.apple.com and localhost under <data dir>/tls/, and print how to trust it
+    Init(TlsInitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TlsInitArgs {
+    /// Replace existing certificates
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

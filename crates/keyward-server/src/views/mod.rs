@@ -15,12 +15,12 @@ use serde_json::{Value, json};
 pub(crate) struct BaseUrl(pub String);
 
 impl BaseUrl {
-    pub fn from_request(public_url: Option<&str>, headers: &HeaderMap) -> BaseUrl {
+    pub fn from_request(public_url: Option<&str>, headers: &HeaderMap, https: bool) -> BaseUrl {
         if let Some(url) = public_url {
             return BaseUrl(url.trim_end_matches('/').to_owned());
         }
         let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-        BaseUrl(format!("http://{host}"))
+        BaseUrl(format!("{}://{host}", if https { "https" } else { "http" }))
     }
 
     pub fn url(&self, path: &str) -> String {

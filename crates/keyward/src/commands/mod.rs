@@ -5,6 +5,7 @@ mod api;
 mod demo;
 mod migrate;
 mod serve;
+mod tls;
 mod token;
 
 use keyward_store::Store;
@@ -20,6 +21,7 @@ pub async fn run(command: Command, config: Config) -> Result<(), CliError> {
         Command::Admin(args) => admin::run(args, &config).await,
         Command::Token(args) => token::run(args),
         Command::Api(args) => api::run(args).await,
+        Command::Tls(crate::cli::TlsCommand::Init(args)) => tls::init(&config, args),
     }
 }
 

@@ -56,14 +56,27 @@ pub async fn run(config: &Config, args: &ServeArgs) -> Result<(), CliError> {
         state.test_mode = Some(Arc::new(keyward_server::test_mode::TestMode::new(seed)));
     }
     let options = ServeOptions { listen, purge_every: Duration::from_secs(3600), flush_every: Duration::from_secs(1) };
-    keyward_server::serve(state, options, |addr| {
-        println!("Keyward is listening on http://{addr} (health: /healthz, readiness: /readyz)");
+    state.https = args.tls;
+    let scheme = if args.tls { "https" } else { "http" };
+    let on_bound = |addr: SocketAddr| {
+        println!("Keyward is listening on {scheme}://{addr} (health: /healthz, readiness: /readyz)");
         if let Some(demo) = &demo {
-            let base = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+            let base = config.public_url.clone().unwrap_or_else(|| format!("{scheme}://{addr}"));
             println!("{}", super::demo::banner(demo, &base));
         }
         tracing::info!(%addr, "listening");
-    })
-    .await
-    .map_err(|e| CliError::Refused(format!("cannot serve on {listen}: {e}")))
+    };
+    let served = if args.tls {
+        let (_, _, cert, key) = super::tls::paths(config);
+        if !cert.exists() || !key.exists() {
+            return Err(CliError::Refused(format!(
+                "no certificate in {}; run `keyward tls init` first",
+                cert.display()
+            )));
+        }
+        keyward_server::serve_tls(state, options, &cert, &key, on_bound).await
+    } else {
+        keyward_server::serve(state, options, on_bound).await
+    };
+    served.map_err(|e| CliError::Refused(format!("cannot serve on {listen}: {e}")))
 }

@@ -19,7 +19,7 @@ pub(crate) const MAX_RELATED_LIMIT: u32 = 50;
 pub(crate) const DEFAULT_RELATED_LIMIT: u32 = 10;
 
 pub(crate) fn base(state: &AppState, headers: &HeaderMap) -> BaseUrl {
-    BaseUrl::from_request(state.public_url.as_deref(), headers)
+    BaseUrl::from_request(state.public_url.as_deref(), headers, state.https)
 }
 
 /// The request URL, its query string as the client sent it.

@@ -1,0 +1,24 @@
+# Command-line tools the tests call (curl, openssl), installed from Debian's packages when missing.
+
+apt_install() {
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    if [ -z "${KEYWARD_APT_UPDATED:-}" ]; then
+      apt-get update
+      export KEYWARD_APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "$@"
+  else
+    echo "missing: $* (install them, or run as root with apt)" >&2
+    return 1
+  fi
+}
+
+ensure_tools() {
+  local missing=()
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "installing ${missing[*]}"
+    apt_install "${missing[@]}"
+  fi
+}
