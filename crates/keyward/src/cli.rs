@@ -102,6 +102,10 @@ pub struct ApiArgs {
     /// A JSON request body
     #[arg(long, value_name = "JSON")]
     pub data: Option<String>,
+    /// Trust this CA certificate (PEM) for https, e.g. <data dir>/tls/ca.pem of `keyward tls init`
+    /// (env SSL_CERT_FILE)
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
     #[command(flatten)]
     pub credentials: CredentialArgs,
 }

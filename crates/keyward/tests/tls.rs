@@ -87,6 +87,41 @@ async fn tls_serves_apples_host_to_clients_that_trust_the_local_ca() {
     let untrusted = Command::new("curl").args(["-s", "-o", "/dev/null", "--resolve", &resolve, &url]).status().unwrap();
     assert_eq!(untrusted.code(), Some(60), "without the CA, certificate verification fails");
 
+    // keyward api itself, trusting the CA with --cacert, on Apple's host name (resolved by curl's
+    // --resolve equivalent is not available to it, so it uses localhost, which the certificate covers).
+    let get = |k: &str| env.iter().find(|(n, _)| n == k).unwrap().1.clone();
+    let api = keyward(&[
+        "api",
+        "--base-url",
+        &format!("https://localhost:{port}"),
+        "GET",
+        "/v1/apps",
+        "--key-file",
+        &get("ASC_KEY_PATH"),
+        "--issuer-id",
+        &get("ASC_ISSUER_ID"),
+        "--cacert",
+    ])
+    .arg(&ca)
+    .output()
+    .unwrap();
+    assert!(api.status.success(), "keyward api over https: {}", String::from_utf8_lossy(&api.stderr));
+    let refused = keyward(&[
+        "api",
+        "--base-url",
+        &format!("https://localhost:{port}"),
+        "GET",
+        "/v1/apps",
+        "--key-file",
+        &get("ASC_KEY_PATH"),
+        "--issuer-id",
+        &get("ASC_ISSUER_ID"),
+    ])
+    .env_remove("SSL_CERT_FILE")
+    .output()
+    .unwrap();
+    assert_eq!(refused.status.code(), Some(1), "without the CA keyward api refuses the certificate");
+
     let python = |ca: Option<&std::path::Path>| {
         let mut c = Command::new(common::python());
         c.arg(format!("{}/../../tests/python/tls_client.py", env!("CARGO_MANIFEST_DIR")))

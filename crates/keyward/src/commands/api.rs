@@ -20,7 +20,15 @@ pub async fn run(args: ApiArgs) -> Result<(), CliError> {
         .or_else(|| std::env::var("ASC_BASE_URL").ok().filter(|v| !v.is_empty()))
         .unwrap_or_else(|| "http://127.0.0.1:8080".into());
     let url = format!("{}{}", base.trim_end_matches('/'), args.path);
-    let client = reqwest::Client::new();
+    let mut builder = reqwest::Client::builder();
+    if let Some(ca) = args.cacert.or_else(|| std::env::var_os("SSL_CERT_FILE").map(std::path::PathBuf::from)) {
+        let pem = std::fs::read(&ca)
+            .map_err(|e| CliError::Usage(format!("cannot read the CA certificate {}: {e}", ca.display())))?;
+        let cert = reqwest::Certificate::from_pem(&pem)
+            .map_err(|e| CliError::Usage(format!("{} is not a PEM certificate: {e}", ca.display())))?;
+        builder = builder.add_root_certificate(cert);
+    }
+    let client = builder.build().map_err(|e| CliError::Refused(format!("cannot set up the HTTP client: {e}")))?;
     let mut request = client.request(method, &url).bearer_auth(token);
     if let Some(data) = args.data {
         serde_json::from_str::<Value>(&data).map_err(|e| CliError::Usage(format!("--data is not JSON: {e}")))?;
