@@ -340,6 +340,12 @@ server_test!(team_isolation_other_teams_ids_are_404_and_unchanged, |srv: Server|
     }
     let (_, _, list) = parts(srv.get("/v1/users", &intruder.token()).await).await;
     assert!(list["data"].as_array().unwrap().iter().all(|u| u["attributes"]["username"] != "dev@acme.test"));
+    let (_, _, list) = parts(srv.get("/v1/apps", &intruder.token()).await).await;
+    assert_eq!(list["meta"]["paging"]["total"], 0, "lists hold nothing of another team");
+    let (_, _, list) = parts(srv.get("/v1/userInvitations", &intruder.token()).await).await;
+    assert_eq!(list["meta"]["paging"]["total"], 0);
+    let (_, _, list) = parts(srv.get(&format!("/v1/users?filter[visibleApps]={app}"), &intruder.token()).await).await;
+    assert!(list["data"].as_array().unwrap().iter().all(|u| u["attributes"]["username"] != "dev@acme.test"));
     let after = (
         srv.store().member(a.team.id, member).await.unwrap(),
         srv.store().invitation(a.team.id, invitation.parse().unwrap()).await.unwrap(),
