@@ -322,6 +322,38 @@ pub trait SeedStore: Send + Sync {
     ) -> impl Future<Output = Result<SeedOutcome, StoreError>> + Send;
 }
 
+/// A signed-in person (console).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub person: crate::team::Person,
+    /// The session's CSRF token, echoed by every state-changing form.
+    pub csrf: String,
+}
+
+pub trait SessionStore: Send + Sync {
+    /// The person with this email and their password hash (none for people without a password).
+    fn login_identity(
+        &self,
+        email: &str,
+    ) -> impl Future<Output = Result<Option<(crate::team::Person, Option<PasswordHash>)>, StoreError>> + Send;
+    fn create_session(
+        &self,
+        person: PersonId,
+        token_hash: &str,
+        csrf: &str,
+        expires_at: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The session of this token hash, if it exists and has not expired.
+    fn session(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<Option<SessionRecord>, StoreError>> + Send;
+    fn delete_session(&self, token_hash: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The teams a person belongs to, with their membership.
+    fn memberships(&self, person: PersonId) -> impl Future<Output = Result<Vec<(Team, Member)>, StoreError>> + Send;
+}
+
 pub trait AuditStore: Send + Sync {
     fn audit(&self, team: TeamId) -> impl Future<Output = Result<Vec<AuditEvent>, StoreError>> + Send;
 }

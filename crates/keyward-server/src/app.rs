@@ -24,6 +24,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// Served over TLS: links default to `https://` and the host the client asked for.
     pub https: bool,
+    /// Console sign-in throttling.
+    pub throttle: Arc<crate::console::Throttle>,
     /// `serve --test-mode` only: the reset seed and the request log.
     pub test_mode: Option<Arc<crate::test_mode::TestMode>>,
 }
@@ -38,6 +40,7 @@ impl AppState {
             auth: Arc::new(auth),
             public_url,
             https: false,
+            throttle: Arc::default(),
             test_mode: None,
         })
     }
@@ -73,6 +76,7 @@ pub fn router(state: AppState) -> Router {
     };
     let router = Router::new()
         .merge(test_routes)
+        .merge(crate::console::routes())
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .route("/metrics", get(crate::metrics::render))

@@ -14,6 +14,7 @@
 pub mod app;
 pub mod auth;
 pub mod background;
+pub mod console;
 pub mod error;
 mod jsonapi;
 pub mod lifecycle;

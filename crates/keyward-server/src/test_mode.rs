@@ -54,7 +54,7 @@ impl TestMode {
 /// Records every API request (outermost layer, so refusals are recorded too).
 pub(crate) async fn record(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    if path.starts_with("/_keyward") || matches!(path, "/healthz" | "/readyz" | "/metrics" | "/openapi.json") {
+    if !path.starts_with("/v1") {
         return next.run(req).await;
     }
     let method = req.method().to_string();

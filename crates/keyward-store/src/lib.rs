@@ -29,6 +29,7 @@ mod member_update;
 mod members;
 mod persons;
 mod seed;
+mod sessions;
 mod teams;
 mod tx;
 

@@ -12,6 +12,7 @@ pub mod b64;
 pub mod key_id;
 pub mod keypair;
 pub mod password;
+pub mod session;
 pub mod sign;
 pub mod tls;
 pub mod verify;

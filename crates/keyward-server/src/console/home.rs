@@ -1,0 +1,45 @@
+//! The signed-in home page: the person's teams.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use keyward_core::ports::SessionStore;
+
+use super::session::Session;
+use super::{message, render};
+use crate::AppState;
+
+pub(crate) struct TeamRow {
+    name: String,
+    issuer_id: String,
+    roles: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage<'a> {
+    email: &'a str,
+    csrf: &'a str,
+    teams: Vec<TeamRow>,
+}
+
+pub(crate) async fn page(State(state): State<AppState>, session: Session) -> Response {
+    match state.store.memberships(session.person.id).await {
+        Ok(memberships) => {
+            let teams = memberships
+                .into_iter()
+                .map(|(t, m)| TeamRow {
+                    name: t.name,
+                    issuer_id: t.issuer_id.to_string(),
+                    roles: m.roles.to_list().replace(',', ", "),
+                })
+                .collect();
+            render(StatusCode::OK, &HomePage { email: &session.person.email, csrf: &session.csrf, teams })
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "listing teams failed");
+            message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.")
+        }
+    }
+}

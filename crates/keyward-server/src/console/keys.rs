@@ -1,0 +1,293 @@
+//! Users and Access → Integrations → App Store Connect API, team keys: the list (active, then
+//! revoked within retention), Generate API Key, the single download, Revoke Key with confirmation.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use keyward_core::actor::{Actor, ActorContext};
+use keyward_core::error::StoreError;
+use keyward_core::ids::KeyId;
+use keyward_core::key::{ApiKey, KeyKind, TEAM_KEY_ROLES};
+use keyward_core::member::Member;
+use keyward_core::ports::{KeyStore, NewKey, SessionStore, TeamRef, TeamStore};
+use keyward_core::role::{Role, RoleSet};
+use keyward_core::team::Team;
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use super::session::{Session, check_form};
+use super::{message, not_found, render};
+use crate::jsonapi::ClientIp;
+use crate::views::timestamp;
+use crate::{AppState, lifecycle};
+
+/// The team of the path, and the signed-in person's membership of it; anything else is a 404.
+async fn context(state: &AppState, session: &Session, issuer: &str) -> Result<(Team, Member), Response> {
+    let Ok(issuer) = issuer.parse() else { return Err(not_found()) };
+    let team = state.store.team(&TeamRef::Issuer(issuer)).await.map_err(|_| not_found())?;
+    let memberships = state.store.memberships(session.person.id).await.map_err(|_| not_found())?;
+    memberships.into_iter().find(|(t, _)| t.id == team.id).ok_or_else(not_found)
+}
+
+fn actor(member: &Member, ip: Option<String>) -> ActorContext {
+    ActorContext { actor: Actor::Member(member.id), label: member.email.clone(), ip }
+}
+
+fn manages(member: &Member) -> bool {
+    member.roles.intersects(RoleSet::of(&[Role::AccountHolder, Role::Admin]))
+}
+
+pub(crate) struct KeyRow {
+    id: String,
+    name: String,
+    access: String,
+    created: String,
+    last_used: String,
+    downloadable: bool,
+    revoked: String,
+    revoked_by: String,
+}
+
+#[derive(Template)]
+#[template(path = "keys.html")]
+struct KeysPage<'a> {
+    email: &'a str,
+    csrf: &'a str,
+    team: &'a str,
+    issuer_id: String,
+    can_manage: bool,
+    roles: Vec<(&'static str, String)>,
+    active: Vec<KeyRow>,
+    revoked: Vec<KeyRow>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+fn row(k: &ApiKey, me: &Member) -> KeyRow {
+    KeyRow {
+        id: k.id.to_string(),
+        name: k.name.clone(),
+        access: k.roles.iter().map(title).collect::<Vec<_>>().join(", "),
+        created: timestamp(k.created_at),
+        last_used: k.last_used_at.map(timestamp).unwrap_or_else(|| "Never".into()),
+        downloadable: k.is_downloadable() && k.created_by == Actor::Member(me.id),
+        revoked: k.revoked_at.map(timestamp).unwrap_or_default(),
+        revoked_by: k.revoked_by_label.clone().unwrap_or_default(),
+    }
+}
+
+/// App Store Connect's names of roles: `APP_MANAGER` → "App Manager".
+fn title(role: Role) -> String {
+    let word = |w: &str| {
+        let mut chars = w.chars();
+        chars.next().map(|first| first.to_string() + &chars.as_str().to_lowercase()).unwrap_or_default()
+    };
+    role.as_str().split('_').map(word).collect::<Vec<_>>().join(" ")
+}
+
+async fn show(
+    state: &AppState,
+    session: &Session,
+    team: &Team,
+    me: &Member,
+    notice: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let keys = match state.store.keys(team.id, OffsetDateTime::now_utc(), state.settings.revoked_retention_days).await {
+        Ok(keys) => keys,
+        Err(e) => return store_failure(e),
+    };
+    let (active, revoked): (Vec<_>, Vec<_>) =
+        keys.iter().filter(|k| k.kind == KeyKind::Team).partition(|k| k.is_active());
+    let page = KeysPage {
+        email: &session.person.email,
+        csrf: &session.csrf,
+        team: &team.name,
+        issuer_id: team.issuer_id.to_string(),
+        can_manage: manages(me),
+        roles: TEAM_KEY_ROLES.iter().map(|r| (r.as_str(), title(*r))).collect(),
+        active: active.iter().map(|k| row(k, me)).collect(),
+        revoked: revoked.iter().map(|k| row(k, me)).collect(),
+        notice,
+        error,
+    };
+    render(status, &page)
+}
+
+fn store_failure(e: StoreError) -> Response {
+    tracing::error!(error = %e, "console request failed");
+    message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.")
+}
+
+pub(crate) async fn page(State(state): State<AppState>, session: Session, Path(issuer): Path<String>) -> Response {
+    match context(&state, &session, &issuer).await {
+        Ok((team, me)) => show(&state, &session, &team, &me, None, None, StatusCode::OK).await,
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct GenerateForm {
+    csrf: String,
+    name: String,
+    #[serde(default)]
+    roles: Vec<String>,
+}
+
+pub(crate) async fn generate(
+    State(state): State<AppState>,
+    session: Session,
+    Path(issuer): Path<String>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<GenerateForm>,
+) -> Response {
+    let (team, me) = match context(&state, &session, &issuer).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if let Err(refused) = check_form(&session, &form.csrf, &headers) {
+        return refused;
+    }
+    let roles: Result<RoleSet, _> = form.roles.iter().map(|r| r.parse::<Role>()).collect();
+    let refusal = |msg: String| show(&state, &session, &team, &me, None, Some(msg), StatusCode::UNPROCESSABLE_ENTITY);
+    let Ok(roles) = roles else { return refusal("Choose roles from the list.".into()).await };
+    let new = NewKey::Team { name: form.name, roles };
+    match lifecycle::generate_key(&state.store, team.id, new, state.settings.max_active_team_keys, &actor(&me, ip))
+        .await
+    {
+        Ok(key) => {
+            show(
+                &state,
+                &session,
+                &team,
+                &me,
+                Some(format!("Generated {} ({}). Download it now: it can be downloaded only once.", key.name, key.id)),
+                None,
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(StoreError::Rule(rule)) => refusal(sentence(&rule.to_string())).await,
+        Err(e) => store_failure(e),
+    }
+}
+
+fn sentence(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), c.as_str().trim_end_matches('.')),
+        None => String::new(),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CsrfForm {
+    csrf: String,
+}
+
+/// K9, K10: the single download, by the key's creator; `Cache-Control: no-store`.
+pub(crate) async fn download(
+    State(state): State<AppState>,
+    session: Session,
+    Path((issuer, key)): Path<(String, String)>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let (team, me) = match context(&state, &session, &issuer).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if let Err(refused) = check_form(&session, &form.csrf, &headers) {
+        return refused;
+    }
+    let Ok(key_id) = KeyId::parse(&key) else { return not_found() };
+    match lifecycle::download_key(&state.store, team.id, &key_id, &actor(&me, ip)).await {
+        Ok((_, private)) => {
+            let disposition = format!("attachment; filename=\"{}\"", key_id.file_name());
+            let mut response = private.expose().to_owned().into_response();
+            let h = response.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-pem-file"));
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            if let Ok(v) = HeaderValue::from_str(&disposition) {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            response
+        }
+        Err(StoreError::Rule(keyward_core::DomainError::NotFound { .. })) => not_found(),
+        Err(StoreError::Rule(rule)) => {
+            show(&state, &session, &team, &me, None, Some(sentence(&rule.to_string())), StatusCode::CONFLICT).await
+        }
+        Err(e) => store_failure(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RevokeForm {
+    csrf: String,
+    #[serde(default)]
+    keys: Vec<String>,
+    confirm: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "confirm_revoke.html")]
+struct ConfirmRevoke<'a> {
+    email: &'a str,
+    csrf: &'a str,
+    issuer_id: String,
+    keys: Vec<String>,
+}
+
+/// K11, K12: Revoke Key asks to confirm; the confirmation revokes all selected keys in one
+/// transaction, effective on this server before the page answers.
+pub(crate) async fn revoke(
+    State(state): State<AppState>,
+    session: Session,
+    Path(issuer): Path<String>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<RevokeForm>,
+) -> Response {
+    let (team, me) = match context(&state, &session, &issuer).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if let Err(refused) = check_form(&session, &form.csrf, &headers) {
+        return refused;
+    }
+    if form.keys.is_empty() {
+        return show(
+            &state,
+            &session,
+            &team,
+            &me,
+            None,
+            Some("Select the keys to revoke.".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let Ok(ids) = form.keys.iter().map(|k| KeyId::parse(k)).collect::<Result<Vec<_>, _>>() else { return not_found() };
+    if form.confirm.as_deref() != Some("yes") {
+        let page = ConfirmRevoke {
+            email: &session.person.email,
+            csrf: &session.csrf,
+            issuer_id: team.issuer_id.to_string(),
+            keys: form.keys.clone(),
+        };
+        return render(StatusCode::OK, &page);
+    }
+    match lifecycle::revoke_keys(&state, team.id, &ids, &actor(&me, ip)).await {
+        Ok(_) => Redirect::to(&format!("/teams/{}/integrations/api", team.issuer_id)).into_response(),
+        Err(StoreError::Rule(keyward_core::DomainError::NotFound { .. })) => not_found(),
+        Err(StoreError::Rule(rule)) => {
+            show(&state, &session, &team, &me, None, Some(sentence(&rule.to_string())), StatusCode::FORBIDDEN).await
+        }
+        Err(e) => store_failure(e),
+    }
+}

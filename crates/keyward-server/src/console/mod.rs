@@ -1,0 +1,93 @@
+//! The console: server-rendered pages (askama) mirroring App Store Connect. This slice has sign-in
+//! and sign-out, the teams page, and Users and Access → Integrations → App Store Connect API for
+//! team keys (generate, single download, revoke with confirmation).
+//!
+//! Security: sessions are random 256-bit tokens whose SHA-256 is stored; the cookie is HttpOnly,
+//! SameSite=Lax, Secure behind https. Every state-changing form carries the session's CSRF token
+//! and is refused if the `Origin` header names another site. Sign-in is throttled per account and
+//! per IP. Every page checks team membership on the server (another team's IDs are 404) and the
+//! store checks roles. Headers: a CSP without inline script, `frame-ancestors 'none'`, `nosniff`,
+//! `Referrer-Policy`.
+
+mod home;
+mod keys;
+mod login;
+mod session;
+mod throttle;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+
+pub use throttle::Throttle;
+
+use crate::AppState;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::page))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/teams/{issuer}/integrations/api", get(keys::page))
+        .route("/teams/{issuer}/integrations/api/keys", post(keys::generate))
+        .route("/teams/{issuer}/integrations/api/keys/{key}/download", post(keys::download))
+        .route("/teams/{issuer}/integrations/api/revoke", post(keys::revoke))
+        .route(
+            "/static/console.css",
+            get(|| async { asset("text/css; charset=utf-8", include_str!("../../static/console.css")) }),
+        )
+        .route(
+            "/static/console.js",
+            get(|| async { asset("text/javascript; charset=utf-8", include_str!("../../static/console.js")) }),
+        )
+        .layer(axum::middleware::from_fn(security_headers))
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}
+
+/// Headers of every console response.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Renders a page; a template fault is a 500 that says nothing of the cause.
+pub(crate) fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub(crate) struct Message<'a> {
+    pub title: &'a str,
+    pub message: &'a str,
+}
+
+pub(crate) fn message(status: StatusCode, title: &str, message: &str) -> Response {
+    render(status, &Message { title, message })
+}
+
+pub(crate) fn not_found() -> Response {
+    message(StatusCode::NOT_FOUND, "Not found", "There is nothing here, or you are not allowed to see it.")
+}

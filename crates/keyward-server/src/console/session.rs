@@ -1,0 +1,87 @@
+//! The console's session: the `Session` extractor (cookie → signed-in person, or a redirect to
+//! sign in), cookies, and the CSRF and Origin checks of state-changing forms.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use keyward_core::ports::SessionStore;
+use keyward_core::team::Person;
+use time::OffsetDateTime;
+
+use crate::AppState;
+
+pub(crate) const COOKIE: &str = "keyward_session";
+/// Sessions last 12 hours.
+pub(crate) const LIFETIME: time::Duration = time::Duration::hours(12);
+
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    pub token_hash: String,
+    pub person: Person,
+    pub csrf: String,
+}
+
+pub(crate) fn cookie_value(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
+        let (name, value) = pair.trim().split_once('=')?;
+        (name == COOKIE).then(|| value.to_owned())
+    })
+}
+
+/// `Set-Cookie` for a new session (Secure when the console is served over https).
+pub(crate) fn set_cookie(token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", LIFETIME.whole_seconds())
+}
+
+pub(crate) fn clear_cookie() -> String {
+    format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+pub(crate) fn secure(state: &AppState) -> bool {
+    state.https || state.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let to_login = || Redirect::to("/login").into_response();
+        let Some(token) = cookie_value(&parts.headers) else { return Err(to_login()) };
+        let hash = keyward_token::session::hash_token(&token);
+        match state.store.session(&hash, OffsetDateTime::now_utc()).await {
+            Ok(Some(record)) => Ok(Session { token_hash: hash, person: record.person, csrf: record.csrf }),
+            Ok(None) => Err(to_login()),
+            Err(e) => {
+                tracing::error!(error = %e, "session lookup failed");
+                Err(super::message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again."))
+            }
+        }
+    }
+}
+
+/// A state-changing form must echo the session's CSRF token and come from this site.
+pub(crate) fn check_form(session: &Session, csrf: &str, headers: &HeaderMap) -> Result<(), Response> {
+    let forbidden = || {
+        super::message(
+            StatusCode::FORBIDDEN,
+            "Request refused",
+            "This form has expired or did not come from this site. Reload the page and try again.",
+        )
+    };
+    if !constant_time_eq(csrf.as_bytes(), session.csrf.as_bytes()) {
+        return Err(forbidden());
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok())
+        && origin.split_once("://").map(|(_, rest)| rest) != Some(host)
+    {
+        return Err(forbidden());
+    }
+    Ok(())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

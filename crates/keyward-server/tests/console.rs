@@ -1,0 +1,259 @@
+//! The console over real HTTP: sign-in (throttled, rotating sessions), the team keys page, CSRF and
+//! Origin checks, the single download, revocation with confirmation, roles and team isolation.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use keyward_core::ports::{KeyStore, MemberStore, NewMember, NewPerson, TeamStore};
+use keyward_core::role::{Role, RoleSet};
+use reqwest::redirect::Policy;
+
+const PASSWORD: &str = "a long console password";
+
+/// A browser: its own cookie, no automatic redirects.
+struct Browser {
+    client: reqwest::Client,
+    base: String,
+    cookie: Option<String>,
+}
+
+impl Browser {
+    fn new(srv: &Server) -> Browser {
+        Browser {
+            client: reqwest::Client::builder().redirect(Policy::none()).build().unwrap(),
+            base: srv.base.clone(),
+            cookie: None,
+        }
+    }
+
+    async fn get(&self, path: &str) -> (u16, String) {
+        let mut r = self.client.get(format!("{}{path}", self.base));
+        if let Some(c) = &self.cookie {
+            r = r.header("cookie", c);
+        }
+        let resp = r.send().await.unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let mut r = self.client.post(format!("{}{path}", self.base)).form(form);
+        if let Some(c) = &self.cookie {
+            r = r.header("cookie", c);
+        }
+        r.send().await.unwrap()
+    }
+
+    async fn login(&mut self, email: &str, password: &str) -> u16 {
+        let r = self.post("/login", &[("email", email), ("password", password)]).await;
+        let status = r.status().as_u16();
+        if let Some(set) = r.headers().get("set-cookie") {
+            let set = set.to_str().unwrap();
+            assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+            self.cookie = Some(set.split(';').next().unwrap().to_owned());
+        }
+        status
+    }
+
+    /// The CSRF token of the page at `path`.
+    async fn csrf(&self, path: &str) -> String {
+        let (_, html) = self.get(path).await;
+        html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
+    }
+}
+
+async fn person_with_password(
+    srv: &Server,
+    team: &keyward_core::ports::TeamCreated,
+    email: &str,
+    roles: &[Role],
+) -> keyward_core::member::Member {
+    let hash = keyward_token::password::hash_password(PASSWORD).unwrap();
+    srv.store()
+        .add_member(
+            team.team.id,
+            NewMember {
+                person: NewPerson {
+                    email: email.into(),
+                    first_name: "P".into(),
+                    last_name: "Q".into(),
+                    password_hash: Some(hash),
+                },
+                roles: RoleSet::of(roles),
+                individual_keys: true,
+                all_apps_visible: true,
+                visible_apps: vec![],
+                provisioning_allowed: false,
+            },
+            &operator(),
+        )
+        .await
+        .unwrap()
+}
+
+server_test!(sign_in_keys_page_generate_download_revoke, |srv: Server| async move {
+    let team = srv.team("Acme").await;
+    person_with_password(&srv, &team, "admin@acme.test", &[Role::Admin]).await;
+    let mut b = Browser::new(&srv);
+    let (status, _) = b.get("/").await;
+    assert_eq!(status, 303, "signed out: to the sign-in page");
+    assert_eq!(b.login("admin@acme.test", "wrong password").await, 401);
+    assert_eq!(b.login("admin@acme.test", PASSWORD).await, 303);
+    let first_cookie = b.cookie.clone();
+    let (status, home) = b.get("/").await;
+    assert_eq!(status, 200);
+    assert!(home.contains("Acme") && home.contains(&team.team.issuer_id.to_string()));
+    let page = format!("/teams/{}/integrations/api", team.team.issuer_id);
+    let r = b.client.get(format!("{}{page}", b.base)).header("cookie", b.cookie.clone().unwrap()).send().await.unwrap();
+    let h = r.headers();
+    assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert!(h.get("referrer-policy").is_some());
+    let html = r.text().await.unwrap();
+    for label in ["App Store Connect API", "Issuer ID", "Team Keys", "Generate API Key", "Revoked"] {
+        assert!(html.contains(label), "{label} missing");
+    }
+
+    // CSRF: without or with a wrong token, or from another origin, nothing is created.
+    let csrf = b.csrf(&page).await;
+    let generate = format!("{page}/keys");
+    assert_eq!(
+        b.post(&generate, &[("name", "CI"), ("roles", "DEVELOPER")]).await.status().as_u16(),
+        422,
+        "no csrf field"
+    );
+    assert_eq!(
+        b.post(&generate, &[("csrf", "forged"), ("name", "CI"), ("roles", "DEVELOPER")]).await.status().as_u16(),
+        403
+    );
+    let cross = b
+        .client
+        .post(format!("{}{generate}", b.base))
+        .header("cookie", b.cookie.clone().unwrap())
+        .header("origin", "https://evil.example")
+        .form(&[("csrf", csrf.as_str()), ("name", "CI"), ("roles", "DEVELOPER")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status().as_u16(), 403);
+    assert!(
+        srv.store().keys(team.team.id, time::OffsetDateTime::now_utc(), 30).await.unwrap().is_empty(),
+        "nothing was written"
+    );
+
+    // Generate two team keys.
+    for name in ["CI", "Release"] {
+        let r = b
+            .post(&generate, &[("csrf", &csrf), ("name", name), ("roles", "APP_MANAGER"), ("roles", "DEVELOPER")])
+            .await;
+        assert_eq!(r.status().as_u16(), 200);
+        assert!(r.text().await.unwrap().contains("Download it now"));
+    }
+    let keys = srv.store().keys(team.team.id, time::OffsetDateTime::now_utc(), 30).await.unwrap();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0].roles, RoleSet::of(&[Role::AppManager, Role::Developer]));
+
+    // The single download: a .p8 with no-store; the link is gone after it; the key works.
+    let download = format!("{page}/keys/{}/download", keys[0].id);
+    let r = b.post(&download, &[("csrf", &csrf)]).await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert_eq!(
+        r.headers()["content-disposition"].to_str().unwrap(),
+        format!("attachment; filename=\"AuthKey_{}.p8\"", keys[0].id)
+    );
+    let pem = r.text().await.unwrap();
+    assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+    assert_eq!(b.post(&download, &[("csrf", &csrf)]).await.status().as_u16(), 409, "second download refused");
+    let (_, html) = b.get(&page).await;
+    assert_eq!(html.matches("Download API Key").count(), 1, "only the undownloaded key keeps its link");
+    srv.sync().await;
+    let key = Key {
+        id: keys[0].id.clone(),
+        team: team.team.id,
+        issuer: team.team.issuer_id,
+        private: keyward_token::PrivateKeyPem::from_pem(&pem).unwrap(),
+        member: None,
+    };
+    assert_eq!(srv.get("/v1/apps", &key.token()).await.status().as_u16(), 200);
+
+    // Revoke both: a confirmation first, then one transaction; listed under Revoked; 401 at once.
+    let revoke = format!("{page}/revoke");
+    let ids = [keys[0].id.to_string(), keys[1].id.to_string()];
+    let r = b.post(&revoke, &[("csrf", &csrf), ("keys", &ids[0]), ("keys", &ids[1])]).await;
+    let confirm = r.text().await.unwrap();
+    assert!(confirm.contains("Revoke 2 keys?"), "{confirm}");
+    assert!(srv.store().key(&keys[0].id).await.unwrap().is_active(), "nothing revoked before confirming");
+    let r = b.post(&revoke, &[("csrf", &csrf), ("confirm", "yes"), ("keys", &ids[0]), ("keys", &ids[1])]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(srv.get("/v1/apps", &key.token()).await.status().as_u16(), 401, "revoked before the page answered");
+    let (_, html) = b.get(&page).await;
+    let revoked_section = html.split("id=\"revoked\"").nth(1).unwrap();
+    assert!(
+        revoked_section.contains(&ids[0])
+            && revoked_section.contains(&ids[1])
+            && revoked_section.contains("admin@acme.test")
+    );
+
+    // Sign-in rotates the session; sign-out ends it.
+    assert_eq!(b.login("admin@acme.test", PASSWORD).await, 303);
+    assert_ne!(b.cookie, first_cookie);
+    let old = Browser { client: b.client.clone(), base: b.base.clone(), cookie: first_cookie };
+    assert_eq!(old.get("/").await.0, 303, "the previous session ended at sign-in");
+    let csrf = b.csrf("/").await;
+    assert_eq!(b.post("/logout", &[("csrf", &csrf)]).await.status().as_u16(), 303);
+    assert_eq!(b.get("/").await.0, 303);
+});
+
+server_test!(developers_and_other_teams_cannot_reach_admin_actions, |srv: Server| async move {
+    let a = srv.team("Acme").await;
+    let b_team = srv.team("Bolt").await;
+    person_with_password(&srv, &a, "dev@acme.test", &[Role::Developer]).await;
+    person_with_password(&srv, &b_team, "admin@bolt.test", &[Role::Admin]).await;
+    let key = srv.team_key(&a, "DEVELOPER").await;
+    let page_a = format!("/teams/{}/integrations/api", a.team.issuer_id);
+
+    let mut dev = Browser::new(&srv);
+    assert_eq!(dev.login("dev@acme.test", PASSWORD).await, 303);
+    let (status, html) = dev.get(&page_a).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("Generate API Key") && !html.contains("Revoke Key"), "no admin controls for a Developer");
+    let csrf = dev.csrf(&page_a).await;
+    let r = dev.post(&format!("{page_a}/keys"), &[("csrf", &csrf), ("name", "x"), ("roles", "ADMIN")]).await;
+    assert_eq!(r.status().as_u16(), 422);
+    let r =
+        dev.post(&format!("{page_a}/revoke"), &[("csrf", &csrf), ("confirm", "yes"), ("keys", key.id.as_str())]).await;
+    assert_eq!(r.status().as_u16(), 403);
+    assert_eq!(srv.store().keys(a.team.id, time::OffsetDateTime::now_utc(), 30).await.unwrap().len(), 1);
+    assert!(srv.store().key(&key.id).await.unwrap().is_active());
+
+    let mut intruder = Browser::new(&srv);
+    assert_eq!(intruder.login("admin@bolt.test", PASSWORD).await, 303);
+    let csrf = intruder.csrf(&format!("/teams/{}/integrations/api", b_team.team.issuer_id)).await;
+    assert_eq!(intruder.get(&page_a).await.0, 404);
+    assert_eq!(
+        intruder.post(&format!("{page_a}/keys/{}/download", key.id), &[("csrf", &csrf)]).await.status().as_u16(),
+        404
+    );
+    assert_eq!(
+        intruder
+            .post(&format!("{page_a}/revoke"), &[("csrf", &csrf), ("confirm", "yes"), ("keys", key.id.as_str())])
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
+    assert!(srv.store().key(&key.id).await.unwrap().is_active(), "nothing changed");
+    let _ = srv.store().team(&keyward_core::ports::TeamRef::Name("Acme".into())).await.unwrap();
+});
+
+server_test!(sign_in_throttling_engages, |srv: Server| async move {
+    let team = srv.team("Acme").await;
+    person_with_password(&srv, &team, "admin@acme.test", &[Role::Admin]).await;
+    let mut b = Browser::new(&srv);
+    for _ in 0..5 {
+        assert_eq!(b.login("admin@acme.test", "wrong").await, 401);
+    }
+    assert_eq!(b.login("admin@acme.test", PASSWORD).await, 429, "throttled even with the right password");
+    assert!(b.cookie.is_none());
+});
