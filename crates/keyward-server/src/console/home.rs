@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use keyward_core::ports::SessionStore;
 
+use super::chrome::Chrome;
 use super::session::Session;
 use super::{message, render};
 use crate::AppState;
@@ -18,9 +19,8 @@ pub(crate) struct TeamRow {
 
 #[derive(Template)]
 #[template(path = "home.html")]
-struct HomePage<'a> {
-    email: &'a str,
-    csrf: &'a str,
+struct HomePage {
+    c: Chrome,
     teams: Vec<TeamRow>,
 }
 
@@ -35,7 +35,7 @@ pub(crate) async fn page(State(state): State<AppState>, session: Session) -> Res
                     roles: m.roles.to_list().replace(',', ", "),
                 })
                 .collect();
-            render(StatusCode::OK, &HomePage { email: &session.person.email, csrf: &session.csrf, teams })
+            render(StatusCode::OK, &HomePage { c: Chrome::of(&session), teams })
         }
         Err(e) => {
             tracing::error!(error = %e, "listing teams failed");

@@ -17,6 +17,7 @@ use keyward_core::team::Team;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
+use super::chrome::Chrome;
 use super::session::{Session, check_form};
 use super::{message, not_found, render};
 use crate::jsonapi::ClientIp;
@@ -24,19 +25,15 @@ use crate::views::timestamp;
 use crate::{AppState, lifecycle};
 
 /// The team of the path, and the signed-in person's membership of it; anything else is a 404.
-async fn context(state: &AppState, session: &Session, issuer: &str) -> Result<(Team, Member), Response> {
+pub(crate) async fn context(state: &AppState, session: &Session, issuer: &str) -> Result<(Team, Member), Response> {
     let Ok(issuer) = issuer.parse() else { return Err(not_found()) };
     let team = state.store.team(&TeamRef::Issuer(issuer)).await.map_err(|_| not_found())?;
     let memberships = state.store.memberships(session.person.id).await.map_err(|_| not_found())?;
     memberships.into_iter().find(|(t, _)| t.id == team.id).ok_or_else(not_found)
 }
 
-fn actor(member: &Member, ip: Option<String>) -> ActorContext {
+pub(crate) fn actor(member: &Member, ip: Option<String>) -> ActorContext {
     ActorContext { actor: Actor::Member(member.id), label: member.email.clone(), ip }
-}
-
-fn manages(member: &Member) -> bool {
-    member.roles.intersects(RoleSet::of(&[Role::AccountHolder, Role::Admin]))
 }
 
 pub(crate) struct KeyRow {
@@ -52,12 +49,8 @@ pub(crate) struct KeyRow {
 
 #[derive(Template)]
 #[template(path = "keys.html")]
-struct KeysPage<'a> {
-    email: &'a str,
-    csrf: &'a str,
-    team: &'a str,
-    issuer_id: String,
-    can_manage: bool,
+struct KeysPage {
+    c: Chrome,
     roles: Vec<(&'static str, String)>,
     active: Vec<KeyRow>,
     revoked: Vec<KeyRow>,
@@ -103,11 +96,7 @@ async fn show(
     let (active, revoked): (Vec<_>, Vec<_>) =
         keys.iter().filter(|k| k.kind == KeyKind::Team).partition(|k| k.is_active());
     let page = KeysPage {
-        email: &session.person.email,
-        csrf: &session.csrf,
-        team: &team.name,
-        issuer_id: team.issuer_id.to_string(),
-        can_manage: manages(me),
+        c: Chrome::for_team(session, team, me),
         roles: TEAM_KEY_ROLES.iter().map(|r| (r.as_str(), title(*r))).collect(),
         active: active.iter().map(|k| row(k, me)).collect(),
         revoked: revoked.iter().map(|k| row(k, me)).collect(),
@@ -236,10 +225,8 @@ pub(crate) struct RevokeForm {
 
 #[derive(Template)]
 #[template(path = "confirm_revoke.html")]
-struct ConfirmRevoke<'a> {
-    email: &'a str,
-    csrf: &'a str,
-    issuer_id: String,
+struct ConfirmRevoke {
+    c: Chrome,
     keys: Vec<String>,
 }
 
@@ -274,12 +261,7 @@ pub(crate) async fn revoke(
     }
     let Ok(ids) = form.keys.iter().map(|k| KeyId::parse(k)).collect::<Result<Vec<_>, _>>() else { return not_found() };
     if form.confirm.as_deref() != Some("yes") {
-        let page = ConfirmRevoke {
-            email: &session.person.email,
-            csrf: &session.csrf,
-            issuer_id: team.issuer_id.to_string(),
-            keys: form.keys.clone(),
-        };
+        let page = ConfirmRevoke { c: Chrome::for_team(&session, &team, &me), keys: form.keys.clone() };
         return render(StatusCode::OK, &page);
     }
     match lifecycle::revoke_keys(&state, team.id, &ids, &actor(&me, ip)).await {

@@ -9,6 +9,7 @@
 //! store checks roles. Headers: a CSP without inline script, `frame-ancestors 'none'`, `nosniff`,
 //! `Referrer-Policy`.
 
+mod chrome;
 mod home;
 mod keys;
 mod login;
