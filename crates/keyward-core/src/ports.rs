@@ -288,6 +288,8 @@ pub trait InvitationStore: Send + Sync {
         filter: &InvitationFilter,
         page: &PageRequest<InvitationSort>,
     ) -> impl Future<Output = Result<Page<Invitation>, StoreError>> + Send;
+    /// A pending invitation by ID alone (the invitee's link carries no team).
+    fn find_invitation(&self, id: InvitationId) -> impl Future<Output = Result<Invitation, StoreError>> + Send;
     fn delete_invitation(
         &self,
         team: TeamId,

@@ -1,7 +1,21 @@
-// The console's only script: copy buttons. Everything else works without JavaScript.
+// The console's only script: copy buttons and confirmation dialogs. Everything works without it:
+// a form submitted without confirmation shows a confirmation page instead.
 document.addEventListener("click", (event) => {
-  const button = event.target.closest("[data-copy]");
-  if (!button) return;
-  const text = document.getElementById(button.dataset.copy)?.textContent ?? "";
-  navigator.clipboard?.writeText(text).then(() => { button.textContent = "Copied"; });
+  const copy = event.target.closest("[data-copy]");
+  if (copy) {
+    const text = document.getElementById(copy.dataset.copy)?.textContent ?? "";
+    navigator.clipboard?.writeText(text).then(() => { copy.textContent = "Copied"; });
+    return;
+  }
+  const confirm = event.target.closest("[data-confirm]");
+  if (confirm) {
+    const dialog = document.getElementById(confirm.dataset.confirm);
+    if (dialog?.showModal) {
+      event.preventDefault();
+      dialog.showModal();
+    }
+    return;
+  }
+  const close = event.target.closest("[data-close]");
+  if (close) document.getElementById(close.dataset.close)?.close();
 });

@@ -257,3 +257,149 @@ server_test!(sign_in_throttling_engages, |srv: Server| async move {
     assert_eq!(b.login("admin@acme.test", PASSWORD).await, 429, "throttled even with the right password");
     assert!(b.cookie.is_none());
 });
+
+server_test!(request_access_invite_accept_profile_and_audit, |srv: Server| async move {
+    // A team without API access yet, whose Account Holder has a password and is an operator.
+    let hash = keyward_token::password::hash_password(PASSWORD).unwrap();
+    let created = srv
+        .store()
+        .create_team(
+            keyward_core::ports::NewTeam {
+                name: "Zeta".into(),
+                account_holder: NewPerson {
+                    email: "holder@zeta.test".into(),
+                    first_name: "Zoe".into(),
+                    last_name: "Z".into(),
+                    password_hash: Some(hash),
+                },
+                holder_is_operator: true,
+            },
+            &operator(),
+        )
+        .await
+        .unwrap();
+    let issuer = created.team.issuer_id.to_string();
+    let api = format!("/teams/{issuer}/integrations/api");
+    let mut holder = Browser::new(&srv);
+    assert_eq!(holder.login("holder@zeta.test", PASSWORD).await, 303);
+    let (_, html) = holder.get(&api).await;
+    assert!(html.contains("Request Access"));
+    let csrf = holder.csrf(&api).await;
+    assert_eq!(
+        holder.post(&format!("{api}/request-access"), &[("csrf", &csrf)]).await.status().as_u16(),
+        422,
+        "the terms must be accepted"
+    );
+    assert_eq!(
+        holder
+            .post(&format!("{api}/request-access"), &[("csrf", &csrf), ("terms", "accepted")])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    assert!(holder.get(&api).await.1.contains("awaiting review"));
+    let (status, operator_page) = holder.get("/operator").await;
+    assert_eq!(status, 200);
+    assert!(operator_page.contains("Approve"));
+    assert_eq!(
+        holder
+            .post(&format!("/operator/teams/{issuer}/review"), &[("csrf", &csrf), ("decision", "approve")])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    assert!(!holder.get(&api).await.1.contains("Request Access"));
+
+    // An app, then an invitation for a Developer.
+    let apps = format!("/teams/{issuer}/apps");
+    assert_eq!(
+        holder
+            .post(
+                &apps,
+                &[
+                    ("csrf", &csrf),
+                    ("name", "Fizz"),
+                    ("bundle_id", "com.zeta.fizz"),
+                    ("sku", "FIZZ"),
+                    ("primary_locale", "en-US")
+                ]
+            )
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    assert!(holder.get(&apps).await.1.contains("com.zeta.fizz"));
+    let users = format!("/teams/{issuer}/users");
+    let r = holder
+        .post(
+            &format!("{users}/invite"),
+            &[
+                ("csrf", &csrf),
+                ("email", "dev@zeta.test"),
+                ("first_name", "Dev"),
+                ("last_name", "Z"),
+                ("roles", "DEVELOPER"),
+                ("all_apps", "yes"),
+                ("individual_keys", "yes"),
+            ],
+        )
+        .await;
+    let html = r.text().await.unwrap();
+    let link = html.split("Send them this link: ").nth(1).unwrap().split('<').next().unwrap().trim().to_owned();
+    assert!(link.starts_with("/invitations/"), "{link}");
+
+    // A second browser accepts it.
+    let mut dev = Browser::new(&srv);
+    let (status, page) = dev.get(&link).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Join Zeta"));
+    let r = dev.post(&link, &[("first_name", "Dev"), ("last_name", "Zed"), ("password", PASSWORD)]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    dev.cookie = Some(r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned());
+    assert_eq!(dev.get(&link).await.0, 404, "an accepted invitation is gone");
+
+    // The Developer's individual key on the profile: generate, a second refused, revoke.
+    let profile = format!("/teams/{issuer}/profile");
+    let dcsrf = dev.csrf(&profile).await;
+    assert!(dev.get(&profile).await.1.contains("Generate API Key"));
+    let r = dev.post(&format!("{profile}/key"), &[("csrf", &dcsrf), ("action", "generate")]).await;
+    assert!(r.text().await.unwrap().contains("Generated your individual key"));
+    let r = dev.post(&format!("{profile}/key"), &[("csrf", &dcsrf), ("action", "generate")]).await;
+    assert_eq!(r.status().as_u16(), 409, "a second individual key is refused");
+    assert_eq!(dev.get(&users).await.0, 200, "members see Users and Access");
+    assert!(!dev.get(&users).await.1.contains("Invite User"), "but a Developer cannot invite");
+    let r = dev.post(&format!("{profile}/key"), &[("csrf", &dcsrf), ("action", "revoke"), ("confirm", "yes")]).await;
+    assert!(r.text().await.unwrap().contains("Revoked"));
+    assert!(dev.get(&profile).await.1.contains("Generate API Key"));
+
+    // The Account Holder removes the permission: the Generate button disappears.
+    let member = srv.store().member_by_email(created.team.id, "dev@zeta.test").await.unwrap();
+    let r = holder.post(&format!("{users}/{}", member.id), &[("csrf", &csrf), ("roles", "DEVELOPER")]).await;
+    assert_eq!(r.status().as_u16(), 200);
+    let (_, page) = dev.get(&profile).await;
+    assert!(!page.contains("Generate API Key"), "no Generate button without the permission");
+    assert!(page.contains("Generate Individual API Keys permission"));
+
+    // The audit log shows every step; the export is JSON Lines; a Developer cannot see it.
+    let (_, audit) = holder.get(&format!("/teams/{issuer}/audit")).await;
+    for event in [
+        "access_requested",
+        "access_approved",
+        "app_created",
+        "invitation_created",
+        "invitation_accepted",
+        "key_generated",
+        "key_revoked",
+        "member_updated",
+    ] {
+        assert!(audit.contains(event), "{event} missing from the audit page");
+    }
+    let (status, export) = holder.get(&format!("/teams/{issuer}/audit.jsonl")).await;
+    assert_eq!(status, 200);
+    let lines: Vec<serde_json::Value> = export.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(lines.len() >= 8);
+    assert_eq!(dev.get(&format!("/teams/{issuer}/audit")).await.0, 404);
+});

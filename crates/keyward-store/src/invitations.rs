@@ -189,6 +189,13 @@ impl InvitationStore for Store {
         Ok(found)
     }
 
+    async fn find_invitation(&self, id: InvitationId) -> Result<Invitation, StoreError> {
+        let mut tx = self.pool().begin().await.map_err(backend_error)?;
+        let found = pending_in_tx(&mut tx, None, id).await?;
+        tx.rollback().await.map_err(backend_error)?;
+        Ok(found)
+    }
+
     async fn list_invitations(
         &self,
         team: TeamId,

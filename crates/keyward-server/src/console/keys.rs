@@ -51,6 +51,8 @@ pub(crate) struct KeyRow {
 #[template(path = "keys.html")]
 struct KeysPage {
     c: Chrome,
+    access: &'static str,
+    is_holder: bool,
     roles: Vec<(&'static str, String)>,
     active: Vec<KeyRow>,
     revoked: Vec<KeyRow>,
@@ -72,7 +74,7 @@ fn row(k: &ApiKey, me: &Member) -> KeyRow {
 }
 
 /// App Store Connect's names of roles: `APP_MANAGER` → "App Manager".
-fn title(role: Role) -> String {
+pub(crate) fn title(role: Role) -> String {
     let word = |w: &str| {
         let mut chars = w.chars();
         chars.next().map(|first| first.to_string() + &chars.as_str().to_lowercase()).unwrap_or_default()
@@ -97,6 +99,8 @@ async fn show(
         keys.iter().filter(|k| k.kind == KeyKind::Team).partition(|k| k.is_active());
     let page = KeysPage {
         c: Chrome::for_team(session, team, me),
+        access: team.access.as_str(),
+        is_holder: me.is_account_holder(),
         roles: TEAM_KEY_ROLES.iter().map(|r| (r.as_str(), title(*r))).collect(),
         active: active.iter().map(|k| row(k, me)).collect(),
         revoked: revoked.iter().map(|k| row(k, me)).collect(),
@@ -106,7 +110,7 @@ async fn show(
     render(status, &page)
 }
 
-fn store_failure(e: StoreError) -> Response {
+pub(crate) fn store_failure(e: StoreError) -> Response {
     tracing::error!(error = %e, "console request failed");
     message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.")
 }
@@ -165,11 +169,57 @@ pub(crate) async fn generate(
     }
 }
 
-fn sentence(s: &str) -> String {
+pub(crate) fn sentence(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(first) => format!("{}{}.", first.to_uppercase(), c.as_str().trim_end_matches('.')),
         None => String::new(),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AccessForm {
+    csrf: String,
+    terms: Option<String>,
+}
+
+/// K1: the Account Holder requests API access, accepting the terms.
+pub(crate) async fn request_access(
+    State(state): State<AppState>,
+    session: Session,
+    Path(issuer): Path<String>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<AccessForm>,
+) -> Response {
+    let (team, me) = match context(&state, &session, &issuer).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if let Err(refused) = check_form(&session, &form.csrf, &headers) {
+        return refused;
+    }
+    if form.terms.as_deref() != Some("accepted") {
+        return show(
+            &state,
+            &session,
+            &team,
+            &me,
+            None,
+            Some("Accept the terms to request access.".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    match state.store.request_access(team.id, &actor(&me, ip), state.settings.auto_approve_api_access).await {
+        Ok(_) => {
+            let _ = state.auth.sync(&state.store).await;
+            Redirect::to(&format!("/teams/{}/integrations/api", team.issuer_id)).into_response()
+        }
+        Err(StoreError::Rule(rule)) => {
+            show(&state, &session, &team, &me, None, Some(sentence(&rule.to_string())), StatusCode::FORBIDDEN).await
+        }
+        Err(e) => store_failure(e),
     }
 }
 

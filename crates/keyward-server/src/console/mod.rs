@@ -9,12 +9,18 @@
 //! store checks roles. Headers: a CSP without inline script, `frame-ancestors 'none'`, `nosniff`,
 //! `Referrer-Policy`.
 
+mod accept;
+mod apps;
+mod audit;
 mod chrome;
 mod home;
 mod keys;
 mod login;
+mod operator;
+mod profile;
 mod session;
 mod throttle;
+mod users;
 
 use askama::Template;
 use axum::Router;
@@ -37,6 +43,19 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/teams/{issuer}/integrations/api/keys", post(keys::generate))
         .route("/teams/{issuer}/integrations/api/keys/{key}/download", post(keys::download))
         .route("/teams/{issuer}/integrations/api/revoke", post(keys::revoke))
+        .route("/teams/{issuer}/integrations/api/request-access", post(keys::request_access))
+        .route("/operator", get(operator::page))
+        .route("/operator/teams/{issuer}/review", post(operator::review))
+        .route("/teams/{issuer}/apps", get(apps::page).post(apps::create))
+        .route("/teams/{issuer}/users", get(users::page))
+        .route("/teams/{issuer}/users/invite", post(users::invite))
+        .route("/teams/{issuer}/users/{member}", post(users::update))
+        .route("/teams/{issuer}/users/{member}/remove", post(users::remove))
+        .route("/invitations/{id}", get(accept::form).post(accept::submit))
+        .route("/teams/{issuer}/profile", get(profile::page))
+        .route("/teams/{issuer}/profile/key", post(profile::key))
+        .route("/teams/{issuer}/audit", get(audit::page))
+        .route("/teams/{issuer}/audit.jsonl", get(audit::export))
         .route(
             "/static/console.css",
             get(|| async { asset("text/css; charset=utf-8", include_str!("../../static/console.css")) }),

@@ -1,0 +1,108 @@
+//! The team's audit log (K15) for the Account Holder and Admins: filter by event and actor, export
+//! as JSON Lines.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use keyward_core::audit::{AuditEvent, AuditKind};
+use keyward_core::ports::AuditStore;
+use serde::Deserialize;
+
+use super::chrome::{Chrome, manages};
+use super::keys::{context, store_failure};
+use super::session::Session;
+use super::{not_found, render};
+use crate::AppState;
+use crate::views::timestamp;
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    c: Chrome,
+    events: Vec<&'static str>,
+    event: String,
+    actor: String,
+    rows: Vec<(String, &'static str, String, String, String, String)>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct Filter {
+    #[serde(default)]
+    event: String,
+    #[serde(default)]
+    actor: String,
+}
+
+fn keep(e: &AuditEvent, f: &Filter) -> bool {
+    (f.event.is_empty() || e.event.as_str() == f.event)
+        && (f.actor.is_empty() || e.actor.to_lowercase().contains(&f.actor.to_lowercase()))
+}
+
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    session: Session,
+    Path(issuer): Path<String>,
+    Query(filter): Query<Filter>,
+) -> Response {
+    let (team, me) = match context(&state, &session, &issuer).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if !manages(&me) {
+        return not_found();
+    }
+    let events = match state.store.audit(team.id).await {
+        Ok(e) => e,
+        Err(e) => return store_failure(e),
+    };
+    let rows = events
+        .iter()
+        .filter(|e| keep(e, &filter))
+        .map(|e| {
+            (
+                timestamp(e.at),
+                e.event.as_str(),
+                e.actor.clone(),
+                e.actor_ip.clone().unwrap_or_default(),
+                e.subject.clone().unwrap_or_default(),
+                e.detail.clone(),
+            )
+        })
+        .collect();
+    let page = AuditPage {
+        c: Chrome::for_team(&session, &team, &me),
+        events: AuditKind::ALL.iter().map(|k| k.as_str()).collect(),
+        event: filter.event,
+        actor: filter.actor,
+        rows,
+    };
+    render(StatusCode::OK, &page)
+}
+
+pub(crate) async fn export(State(state): State<AppState>, session: Session, Path(issuer): Path<String>) -> Response {
+    let issuer = issuer.trim_end_matches(".jsonl").to_owned();
+    let (team, me) = match context(&state, &session, &issuer).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if !manages(&me) {
+        return not_found();
+    }
+    let events = match state.store.audit(team.id).await {
+        Ok(e) => e,
+        Err(e) => return store_failure(e),
+    };
+    let mut body = String::new();
+    for e in events {
+        let line = serde_json::json!({"at": timestamp(e.at), "event": e.event.as_str(), "actor": e.actor, "actor_ip": e.actor_ip, "subject": e.subject, "detail": e.detail});
+        body.push_str(&line.to_string());
+        body.push('\n');
+    }
+    let mut response = (StatusCode::OK, body).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-ndjson"));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"audit-{}.jsonl\"", team.issuer_id)) {
+        response.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}

@@ -1,0 +1,137 @@
+//! Profile: the member's Individual API Key: generate when permitted (K6), download once (the
+//! Integrations download route), revoke with confirmation (K12).
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use keyward_core::error::StoreError;
+use keyward_core::key::KeyKind;
+use keyward_core::member::{Member, may_generate_individual_key};
+use keyward_core::ports::{KeyStore, NewKey};
+use keyward_core::team::Team;
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use super::chrome::Chrome;
+use super::keys::{actor, context, sentence, store_failure, title};
+use super::render;
+use super::session::{Session, check_form};
+use crate::jsonapi::ClientIp;
+use crate::views::timestamp;
+use crate::{AppState, lifecycle};
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage {
+    c: Chrome,
+    roles: String,
+    /// Key ID, created, still downloadable.
+    key: Option<(String, String, bool)>,
+    can_generate: bool,
+    why_not: String,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+async fn show(
+    state: &AppState,
+    session: &Session,
+    team: &Team,
+    me: &Member,
+    notice: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let keys = match state.store.keys(team.id, OffsetDateTime::now_utc(), state.settings.revoked_retention_days).await {
+        Ok(k) => k,
+        Err(e) => return store_failure(e),
+    };
+    let mine = keys.iter().find(|k| k.kind == KeyKind::Individual && k.member_id == Some(me.id) && k.is_active());
+    let eligibility = may_generate_individual_key(me.roles);
+    let page = ProfilePage {
+        c: Chrome::for_team(session, team, me),
+        roles: me.roles.iter().map(title).collect::<Vec<_>>().join(", "),
+        key: mine.map(|k| (k.id.to_string(), timestamp(k.created_at), k.is_downloadable())),
+        can_generate: eligibility.is_ok(),
+        why_not: eligibility.err().map(|e| sentence(&e.to_string())).unwrap_or_default(),
+        notice,
+        error,
+    };
+    render(status, &page)
+}
+
+pub(crate) async fn page(State(state): State<AppState>, session: Session, Path(issuer): Path<String>) -> Response {
+    match context(&state, &session, &issuer).await {
+        Ok((team, me)) => show(&state, &session, &team, &me, None, None, StatusCode::OK).await,
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct KeyForm {
+    csrf: String,
+    action: String,
+    confirm: Option<String>,
+}
+
+pub(crate) async fn key(
+    State(state): State<AppState>,
+    session: Session,
+    Path(issuer): Path<String>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<KeyForm>,
+) -> Response {
+    let (team, me) = match context(&state, &session, &issuer).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if let Err(refused) = check_form(&session, &form.csrf, &headers) {
+        return refused;
+    }
+    let who = actor(&me, ip);
+    let outcome = match form.action.as_str() {
+        "generate" => lifecycle::generate_key(
+            &state.store,
+            team.id,
+            NewKey::Individual { member_id: me.id },
+            state.settings.max_active_team_keys,
+            &who,
+        )
+        .await
+        .map(|k| format!("Generated your individual key {}. Download it now: it can be downloaded only once.", k.id)),
+        "revoke" => {
+            let keys =
+                match state.store.keys(team.id, OffsetDateTime::now_utc(), state.settings.revoked_retention_days).await
+                {
+                    Ok(k) => k,
+                    Err(e) => return store_failure(e),
+                };
+            let Some(mine) =
+                keys.into_iter().find(|k| k.kind == KeyKind::Individual && k.member_id == Some(me.id) && k.is_active())
+            else {
+                return Redirect::to(&format!("/teams/{}/profile", team.issuer_id)).into_response();
+            };
+            if form.confirm.as_deref() != Some("yes") {
+                let msg = format!(
+                    "Confirm: revoking {} cannot be undone. Use the Revoke button of the dialog, or press Revoke again below.",
+                    mine.id
+                );
+                return show(&state, &session, &team, &me, Some(msg), None, StatusCode::OK).await;
+            }
+            lifecycle::revoke_keys(&state, team.id, std::slice::from_ref(&mine.id), &who)
+                .await
+                .map(|_| format!("Revoked {}.", mine.id))
+        }
+        _ => return super::not_found(),
+    };
+    match outcome {
+        Ok(notice) => show(&state, &session, &team, &me, Some(notice), None, StatusCode::OK).await,
+        Err(StoreError::Rule(rule)) => {
+            show(&state, &session, &team, &me, None, Some(sentence(&rule.to_string())), StatusCode::CONFLICT).await
+        }
+        Err(e) => store_failure(e),
+    }
+}

@@ -1,0 +1,272 @@
+//! Users and Access → Users: members and pending invitations; invite (the invitation link is shown
+//! to copy, there is no mail server), edit roles and the Generate Individual API Keys permission,
+//! remove (K14: their individual key is revoked at once).
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use keyward_core::error::StoreError;
+use keyward_core::ids::{AppId, MemberId};
+use keyward_core::invitation::NewInvitation;
+use keyward_core::key::TEAM_KEY_ROLES;
+use keyward_core::member::Member;
+use keyward_core::paging::{InvitationFilter, InvitationSort, PageRequest};
+use keyward_core::ports::{AppStore, InvitationStore, MemberStore, MemberUpdate};
+use keyward_core::role::{Role, RoleSet};
+use keyward_core::team::Team;
+use serde::Deserialize;
+
+use super::chrome::Chrome;
+use super::keys::{actor, context, sentence, store_failure};
+use super::session::{Session, check_form};
+use super::{not_found, render};
+use crate::jsonapi::ClientIp;
+use crate::views::timestamp;
+use crate::{AppState, lifecycle};
+
+pub(crate) struct MemberRow {
+    id: String,
+    name: String,
+    email: String,
+    roles: String,
+    role_names: Vec<&'static str>,
+    apps: String,
+    holder: bool,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    c: Chrome,
+    members: Vec<MemberRow>,
+    invitations: Vec<(String, String, String, String)>,
+    roles: Vec<(&'static str, String)>,
+    apps: Vec<(String, String)>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+/// Roles offered for people: the team-key roles (Apple's list minus ACCOUNT_HOLDER).
+fn offered_roles() -> Vec<(&'static str, String)> {
+    TEAM_KEY_ROLES.iter().map(|r| (r.as_str(), super::keys::title(*r))).collect()
+}
+
+impl MemberRow {
+    fn has(&self, role: &str) -> bool {
+        self.role_names.contains(&role)
+    }
+}
+
+async fn show(
+    state: &AppState,
+    session: &Session,
+    team: &Team,
+    me: &Member,
+    notice: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let (members, apps, invitations) = match (
+        state.store.members(team.id).await,
+        state.store.apps(team.id).await,
+        state
+            .store
+            .list_invitations(
+                team.id,
+                &InvitationFilter::default(),
+                &PageRequest { sort: InvitationSort::Email, descending: false, after: None, limit: 200 },
+            )
+            .await,
+    ) {
+        (Ok(m), Ok(a), Ok(i)) => (m, a, i),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return store_failure(e),
+    };
+    let app_name =
+        |id: &AppId| apps.iter().find(|a| a.id == *id).map(|a| a.name.clone()).unwrap_or_else(|| id.to_string());
+    let base = crate::views::BaseUrl::from_request(state.public_url.as_deref(), &HeaderMap::new(), state.https);
+    let page = UsersPage {
+        c: Chrome::for_team(session, team, me),
+        members: members
+            .iter()
+            .map(|m| MemberRow {
+                id: m.id.to_string(),
+                name: format!("{} {}", m.first_name, m.last_name).trim().to_owned(),
+                email: m.email.clone(),
+                roles: m.roles.iter().map(super::keys::title).collect::<Vec<_>>().join(", "),
+                role_names: m.roles.iter().map(Role::as_str).collect(),
+                apps: if m.all_apps_visible {
+                    "All Apps".into()
+                } else {
+                    m.visible_apps.iter().map(app_name).collect::<Vec<_>>().join(", ")
+                },
+                holder: m.is_account_holder(),
+            })
+            .collect(),
+        invitations: invitations
+            .items
+            .iter()
+            .map(|i| {
+                (
+                    i.email.clone(),
+                    i.roles.to_list().replace(',', ", "),
+                    timestamp(i.expires_at),
+                    base.url(&format!("/invitations/{}", i.id)).replace("http://localhost", ""),
+                )
+            })
+            .collect(),
+        roles: offered_roles(),
+        apps: apps.iter().map(|a| (a.id.to_string(), a.name.clone())).collect(),
+        notice,
+        error,
+    };
+    render(status, &page)
+}
+
+pub(crate) async fn page(State(state): State<AppState>, session: Session, Path(issuer): Path<String>) -> Response {
+    match context(&state, &session, &issuer).await {
+        Ok((team, me)) => show(&state, &session, &team, &me, None, None, StatusCode::OK).await,
+        Err(r) => r,
+    }
+}
+
+fn roles(names: &[String]) -> Option<RoleSet> {
+    names.iter().map(|r| r.parse::<Role>().ok()).collect()
+}
+
+#[derive(Deserialize)]
+pub(crate) struct InviteForm {
+    csrf: String,
+    email: String,
+    first_name: String,
+    last_name: String,
+    #[serde(default)]
+    roles: Vec<String>,
+    all_apps: Option<String>,
+    #[serde(default)]
+    apps: Vec<String>,
+    provisioning: Option<String>,
+    individual_keys: Option<String>,
+}
+
+pub(crate) async fn invite(
+    State(state): State<AppState>,
+    session: Session,
+    Path(issuer): Path<String>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<InviteForm>,
+) -> Response {
+    let (team, me) = match context(&state, &session, &issuer).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if let Err(refused) = check_form(&session, &form.csrf, &headers) {
+        return refused;
+    }
+    let refuse = |msg: String| show(&state, &session, &team, &me, None, Some(msg), StatusCode::UNPROCESSABLE_ENTITY);
+    let Some(mut roles) = roles(&form.roles) else { return refuse("Choose roles from the list.".into()).await };
+    if form.individual_keys.is_some() {
+        roles.insert(Role::GenerateIndividualKeys);
+    }
+    let visible_apps: Vec<AppId> = form.apps.iter().filter_map(|a| a.parse().ok()).collect();
+    let new = NewInvitation {
+        email: form.email,
+        first_name: form.first_name,
+        last_name: form.last_name,
+        roles,
+        all_apps_visible: form.all_apps.is_some() || visible_apps.is_empty(),
+        provisioning_allowed: form.provisioning.is_some(),
+        visible_apps,
+    };
+    match state.store.create_invitation(team.id, new, &actor(&me, ip)).await {
+        Ok(inv) => {
+            let link = format!("/invitations/{}", inv.id);
+            show(
+                &state,
+                &session,
+                &team,
+                &me,
+                Some(format!("Invited {}. Send them this link: {link}", inv.email)),
+                None,
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(StoreError::Rule(rule)) => refuse(sentence(&rule.to_string())).await,
+        Err(e) => store_failure(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EditForm {
+    csrf: String,
+    #[serde(default)]
+    roles: Vec<String>,
+}
+
+/// Edit a member's roles, the Generate Individual API Keys permission among them (K7: removing it
+/// keeps an existing key).
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    session: Session,
+    Path((issuer, member)): Path<(String, String)>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<EditForm>,
+) -> Response {
+    let (team, me) = match context(&state, &session, &issuer).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if let Err(refused) = check_form(&session, &form.csrf, &headers) {
+        return refused;
+    }
+    let Ok(member) = member.parse::<MemberId>() else { return not_found() };
+    let Some(roles) = roles(&form.roles) else { return not_found() };
+    let update = MemberUpdate { roles: Some(roles), ..MemberUpdate::default() };
+    match state.store.update_member(team.id, member, update, &actor(&me, ip)).await {
+        Ok(m) => {
+            let _ = state.auth.sync(&state.store).await;
+            show(&state, &session, &team, &me, Some(format!("Saved the roles of {}.", m.email)), None, StatusCode::OK)
+                .await
+        }
+        Err(StoreError::Rule(keyward_core::DomainError::NotFound { .. })) => not_found(),
+        Err(StoreError::Rule(rule)) => {
+            show(&state, &session, &team, &me, None, Some(sentence(&rule.to_string())), StatusCode::FORBIDDEN).await
+        }
+        Err(e) => store_failure(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CsrfForm {
+    csrf: String,
+}
+
+pub(crate) async fn remove(
+    State(state): State<AppState>,
+    session: Session,
+    Path((issuer, member)): Path<(String, String)>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let (team, me) = match context(&state, &session, &issuer).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if let Err(refused) = check_form(&session, &form.csrf, &headers) {
+        return refused;
+    }
+    let Ok(member) = member.parse::<MemberId>() else { return not_found() };
+    match lifecycle::remove_member(&state, team.id, member, &actor(&me, ip)).await {
+        Ok(()) => Redirect::to(&format!("/teams/{}/users", team.issuer_id)).into_response(),
+        Err(StoreError::Rule(keyward_core::DomainError::NotFound { .. })) => not_found(),
+        Err(StoreError::Rule(rule)) => {
+            show(&state, &session, &team, &me, None, Some(sentence(&rule.to_string())), StatusCode::FORBIDDEN).await
+        }
+        Err(e) => store_failure(e),
+    }
+}
