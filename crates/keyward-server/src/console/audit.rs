@@ -20,8 +20,8 @@ use crate::views::timestamp;
 #[template(path = "audit.html")]
 struct AuditPage {
     c: Chrome,
-    events: Vec<&'static str>,
-    event: String,
+    /// Every event name, and whether it is the one filtered on.
+    events: Vec<(&'static str, bool)>,
     actor: String,
     rows: Vec<(String, &'static str, String, String, String, String)>,
 }
