@@ -72,8 +72,7 @@ pub(crate) async fn page(
         .collect();
     let page = AuditPage {
         c: Chrome::for_team(&session, &team, &me),
-        events: AuditKind::ALL.iter().map(|k| k.as_str()).collect(),
-        event: filter.event,
+        events: AuditKind::ALL.iter().map(|k| (k.as_str(), k.as_str() == filter.event)).collect(),
         actor: filter.actor,
         rows,
     };
