@@ -24,6 +24,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// Served over TLS: links default to `https://` and the host the client asked for.
     pub https: bool,
+    /// First-run setup: the one-time token of the setup URL, until it is used.
+    pub setup: Option<Arc<std::sync::Mutex<Option<String>>>>,
     /// Console sign-in throttling.
     pub throttle: Arc<crate::console::Throttle>,
     /// `serve --test-mode` only: the reset seed and the request log.
@@ -41,6 +43,7 @@ impl AppState {
             public_url,
             https: false,
             throttle: Arc::default(),
+            setup: None,
             test_mode: None,
         })
     }

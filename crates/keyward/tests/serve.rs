@@ -10,7 +10,15 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Starts `keyward serve` on a free port; returns the child, its base URL and what it printed.
-fn start(mut cmd: Command) -> (Child, String, Vec<String>) {
+type Lines = std::io::Lines<BufReader<std::process::ChildStdout>>;
+
+fn start(cmd: Command) -> (Child, String, Vec<String>) {
+    let (child, base, printed, _) = start_reading(cmd);
+    (child, base, printed)
+}
+
+/// Like `start`, also handing back the rest of what the server prints.
+fn start_reading(mut cmd: Command) -> (Child, String, Vec<String>, Lines) {
     let mut child =
         cmd.args(["serve", "--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
     let mut printed = Vec::new();
@@ -22,7 +30,7 @@ fn start(mut cmd: Command) -> (Child, String, Vec<String>) {
             break rest.split_whitespace().next().unwrap().to_owned();
         }
     };
-    (child, base, printed)
+    (child, base, printed, lines)
 }
 
 fn stop(mut child: Child) {
@@ -56,6 +64,43 @@ async fn serve_creates_the_sqlite_database_and_prints_the_first_run_command() {
     assert!(printed.contains("admin init --team"), "first-run command printed: {printed}");
     assert_eq!(get(&format!("{base}/healthz")).await.0, 200);
     assert_eq!(get(&format!("{base}/readyz")).await.0, 200);
+    stop(child);
+}
+
+#[tokio::test]
+async fn first_run_setup_url_creates_the_first_team_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(common::binary());
+    cmd.current_dir(dir.path()).env_remove("KEYWARD_DATABASE_URL").arg("--data-dir").arg(dir.path().join("data"));
+    let (child, base, _, mut lines) = start_reading(cmd);
+    // The setup URL is printed right after the address.
+    let url = loop {
+        let line = lines.next().expect("setup URL printed").unwrap();
+        if let Some(u) = line.trim().strip_prefix(&format!("{base}/setup?token=")) {
+            break format!("{base}/setup?token={u}");
+        }
+    };
+    assert_eq!(get(&url).await.0, 200);
+    assert_eq!(get(&format!("{base}/setup?token=guess")).await.0, 404, "only the printed token opens setup");
+    let token = url.split("token=").nth(1).unwrap().to_owned();
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let form = [
+        ("token", token.as_str()),
+        ("team", "Acme"),
+        ("first_name", "Ana"),
+        ("last_name", "L"),
+        ("email", "ana@acme.test"),
+        ("password", "a long password"),
+    ];
+    let r = client.post(format!("{base}/setup")).form(&form).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert!(r.headers()["set-cookie"].to_str().unwrap().contains("HttpOnly"), "signed in");
+    assert!(r.headers()["location"].to_str().unwrap().ends_with("/integrations/api"));
+    assert_eq!(
+        client.post(format!("{base}/setup")).form(&form).send().await.unwrap().status().as_u16(),
+        404,
+        "the token works once"
+    );
     stop(child);
 }
 

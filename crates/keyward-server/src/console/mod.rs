@@ -19,6 +19,7 @@ mod login;
 mod operator;
 mod profile;
 mod session;
+mod setup;
 mod throttle;
 mod users;
 
@@ -38,6 +39,7 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home::page))
         .route("/login", get(login::form).post(login::submit))
+        .route("/setup", get(setup::form).post(setup::submit))
         .route("/logout", post(login::logout))
         .route("/teams/{issuer}/integrations/api", get(keys::page))
         .route("/teams/{issuer}/integrations/api/keys", post(keys::generate))

@@ -34,7 +34,8 @@ pub async fn run(config: &Config, args: &ServeArgs) -> Result<(), CliError> {
         None => None,
     };
     let demo = if args.demo { Some(super::demo::ensure(&store, config).await?) } else { None };
-    if demo.is_none() && seed.is_none() && store.is_empty().await? {
+    let first_run = demo.is_none() && seed.is_none() && store.is_empty().await?;
+    if first_run {
         let location = match &config.database_url {
             Some(_) => format!(" --database-url '{}'", url.redacted()),
             None if config.data_dir != std::path::Path::new("./keyward-data") => {
@@ -57,9 +58,22 @@ pub async fn run(config: &Config, args: &ServeArgs) -> Result<(), CliError> {
     }
     let options = ServeOptions { listen, purge_every: Duration::from_secs(3600), flush_every: Duration::from_secs(1) };
     state.https = args.tls;
+    let setup_token = if first_run {
+        let token = keyward_token::session::random_token().map_err(|e| CliError::Refused(e.to_string()))?;
+        state.setup = Some(Arc::new(std::sync::Mutex::new(Some(token.clone()))));
+        Some(token)
+    } else {
+        None
+    };
     let scheme = if args.tls { "https" } else { "http" };
     let on_bound = |addr: SocketAddr| {
         println!("Keyward is listening on {scheme}://{addr} (health: /healthz, readiness: /readyz)");
+        if let Some(token) = &setup_token {
+            let base = config.public_url.clone().unwrap_or_else(|| format!("{scheme}://{addr}"));
+            println!(
+                "\nFirst run: open this one-time URL to create the first team in the browser:\n\n    {base}/setup?token={token}\n"
+            );
+        }
         if let Some(demo) = &demo {
             let base = config.public_url.clone().unwrap_or_else(|| format!("{scheme}://{addr}"));
             println!("{}", super::demo::banner(demo, &base));

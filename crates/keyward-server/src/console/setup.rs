@@ -1,0 +1,107 @@
+//! First-run setup: on an empty database `keyward serve` prints a one-time URL; its page creates
+//! the operator, the first team and its Account Holder, and signs them in. The token works once.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use keyward_core::actor::ActorContext;
+use keyward_core::ports::{NewPerson, NewTeam, SessionStore, TeamStore};
+use keyward_token::password::hash_password;
+use keyward_token::session::{SessionToken, random_token};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use super::keys::{sentence, store_failure};
+use super::session::{LIFETIME, secure, set_cookie};
+use super::{message, not_found, render};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct SetupPage {
+    token: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// Whether `token` is the setup token (compared in constant time) and setup is still open.
+fn valid(state: &AppState, token: &str) -> bool {
+    let Some(setup) = &state.setup else { return false };
+    let Ok(current) = setup.lock() else { return false };
+    current
+        .as_deref()
+        .is_some_and(|t| t.len() == token.len() && t.bytes().zip(token.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0)
+}
+
+pub(crate) async fn form(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
+    if !valid(&state, &q.token) {
+        return not_found();
+    }
+    render(StatusCode::OK, &SetupPage { token: q.token, error: None })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SetupForm {
+    token: String,
+    team: String,
+    first_name: String,
+    last_name: String,
+    email: String,
+    password: String,
+}
+
+pub(crate) async fn submit(State(state): State<AppState>, Form(form): Form<SetupForm>) -> Response {
+    if !valid(&state, &form.token) {
+        return not_found();
+    }
+    let refuse = |msg: String| {
+        render(StatusCode::UNPROCESSABLE_ENTITY, &SetupPage { token: form.token.clone(), error: Some(msg) })
+    };
+    if form.password.chars().count() < 8 {
+        return refuse("Choose a password of at least 8 characters.".into());
+    }
+    let Ok(hash) = hash_password(&form.password) else {
+        return message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
+    };
+    let person = NewPerson {
+        email: form.email.clone(),
+        first_name: form.first_name.clone(),
+        last_name: form.last_name.clone(),
+        password_hash: Some(hash),
+    };
+    let created = match state
+        .store
+        .create_team(
+            NewTeam { name: form.team.clone(), account_holder: person, holder_is_operator: true },
+            &ActorContext::operator_cli(),
+        )
+        .await
+    {
+        Ok(c) => c,
+        Err(keyward_core::error::StoreError::Rule(rule)) => return refuse(sentence(&rule.to_string())),
+        Err(e) => return store_failure(e),
+    };
+    if let Some(setup) = &state.setup
+        && let Ok(mut current) = setup.lock()
+    {
+        *current = None;
+    }
+    let _ = state.auth.sync(&state.store).await;
+    let (Ok(token), Ok(csrf)) = (SessionToken::generate(), random_token()) else {
+        return message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
+    };
+    if let Err(e) =
+        state.store.create_session(created.person_id, &token.hash(), &csrf, OffsetDateTime::now_utc() + LIFETIME).await
+    {
+        return store_failure(e);
+    }
+    let to = format!("/teams/{}/integrations/api", created.team.issuer_id);
+    ([(header::SET_COOKIE, set_cookie(token.expose(), secure(&state)))], Redirect::to(&to)).into_response()
+}
