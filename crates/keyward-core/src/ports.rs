@@ -381,6 +381,10 @@ pub trait AuthStore: Send + Sync {
         &self,
         failures: &[AuthFailureRecord],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Adds requests per key and Unix hour (seconds / 3600); keeps two days.
+    fn record_usage(&self, usage: &[(KeyId, i64, u64)]) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Requests per hour of a key from `since_hour` on, oldest first.
+    fn usage(&self, key: &KeyId, since_hour: i64) -> impl Future<Output = Result<Vec<(i64, u64)>, StoreError>> + Send;
     /// T14: the most recent failures of a key, newest first.
     fn auth_failures(&self, key: &KeyId) -> impl Future<Output = Result<Vec<AuthFailureRecord>, StoreError>> + Send;
 }

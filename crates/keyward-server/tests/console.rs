@@ -403,3 +403,26 @@ server_test!(request_access_invite_accept_profile_and_audit, |srv: Server| async
     assert!(lines.len() >= 8);
     assert_eq!(dev.get(&format!("/teams/{issuer}/audit")).await.0, 404);
 });
+
+server_test!(key_details_show_usage_and_recent_failures_to_their_owners, |srv: Server| async move {
+    let team = srv.team("Acme").await;
+    person_with_password(&srv, &team, "admin@acme.test", &[Role::Admin]).await;
+    person_with_password(&srv, &team, "dev@acme.test", &[Role::Developer]).await;
+    let key = srv.team_key(&team, "DEVELOPER").await;
+    for _ in 0..3 {
+        assert_eq!(srv.get("/v1/apps", &key.token()).await.status().as_u16(), 200);
+    }
+    assert_eq!(srv.get("/v1/apps", &key.token_with(1260, vec![])).await.status().as_u16(), 401);
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let mut admin = Browser::new(&srv);
+    assert_eq!(admin.login("admin@acme.test", PASSWORD).await, 303);
+    let details = format!("/teams/{}/integrations/api/keys/{}", team.team.issuer_id, key.id);
+    let (status, html) = admin.get(&details).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("lifetime 1260 s exceeds 1200 s") && html.contains("T9"), "the failure and its reason");
+    assert!(html.contains("3 in all"), "three accepted requests in the chart");
+    assert!(html.contains("<svg role=\"img\""));
+    let mut dev = Browser::new(&srv);
+    assert_eq!(dev.login("dev@acme.test", PASSWORD).await, 303);
+    assert_eq!(dev.get(&details).await.0, 404, "a Developer does not see team keys' details");
+});

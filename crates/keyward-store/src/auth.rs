@@ -170,6 +170,46 @@ impl AuthStore for Store {
         tx::commit(tx).await
     }
 
+    async fn record_usage(&self, usage: &[(KeyId, i64, u64)]) -> Result<(), StoreError> {
+        if usage.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool().begin().await.map_err(backend_error)?;
+        for (key, hour, n) in usage {
+            sqlx::query(
+                "INSERT INTO key_usage (key_id, hour, requests) VALUES ($1, $2, $3) \
+                 ON CONFLICT (key_id, hour) DO UPDATE SET requests = key_usage.requests + excluded.requests",
+            )
+            .bind(key.to_string())
+            .bind(*hour)
+            .bind(i64::try_from(*n).unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        }
+        let oldest = usage.iter().map(|(_, h, _)| *h).max().unwrap_or(0) - 48;
+        sqlx::query("DELETE FROM key_usage WHERE hour < $1")
+            .bind(oldest)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        tx::commit(tx).await
+    }
+
+    async fn usage(&self, key: &KeyId, since_hour: i64) -> Result<Vec<(i64, u64)>, StoreError> {
+        let rows = sqlx::query("SELECT hour, requests FROM key_usage WHERE key_id = $1 AND hour >= $2 ORDER BY hour")
+            .bind(key.to_string())
+            .bind(since_hour)
+            .fetch_all(self.pool())
+            .await
+            .map_err(backend_error)?;
+        rows.iter()
+            .map(|r| {
+                Ok((convert::get::<i64>(r, "hour")?, u64::try_from(convert::get::<i64>(r, "requests")?).unwrap_or(0)))
+            })
+            .collect()
+    }
+
     async fn auth_failures(&self, key: &KeyId) -> Result<Vec<AuthFailureRecord>, StoreError> {
         let rows = sqlx::query("SELECT key_id, at, rule, reason, client_ip FROM auth_failures WHERE key_id = $1 ORDER BY seq DESC LIMIT $2")
             .bind(key.to_string())

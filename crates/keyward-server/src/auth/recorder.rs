@@ -20,6 +20,8 @@ pub struct Recorder {
     failures: Mutex<Vec<AuthFailureRecord>>,
     /// Last minute each key was used, and whether it is not yet written.
     last_used: Mutex<HashMap<KeyId, (i64, bool)>>,
+    /// Requests per key and hour not yet written (the console's chart).
+    usage: Mutex<HashMap<(KeyId, i64), u64>>,
 }
 
 impl Recorder {
@@ -33,6 +35,9 @@ impl Recorder {
 
     /// K16: remembers the minute; at most one write per key and minute follows.
     pub fn used(&self, key: &KeyId, now: i64) {
+        if let Ok(mut usage) = self.usage.lock() {
+            *usage.entry((key.clone(), now.div_euclid(3600))).or_default() += 1;
+        }
         let minute = now - now.rem_euclid(60);
         if let Ok(mut map) = self.last_used.lock() {
             match map.get_mut(key) {
@@ -60,6 +65,9 @@ impl Recorder {
                 .collect(),
             Err(_) => Vec::new(),
         };
-        store.record_last_used(&uses).await
+        store.record_last_used(&uses).await?;
+        let usage: Vec<(KeyId, i64, u64)> =
+            self.usage.lock().map(|mut u| u.drain().map(|((k, h), n)| (k, h, n)).collect()).unwrap_or_default();
+        store.record_usage(&usage).await
     }
 }

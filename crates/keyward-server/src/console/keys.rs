@@ -55,6 +55,7 @@ struct KeysPage {
     is_holder: bool,
     roles: Vec<(&'static str, String)>,
     active: Vec<KeyRow>,
+    individual: Vec<KeyRow>,
     revoked: Vec<KeyRow>,
     notice: Option<String>,
     error: Option<String>,
@@ -95,14 +96,15 @@ async fn show(
         Ok(keys) => keys,
         Err(e) => return store_failure(e),
     };
-    let (active, revoked): (Vec<_>, Vec<_>) =
-        keys.iter().filter(|k| k.kind == KeyKind::Team).partition(|k| k.is_active());
+    let (active, revoked): (Vec<_>, Vec<_>) = keys.iter().partition(|k| k.is_active());
+    let (active, individual): (Vec<_>, Vec<_>) = active.into_iter().partition(|k| k.kind == KeyKind::Team);
     let page = KeysPage {
         c: Chrome::for_team(session, team, me),
         access: team.access.as_str(),
         is_holder: me.is_account_holder(),
         roles: TEAM_KEY_ROLES.iter().map(|r| (r.as_str(), title(*r))).collect(),
         active: active.iter().map(|k| row(k, me)).collect(),
+        individual: individual.iter().map(|k| row(k, me)).collect(),
         revoked: revoked.iter().map(|k| row(k, me)).collect(),
         notice,
         error,

@@ -14,6 +14,7 @@ mod apps;
 mod audit;
 mod chrome;
 mod home;
+mod key_details;
 mod keys;
 mod login;
 mod operator;
@@ -43,6 +44,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/logout", post(login::logout))
         .route("/teams/{issuer}/integrations/api", get(keys::page))
         .route("/teams/{issuer}/integrations/api/keys", post(keys::generate))
+        .route("/teams/{issuer}/integrations/api/keys/{key}", get(key_details::page))
         .route("/teams/{issuer}/integrations/api/keys/{key}/download", post(keys::download))
         .route("/teams/{issuer}/integrations/api/revoke", post(keys::revoke))
         .route("/teams/{issuer}/integrations/api/request-access", post(keys::request_access))
