@@ -1,0 +1,184 @@
+// The console end to end in a real browser: Playwright (playwright-core) drives Debian's Chromium
+// against a real `keyward serve`. Every page is checked with axe-core (no serious or critical
+// violation) and photographed into target/e2e/ for reviewers.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+
+import { importPKCS8, SignJWT } from "jose";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const root = resolve(import.meta.dirname, "..");
+const shots = join(root, "target", "e2e");
+const binary = process.env.KEYWARD_TEST_BIN ?? join(root, "target", "debug", "keyward");
+const chromiumPath = process.env.KEYWARD_TEST_CHROMIUM ?? "/usr/bin/chromium";
+const PASSWORD = "a long console password";
+
+let server;
+let base;
+let setupUrl;
+let browser;
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  const data = mkdtempSync(join(tmpdir(), "keyward-e2e-"));
+  server = spawn(binary, ["--data-dir", data, "serve", "--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, KEYWARD_LOG: "warn" } });
+  const lines = createInterface({ input: server.stdout });
+  for await (const line of lines) {
+    const listening = line.match(/listening on (http:\/\/\S+)/);
+    if (listening) base = listening[1];
+    const setup = line.match(/(http:\/\/\S+\/setup\?token=\S+)/);
+    if (setup) {
+      setupUrl = setup[1];
+      break;
+    }
+  }
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill("SIGTERM");
+});
+
+/// axe-core on the current page, then a screenshot named after it.
+async function check(page, name) {
+  await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
+  const result = await page.evaluate(async () => await window.axe.run());
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help}`), [], `accessibility of ${name}`);
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+async function token(pem, kid, issuer) {
+  const key = await importPKCS8(pem, "ES256");
+  return new SignJWT({ iss: issuer, aud: "appstoreconnect-v1" }).setProtectedHeader({ alg: "ES256", kid, typ: "JWT" }).setIssuedAt().setExpirationTime("20m").sign(key);
+}
+
+test("the console, from first-run setup to the audit export", async () => {
+  const admin = await (await browser.newContext({ bypassCSP: true, acceptDownloads: true })).newPage();
+
+  // First-run setup.
+  await admin.goto(setupUrl);
+  await check(admin, "01-setup");
+  await admin.getByLabel("Team Name").fill("Acme");
+  await admin.getByLabel("First Name").fill("Ana");
+  await admin.getByLabel("Last Name").fill("Lopez");
+  await admin.getByLabel("Email").fill("ana@acme.test");
+  await admin.getByLabel("Password").fill(PASSWORD);
+  await admin.getByRole("button", { name: "Create Team" }).click();
+  await admin.waitForURL(/\/integrations\/api$/);
+  const issuer = (await admin.locator("#issuer-id").textContent()).trim();
+
+  // Request access, then approve it as the operator.
+  await check(admin, "02-request-access");
+  await admin.getByLabel(/I have read and agree/).check();
+  await admin.getByRole("button", { name: "Request Access" }).click();
+  await admin.getByText("awaiting review").waitFor();
+  await admin.getByRole("link", { name: "Operator" }).click();
+  await check(admin, "03-operator");
+  await admin.getByRole("button", { name: "Approve" }).click();
+  await admin.getByRole("cell", { name: "approved" }).waitFor();
+
+  // An app.
+  await admin.goto(`${base}/teams/${issuer}/apps`);
+  await admin.getByText("New App").click();
+  await admin.getByLabel("Name").fill("Fizz");
+  await admin.getByLabel("Bundle ID").fill("com.acme.fizz");
+  await admin.getByLabel("SKU").fill("FIZZ");
+  await admin.getByRole("button", { name: "Create" }).click();
+  await admin.getByRole("cell", { name: "com.acme.fizz" }).waitFor();
+  await check(admin, "04-apps");
+
+  // Invite a Developer; a second browser context accepts.
+  await admin.getByRole("link", { name: "Users and Access" }).click();
+  await admin.getByText("Invite User").click();
+  await admin.getByLabel("First Name").fill("Dev");
+  await admin.getByLabel("Last Name").fill("Eloper");
+  await admin.getByLabel("Email").fill("dev@acme.test");
+  await admin.getByLabel("Developer", { exact: true }).check();
+  await admin.getByRole("button", { name: "Invite", exact: true }).click();
+  const notice = await admin.getByRole("status").textContent();
+  const link = notice.match(/(\/invitations\/\S+)/)[1];
+  await check(admin, "05-users");
+  const dev = await (await browser.newContext({ bypassCSP: true })).newPage();
+  await dev.goto(base + link);
+  await check(dev, "06-accept-invitation");
+  await dev.getByLabel("Password").fill(PASSWORD);
+  await dev.getByRole("button", { name: "Join Acme" }).click();
+  await dev.waitForURL(/\/profile$/);
+
+  // Two team keys; the first is downloaded, signs a token, and its Download link is gone.
+  await admin.goto(`${base}/teams/${issuer}/integrations/api`);
+  for (const name of ["CI", "Release"]) {
+    await admin.getByText("Generate API Key (+)").click();
+    await admin.getByLabel("Name").fill(name);
+    await admin.getByLabel("App Manager").check();
+    await admin.getByRole("button", { name: "Generate" }).click();
+    await admin.getByText(`Generated ${name}`).waitFor();
+  }
+  await check(admin, "07-keys");
+  const [download] = await Promise.all([admin.waitForEvent("download"), admin.getByRole("button", { name: "Download API Key" }).first().click()]);
+  const kid = download.suggestedFilename().match(/^AuthKey_([A-Z0-9]{10})\.p8$/)[1];
+  const pem = readFileSync(await download.path(), "utf8");
+  const jwt = await token(pem, kid, issuer);
+  assert.equal((await fetch(`${base}/v1/apps`, { headers: { Authorization: `Bearer ${jwt}` } })).status, 200);
+  await admin.goto(`${base}/teams/${issuer}/integrations/api`);
+  assert.equal(await admin.getByRole("button", { name: "Download API Key" }).count(), 1, "only the other key can still be downloaded");
+
+  // Edit: select both keys, Revoke Key, confirm in the dialog.
+  await admin.getByLabel("Select CI").check();
+  await admin.getByLabel("Select Release").check();
+  await admin.getByRole("button", { name: "Revoke Key" }).click();
+  const dialog = admin.getByRole("dialog");
+  await dialog.waitFor();
+  await check(admin, "08-revoke-dialog");
+  await dialog.getByRole("button", { name: "Revoke", exact: true }).click();
+  await admin.waitForURL(/\/integrations\/api$/);
+  const revoked = admin.locator("section", { has: admin.locator("#revoked") });
+  await revoked.getByText(kid).waitFor();
+  assert.equal(await revoked.getByText("ana@acme.test").count(), 2, "both listed under Revoked with the actor");
+  assert.equal((await fetch(`${base}/v1/apps`, { headers: { Authorization: `Bearer ${jwt}` } })).status, 401);
+
+  // The Developer's individual key: generate, a second is refused, revoke in the dialog.
+  await dev.reload();
+  await check(dev, "09-profile");
+  await dev.getByRole("button", { name: "Generate API Key" }).click();
+  await dev.getByText("Generated your individual key").waitFor();
+  const csrf = await dev.locator("input[name=csrf]").first().inputValue();
+  const second = await dev.request.post(`${base}/teams/${issuer}/profile/key`, { form: { csrf, action: "generate" } });
+  assert.equal(second.status(), 409, "a second individual key is refused");
+  await dev.getByRole("button", { name: "Revoke" }).first().click();
+  await dev.getByRole("dialog").getByRole("button", { name: "Revoke" }).click();
+  await dev.getByRole("button", { name: "Generate API Key" }).waitFor();
+
+  // The Account Holder removes the permission: the Generate button disappears.
+  await admin.goto(`${base}/teams/${issuer}/users`);
+  const row = admin.getByRole("row", { name: /dev@acme\.test/ });
+  await row.getByText("Edit").click();
+  await row.getByLabel("Generate Individual API Keys").uncheck();
+  await row.getByRole("button", { name: "Save" }).click();
+  await admin.getByText("Saved the roles of dev@acme.test").waitFor();
+  await dev.reload();
+  assert.equal(await dev.getByRole("button", { name: "Generate API Key" }).count(), 0);
+
+  // The audit log shows every step, and its export parses.
+  await admin.getByRole("link", { name: "Audit Log" }).click();
+  await check(admin, "10-audit");
+  for (const event of ["team_created", "access_requested", "access_approved", "app_created", "invitation_created", "invitation_accepted", "key_generated", "key_downloaded", "key_revoked", "member_updated"]) {
+    assert.ok((await admin.getByRole("cell", { name: event, exact: true }).count()) > 0, `${event} in the audit log`);
+  }
+  const [exported] = await Promise.all([admin.waitForEvent("download"), admin.getByRole("link", { name: "Export as JSON Lines" }).click()]);
+  const lines = readFileSync(await exported.path(), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  assert.ok(lines.some((l) => l.event === "key_revoked" && l.actor === "ana@acme.test"));
+});
