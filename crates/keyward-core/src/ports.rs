@@ -352,6 +352,29 @@ pub trait SessionStore: Send + Sync {
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<Option<SessionRecord>, StoreError>> + Send;
     fn delete_session(&self, token_hash: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// A one-time link for a person without a password to set one (an Account Holder created by
+    /// an operator). Replaces any earlier link.
+    fn set_activation(
+        &self,
+        person: PersonId,
+        token_hash: &str,
+        expires_at: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The person an unexpired activation link belongs to.
+    fn activation(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<Option<crate::team::Person>, StoreError>> + Send;
+    /// Uses the link: sets names and password and ends the link; `None` when it was not valid.
+    fn activate(
+        &self,
+        token_hash: &str,
+        first_name: &str,
+        last_name: &str,
+        password: PasswordHash,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<Option<PersonId>, StoreError>> + Send;
     /// The teams a person belongs to, with their membership.
     fn memberships(&self, person: PersonId) -> impl Future<Output = Result<Vec<(Team, Member)>, StoreError>> + Send;
 }

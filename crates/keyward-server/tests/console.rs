@@ -426,3 +426,53 @@ server_test!(key_details_show_usage_and_recent_failures_to_their_owners, |srv: S
     assert_eq!(dev.login("dev@acme.test", PASSWORD).await, 303);
     assert_eq!(dev.get(&details).await.0, 404, "a Developer does not see team keys' details");
 });
+
+server_test!(operator_creates_a_team_whose_account_holder_sets_a_password_once, |srv: Server| async move {
+    let hash = keyward_token::password::hash_password(PASSWORD).unwrap();
+    srv.store()
+        .create_team(
+            keyward_core::ports::NewTeam {
+                name: "Home".into(),
+                account_holder: NewPerson {
+                    email: "op@home.test".into(),
+                    first_name: "O".into(),
+                    last_name: "P".into(),
+                    password_hash: Some(hash),
+                },
+                holder_is_operator: true,
+            },
+            &operator(),
+        )
+        .await
+        .unwrap();
+    let mut op = Browser::new(&srv);
+    assert_eq!(op.login("op@home.test", PASSWORD).await, 303);
+    let csrf = op.csrf("/operator").await;
+    let r =
+        op.post("/operator/teams", &[("csrf", &csrf), ("name", "Newco"), ("account_holder", "boss@newco.test")]).await;
+    let html = r.text().await.unwrap();
+    let link =
+        html.split("set a password (valid for 3 days): ").nth(1).unwrap().split('<').next().unwrap().trim().to_owned();
+    assert!(link.starts_with("/activate/"), "{link}");
+    let boss = Browser::new(&srv);
+    assert_eq!(boss.get(&link).await.0, 200);
+    let r = boss.post(&link, &[("first_name", "Bo"), ("last_name", "Ss"), ("password", PASSWORD)]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(boss.get(&link).await.0, 404, "the link works once");
+    let mut boss = Browser::new(&srv);
+    assert_eq!(boss.login("boss@newco.test", PASSWORD).await, 303);
+    assert!(boss.get("/").await.1.contains("Newco"));
+    let team = srv.store().team(&keyward_core::ports::TeamRef::Name("Newco".into())).await.unwrap();
+    let holder = srv.store().account_holder(team.id).await.unwrap();
+    assert_eq!(holder.email, "boss@newco.test");
+    // Someone who is not an operator cannot create teams.
+    let csrf = boss.csrf("/").await;
+    assert_eq!(boss.get("/operator").await.0, 404);
+    assert_eq!(
+        boss.post("/operator/teams", &[("csrf", &csrf), ("name", "Evil"), ("account_holder", "e@evil.test")])
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
+});

@@ -96,6 +96,69 @@ impl SessionStore for Store {
             .map_err(backend_error)
     }
 
+    async fn set_activation(
+        &self,
+        person: PersonId,
+        token_hash: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE persons SET activation_hash = $1, activation_expires = $2 WHERE id = $3 AND password_hash IS NULL",
+        )
+        .bind(token_hash.to_owned())
+        .bind(expires_at.unix_timestamp())
+        .bind(person.to_string())
+        .execute(self.pool())
+        .await
+        .map(|_| ())
+        .map_err(backend_error)
+    }
+
+    async fn activation(&self, token_hash: &str, now: OffsetDateTime) -> Result<Option<Person>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, email, first_name, last_name, is_operator FROM persons \
+             WHERE activation_hash = $1 AND activation_expires > $2 AND password_hash IS NULL",
+        )
+        .bind(token_hash.to_owned())
+        .bind(now.unix_timestamp())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(backend_error)?;
+        row.as_ref().map(person).transpose()
+    }
+
+    async fn activate(
+        &self,
+        token_hash: &str,
+        first_name: &str,
+        last_name: &str,
+        password: PasswordHash,
+        now: OffsetDateTime,
+    ) -> Result<Option<PersonId>, StoreError> {
+        let first = keyward_core::team::validate_person_name(first_name)?;
+        let last = keyward_core::team::validate_person_name(last_name)?;
+        let row = sqlx::query(
+            "UPDATE persons SET password_hash = $1, first_name = $2, last_name = $3, activation_hash = NULL, activation_expires = NULL \
+             WHERE activation_hash = $4 AND activation_expires > $5 AND password_hash IS NULL RETURNING id",
+        )
+        .bind(password.expose().to_owned())
+        .bind(first)
+        .bind(last)
+        .bind(token_hash.to_owned())
+        .bind(now.unix_timestamp())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(backend_error)?;
+        match row {
+            Some(r) => Ok(Some(
+                convert::get::<String>(&r, "id")?
+                    .parse()
+                    .map_err(|_| StoreError::Backend("stored person id is invalid".into()))?,
+            )),
+            None => Ok(None),
+        }
+    }
+
     async fn memberships(&self, person: PersonId) -> Result<Vec<(Team, Member)>, StoreError> {
         let rows = sqlx::query(select_member!("WHERE m.person_id = $1"))
             .bind(person.to_string())

@@ -249,6 +249,8 @@ pub(crate) async fn download(
     let Ok(key_id) = KeyId::parse(&key) else { return not_found() };
     match lifecycle::download_key(&state.store, team.id, &key_id, &actor(&me, ip)).await {
         Ok((_, private)) => {
+            // The key can sign from the next request on, on this server too.
+            let _ = state.auth.sync(&state.store).await;
             let disposition = format!("attachment; filename=\"{}\"", key_id.file_name());
             let mut response = private.expose().to_owned().into_response();
             let h = response.headers_mut();

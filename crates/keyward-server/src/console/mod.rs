@@ -10,6 +10,7 @@
 //! `Referrer-Policy`.
 
 mod accept;
+mod activate;
 mod apps;
 mod audit;
 mod chrome;
@@ -49,7 +50,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/teams/{issuer}/integrations/api/revoke", post(keys::revoke))
         .route("/teams/{issuer}/integrations/api/request-access", post(keys::request_access))
         .route("/operator", get(operator::page))
+        .route("/operator/teams", post(operator::create_team))
         .route("/operator/teams/{issuer}/review", post(operator::review))
+        .route("/activate/{token}", get(activate::form).post(activate::submit))
         .route("/teams/{issuer}/apps", get(apps::page).post(apps::create))
         .route("/teams/{issuer}/users", get(users::page))
         .route("/teams/{issuer}/users/invite", post(users::invite))

@@ -7,11 +7,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use keyward_core::actor::{Actor, ActorContext};
-use keyward_core::ports::{TeamRef, TeamStore};
+use keyward_core::error::StoreError;
+use keyward_core::ports::{NewPerson, NewTeam, SessionStore, TeamRef, TeamStore};
+use keyward_token::session::SessionToken;
 use serde::Deserialize;
+use time::OffsetDateTime;
 
 use super::chrome::Chrome;
-use super::keys::store_failure;
+use super::keys::{sentence, store_failure};
 use super::session::{Session, check_form};
 use super::{not_found, render};
 use crate::AppState;
@@ -22,19 +25,96 @@ use crate::jsonapi::ClientIp;
 struct OperatorPage {
     c: Chrome,
     teams: Vec<(String, String, &'static str)>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+async fn show(
+    state: &AppState,
+    session: &Session,
+    notice: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    match state.store.teams().await {
+        Ok(teams) => {
+            let teams = teams.into_iter().map(|t| (t.name, t.issuer_id.to_string(), t.access.as_str())).collect();
+            render(status, &OperatorPage { c: Chrome::of(session), teams, notice, error })
+        }
+        Err(e) => store_failure(e),
+    }
 }
 
 pub(crate) async fn page(State(state): State<AppState>, session: Session) -> Response {
     if !session.person.is_operator {
         return not_found();
     }
-    match state.store.teams().await {
-        Ok(teams) => {
-            let teams = teams.into_iter().map(|t| (t.name, t.issuer_id.to_string(), t.access.as_str())).collect();
-            render(StatusCode::OK, &OperatorPage { c: Chrome::of(&session), teams })
-        }
-        Err(e) => store_failure(e),
+    show(&state, &session, None, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CreateTeamForm {
+    csrf: String,
+    name: String,
+    account_holder: String,
+}
+
+/// A new team and its Account Holder. Someone new gets a one-time link (3 days) to set a password;
+/// someone with a login already signs in as usual.
+pub(crate) async fn create_team(
+    State(state): State<AppState>,
+    session: Session,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<CreateTeamForm>,
+) -> Response {
+    if !session.person.is_operator {
+        return not_found();
     }
+    if let Err(refused) = check_form(&session, &form.csrf, &headers) {
+        return refused;
+    }
+    let actor = ActorContext { actor: Actor::Operator, label: format!("operator {}", session.person.email), ip };
+    let holder_email = form.account_holder.trim().to_lowercase();
+    let holder = NewPerson {
+        email: form.account_holder,
+        first_name: String::new(),
+        last_name: String::new(),
+        password_hash: None,
+    };
+    let created = match state
+        .store
+        .create_team(NewTeam { name: form.name, account_holder: holder, holder_is_operator: false }, &actor)
+        .await
+    {
+        Ok(c) => c,
+        Err(StoreError::Rule(rule)) => {
+            return show(&state, &session, None, Some(sentence(&rule.to_string())), StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
+        }
+        Err(e) => return store_failure(e),
+    };
+    let has_login = matches!(state.store.login_identity(&holder_email).await, Ok(Some((_, Some(_)))));
+    let notice = if has_login {
+        format!("Created {}. Its Account Holder already has a login and can sign in.", created.team.name)
+    } else {
+        let Ok(token) = SessionToken::generate() else {
+            return store_failure(StoreError::Backend("no randomness".into()));
+        };
+        if let Err(e) = state
+            .store
+            .set_activation(created.person_id, &token.hash(), OffsetDateTime::now_utc() + time::Duration::days(3))
+            .await
+        {
+            return store_failure(e);
+        }
+        format!(
+            "Created {}. Send its Account Holder this link to set a password (valid for 3 days): /activate/{}",
+            created.team.name,
+            token.expose()
+        )
+    };
+    show(&state, &session, Some(notice), None, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]

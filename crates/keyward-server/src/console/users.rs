@@ -34,6 +34,9 @@ pub(crate) struct MemberRow {
     role_names: Vec<&'static str>,
     apps: String,
     holder: bool,
+    all_apps: bool,
+    app_ids: Vec<String>,
+    provisioning: bool,
 }
 
 #[derive(Template)]
@@ -56,6 +59,10 @@ fn offered_roles() -> Vec<(&'static str, String)> {
 impl MemberRow {
     fn has(&self, role: &str) -> bool {
         self.role_names.contains(&role)
+    }
+
+    fn sees(&self, app: &str) -> bool {
+        self.app_ids.iter().any(|a| a == app)
     }
 }
 
@@ -102,6 +109,9 @@ async fn show(
                     m.visible_apps.iter().map(app_name).collect::<Vec<_>>().join(", ")
                 },
                 holder: m.is_account_holder(),
+                all_apps: m.all_apps_visible,
+                app_ids: m.visible_apps.iter().map(ToString::to_string).collect(),
+                provisioning: m.provisioning_allowed,
             })
             .collect(),
         invitations: invitations
@@ -204,10 +214,14 @@ pub(crate) struct EditForm {
     csrf: String,
     #[serde(default)]
     roles: Vec<String>,
+    all_apps: Option<String>,
+    #[serde(default)]
+    apps: Vec<String>,
+    provisioning: Option<String>,
 }
 
-/// Edit a member's roles, the Generate Individual API Keys permission among them (K7: removing it
-/// keeps an existing key).
+/// Edit a member's roles (the Generate Individual API Keys permission among them; K7: removing it
+/// keeps an existing key), the apps they see, and provisioning access.
 pub(crate) async fn update(
     State(state): State<AppState>,
     session: Session,
@@ -225,7 +239,14 @@ pub(crate) async fn update(
     }
     let Ok(member) = member.parse::<MemberId>() else { return not_found() };
     let Some(roles) = roles(&form.roles) else { return not_found() };
-    let update = MemberUpdate { roles: Some(roles), ..MemberUpdate::default() };
+    let apps: Vec<AppId> = form.apps.iter().filter_map(|a| a.parse().ok()).collect();
+    let all_apps = form.all_apps.is_some() || apps.is_empty();
+    let update = MemberUpdate {
+        roles: Some(roles),
+        all_apps_visible: Some(all_apps),
+        provisioning_allowed: Some(form.provisioning.is_some()),
+        visible_apps: Some(keyward_core::ports::VisibleAppsChange::Replace(if all_apps { Vec::new() } else { apps })),
+    };
     match state.store.update_member(team.id, member, update, &actor(&me, ip)).await {
         Ok(m) => {
             let _ = state.auth.sync(&state.store).await;

@@ -1,0 +1,86 @@
+//! The one-time link an operator gives a new team's Account Holder: set names and a password, then
+//! signed in. The link works once and for 3 days.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use keyward_core::ports::SessionStore;
+use keyward_token::password::hash_password;
+use keyward_token::session::{SessionToken, hash_token, random_token};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use super::keys::store_failure;
+use super::session::{LIFETIME, secure, set_cookie};
+use super::{message, render};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "activate.html")]
+struct ActivatePage {
+    token: String,
+    email: String,
+    error: Option<String>,
+}
+
+fn gone() -> Response {
+    message(
+        StatusCode::NOT_FOUND,
+        "Link not valid",
+        "This link was used already or has expired. Ask your operator for a new one.",
+    )
+}
+
+pub(crate) async fn form(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    match state.store.activation(&hash_token(&token), OffsetDateTime::now_utc()).await {
+        Ok(Some(person)) => render(StatusCode::OK, &ActivatePage { token, email: person.email, error: None }),
+        Ok(None) => gone(),
+        Err(e) => store_failure(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ActivateForm {
+    first_name: String,
+    last_name: String,
+    password: String,
+}
+
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Form(form): Form<ActivateForm>,
+) -> Response {
+    let hash = hash_token(&token);
+    let now = OffsetDateTime::now_utc();
+    let person = match state.store.activation(&hash, now).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return gone(),
+        Err(e) => return store_failure(e),
+    };
+    if form.password.chars().count() < 8 {
+        let page = ActivatePage {
+            token,
+            email: person.email,
+            error: Some("Choose a password of at least 8 characters.".into()),
+        };
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    let Ok(password) = hash_password(&form.password) else {
+        return message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
+    };
+    let person_id = match state.store.activate(&hash, &form.first_name, &form.last_name, password, now).await {
+        Ok(Some(id)) => id,
+        Ok(None) => return gone(),
+        Err(e) => return store_failure(e),
+    };
+    let (Ok(session), Ok(csrf)) = (SessionToken::generate(), random_token()) else {
+        return message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
+    };
+    if let Err(e) = state.store.create_session(person_id, &session.hash(), &csrf, now + LIFETIME).await {
+        return store_failure(e);
+    }
+    ([(header::SET_COOKIE, set_cookie(session.expose(), secure(&state)))], Redirect::to("/")).into_response()
+}
