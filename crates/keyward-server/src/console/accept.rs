@@ -4,19 +4,17 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum_extra::extract::Form;
 use keyward_core::ids::InvitationId;
 use keyward_core::invitation::Invitation;
 use keyward_core::ports::{InvitationStore, NewPerson, SessionStore, TeamStore};
 use keyward_token::password::{hash_password, verify_password};
-use keyward_token::session::{SessionToken, random_token};
 use serde::Deserialize;
-use time::OffsetDateTime;
 
 use super::keys::store_failure;
-use super::session::{LIFETIME, secure, set_cookie};
+use super::session::sign_in;
 use super::{message, not_found, render};
 use crate::AppState;
 
@@ -110,21 +108,9 @@ pub(crate) async fn submit(
         Err(e) => return store_failure(e),
     };
     let _ = state.auth.sync(&state.store).await;
-    let (Ok(token), Ok(csrf)) = (SessionToken::generate(), random_token()) else {
-        return message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
-    };
-    if let Err(e) =
-        state.store.create_session(member.person_id, &token.hash(), &csrf, OffsetDateTime::now_utc() + LIFETIME).await
-    {
-        return store_failure(e);
-    }
     let team = match state.store.team_by_id(member.team_id).await {
         Ok(t) => t,
         Err(e) => return store_failure(e),
     };
-    (
-        [(header::SET_COOKIE, set_cookie(token.expose(), secure(&state)))],
-        Redirect::to(&format!("/teams/{}/profile", team.issuer_id)),
-    )
-        .into_response()
+    sign_in(&state, member.person_id, &format!("/teams/{}/profile", team.issuer_id)).await
 }

@@ -3,17 +3,17 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum_extra::extract::Form;
 use keyward_core::ports::SessionStore;
 use keyward_token::password::hash_password;
-use keyward_token::session::{SessionToken, hash_token, random_token};
+use keyward_token::session::hash_token;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::keys::store_failure;
-use super::session::{LIFETIME, secure, set_cookie};
+use super::session::sign_in;
 use super::{message, render};
 use crate::AppState;
 
@@ -76,11 +76,5 @@ pub(crate) async fn submit(
         Ok(None) => return gone(),
         Err(e) => return store_failure(e),
     };
-    let (Ok(session), Ok(csrf)) = (SessionToken::generate(), random_token()) else {
-        return message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
-    };
-    if let Err(e) = state.store.create_session(person_id, &session.hash(), &csrf, now + LIFETIME).await {
-        return store_failure(e);
-    }
-    ([(header::SET_COOKIE, set_cookie(session.expose(), secure(&state)))], Redirect::to("/")).into_response()
+    sign_in(&state, person_id, "/").await
 }

@@ -9,11 +9,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use keyward_core::ports::SessionStore;
 use keyward_core::secret::PasswordHash;
 use keyward_token::password::{hash_password, verify_password};
-use keyward_token::session::{SessionToken, random_token};
 use serde::Deserialize;
-use time::OffsetDateTime;
 
-use super::session::{LIFETIME, Session, check_form, clear_cookie, cookie_value, secure, set_cookie};
+use super::session::sign_in;
+use super::session::{Session, check_form, clear_cookie, cookie_value};
 use super::{message, render};
 use crate::AppState;
 use crate::jsonapi::ClientIp;
@@ -83,16 +82,7 @@ pub(crate) async fn submit(
     if let Some(old) = cookie_value(&headers) {
         let _ = state.store.delete_session(&keyward_token::session::hash_token(&old)).await;
     }
-    let (Ok(token), Ok(csrf)) = (SessionToken::generate(), random_token()) else {
-        return message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
-    };
-    if let Err(e) =
-        state.store.create_session(person.id, &token.hash(), &csrf, OffsetDateTime::now_utc() + LIFETIME).await
-    {
-        tracing::error!(error = %e, "creating a session failed");
-        return message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
-    }
-    ([(header::SET_COOKIE, set_cookie(token.expose(), secure(&state)))], Redirect::to("/")).into_response()
+    sign_in(&state, person.id, "/").await
 }
 
 #[derive(Deserialize)]

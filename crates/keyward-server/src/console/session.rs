@@ -85,3 +85,18 @@ pub(crate) fn check_form(session: &Session, csrf: &str, headers: &HeaderMap) -> 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
+
+/// Starts a new session for `person` (a new token and CSRF token) and redirects to `to` with its
+/// cookie. Used by sign-in, first-run setup, accepting an invitation and activation.
+pub(crate) async fn sign_in(state: &AppState, person: keyward_core::ids::PersonId, to: &str) -> Response {
+    use keyward_token::session::{SessionToken, random_token};
+    let (Ok(token), Ok(csrf)) = (SessionToken::generate(), random_token()) else {
+        return super::message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
+    };
+    if let Err(e) = state.store.create_session(person, &token.hash(), &csrf, OffsetDateTime::now_utc() + LIFETIME).await
+    {
+        tracing::error!(error = %e, "creating a session failed");
+        return super::message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
+    }
+    ([(header::SET_COOKIE, set_cookie(token.expose(), secure(state)))], Redirect::to(to)).into_response()
+}

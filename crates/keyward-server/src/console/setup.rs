@@ -3,18 +3,16 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum_extra::extract::Form;
 use keyward_core::actor::ActorContext;
-use keyward_core::ports::{NewPerson, NewTeam, SessionStore, TeamStore};
+use keyward_core::ports::{NewPerson, NewTeam, TeamStore};
 use keyward_token::password::hash_password;
-use keyward_token::session::{SessionToken, random_token};
 use serde::Deserialize;
-use time::OffsetDateTime;
 
 use super::keys::{sentence, store_failure};
-use super::session::{LIFETIME, secure, set_cookie};
+use super::session::sign_in;
 use super::{message, not_found, render};
 use crate::AppState;
 
@@ -94,14 +92,5 @@ pub(crate) async fn submit(State(state): State<AppState>, Form(form): Form<Setup
         *current = None;
     }
     let _ = state.auth.sync(&state.store).await;
-    let (Ok(token), Ok(csrf)) = (SessionToken::generate(), random_token()) else {
-        return message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
-    };
-    if let Err(e) =
-        state.store.create_session(created.person_id, &token.hash(), &csrf, OffsetDateTime::now_utc() + LIFETIME).await
-    {
-        return store_failure(e);
-    }
-    let to = format!("/teams/{}/integrations/api", created.team.issuer_id);
-    ([(header::SET_COOKIE, set_cookie(token.expose(), secure(&state)))], Redirect::to(&to)).into_response()
+    sign_in(&state, created.person_id, &format!("/teams/{}/integrations/api", created.team.issuer_id)).await
 }
