@@ -1,8 +1,8 @@
 //! Apps: the list, and New App for the Account Holder, Admins, App Managers and Create Apps.
 
 use askama::Template;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use keyward_core::app::{App, NewApp, may_create_app};
@@ -13,11 +13,11 @@ use keyward_core::team::Team;
 use serde::Deserialize;
 
 use super::chrome::Chrome;
-use super::keys::{actor, context, sentence, store_failure};
+use super::keys::{sentence, store_failure};
 use super::render;
-use super::session::{Session, check_form};
+use super::session::Session;
+use super::team_page::{TeamPage, actor};
 use crate::AppState;
-use crate::jsonapi::ClientIp;
 
 #[derive(Template)]
 #[template(path = "apps.html")]
@@ -50,11 +50,8 @@ async fn show(
     }
 }
 
-pub(crate) async fn page(State(state): State<AppState>, session: Session, Path(issuer): Path<String>) -> Response {
-    match context(&state, &session, &issuer).await {
-        Ok((team, me)) => show(&state, &session, &team, &me, None, StatusCode::OK).await,
-        Err(r) => r,
-    }
+pub(crate) async fn page(State(state): State<AppState>, TeamPage { session, team, me, .. }: TeamPage) -> Response {
+    show(&state, &session, &team, &me, None, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -66,21 +63,11 @@ pub(crate) struct NewAppForm {
     primary_locale: String,
 }
 
-pub(crate) async fn create(
-    State(state): State<AppState>,
-    session: Session,
-    Path(issuer): Path<String>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    Form(form): Form<NewAppForm>,
-) -> Response {
-    let (team, me) = match context(&state, &session, &issuer).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if let Err(refused) = check_form(&session, &form.csrf, &headers) {
+pub(crate) async fn create(State(state): State<AppState>, page: TeamPage, Form(form): Form<NewAppForm>) -> Response {
+    if let Err(refused) = page.check(&form.csrf) {
         return refused;
     }
+    let TeamPage { session, team, me, ip, .. } = page;
     let new = NewApp { name: form.name, bundle_id: form.bundle_id, sku: form.sku, primary_locale: form.primary_locale };
     match state.store.create_app(team.id, new, &actor(&me, ip)).await {
         Ok(_) => Redirect::to(&format!("/teams/{}/apps", team.issuer_id)).into_response(),

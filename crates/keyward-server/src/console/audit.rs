@@ -2,7 +2,7 @@
 //! as JSON Lines.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use keyward_core::audit::{AuditEvent, AuditKind};
@@ -10,8 +10,8 @@ use keyward_core::ports::AuditStore;
 use serde::Deserialize;
 
 use super::chrome::{Chrome, manages};
-use super::keys::{context, store_failure};
-use super::session::Session;
+use super::keys::store_failure;
+use super::team_page::TeamPage;
 use super::{not_found, render};
 use crate::AppState;
 use crate::views::timestamp;
@@ -39,16 +39,8 @@ fn keep(e: &AuditEvent, f: &Filter) -> bool {
         && (f.actor.is_empty() || e.actor.to_lowercase().contains(&f.actor.to_lowercase()))
 }
 
-pub(crate) async fn page(
-    State(state): State<AppState>,
-    session: Session,
-    Path(issuer): Path<String>,
-    Query(filter): Query<Filter>,
-) -> Response {
-    let (team, me) = match context(&state, &session, &issuer).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+pub(crate) async fn page(State(state): State<AppState>, page: TeamPage, Query(filter): Query<Filter>) -> Response {
+    let TeamPage { session, team, me, .. } = page;
     if !manages(&me) {
         return not_found();
     }
@@ -79,12 +71,7 @@ pub(crate) async fn page(
     render(StatusCode::OK, &page)
 }
 
-pub(crate) async fn export(State(state): State<AppState>, session: Session, Path(issuer): Path<String>) -> Response {
-    let issuer = issuer.trim_end_matches(".jsonl").to_owned();
-    let (team, me) = match context(&state, &session, &issuer).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+pub(crate) async fn export(State(state): State<AppState>, TeamPage { team, me, .. }: TeamPage) -> Response {
     if !manages(&me) {
         return not_found();
     }

@@ -12,8 +12,8 @@ use keyward_core::ports::{AuthStore, KeyStore};
 use time::OffsetDateTime;
 
 use super::chrome::{Chrome, manages};
-use super::keys::{context, store_failure, title};
-use super::session::Session;
+use super::keys::{store_failure, title};
+use super::team_page::TeamPage;
 use super::{not_found, render};
 use crate::AppState;
 use crate::views::timestamp;
@@ -55,13 +55,9 @@ fn bars(usage: &[(i64, u64)], now_hour: i64) -> Vec<(usize, u64, u64, String, u6
 
 pub(crate) async fn page(
     State(state): State<AppState>,
-    session: Session,
-    Path((issuer, key)): Path<(String, String)>,
+    TeamPage { session, team, me, .. }: TeamPage,
+    Path((_, key)): Path<(String, String)>,
 ) -> Response {
-    let (team, me) = match context(&state, &session, &issuer).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
     let Ok(key_id) = KeyId::parse(&key) else { return not_found() };
     let Ok(key) = state.store.key(&key_id).await else { return not_found() };
     let own = key.kind == KeyKind::Individual && key.member_id == Some(me.id);

@@ -3,38 +3,26 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
-use keyward_core::actor::{Actor, ActorContext};
+use keyward_core::actor::Actor;
 use keyward_core::error::StoreError;
 use keyward_core::ids::KeyId;
 use keyward_core::key::{ApiKey, KeyKind, TEAM_KEY_ROLES};
 use keyward_core::member::Member;
-use keyward_core::ports::{KeyStore, NewKey, SessionStore, TeamRef, TeamStore};
+use keyward_core::ports::{KeyStore, NewKey, TeamStore};
 use keyward_core::role::{Role, RoleSet};
 use keyward_core::team::Team;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::chrome::Chrome;
-use super::session::{Session, check_form};
+use super::session::Session;
+use super::team_page::{TeamPage, actor};
 use super::{message, not_found, render};
-use crate::jsonapi::ClientIp;
 use crate::views::timestamp;
 use crate::{AppState, lifecycle};
-
-/// The team of the path, and the signed-in person's membership of it; anything else is a 404.
-pub(crate) async fn context(state: &AppState, session: &Session, issuer: &str) -> Result<(Team, Member), Response> {
-    let Ok(issuer) = issuer.parse() else { return Err(not_found()) };
-    let team = state.store.team(&TeamRef::Issuer(issuer)).await.map_err(|_| not_found())?;
-    let memberships = state.store.memberships(session.person.id).await.map_err(|_| not_found())?;
-    memberships.into_iter().find(|(t, _)| t.id == team.id).ok_or_else(not_found)
-}
-
-pub(crate) fn actor(member: &Member, ip: Option<String>) -> ActorContext {
-    ActorContext { actor: Actor::Member(member.id), label: member.email.clone(), ip }
-}
 
 pub(crate) struct KeyRow {
     id: String,
@@ -117,11 +105,8 @@ pub(crate) fn store_failure(e: StoreError) -> Response {
     message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.")
 }
 
-pub(crate) async fn page(State(state): State<AppState>, session: Session, Path(issuer): Path<String>) -> Response {
-    match context(&state, &session, &issuer).await {
-        Ok((team, me)) => show(&state, &session, &team, &me, None, None, StatusCode::OK).await,
-        Err(r) => r,
-    }
+pub(crate) async fn page(State(state): State<AppState>, TeamPage { session, team, me, .. }: TeamPage) -> Response {
+    show(&state, &session, &team, &me, None, None, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -134,19 +119,13 @@ pub(crate) struct GenerateForm {
 
 pub(crate) async fn generate(
     State(state): State<AppState>,
-    session: Session,
-    Path(issuer): Path<String>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    page: TeamPage,
     Form(form): Form<GenerateForm>,
 ) -> Response {
-    let (team, me) = match context(&state, &session, &issuer).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if let Err(refused) = check_form(&session, &form.csrf, &headers) {
+    if let Err(refused) = page.check(&form.csrf) {
         return refused;
     }
+    let TeamPage { session, team, me, ip, .. } = page;
     let roles: Result<RoleSet, _> = form.roles.iter().map(|r| r.parse::<Role>()).collect();
     let refusal = |msg: String| show(&state, &session, &team, &me, None, Some(msg), StatusCode::UNPROCESSABLE_ENTITY);
     let Ok(roles) = roles else { return refusal("Choose roles from the list.".into()).await };
@@ -188,19 +167,13 @@ pub(crate) struct AccessForm {
 /// K1: the Account Holder requests API access, accepting the terms.
 pub(crate) async fn request_access(
     State(state): State<AppState>,
-    session: Session,
-    Path(issuer): Path<String>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    page: TeamPage,
     Form(form): Form<AccessForm>,
 ) -> Response {
-    let (team, me) = match context(&state, &session, &issuer).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if let Err(refused) = check_form(&session, &form.csrf, &headers) {
+    if let Err(refused) = page.check(&form.csrf) {
         return refused;
     }
+    let TeamPage { session, team, me, ip, .. } = page;
     if form.terms.as_deref() != Some("accepted") {
         return show(
             &state,
@@ -233,19 +206,14 @@ pub(crate) struct CsrfForm {
 /// K9, K10: the single download, by the key's creator; `Cache-Control: no-store`.
 pub(crate) async fn download(
     State(state): State<AppState>,
-    session: Session,
-    Path((issuer, key)): Path<(String, String)>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    page: TeamPage,
+    Path((_, key)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let (team, me) = match context(&state, &session, &issuer).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if let Err(refused) = check_form(&session, &form.csrf, &headers) {
+    if let Err(refused) = page.check(&form.csrf) {
         return refused;
     }
+    let TeamPage { session, team, me, ip, .. } = page;
     let Ok(key_id) = KeyId::parse(&key) else { return not_found() };
     match lifecycle::download_key(&state.store, team.id, &key_id, &actor(&me, ip)).await {
         Ok((_, private)) => {
@@ -286,21 +254,11 @@ struct ConfirmRevoke {
 
 /// K11, K12: Revoke Key asks to confirm; the confirmation revokes all selected keys in one
 /// transaction, effective on this server before the page answers.
-pub(crate) async fn revoke(
-    State(state): State<AppState>,
-    session: Session,
-    Path(issuer): Path<String>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    Form(form): Form<RevokeForm>,
-) -> Response {
-    let (team, me) = match context(&state, &session, &issuer).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if let Err(refused) = check_form(&session, &form.csrf, &headers) {
+pub(crate) async fn revoke(State(state): State<AppState>, page: TeamPage, Form(form): Form<RevokeForm>) -> Response {
+    if let Err(refused) = page.check(&form.csrf) {
         return refused;
     }
+    let TeamPage { session, team, me, ip, .. } = page;
     if form.keys.is_empty() {
         return show(
             &state,

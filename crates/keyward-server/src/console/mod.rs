@@ -22,6 +22,7 @@ mod operator;
 mod profile;
 mod session;
 mod setup;
+mod team_page;
 mod throttle;
 mod users;
 

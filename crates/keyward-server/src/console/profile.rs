@@ -2,8 +2,8 @@
 //! Integrations download route), revoke with confirmation (K12).
 
 use askama::Template;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use keyward_core::error::StoreError;
@@ -15,10 +15,10 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::chrome::Chrome;
-use super::keys::{actor, context, sentence, store_failure, title};
+use super::keys::{sentence, store_failure, title};
 use super::render;
-use super::session::{Session, check_form};
-use crate::jsonapi::ClientIp;
+use super::session::Session;
+use super::team_page::{TeamPage, actor};
 use crate::views::timestamp;
 use crate::{AppState, lifecycle};
 
@@ -62,11 +62,8 @@ async fn show(
     render(status, &page)
 }
 
-pub(crate) async fn page(State(state): State<AppState>, session: Session, Path(issuer): Path<String>) -> Response {
-    match context(&state, &session, &issuer).await {
-        Ok((team, me)) => show(&state, &session, &team, &me, None, None, StatusCode::OK).await,
-        Err(r) => r,
-    }
+pub(crate) async fn page(State(state): State<AppState>, TeamPage { session, team, me, .. }: TeamPage) -> Response {
+    show(&state, &session, &team, &me, None, None, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -76,21 +73,11 @@ pub(crate) struct KeyForm {
     confirm: Option<String>,
 }
 
-pub(crate) async fn key(
-    State(state): State<AppState>,
-    session: Session,
-    Path(issuer): Path<String>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    Form(form): Form<KeyForm>,
-) -> Response {
-    let (team, me) = match context(&state, &session, &issuer).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if let Err(refused) = check_form(&session, &form.csrf, &headers) {
+pub(crate) async fn key(State(state): State<AppState>, page: TeamPage, Form(form): Form<KeyForm>) -> Response {
+    if let Err(refused) = page.check(&form.csrf) {
         return refused;
     }
+    let TeamPage { session, team, me, ip, .. } = page;
     let who = actor(&me, ip);
     let outcome = match form.action.as_str() {
         "generate" => lifecycle::generate_key(

@@ -19,10 +19,10 @@ use keyward_core::team::Team;
 use serde::Deserialize;
 
 use super::chrome::Chrome;
-use super::keys::{actor, context, sentence, store_failure};
-use super::session::{Session, check_form};
+use super::keys::{sentence, store_failure};
+use super::session::Session;
+use super::team_page::{TeamPage, actor};
 use super::{not_found, render};
-use crate::jsonapi::ClientIp;
 use crate::views::timestamp;
 use crate::{AppState, lifecycle};
 
@@ -134,11 +134,8 @@ async fn show(
     render(status, &page)
 }
 
-pub(crate) async fn page(State(state): State<AppState>, session: Session, Path(issuer): Path<String>) -> Response {
-    match context(&state, &session, &issuer).await {
-        Ok((team, me)) => show(&state, &session, &team, &me, None, None, StatusCode::OK).await,
-        Err(r) => r,
-    }
+pub(crate) async fn page(State(state): State<AppState>, TeamPage { session, team, me, .. }: TeamPage) -> Response {
+    show(&state, &session, &team, &me, None, None, StatusCode::OK).await
 }
 
 fn roles(names: &[String]) -> Option<RoleSet> {
@@ -160,21 +157,11 @@ pub(crate) struct InviteForm {
     individual_keys: Option<String>,
 }
 
-pub(crate) async fn invite(
-    State(state): State<AppState>,
-    session: Session,
-    Path(issuer): Path<String>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    Form(form): Form<InviteForm>,
-) -> Response {
-    let (team, me) = match context(&state, &session, &issuer).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if let Err(refused) = check_form(&session, &form.csrf, &headers) {
+pub(crate) async fn invite(State(state): State<AppState>, page: TeamPage, Form(form): Form<InviteForm>) -> Response {
+    if let Err(refused) = page.check(&form.csrf) {
         return refused;
     }
+    let TeamPage { session, team, me, ip, .. } = page;
     let refuse = |msg: String| show(&state, &session, &team, &me, None, Some(msg), StatusCode::UNPROCESSABLE_ENTITY);
     let Some(mut roles) = roles(&form.roles) else { return refuse("Choose roles from the list.".into()).await };
     if form.individual_keys.is_some() {
@@ -224,19 +211,14 @@ pub(crate) struct EditForm {
 /// keeps an existing key), the apps they see, and provisioning access.
 pub(crate) async fn update(
     State(state): State<AppState>,
-    session: Session,
-    Path((issuer, member)): Path<(String, String)>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    page: TeamPage,
+    Path((_, member)): Path<(String, String)>,
     Form(form): Form<EditForm>,
 ) -> Response {
-    let (team, me) = match context(&state, &session, &issuer).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if let Err(refused) = check_form(&session, &form.csrf, &headers) {
+    if let Err(refused) = page.check(&form.csrf) {
         return refused;
     }
+    let TeamPage { session, team, me, ip, .. } = page;
     let Ok(member) = member.parse::<MemberId>() else { return not_found() };
     let Some(roles) = roles(&form.roles) else { return not_found() };
     let apps: Vec<AppId> = form.apps.iter().filter_map(|a| a.parse().ok()).collect();
@@ -268,19 +250,14 @@ pub(crate) struct CsrfForm {
 
 pub(crate) async fn remove(
     State(state): State<AppState>,
-    session: Session,
-    Path((issuer, member)): Path<(String, String)>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    page: TeamPage,
+    Path((_, member)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let (team, me) = match context(&state, &session, &issuer).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if let Err(refused) = check_form(&session, &form.csrf, &headers) {
+    if let Err(refused) = page.check(&form.csrf) {
         return refused;
     }
+    let TeamPage { session, team, me, ip, .. } = page;
     let Ok(member) = member.parse::<MemberId>() else { return not_found() };
     match lifecycle::remove_member(&state, team.id, member, &actor(&me, ip)).await {
         Ok(()) => Redirect::to(&format!("/teams/{}/users", team.issuer_id)).into_response(),
