@@ -181,4 +181,11 @@ test("the console, from first-run setup to the audit export", async () => {
   const [exported] = await Promise.all([admin.waitForEvent("download"), admin.getByRole("link", { name: "Export as JSON Lines" }).click()]);
   const lines = readFileSync(await exported.path(), "utf8").trim().split("\n").map((l) => JSON.parse(l));
   assert.ok(lines.some((l) => l.event === "key_revoked" && l.actor === "ana@acme.test"));
+
+  // Readable on a phone, and usable with the keyboard: Tab reaches the first control of the page.
+  const phone = await (await browser.newContext({ bypassCSP: true, viewport: { width: 390, height: 844 }, storageState: await admin.context().storageState() })).newPage();
+  await phone.goto(`${base}/teams/${issuer}/integrations/api`);
+  await check(phone, "11-keys-on-a-phone");
+  await phone.keyboard.press("Tab");
+  assert.notEqual(await phone.evaluate(() => document.activeElement?.tagName), "BODY", "the keyboard reaches the page's controls");
 });
