@@ -182,6 +182,16 @@ test("the console, from first-run setup to the audit export", async () => {
   const lines = readFileSync(await exported.path(), "utf8").trim().split("\n").map((l) => JSON.parse(l));
   assert.ok(lines.some((l) => l.event === "key_revoked" && l.actor === "ana@acme.test"));
 
+  // The remaining pages: the teams page, a key's details, the sign-in page.
+  await admin.goto(base + "/");
+  await check(admin, "12-teams");
+  await admin.goto(`${base}/teams/${issuer}/integrations/api/keys/${kid}`);
+  await admin.getByRole("heading", { name: /Requests per hour/ }).waitFor();
+  await check(admin, "13-key-details");
+  const signedOut = await (await browser.newContext({ bypassCSP: true })).newPage();
+  await signedOut.goto(base + "/login");
+  await check(signedOut, "14-sign-in");
+
   // Readable on a phone, and usable with the keyboard: Tab reaches the first control of the page.
   const phone = await (await browser.newContext({ bypassCSP: true, viewport: { width: 390, height: 844 }, storageState: await admin.context().storageState() })).newPage();
   await phone.goto(`${base}/teams/${issuer}/integrations/api`);
