@@ -76,3 +76,10 @@ pub fn text(v: &Value) -> String {
         other => other.to_string(),
     }
 }
+
+/// Prints a line for whoever started a long-running command, ignoring a closed stdout: a server
+/// keeps serving when the terminal or pipe that launched it has stopped reading.
+pub fn announce(text: impl std::fmt::Display) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+}

@@ -114,3 +114,33 @@ cli_test!(serve_answers_health_and_readiness_and_stops_on_sigterm, |kw: common::
     assert_eq!((status, body.trim()), (200, "ready"));
     stop(child);
 });
+
+/// Whoever launched the server may stop reading (`keyward serve | head -1`, a closed terminal):
+/// the startup banner must not take the server down with a broken pipe.
+#[tokio::test]
+async fn serve_keeps_running_when_nobody_reads_its_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(common::binary())
+        .current_dir(dir.path())
+        .env_remove("KEYWARD_DATABASE_URL")
+        .args(["--data-dir", "data", "serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Ok(response) = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await {
+            break response.status().as_u16();
+        }
+        assert!(child.try_wait().unwrap().is_none(), "serve exited after its stdout was closed");
+        assert!(Instant::now() < deadline, "serve did not answer within 20 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(status, 200);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(child.try_wait().unwrap().is_none(), "serve still runs after printing its banner into a closed pipe");
+    stop(child);
+}

@@ -34,7 +34,7 @@ async fn tls_serves_apples_host_to_clients_that_trust_the_local_ca() {
 
     let mut child = keyward(&["serve", "--demo", "--tls", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(dir.path().join("serve.log")).unwrap())
         .spawn()
         .unwrap();
     let mut lines = Vec::new();
@@ -135,7 +135,8 @@ async fn tls_serves_apples_host_to_clients_that_trust_the_local_ca() {
     };
     let out = python(Some(&ca));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "python: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let log = || std::fs::read_to_string(dir.path().join("serve.log")).unwrap_or_default();
+    assert!(out.status.success(), "python: {stdout}{}\nserver log:\n{}", String::from_utf8_lossy(&out.stderr), log());
     assert!(stdout.starts_with("200\n"), "{stdout}");
     assert!(
         stdout.contains(&format!("https://api.appstoreconnect.apple.com:{port}/v1/apps")),

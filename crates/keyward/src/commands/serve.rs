@@ -11,6 +11,7 @@ use keyward_server::{AppState, ServeOptions};
 use crate::cli::ServeArgs;
 use crate::config::Config;
 use crate::error::CliError;
+use crate::output::announce;
 
 pub async fn run(config: &Config, args: &ServeArgs) -> Result<(), CliError> {
     let listen: SocketAddr = config.listen.parse().map_err(|_| {
@@ -26,7 +27,7 @@ pub async fn run(config: &Config, args: &ServeArgs) -> Result<(), CliError> {
                 CliError::Refused(format!("{} is refused: {}", path.display(), crate::error::message(e)))
             })?;
             for file in pending.write()? {
-                println!("Wrote {}", file.display());
+                announce(format!("Wrote {}", file.display()));
             }
             tracing::info!(file = %path.display(), changes = outcome.changes, "seed applied");
             Some(spec)
@@ -43,16 +44,16 @@ pub async fn run(config: &Config, args: &ServeArgs) -> Result<(), CliError> {
             }
             None => String::new(),
         };
-        println!(
+        announce(format!(
             "\nKeyward has no team yet. Create the operator, the first team and its Account Holder with:\n\n    \
              keyward{location} admin init --team \"My Team\" --email you@example.com --password-stdin\n"
-        );
+        ));
     }
     let mut state = AppState::new(store, config.settings(), config.public_url.clone()).await?;
     if args.test_mode {
         let banner = "TEST MODE: POST /_keyward/reset WIPES THE DATABASE AND RE-APPLIES THE SEED; GET /_keyward/requests LISTS REQUESTS. NEVER USE THIS IN PRODUCTION.";
         tracing::warn!("{banner}");
-        println!("{banner}");
+        announce(banner);
         let seed = seed.map(|s| (s.file, s.public_keys));
         state.test_mode = Some(Arc::new(keyward_server::test_mode::TestMode::new(seed)));
     }
@@ -67,16 +68,16 @@ pub async fn run(config: &Config, args: &ServeArgs) -> Result<(), CliError> {
     };
     let scheme = if args.tls { "https" } else { "http" };
     let on_bound = |addr: SocketAddr| {
-        println!("Keyward is listening on {scheme}://{addr} (health: /healthz, readiness: /readyz)");
+        announce(format!("Keyward is listening on {scheme}://{addr} (health: /healthz, readiness: /readyz)"));
         if let Some(token) = &setup_token {
             let base = config.public_url.clone().unwrap_or_else(|| format!("{scheme}://{addr}"));
-            println!(
+            announce(format!(
                 "\nFirst run: open this one-time URL to create the first team in the browser:\n\n    {base}/setup?token={token}\n"
-            );
+            ));
         }
         if let Some(demo) = &demo {
             let base = config.public_url.clone().unwrap_or_else(|| format!("{scheme}://{addr}"));
-            println!("{}", super::demo::banner(demo, &base));
+            announce(super::demo::banner(demo, &base));
         }
         tracing::info!(%addr, "listening");
     };
