@@ -68,27 +68,24 @@ async fn person_with_password(
     email: &str,
     roles: &[Role],
 ) -> keyward_core::member::Member {
-    let hash = keyward_token::password::hash_password(PASSWORD).unwrap();
-    srv.store()
-        .add_member(
-            team.team.id,
-            NewMember {
-                person: NewPerson {
-                    email: email.into(),
-                    first_name: "P".into(),
-                    last_name: "Q".into(),
-                    password_hash: Some(hash),
-                },
-                roles: RoleSet::of(roles),
-                individual_keys: true,
-                all_apps_visible: true,
-                visible_apps: vec![],
-                provisioning_allowed: false,
-            },
-            &operator(),
-        )
-        .await
-        .unwrap()
+    srv.store().add_member(team.team.id, member_of(email, roles), &operator()).await.unwrap()
+}
+
+/// A new member who signs in to the console with `PASSWORD`.
+fn member_of(email: &str, roles: &[Role]) -> NewMember {
+    NewMember {
+        person: NewPerson {
+            email: email.into(),
+            first_name: "P".into(),
+            last_name: "Q".into(),
+            password_hash: Some(keyward_token::password::hash_password(PASSWORD).unwrap()),
+        },
+        roles: RoleSet::of(roles),
+        individual_keys: true,
+        all_apps_visible: true,
+        visible_apps: vec![],
+        provisioning_allowed: false,
+    }
 }
 
 server_test!(sign_in_keys_page_generate_download_revoke, |srv: Server| async move {
@@ -475,4 +472,31 @@ server_test!(operator_creates_a_team_whose_account_holder_sets_a_password_once, 
             .as_u16(),
         404
     );
+});
+
+server_test!(people_in_several_teams_switch_between_them, |srv: Server| async move {
+    let acme = srv.team("Acme").await;
+    let globex = srv.team("Globex").await;
+    let initech = srv.team("Initech").await;
+    person_with_password(&srv, &acme, "both@teams.test", &[Role::Developer]).await;
+    let mut second = member_of("both@teams.test", &[Role::Admin]);
+    second.person.password_hash = None;
+    srv.store().add_member(globex.team.id, second, &operator()).await.unwrap();
+    person_with_password(&srv, &initech, "solo@teams.test", &[Role::Developer]).await;
+    let mut b = Browser::new(&srv);
+    assert_eq!(b.login("both@teams.test", PASSWORD).await, 303);
+    let (status, html) = b.get(&format!("/teams/{}/apps", acme.team.issuer_id)).await;
+    assert_eq!(status, 200);
+    let switcher = html.split("Switch Team").nth(1).expect("a switcher for a person in two teams");
+    assert!(switcher.contains(&format!("/teams/{}/integrations/api", globex.team.issuer_id)));
+    assert!(switcher.contains("Globex"));
+    assert!(!switcher.contains(&initech.team.issuer_id.to_string()), "only the person's own teams");
+    let (status, html) = b.get(&format!("/teams/{}/integrations/api", globex.team.issuer_id)).await;
+    assert_eq!(status, 200);
+    assert!(html.split("Switch Team").nth(1).unwrap().contains(&acme.team.issuer_id.to_string()));
+
+    let mut solo = Browser::new(&srv);
+    assert_eq!(solo.login("solo@teams.test", PASSWORD).await, 303);
+    let (_, html) = solo.get(&format!("/teams/{}/apps", initech.team.issuer_id)).await;
+    assert!(html.contains("Initech") && !html.contains("Switch Team"), "no switcher with a single team");
 });

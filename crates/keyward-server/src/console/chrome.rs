@@ -16,6 +16,8 @@ pub(crate) struct Chrome {
     pub team: String,
     pub issuer_id: String,
     pub can_manage: bool,
+    /// Other teams of the person (name, Issuer ID): the team switcher.
+    pub other_teams: Vec<(String, String)>,
 }
 
 impl Chrome {
@@ -33,6 +35,7 @@ impl Chrome {
             team: team.name.clone(),
             issuer_id: team.issuer_id.to_string(),
             can_manage: manages(me),
+            other_teams: session.other_teams.clone(),
             ..Chrome::of(session)
         }
     }

@@ -20,6 +20,8 @@ pub(crate) struct Session {
     pub token_hash: String,
     pub person: Person,
     pub csrf: String,
+    /// The person's other teams (name, Issuer ID), for the team switcher; filled on team pages.
+    pub other_teams: Vec<(String, String)>,
 }
 
 pub(crate) fn cookie_value(headers: &HeaderMap) -> Option<String> {
@@ -51,7 +53,9 @@ impl FromRequestParts<AppState> for Session {
         let Some(token) = cookie_value(&parts.headers) else { return Err(to_login()) };
         let hash = keyward_token::session::hash_token(&token);
         match state.store.session(&hash, OffsetDateTime::now_utc()).await {
-            Ok(Some(record)) => Ok(Session { token_hash: hash, person: record.person, csrf: record.csrf }),
+            Ok(Some(record)) => {
+                Ok(Session { token_hash: hash, person: record.person, csrf: record.csrf, other_teams: Vec::new() })
+            }
             Ok(None) => Err(to_login()),
             Err(e) => {
                 tracing::error!(error = %e, "session lookup failed");

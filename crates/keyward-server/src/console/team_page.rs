@@ -42,13 +42,18 @@ impl FromRequestParts<AppState> for TeamPage {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let session = Session::from_request_parts(parts, state).await?;
+        let mut session = Session::from_request_parts(parts, state).await?;
         let params = RawPathParams::from_request_parts(parts, state).await.map_err(|_| not_found())?;
         let issuer =
             params.iter().find(|(name, _)| *name == "issuer").map(|(_, v)| v.to_owned()).ok_or_else(not_found)?;
         let issuer = issuer.parse().map_err(|_| not_found())?;
         let team = state.store.team(&TeamRef::Issuer(issuer)).await.map_err(|_| not_found())?;
         let memberships = state.store.memberships(session.person.id).await.map_err(|_| not_found())?;
+        session.other_teams = memberships
+            .iter()
+            .filter(|(t, _)| t.id != team.id)
+            .map(|(t, _)| (t.name.clone(), t.issuer_id.to_string()))
+            .collect();
         let (team, me) = memberships.into_iter().find(|(t, _)| t.id == team.id).ok_or_else(not_found)?;
         let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
         Ok(TeamPage { session, team, me, ip, headers: parts.headers.clone() })
