@@ -122,6 +122,7 @@ test("the console, from first-run setup to the audit export", async () => {
   await admin.goto(`${base}/teams/${issuer}/integrations/api`);
   for (const name of ["CI", "Release"]) {
     await admin.getByText("Generate API Key (+)").click();
+    if (name === "CI") await check(admin, "07-generate-api-key");
     await admin.getByLabel("Name").fill(name);
     await admin.getByLabel("App Manager").check();
     await admin.getByRole("button", { name: "Generate" }).click();

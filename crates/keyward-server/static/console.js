@@ -1,4 +1,4 @@
-// The console's only script: copy buttons and confirmation dialogs. Everything works without it:
+// The console's only script: copy buttons and dialogs (Generate API Key, confirmations). Everything works without it:
 // a form submitted without confirmation shows a confirmation page instead.
 document.addEventListener("click", (event) => {
   const copy = event.target.closest("[data-copy]");
@@ -7,9 +7,9 @@ document.addEventListener("click", (event) => {
     navigator.clipboard?.writeText(text).then(() => { copy.textContent = "Copied"; });
     return;
   }
-  const confirm = event.target.closest("[data-confirm]");
+  const confirm = event.target.closest("[data-confirm], [data-open]");
   if (confirm) {
-    const dialog = document.getElementById(confirm.dataset.confirm);
+    const dialog = document.getElementById(confirm.dataset.confirm ?? confirm.dataset.open);
     if (dialog?.showModal) {
       event.preventDefault();
       dialog.showModal();
@@ -17,5 +17,11 @@ document.addEventListener("click", (event) => {
     return;
   }
   const close = event.target.closest("[data-close]");
-  if (close) document.getElementById(close.dataset.close)?.close();
+  if (close) {
+    const dialog = document.getElementById(close.dataset.close);
+    if (dialog?.close) {
+      event.preventDefault();
+      dialog.close();
+    }
+  }
 });

@@ -138,6 +138,17 @@ server_test!(sign_in_keys_page_generate_download_revoke, |srv: Server| async mov
         "nothing was written"
     );
 
+    // The Generate API Key dialog: closed on the page, open at ?generate (no JavaScript), and open
+    // with the reason when the server refuses what was submitted.
+    let dialog_open = |html: &str| html.contains("aria-labelledby=\"generate-key-title\" open>");
+    assert!(!dialog_open(&html) && html.contains("<dialog id=\"generate-key\""));
+    assert!(dialog_open(&b.get(&format!("{page}?generate")).await.1));
+    let r = b.post(&generate, &[("csrf", &csrf), ("name", "CI")]).await;
+    assert_eq!(r.status().as_u16(), 422, "a key without roles is refused");
+    let refused = r.text().await.unwrap();
+    assert!(dialog_open(&refused), "the refusal is explained in the open dialog");
+    assert!(srv.store().keys(team.team.id, time::OffsetDateTime::now_utc(), 30).await.unwrap().is_empty());
+
     // Generate two team keys.
     for name in ["CI", "Release"] {
         let r = b

@@ -2,7 +2,7 @@
 //! revoked within retention), Generate API Key, the single download, Revoke Key with confirmation.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
@@ -47,6 +47,8 @@ struct KeysPage {
     revoked: Vec<KeyRow>,
     notice: Option<String>,
     error: Option<String>,
+    /// The Generate API Key dialog is rendered open: asked for without JavaScript, or refused.
+    generate_open: bool,
 }
 
 fn row(k: &ApiKey, me: &Member) -> KeyRow {
@@ -80,6 +82,20 @@ async fn show(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
+    show_keys(state, session, team, me, notice, error, status, false).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn show_keys(
+    state: &AppState,
+    session: &Session,
+    team: &Team,
+    me: &Member,
+    notice: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+    generate_open: bool,
+) -> Response {
     let keys = match state.store.keys(team.id, OffsetDateTime::now_utc(), state.settings.revoked_retention_days).await {
         Ok(keys) => keys,
         Err(e) => return store_failure(e),
@@ -96,6 +112,7 @@ async fn show(
         revoked: revoked.iter().map(|k| row(k, me)).collect(),
         notice,
         error,
+        generate_open,
     };
     render(status, &page)
 }
@@ -105,8 +122,18 @@ pub(crate) fn store_failure(e: StoreError) -> Response {
     message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.")
 }
 
-pub(crate) async fn page(State(state): State<AppState>, TeamPage { session, team, me, .. }: TeamPage) -> Response {
-    show(&state, &session, &team, &me, None, None, StatusCode::OK).await
+#[derive(Deserialize)]
+pub(crate) struct KeysQuery {
+    /// `?generate`: the Generate API Key link followed without JavaScript.
+    generate: Option<String>,
+}
+
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    TeamPage { session, team, me, .. }: TeamPage,
+    Query(query): Query<KeysQuery>,
+) -> Response {
+    show_keys(&state, &session, &team, &me, None, None, StatusCode::OK, query.generate.is_some()).await
 }
 
 #[derive(Deserialize)]
@@ -127,7 +154,8 @@ pub(crate) async fn generate(
     }
     let TeamPage { session, team, me, ip, .. } = page;
     let roles: Result<RoleSet, _> = form.roles.iter().map(|r| r.parse::<Role>()).collect();
-    let refusal = |msg: String| show(&state, &session, &team, &me, None, Some(msg), StatusCode::UNPROCESSABLE_ENTITY);
+    let refusal =
+        |msg: String| show_keys(&state, &session, &team, &me, None, Some(msg), StatusCode::UNPROCESSABLE_ENTITY, true);
     let Ok(roles) = roles else { return refusal("Choose roles from the list.".into()).await };
     let new = NewKey::Team { name: form.name, roles };
     match lifecycle::generate_key(&state.store, team.id, new, state.settings.max_active_team_keys, &actor(&me, ip))
