@@ -13,8 +13,8 @@ use keyward_core::ports::{InvitationStore, NewPerson, SessionStore, TeamStore};
 use keyward_token::password::{hash_password, verify_password};
 use serde::Deserialize;
 
-use super::keys::store_failure;
 use super::session::sign_in;
+use super::store_failure;
 use super::{message, not_found, render};
 use crate::AppState;
 

@@ -12,8 +12,8 @@ use keyward_token::session::hash_token;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::keys::store_failure;
 use super::session::sign_in;
+use super::store_failure;
 use super::{message, render};
 use crate::AppState;
 

@@ -13,10 +13,11 @@ use keyward_core::team::Team;
 use serde::Deserialize;
 
 use super::chrome::Chrome;
-use super::keys::{sentence, store_failure};
 use super::render;
 use super::session::Session;
+use super::store_failure;
 use super::team_page::{TeamPage, actor};
+use super::words::sentence;
 use crate::AppState;
 
 #[derive(Template)]

@@ -10,7 +10,7 @@ use keyward_core::ports::AuditStore;
 use serde::Deserialize;
 
 use super::chrome::{Chrome, manages};
-use super::keys::store_failure;
+use super::store_failure;
 use super::team_page::TeamPage;
 use super::{not_found, render};
 use crate::AppState;

@@ -12,8 +12,9 @@ use keyward_core::ports::{AuthStore, KeyStore};
 use time::OffsetDateTime;
 
 use super::chrome::{Chrome, manages};
-use super::keys::{store_failure, title};
+use super::store_failure;
 use super::team_page::TeamPage;
+use super::words::title;
 use super::{not_found, render};
 use crate::AppState;
 use crate::views::timestamp;

@@ -18,9 +18,10 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::chrome::Chrome;
-use super::session::Session;
+use super::session::{CsrfForm, Session};
 use super::team_page::{TeamPage, actor};
-use super::{message, not_found, render};
+use super::words::{sentence, title};
+use super::{not_found, render, store_failure};
 use crate::views::timestamp;
 use crate::{AppState, lifecycle};
 
@@ -62,15 +63,6 @@ fn row(k: &ApiKey, me: &Member) -> KeyRow {
         revoked: k.revoked_at.map(timestamp).unwrap_or_default(),
         revoked_by: k.revoked_by_label.clone().unwrap_or_default(),
     }
-}
-
-/// App Store Connect's names of roles: `APP_MANAGER` → "App Manager".
-pub(crate) fn title(role: Role) -> String {
-    let word = |w: &str| {
-        let mut chars = w.chars();
-        chars.next().map(|first| first.to_string() + &chars.as_str().to_lowercase()).unwrap_or_default()
-    };
-    role.as_str().split('_').map(word).collect::<Vec<_>>().join(" ")
 }
 
 async fn show(
@@ -115,11 +107,6 @@ async fn show_keys(
         generate_open,
     };
     render(status, &page)
-}
-
-pub(crate) fn store_failure(e: StoreError) -> Response {
-    tracing::error!(error = %e, "console request failed");
-    message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.")
 }
 
 #[derive(Deserialize)]
@@ -178,14 +165,6 @@ pub(crate) async fn generate(
     }
 }
 
-pub(crate) fn sentence(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(first) => format!("{}{}.", first.to_uppercase(), c.as_str().trim_end_matches('.')),
-        None => String::new(),
-    }
-}
-
 #[derive(Deserialize)]
 pub(crate) struct AccessForm {
     csrf: String,
@@ -224,11 +203,6 @@ pub(crate) async fn request_access(
         }
         Err(e) => store_failure(e),
     }
-}
-
-#[derive(Deserialize)]
-pub(crate) struct CsrfForm {
-    csrf: String,
 }
 
 /// K9, K10: the single download, by the key's creator; `Cache-Control: no-store`.

@@ -25,6 +25,7 @@ mod setup;
 mod team_page;
 mod throttle;
 mod users;
+mod words;
 
 use askama::Template;
 use axum::Router;
@@ -118,4 +119,10 @@ pub(crate) fn message(status: StatusCode, title: &str, message: &str) -> Respons
 
 pub(crate) fn not_found() -> Response {
     message(StatusCode::NOT_FOUND, "Not found", "There is nothing here, or you are not allowed to see it.")
+}
+
+/// A storage failure: logged with its cause, shown as a generic page (nothing leaks to the browser).
+pub(crate) fn store_failure(e: keyward_core::error::StoreError) -> Response {
+    tracing::error!(error = %e, "console request failed");
+    message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.")
 }

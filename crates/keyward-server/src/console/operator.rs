@@ -14,8 +14,9 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::chrome::Chrome;
-use super::keys::{sentence, store_failure};
 use super::session::{Session, check_form};
+use super::store_failure;
+use super::words::sentence;
 use super::{not_found, render};
 use crate::AppState;
 use crate::jsonapi::ClientIp;

@@ -15,10 +15,11 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::chrome::Chrome;
-use super::keys::{sentence, store_failure, title};
 use super::render;
 use super::session::Session;
+use super::store_failure;
 use super::team_page::{TeamPage, actor};
+use super::words::{sentence, title};
 use crate::views::timestamp;
 use crate::{AppState, lifecycle};
 

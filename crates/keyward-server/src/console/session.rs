@@ -65,6 +65,12 @@ impl FromRequestParts<AppState> for Session {
     }
 }
 
+/// A form whose only field is the CSRF token (download, remove).
+#[derive(serde::Deserialize)]
+pub(crate) struct CsrfForm {
+    pub csrf: String,
+}
+
 /// A state-changing form must echo the session's CSRF token and come from this site.
 pub(crate) fn check_form(session: &Session, csrf: &str, headers: &HeaderMap) -> Result<(), Response> {
     let forbidden = || {

@@ -11,8 +11,9 @@ use keyward_core::ports::{NewPerson, NewTeam, TeamStore};
 use keyward_token::password::hash_password;
 use serde::Deserialize;
 
-use super::keys::{sentence, store_failure};
 use super::session::sign_in;
+use super::store_failure;
+use super::words::sentence;
 use super::{message, not_found, render};
 use crate::AppState;
 

@@ -19,9 +19,10 @@ use keyward_core::team::Team;
 use serde::Deserialize;
 
 use super::chrome::Chrome;
-use super::keys::{sentence, store_failure};
-use super::session::Session;
+use super::session::{CsrfForm, Session};
+use super::store_failure;
 use super::team_page::{TeamPage, actor};
+use super::words::{sentence, title};
 use super::{not_found, render};
 use crate::views::timestamp;
 use crate::{AppState, lifecycle};
@@ -53,7 +54,7 @@ struct UsersPage {
 
 /// Roles offered for people: the team-key roles (Apple's list minus ACCOUNT_HOLDER).
 fn offered_roles() -> Vec<(&'static str, String)> {
-    TEAM_KEY_ROLES.iter().map(|r| (r.as_str(), super::keys::title(*r))).collect()
+    TEAM_KEY_ROLES.iter().map(|r| (r.as_str(), title(*r))).collect()
 }
 
 impl MemberRow {
@@ -101,7 +102,7 @@ async fn show(
                 id: m.id.to_string(),
                 name: format!("{} {}", m.first_name, m.last_name).trim().to_owned(),
                 email: m.email.clone(),
-                roles: m.roles.iter().map(super::keys::title).collect::<Vec<_>>().join(", "),
+                roles: m.roles.iter().map(title).collect::<Vec<_>>().join(", "),
                 role_names: m.roles.iter().map(Role::as_str).collect(),
                 apps: if m.all_apps_visible {
                     "All Apps".into()
@@ -241,11 +242,6 @@ pub(crate) async fn update(
         }
         Err(e) => store_failure(e),
     }
-}
-
-#[derive(Deserialize)]
-pub(crate) struct CsrfForm {
-    csrf: String,
 }
 
 pub(crate) async fn remove(
