@@ -138,6 +138,7 @@ test("the console, from first-run setup to the audit export", async () => {
   assert.equal(await admin.getByRole("button", { name: "Download API Key" }).count(), 1, "only the other key can still be downloaded");
 
   // Edit: select both keys, Revoke Key, confirm in the dialog.
+  await admin.getByRole("link", { name: "Edit", exact: true }).click();
   await admin.getByLabel("Select CI").check();
   await admin.getByLabel("Select Release").check();
   await admin.getByRole("button", { name: "Revoke Key" }).click();

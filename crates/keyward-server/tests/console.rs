@@ -185,6 +185,13 @@ server_test!(sign_in_keys_page_generate_download_revoke, |srv: Server| async mov
     };
     assert_eq!(srv.get("/v1/apps", &key.token()).await.status().as_u16(), 200);
 
+    // Edit shows the checkboxes and Revoke Key; the plain page has neither.
+    let (_, plain) = b.get(&page).await;
+    assert!(plain.contains("?edit") && !plain.contains("name=\"keys\"") && !plain.contains("Revoke Key"));
+    let (_, editing) = b.get(&format!("{page}?edit")).await;
+    assert_eq!(editing.matches("name=\"keys\"").count(), 2);
+    assert!(editing.contains("Revoke Key"));
+
     // Revoke both: a confirmation first, then one transaction; listed under Revoked; 401 at once.
     let revoke = format!("{page}/revoke");
     let ids = [keys[0].id.to_string(), keys[1].id.to_string()];

@@ -48,8 +48,8 @@ struct KeysPage {
     revoked: Vec<KeyRow>,
     notice: Option<String>,
     error: Option<String>,
-    /// The Generate API Key dialog is rendered open: asked for without JavaScript, or refused.
     generate_open: bool,
+    editing: bool,
 }
 
 fn row(k: &ApiKey, me: &Member) -> KeyRow {
@@ -74,7 +74,17 @@ async fn show(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
-    show_keys(state, session, team, me, notice, error, status, false).await
+    show_keys(state, session, team, me, notice, error, status, Panel::None).await
+}
+
+/// What the keys page opens besides its tables. Both work without JavaScript, as links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Panel {
+    None,
+    /// The Generate API Key dialog (`?generate`), also reopened with a refusal.
+    Generate,
+    /// Edit (`?edit`): checkboxes on the active keys and Revoke Key, as in App Store Connect.
+    Edit,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -86,7 +96,7 @@ async fn show_keys(
     notice: Option<String>,
     error: Option<String>,
     status: StatusCode,
-    generate_open: bool,
+    panel: Panel,
 ) -> Response {
     let keys = match state.store.keys(team.id, OffsetDateTime::now_utc(), state.settings.revoked_retention_days).await {
         Ok(keys) => keys,
@@ -104,7 +114,8 @@ async fn show_keys(
         revoked: revoked.iter().map(|k| row(k, me)).collect(),
         notice,
         error,
-        generate_open,
+        generate_open: panel == Panel::Generate,
+        editing: panel == Panel::Edit && super::chrome::manages(me),
     };
     render(status, &page)
 }
@@ -113,6 +124,8 @@ async fn show_keys(
 pub(crate) struct KeysQuery {
     /// `?generate`: the Generate API Key link followed without JavaScript.
     generate: Option<String>,
+    /// `?edit`: the Edit link.
+    edit: Option<String>,
 }
 
 pub(crate) async fn page(
@@ -120,7 +133,12 @@ pub(crate) async fn page(
     TeamPage { session, team, me, .. }: TeamPage,
     Query(query): Query<KeysQuery>,
 ) -> Response {
-    show_keys(&state, &session, &team, &me, None, None, StatusCode::OK, query.generate.is_some()).await
+    let panel = match (query.generate, query.edit) {
+        (Some(_), _) => Panel::Generate,
+        (None, Some(_)) => Panel::Edit,
+        (None, None) => Panel::None,
+    };
+    show_keys(&state, &session, &team, &me, None, None, StatusCode::OK, panel).await
 }
 
 #[derive(Deserialize)]
@@ -141,8 +159,9 @@ pub(crate) async fn generate(
     }
     let TeamPage { session, team, me, ip, .. } = page;
     let roles: Result<RoleSet, _> = form.roles.iter().map(|r| r.parse::<Role>()).collect();
-    let refusal =
-        |msg: String| show_keys(&state, &session, &team, &me, None, Some(msg), StatusCode::UNPROCESSABLE_ENTITY, true);
+    let refusal = |msg: String| {
+        show_keys(&state, &session, &team, &me, None, Some(msg), StatusCode::UNPROCESSABLE_ENTITY, Panel::Generate)
+    };
     let Ok(roles) = roles else { return refusal("Choose roles from the list.".into()).await };
     let new = NewKey::Team { name: form.name, roles };
     match lifecycle::generate_key(&state.store, team.id, new, state.settings.max_active_team_keys, &actor(&me, ip))
@@ -262,7 +281,7 @@ pub(crate) async fn revoke(State(state): State<AppState>, page: TeamPage, Form(f
     }
     let TeamPage { session, team, me, ip, .. } = page;
     if form.keys.is_empty() {
-        return show(
+        return show_keys(
             &state,
             &session,
             &team,
@@ -270,6 +289,7 @@ pub(crate) async fn revoke(State(state): State<AppState>, page: TeamPage, Form(f
             None,
             Some("Select the keys to revoke.".into()),
             StatusCode::UNPROCESSABLE_ENTITY,
+            Panel::Edit,
         )
         .await;
     }
