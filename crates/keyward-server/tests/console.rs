@@ -384,6 +384,9 @@ server_test!(request_access_invite_accept_profile_and_audit, |srv: Server| async
     assert!(r.text().await.unwrap().contains("Generated your individual key"));
     let r = dev.post(&format!("{profile}/key"), &[("csrf", &dcsrf), ("action", "generate")]).await;
     assert_eq!(r.status().as_u16(), 409, "a second individual key is refused");
+    let (_, keys_page) = holder.get(&format!("/teams/{issuer}/integrations/api")).await;
+    let individual = keys_page.split("id=\"individual\"").nth(1).unwrap().split("id=\"revoked\"").next().unwrap();
+    assert!(individual.contains("<td>Developer</td>"), "the member's roles: {individual}");
     assert_eq!(dev.get(&users).await.0, 200, "members see Users and Access");
     assert!(!dev.get(&users).await.1.contains("Invite User"), "but a Developer cannot invite");
     let r = dev.post(&format!("{profile}/key"), &[("csrf", &dcsrf), ("action", "revoke"), ("confirm", "yes")]).await;

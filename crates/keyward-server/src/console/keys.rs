@@ -11,7 +11,7 @@ use keyward_core::error::StoreError;
 use keyward_core::ids::KeyId;
 use keyward_core::key::{ApiKey, KeyKind, TEAM_KEY_ROLES};
 use keyward_core::member::Member;
-use keyward_core::ports::{KeyStore, NewKey, TeamStore};
+use keyward_core::ports::{KeyStore, MemberStore, NewKey, TeamStore};
 use keyward_core::role::{Role, RoleSet};
 use keyward_core::team::Team;
 use serde::Deserialize;
@@ -77,6 +77,12 @@ async fn show(
     show_keys(state, session, team, me, notice, error, status, Panel::None).await
 }
 
+/// A member's roles as App Store Connect lists them; the Generate Individual API Keys permission,
+/// carried among the roles, is not an access of the key.
+fn roles_of(roles: RoleSet) -> String {
+    roles.iter().filter(|r| *r != Role::GenerateIndividualKeys).map(title).collect::<Vec<_>>().join(", ")
+}
+
 /// What the keys page opens besides its tables. Both work without JavaScript, as links.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Panel {
@@ -104,13 +110,25 @@ async fn show_keys(
     };
     let (active, revoked): (Vec<_>, Vec<_>) = keys.iter().partition(|k| k.is_active());
     let (active, individual): (Vec<_>, Vec<_>) = active.into_iter().partition(|k| k.kind == KeyKind::Team);
+    // An individual key acts with its member's current roles (K14): show those.
+    let members = match individual.is_empty() {
+        true => Vec::new(),
+        false => match state.store.members(team.id).await {
+            Ok(members) => members,
+            Err(e) => return store_failure(e),
+        },
+    };
+    let individual_row = |k: &&ApiKey| {
+        let owner = members.iter().find(|m| Some(m.id) == k.member_id);
+        KeyRow { access: owner.map(|m| roles_of(m.roles)).unwrap_or_default(), ..row(k, me) }
+    };
     let page = KeysPage {
         c: Chrome::for_team(session, team, me),
         access: team.access.as_str(),
         is_holder: me.is_account_holder(),
         roles: TEAM_KEY_ROLES.iter().map(|r| (r.as_str(), title(*r))).collect(),
         active: active.iter().map(|k| row(k, me)).collect(),
-        individual: individual.iter().map(|k| row(k, me)).collect(),
+        individual: individual.iter().map(individual_row).collect(),
         revoked: revoked.iter().map(|k| row(k, me)).collect(),
         notice,
         error,
