@@ -9,8 +9,9 @@ use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use axum::response::Response;
 use keyward_core::actor::{Actor, ActorContext};
+use keyward_core::ids::IssuerId;
 use keyward_core::member::Member;
-use keyward_core::ports::{SessionStore, TeamRef, TeamStore};
+use keyward_core::ports::SessionStore;
 use keyward_core::team::Team;
 
 use super::not_found;
@@ -46,15 +47,16 @@ impl FromRequestParts<AppState> for TeamPage {
         let params = RawPathParams::from_request_parts(parts, state).await.map_err(|_| not_found())?;
         let issuer =
             params.iter().find(|(name, _)| *name == "issuer").map(|(_, v)| v.to_owned()).ok_or_else(not_found)?;
-        let issuer = issuer.parse().map_err(|_| not_found())?;
-        let team = state.store.team(&TeamRef::Issuer(issuer)).await.map_err(|_| not_found())?;
+        let issuer: IssuerId = issuer.parse().map_err(|_| not_found())?;
+        // Only the person's own teams are looked at: another team's Issuer ID takes the same path,
+        // and the same time, as one that does not exist.
         let memberships = state.store.memberships(session.person.id).await.map_err(|_| not_found())?;
         session.other_teams = memberships
             .iter()
-            .filter(|(t, _)| t.id != team.id)
+            .filter(|(t, _)| t.issuer_id != issuer)
             .map(|(t, _)| (t.name.clone(), t.issuer_id.to_string()))
             .collect();
-        let (team, me) = memberships.into_iter().find(|(t, _)| t.id == team.id).ok_or_else(not_found)?;
+        let (team, me) = memberships.into_iter().find(|(t, _)| t.issuer_id == issuer).ok_or_else(not_found)?;
         let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
         Ok(TeamPage { session, team, me, ip, headers: parts.headers.clone() })
     }
