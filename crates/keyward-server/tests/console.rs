@@ -143,6 +143,8 @@ server_test!(sign_in_keys_page_generate_download_revoke, |srv: Server| async mov
     let dialog_open = |html: &str| html.contains("aria-labelledby=\"generate-key-title\" open>");
     assert!(!dialog_open(&html) && html.contains("<dialog id=\"generate-key\""));
     assert!(dialog_open(&b.get(&format!("{page}?generate")).await.1));
+    let (status, odd) = b.get(&format!("{page}?generate=%ZZ&generate&x")).await;
+    assert!(status == 200 && dialog_open(&odd), "an odd query is no reason to refuse the page");
     let r = b.post(&generate, &[("csrf", &csrf), ("name", "CI")]).await;
     assert_eq!(r.status().as_u16(), 422, "a key without roles is refused");
     let refused = r.text().await.unwrap();

@@ -2,7 +2,7 @@
 //! revoked within retention), Generate API Key, the single download, Revoke Key with confirmation.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
@@ -138,24 +138,27 @@ async fn show_keys(
     render(status, &page)
 }
 
-#[derive(Deserialize)]
-pub(crate) struct KeysQuery {
-    /// `?generate`: the Generate API Key link followed without JavaScript.
-    generate: Option<String>,
-    /// `?edit`: the Edit link.
-    edit: Option<String>,
+impl Panel {
+    /// `?generate` (the Generate API Key link without JavaScript) or `?edit` (the Edit link); any
+    /// other query is ignored rather than refused, as a page link should be.
+    fn from_query(query: Option<&str>) -> Panel {
+        let names: Vec<&str> = query.unwrap_or("").split('&').map(|p| p.split('=').next().unwrap_or("")).collect();
+        if names.contains(&"generate") {
+            Panel::Generate
+        } else if names.contains(&"edit") {
+            Panel::Edit
+        } else {
+            Panel::None
+        }
+    }
 }
 
 pub(crate) async fn page(
     State(state): State<AppState>,
     TeamPage { session, team, me, .. }: TeamPage,
-    Query(query): Query<KeysQuery>,
+    RawQuery(query): RawQuery,
 ) -> Response {
-    let panel = match (query.generate, query.edit) {
-        (Some(_), _) => Panel::Generate,
-        (None, Some(_)) => Panel::Edit,
-        (None, None) => Panel::None,
-    };
+    let panel = Panel::from_query(query.as_deref());
     show_keys(&state, &session, &team, &me, None, None, StatusCode::OK, panel).await
 }
 
