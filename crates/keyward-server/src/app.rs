@@ -47,6 +47,15 @@ impl AppState {
             test_mode: None,
         })
     }
+
+    /// After a console write that changes who may authenticate: reads the change feed now, so the
+    /// next request already sees it. The write has landed either way; if this read fails, the
+    /// background tailer catches up within its poll interval, so the failure is logged, not shown.
+    pub(crate) async fn catch_up(&self) {
+        if let Err(e) = self.auth.sync(&self.store).await {
+            tracing::warn!(error = %e, "reading the change feed after a console write failed; the tailer will catch up");
+        }
+    }
 }
 
 /// The whole HTTP surface. Every `/v1` route sits behind the bearer-token layer; unknown `/v1`

@@ -107,7 +107,7 @@ pub(crate) async fn submit(
         Ok(m) => m,
         Err(e) => return store_failure(e),
     };
-    let _ = state.auth.sync(&state.store).await;
+    state.catch_up().await;
     let team = match state.store.team_by_id(member.team_id).await {
         Ok(t) => t,
         Err(e) => return store_failure(e),

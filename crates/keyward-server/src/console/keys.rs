@@ -235,7 +235,7 @@ pub(crate) async fn request_access(
     }
     match state.store.request_access(team.id, &actor(&me, ip), state.settings.auto_approve_api_access).await {
         Ok(_) => {
-            let _ = state.auth.sync(&state.store).await;
+            state.catch_up().await;
             Redirect::to(&format!("/teams/{}/integrations/api", team.issuer_id)).into_response()
         }
         Err(StoreError::Rule(rule)) => {
@@ -260,7 +260,7 @@ pub(crate) async fn download(
     match lifecycle::download_key(&state.store, team.id, &key_id, &actor(&me, ip)).await {
         Ok((_, private)) => {
             // The key can sign from the next request on, on this server too.
-            let _ = state.auth.sync(&state.store).await;
+            state.catch_up().await;
             let disposition = format!("attachment; filename=\"{}\"", key_id.file_name());
             let mut response = private.expose().to_owned().into_response();
             let h = response.headers_mut();

@@ -143,7 +143,7 @@ pub(crate) async fn review(
     let actor = ActorContext { actor: Actor::Operator, label: format!("operator {}", session.person.email), ip };
     match state.store.review_access(team.id, form.decision == "approve", &actor).await {
         Ok(_) => {
-            let _ = state.auth.sync(&state.store).await;
+            state.catch_up().await;
             Redirect::to("/operator").into_response()
         }
         Err(e) => store_failure(e),

@@ -92,6 +92,6 @@ pub(crate) async fn submit(State(state): State<AppState>, Form(form): Form<Setup
     {
         *current = None;
     }
-    let _ = state.auth.sync(&state.store).await;
+    state.catch_up().await;
     sign_in(&state, created.person_id, &format!("/teams/{}/integrations/api", created.team.issuer_id)).await
 }

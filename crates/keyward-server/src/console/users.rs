@@ -232,7 +232,7 @@ pub(crate) async fn update(
     };
     match state.store.update_member(team.id, member, update, &actor(&me, ip)).await {
         Ok(m) => {
-            let _ = state.auth.sync(&state.store).await;
+            state.catch_up().await;
             show(&state, &session, &team, &me, Some(format!("Saved the roles of {}.", m.email)), None, StatusCode::OK)
                 .await
         }
