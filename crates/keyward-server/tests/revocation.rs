@@ -77,3 +77,88 @@ server_test!(k14_requests_after_the_member_was_removed_all_fail, |srv: Server| a
     .await;
     check(&results, returned);
 });
+
+/// T15 under concurrency: `CLIENTS` clients each sign a fresh token for every request to `path`
+/// while `act` runs; every token ever accepted is replayed after `act` returned.
+async fn fresh_tokens_then_replay<F, Fut>(srv: &Server, key: &Key, path: &str, act: F) -> Vec<u16>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let stop = Arc::new(AtomicBool::new(false));
+    let key = Arc::new(Key {
+        id: key.id.clone(),
+        team: key.team,
+        issuer: key.issuer,
+        private: keyward_token::keypair::PrivateKeyPem::from_pem(key.private.expose()).unwrap(),
+        member: key.member,
+    });
+    let mut clients = Vec::new();
+    for _ in 0..CLIENTS {
+        let (stop, client, url, key) = (stop.clone(), srv.client.clone(), format!("{}{path}", srv.base), key.clone());
+        clients.push(tokio::spawn(async move {
+            let mut accepted = Vec::new();
+            while !stop.load(Ordering::SeqCst) {
+                let token = key.token();
+                let status = client.get(&url).bearer_auth(&token).send().await.unwrap().status().as_u16();
+                if status == 200 {
+                    accepted.push(token);
+                }
+            }
+            accepted
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    act().await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    stop.store(true, Ordering::SeqCst);
+    let mut accepted = Vec::new();
+    for c in clients {
+        accepted.extend(c.await.unwrap());
+    }
+    assert!(accepted.len() > CLIENTS, "tokens were accepted before the change: {}", accepted.len());
+    let mut replayed = Vec::new();
+    for token in accepted {
+        let url = format!("{}{path}", srv.base);
+        replayed.push(srv.client.get(&url).bearer_auth(&token).send().await.unwrap().status().as_u16());
+    }
+    replayed
+}
+
+server_test!(t15_no_token_accepted_around_a_revocation_outlives_it, |srv: Server| async move {
+    let team = srv.team("Acme").await;
+    let key = srv.team_key(&team, "DEVELOPER").await;
+    let replayed = fresh_tokens_then_replay(&srv, &key, "/v1/apps", || async {
+        lifecycle::revoke_keys(&srv.state, team.team.id, std::slice::from_ref(&key.id), &operator()).await.unwrap();
+    })
+    .await;
+    assert!(replayed.iter().all(|s| *s == 401), "a token accepted around the revocation still works: {replayed:?}");
+});
+
+server_test!(t15_no_token_accepted_around_a_member_removal_outlives_it, |srv: Server| async move {
+    let team = srv.team("Acme").await;
+    let key = srv.individual_key(&team, "dev@acme.test", "DEVELOPER", None).await;
+    let member = key.member.unwrap();
+    let replayed = fresh_tokens_then_replay(&srv, &key, "/v1/apps", || async {
+        lifecycle::remove_member(&srv.state, team.team.id, member, &operator()).await.unwrap();
+    })
+    .await;
+    assert!(replayed.iter().all(|s| *s == 401), "{replayed:?}");
+});
+
+server_test!(t15_a_role_change_reaches_tokens_accepted_before_it, |srv: Server| async move {
+    use keyward_core::ports::{MemberStore, MemberUpdate};
+    let team = srv.team("Acme").await;
+    let key = srv.individual_key(&team, "lead@acme.test", "ADMIN", None).await;
+    let member = key.member.unwrap();
+    let replayed = fresh_tokens_then_replay(&srv, &key, "/v1/users", || async {
+        let update = MemberUpdate {
+            roles: Some(keyward_core::role::RoleSet::of(&[keyward_core::role::Role::Developer])),
+            ..MemberUpdate::default()
+        };
+        srv.store().update_member(team.team.id, member, update, &operator()).await.unwrap();
+        srv.state.auth.sync(srv.store()).await.unwrap();
+    })
+    .await;
+    assert!(replayed.iter().all(|s| *s == 403), "a Developer's token reads users: {replayed:?}");
+});

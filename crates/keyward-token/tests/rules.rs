@@ -232,6 +232,35 @@ fn t15_cached_tokens_still_expire_and_revocation_purges_them() {
 }
 
 #[test]
+fn t9_an_iat_near_the_smallest_integer_is_refused_not_wrapped() {
+    let f = fixture();
+    for iat in [i64::MIN, i64::MIN + 1, -(1_i64 << 62)] {
+        let token = f.team_token_with(|c| c["iat"] = json!(iat));
+        assert!(matches!(f.verify(&token), Err(AuthFailure::LifetimeTooLong { .. })), "iat {iat}");
+    }
+}
+
+// T15: a revocation (or member removal, role change, loss of access) that lands between a
+// verification's table read and its cache insert must not leave a cached principal behind.
+#[test]
+fn t15_a_change_during_verification_never_leaves_a_stale_cache_entry() {
+    let f = fixture();
+    let token = f.team_token();
+    let verified = f.verifier.verify_then(&token, NOW, &GET_APPS, || f.verifier.remove_key(&f.team_key));
+    assert!(verified.is_ok(), "the request in flight was verified before the revocation");
+    assert_eq!(f.verifier.cached_tokens(), 0, "but its principal was not cached");
+    assert!(matches!(f.verify(&token), Err(AuthFailure::UnknownKey { .. })), "the replay is refused");
+
+    // The same for a member's change: the cached principal would carry the old roles.
+    let f = fixture();
+    let token = f.individual_token_with(|_| {});
+    let verified = f.verifier.verify_then(&token, NOW, &GET_APPS, || f.verifier.set_member(f.member, None));
+    assert!(verified.is_ok());
+    assert_eq!(f.verifier.cached_tokens(), 0);
+    assert!(f.verify(&token).is_err(), "a removed member's token is refused on replay");
+}
+
+#[test]
 fn t14_failures_name_the_known_key_and_a_precise_reason() {
     let f = fixture();
     let token = f.team_token_with(|c| {

@@ -1,6 +1,10 @@
 //! The verified-token cache (T15): a token that passed once is kept until its `exp`, keyed by the
 //! SHA-256 of the token so the cache holds no bearer credential. Time checks still run on every
 //! request, and revocation or loss of access purges entries before the revoking call returns.
+//!
+//! Bounded twice: in entries and in bytes. A long-lived scoped token may carry a scope of several
+//! kilobytes (up to the 8 KiB token limit); counting bytes keeps one key holder minting such tokens
+//! from pinning gigabytes.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -11,6 +15,9 @@ use keyward_core::ids::{KeyId, TeamId};
 use super::Principal;
 
 pub(crate) type TokenHash = [u8; 32];
+
+/// What an entry costs without its scope: the key, the principal and the map's overhead.
+const ENTRY_BYTES: usize = 256;
 
 pub(crate) fn hash(token: &str) -> TokenHash {
     let d = digest::digest(&digest::SHA256, token.as_bytes());
@@ -26,54 +33,146 @@ pub(crate) struct Cached {
     pub nbf: Option<i64>,
 }
 
-/// Bounded: when full, expired entries go first, then everything (a cold cache costs one
-/// signature verification per token, never correctness).
+impl Cached {
+    fn bytes(&self) -> usize {
+        ENTRY_BYTES + self.principal.scope.as_ref().map_or(0, |s| s.approx_bytes())
+    }
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    map: HashMap<TokenHash, Cached>,
+    bytes: usize,
+}
+
+impl Entries {
+    fn retain(&mut self, keep: impl Fn(&Cached) -> bool) {
+        self.map.retain(|_, c| keep(c));
+        self.bytes = self.map.values().map(Cached::bytes).sum();
+    }
+}
+
+/// When full, expired entries go first, then everything (a cold cache costs one signature
+/// verification per token, never correctness).
 #[derive(Debug)]
 pub(crate) struct TokenCache {
-    map: Mutex<HashMap<TokenHash, Cached>>,
+    entries: Mutex<Entries>,
     capacity: usize,
+    max_bytes: usize,
 }
 
 impl TokenCache {
-    pub fn new(capacity: usize) -> Self {
-        Self { map: Mutex::new(HashMap::new()), capacity }
+    pub fn new(capacity: usize, max_bytes: usize) -> Self {
+        Self { entries: Mutex::new(Entries::default()), capacity, max_bytes }
     }
 
     pub fn get(&self, h: &TokenHash) -> Option<Cached> {
-        self.map.lock().ok()?.get(h).cloned()
+        self.entries.lock().ok()?.map.get(h).cloned()
     }
 
-    pub fn insert(&self, h: TokenHash, entry: Cached, now: i64) {
-        if let Ok(mut map) = self.map.lock() {
-            if map.len() >= self.capacity {
-                map.retain(|_, c| c.principal.exp > now);
-                if map.len() >= self.capacity {
-                    map.clear();
-                }
-            }
-            map.insert(h, entry);
+    /// Inserts unless `still_current` says the table changed since the entry was verified; it is
+    /// asked under the cache's lock, so a purge cannot slip between the check and the insert.
+    pub fn insert_if(&self, h: TokenHash, entry: Cached, now: i64, still_current: impl FnOnce() -> bool) {
+        let cost = entry.bytes();
+        if cost > self.max_bytes {
+            return;
         }
+        let Ok(mut e) = self.entries.lock() else { return };
+        if !still_current() {
+            return;
+        }
+        if e.map.len() >= self.capacity || e.bytes + cost > self.max_bytes {
+            e.retain(|c| c.principal.exp > now);
+            if e.map.len() >= self.capacity || e.bytes + cost > self.max_bytes {
+                e.map.clear();
+                e.bytes = 0;
+            }
+        }
+        if let Some(old) = e.map.insert(h, entry) {
+            e.bytes -= old.bytes();
+        }
+        e.bytes += cost;
     }
 
     pub fn purge_key(&self, key: &KeyId) {
-        if let Ok(mut map) = self.map.lock() {
-            map.retain(|_, c| c.principal.key_id != *key);
+        if let Ok(mut e) = self.entries.lock() {
+            e.retain(|c| c.principal.key_id != *key);
         }
     }
 
     pub fn purge_team(&self, team: TeamId) {
-        if let Ok(mut map) = self.map.lock() {
-            map.retain(|_, c| c.principal.team_id != team);
+        if let Ok(mut e) = self.entries.lock() {
+            e.retain(|c| c.principal.team_id != team);
         }
     }
 
     pub fn clear(&self) {
-        if let Ok(mut map) = self.map.lock() {
-            map.clear();
+        if let Ok(mut e) = self.entries.lock() {
+            e.map.clear();
+            e.bytes = 0;
         }
     }
 
     pub fn len(&self) -> usize {
-        self.map.lock().map(|m| m.len()).unwrap_or(0)
+        self.entries.lock().map(|e| e.map.len()).unwrap_or(0)
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.entries.lock().map(|e| e.bytes).unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use keyward_core::ids::IssuerId;
+    use keyward_core::key::KeyKind;
+    use keyward_core::role::RoleSet;
+
+    use super::*;
+    use crate::verify::scope::{Scope, ScopeEntry};
+
+    fn entry(team: TeamId, scope_entries: usize) -> Cached {
+        let scope = (scope_entries > 0).then(|| {
+            let entries = (0..scope_entries)
+                .map(|i| ScopeEntry::parse(&format!("GET /v1/ciProducts/{i:0100}")).expect("scope entry"))
+                .collect();
+            Arc::new(Scope(entries))
+        });
+        let principal = Principal {
+            key_id: KeyId::parse("ABCDEFGHIJ").expect("key id"),
+            kind: KeyKind::Team,
+            team_id: team,
+            issuer_id: IssuerId::random(),
+            member_id: None,
+            roles: RoleSet::default(),
+            visible_apps: None,
+            scope,
+            exp: 2_000,
+            rate_limit_per_hour: None,
+        };
+        Cached { principal: Arc::new(principal), iat: None, nbf: None }
+    }
+
+    #[test]
+    fn scopes_of_several_kilobytes_cannot_grow_the_cache_past_its_bytes() {
+        let cache = TokenCache::new(1_000_000, 100_000);
+        let team = TeamId::random();
+        for i in 0..1_000u32 {
+            let mut h = [0u8; 32];
+            h[..4].copy_from_slice(&i.to_le_bytes());
+            cache.insert_if(h, entry(team, 40), 1_000, || true);
+            assert!(cache.bytes() <= 100_000, "{} bytes after {i} inserts", cache.bytes());
+        }
+        assert!(cache.len() > 0 && cache.len() < 1_000);
+    }
+
+    #[test]
+    fn an_entry_verified_before_a_change_is_not_inserted() {
+        let cache = TokenCache::new(10, 1_000_000);
+        cache.insert_if([1; 32], entry(TeamId::random(), 0), 1_000, || false);
+        assert_eq!(cache.len(), 0);
+        cache.insert_if([1; 32], entry(TeamId::random(), 0), 1_000, || true);
+        assert_eq!(cache.len(), 1);
+        assert_eq!(cache.bytes(), ENTRY_BYTES);
     }
 }

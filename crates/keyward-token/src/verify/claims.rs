@@ -81,10 +81,12 @@ pub(crate) fn check_claims(
     // T11: the longest lifetime this token may have.
     let max = if scope.as_ref().is_some_and(Scope::allows_long_lived) { MAX_LONG_LIFETIME } else { MAX_LIFETIME };
     // T9: when iat is present, the lifetime is bounded.
-    if let Some(iat) = iat
-        && exp - iat > max
-    {
-        return Err(AuthFailure::LifetimeTooLong { lifetime: exp - iat, max });
+    // Checked: an `iat` near i64::MIN would overflow, and a wrapped lifetime would pass.
+    if let Some(iat) = iat {
+        let lifetime = exp.checked_sub(iat).unwrap_or(i64::MAX);
+        if lifetime > max {
+            return Err(AuthFailure::LifetimeTooLong { lifetime, max });
+        }
     }
     // T10: whatever iat says, exp cannot be further than the maximum lifetime from now.
     let max_exp = now + max + skew;

@@ -13,6 +13,7 @@ pub mod scope;
 mod table;
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use aws_lc_rs::signature::ParsedPublicKey;
@@ -72,13 +73,19 @@ pub struct VerifierConfig {
     pub audience: String,
     /// T8–T10, T13.
     pub clock_skew_seconds: i64,
-    /// Bounded cache size (T15).
+    /// Bounded cache size (T15): entries, and bytes of the scopes they hold.
     pub cache_capacity: usize,
+    pub cache_bytes: usize,
 }
 
 impl Default for VerifierConfig {
     fn default() -> Self {
-        Self { audience: "appstoreconnect-v1".into(), clock_skew_seconds: 60, cache_capacity: 100_000 }
+        Self {
+            audience: "appstoreconnect-v1".into(),
+            clock_skew_seconds: 60,
+            cache_capacity: 100_000,
+            cache_bytes: 64 * 1024 * 1024,
+        }
     }
 }
 
@@ -89,16 +96,29 @@ pub enum Path {
     Verified,
 }
 
+/// T15 under concurrency: a verification reads the table, checks the signature, then caches the
+/// principal. A revocation (or member, role or access change) that lands between the read and the
+/// insert purges the cache *before* the stale principal arrives, so the insert must not happen.
+/// Every table change bumps `generation` while it holds the table's write lock, before it purges;
+/// a verification notes the generation under the table's read lock and inserts only if it is
+/// unchanged, checked under the cache's lock. An insert that wins that check happens before the
+/// purge that follows the bump, and is purged by it.
 #[derive(Debug)]
 pub struct Verifier {
     table: RwLock<AuthTable>,
+    generation: AtomicU64,
     cache: TokenCache,
     config: VerifierConfig,
 }
 
 impl Verifier {
     pub fn new(config: VerifierConfig) -> Self {
-        Self { table: RwLock::new(AuthTable::default()), cache: TokenCache::new(config.cache_capacity), config }
+        Self {
+            table: RwLock::new(AuthTable::default()),
+            generation: AtomicU64::new(0),
+            cache: TokenCache::new(config.cache_capacity, config.cache_bytes),
+            config,
+        }
     }
 
     /// Verifies `token` for a request at `now` (Unix seconds).
@@ -122,18 +142,45 @@ impl Verifier {
             claims::check_scope(p.scope.as_deref(), target).map_err(fail)?;
             return Ok((hit.principal, Path::CacheHit));
         }
-        let (principal, iat, nbf) = self.verify_uncached(token, now, target)?;
+        self.verify_miss(token, h, now, target, || {})
+    }
+
+    /// [`Verifier::verify`] with `between` run after the table was read and before the cache
+    /// insert: the window a concurrent revocation can land in. For tests of that race.
+    #[doc(hidden)]
+    pub fn verify_then(
+        &self,
+        token: &str,
+        now: i64,
+        target: &RequestTarget<'_>,
+        between: impl FnOnce(),
+    ) -> Result<(Arc<Principal>, Path), Rejection> {
+        self.verify_miss(token, cache::hash(token), now, target, between)
+    }
+
+    fn verify_miss(
+        &self,
+        token: &str,
+        h: cache::TokenHash,
+        now: i64,
+        target: &RequestTarget<'_>,
+        between: impl FnOnce(),
+    ) -> Result<(Arc<Principal>, Path), Rejection> {
+        let (principal, iat, nbf, generation) = self.verify_uncached(token, now, target)?;
+        between();
         let principal = Arc::new(principal);
-        self.cache.insert(h, Cached { principal: principal.clone(), iat, nbf }, now);
+        let entry = Cached { principal: principal.clone(), iat, nbf };
+        self.cache.insert_if(h, entry, now, || self.generation.load(Ordering::SeqCst) == generation);
         Ok((principal, Path::Verified))
     }
 
+    /// The principal, its `iat` and `nbf`, and the table generation it was read at.
     fn verify_uncached(
         &self,
         token: &str,
         now: i64,
         target: &RequestTarget<'_>,
-    ) -> Result<(Principal, Option<i64>, Option<i64>), Rejection> {
+    ) -> Result<(Principal, Option<i64>, Option<i64>, u64), Rejection> {
         let mut parts = token.split('.');
         let (Some(h64), Some(p64), Some(s64), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
             return Err(AuthFailure::NotThreeSegments { segments: token.split('.').count() }.into());
@@ -157,15 +204,16 @@ impl Verifier {
             return Err(AuthFailure::CritPresent.into());
         }
         // T4: the key must be known, active and downloaded; its team approved.
-        let (key, team, member) = {
+        let (key, team, member, generation) = {
             let table = self.table.read().map_err(|_| Rejection::from(AuthFailure::UnknownKey { kid: kid.clone() }))?;
+            let generation = self.generation.load(Ordering::SeqCst);
             let key = KeyId::parse(kid).ok().and_then(|k| table.keys.get(&k).cloned());
             let Some(key) = key else {
                 return Err(AuthFailure::UnknownKey { kid: kid.clone() }.into());
             };
             let team = table.teams.get(&key.team_id).cloned();
             let member = key.member_id.and_then(|m| table.members.get(&m).cloned());
-            (key, team, member)
+            (key, team, member, generation)
         };
         let fail = |failure| Rejection { failure, key_id: Some(key.key_id.clone()) };
         let team = match team {
@@ -199,7 +247,12 @@ impl Verifier {
             exp: checked.exp,
             rate_limit_per_hour: team.rate_limit_per_hour,
         };
-        Ok((principal, checked.iat, checked.nbf))
+        Ok((principal, checked.iat, checked.nbf, generation))
+    }
+
+    /// Called with the table's write lock held, before the purge that follows.
+    fn bump(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Whether the table knows this key (T14: failures are recorded only against known keys).
@@ -215,10 +268,16 @@ impl Verifier {
         self.cache.len()
     }
 
+    /// Bytes the cached tokens are counted as (entries and their scopes).
+    pub fn cached_bytes(&self) -> usize {
+        self.cache.bytes()
+    }
+
     /// Replaces every table at once (start-up, or recovery after the feed was missed).
     pub fn replace_all(&self, table: AuthTable) {
         if let Ok(mut t) = self.table.write() {
             *t = table;
+            self.bump();
         }
         self.cache.clear();
     }
@@ -228,6 +287,7 @@ impl Verifier {
         let id = entry.key_id.clone();
         if let Ok(mut t) = self.table.write() {
             t.keys.insert(id.clone(), Arc::new(entry));
+            self.bump();
         }
         self.cache.purge_key(&id);
     }
@@ -236,6 +296,7 @@ impl Verifier {
     pub fn remove_key(&self, key: &KeyId) {
         if let Ok(mut t) = self.table.write() {
             t.keys.remove(key);
+            self.bump();
         }
         self.cache.purge_key(key);
     }
@@ -247,6 +308,7 @@ impl Verifier {
                 Some(e) => t.teams.insert(team, e),
                 None => t.teams.remove(&team),
             };
+            self.bump();
         }
         self.cache.purge_team(team);
     }
@@ -259,6 +321,7 @@ impl Verifier {
                     Some(e) => t.members.insert(member, Arc::new(e)),
                     None => t.members.remove(&member),
                 };
+                self.bump();
                 t.keys.values().filter(|k| k.member_id == Some(member)).map(|k| k.key_id.clone()).collect()
             }
             Err(_) => Vec::new(),

@@ -119,6 +119,18 @@ impl ScopeEntry {
 pub struct Scope(pub Vec<ScopeEntry>);
 
 impl Scope {
+    /// Roughly the heap this scope holds, for the token cache's byte bound.
+    pub fn approx_bytes(&self) -> usize {
+        self.0
+            .iter()
+            .map(|e| {
+                64 + e.method.len() + e.path.len() + e.query.iter().map(|(k, v)| 48 + k.len() + v.len()).sum::<usize>()
+            })
+            .sum()
+    }
+}
+
+impl Scope {
     pub fn allows(&self, target: &RequestTarget<'_>) -> bool {
         self.0.iter().any(|e| e.matches(target))
     }
