@@ -111,6 +111,12 @@ test("the console, from first-run setup to the audit export", async () => {
   const notice = await admin.getByRole("status").textContent();
   const link = notice.match(/(\/invitations\/\S+)/)[1];
   await check(admin, "05-users");
+  await admin.goto(`${base}/teams/${issuer}/users`);
+  assert.equal(await admin.getByText(link).count(), 0, "the link is shown once, at creation");
+  // I2: the inviter opening the link while signed in as themselves is refused, clearly.
+  await admin.goto(base + link);
+  await admin.getByRole("heading", { name: "This invitation is for someone else" }).waitFor();
+  await admin.getByText("This invitation was sent to dev@acme.test. You are signed in as ana@acme.test.").waitFor();
   const dev = await (await browser.newContext({ bypassCSP: true })).newPage();
   await dev.goto(base + link);
   await check(dev, "06-accept-invitation");
@@ -183,6 +189,43 @@ test("the console, from first-run setup to the audit export", async () => {
   const [exported] = await Promise.all([admin.waitForEvent("download"), admin.getByRole("link", { name: "Export as JSON Lines" }).click()]);
   const lines = readFileSync(await exported.path(), "utf8").trim().split("\n").map((l) => JSON.parse(l));
   assert.ok(lines.some((l) => l.event === "key_revoked" && l.actor === "ana@acme.test"));
+
+  // A person who already has a login accepts an invitation to another team: the operator creates
+  // Beta, its Account Holder activates through their own link and invites dev@acme.test, who signs
+  // in from the invitation link and joins with one click.
+  await admin.goto(`${base}/operator`);
+  await admin.locator("summary", { hasText: "Create Team" }).click();
+  await admin.getByLabel("Team Name").fill("Beta");
+  await admin.getByLabel("Account Holder's Email").fill("boss@beta.test");
+  await admin.getByRole("button", { name: "Create Team" }).click();
+  const activation = (await admin.getByRole("status").textContent()).match(/(\/activate\/\S+)/)[1];
+  const betaIssuer = (await admin.getByRole("row", { name: /Beta/ }).locator("code").textContent()).trim();
+  const boss = await (await browser.newContext({ bypassCSP: true })).newPage();
+  await boss.goto(base + activation);
+  await boss.getByLabel("First Name").fill("Bo");
+  await boss.getByLabel("Last Name").fill("Ss");
+  await boss.getByLabel("Password").fill(PASSWORD);
+  await boss.getByRole("button", { name: "Set Password" }).click();
+  await boss.goto(`${base}/teams/${betaIssuer}/users`);
+  await boss.getByText("Invite User").click();
+  await boss.getByLabel("First Name").fill("Dev");
+  await boss.getByLabel("Last Name").fill("Eloper");
+  await boss.getByLabel("Email").fill("dev@acme.test");
+  await boss.getByLabel("Developer", { exact: true }).check();
+  await boss.getByRole("button", { name: "Invite", exact: true }).click();
+  const betaLink = (await boss.getByRole("status").textContent()).match(/(\/invitations\/\S+)/)[1];
+  const returning = await (await browser.newContext({ bypassCSP: true })).newPage();
+  await returning.goto(base + betaLink);
+  await check(returning, "06b-accept-sign-in-first");
+  assert.equal(await returning.getByLabel("Password").count(), 0, "no password is asked on the invitation page");
+  await returning.getByRole("link", { name: "Sign In" }).click();
+  await returning.getByLabel("Email").fill("dev@acme.test");
+  await returning.getByLabel("Password").fill(PASSWORD);
+  await returning.getByRole("button", { name: "Sign In" }).click();
+  await returning.waitForURL(base + betaLink);
+  await check(returning, "06c-accept-signed-in");
+  await returning.getByRole("button", { name: "Join Beta" }).click();
+  await returning.waitForURL(new RegExp(`/teams/${betaIssuer}/profile$`));
 
   // The remaining pages: the teams page, a key's details, the sign-in page.
   await admin.goto(base + "/");

@@ -1,5 +1,5 @@
 # Creates (once) a virtualenv with the independent clients the tests use against Keyward
-# (cryptography, PyJWT, requests) and exports KEYWARD_TEST_PYTHON.
+# (cryptography, PyJWT, requests) and the test mail server (aiosmtpd) and exports KEYWARD_TEST_PYTHON.
 
 ensure_python_env() {
   local venv=$1

@@ -272,11 +272,31 @@ pub struct AppUpdate {
     pub streamlined_purchasing_enabled: Option<bool>,
 }
 
+/// How an invitee accepts (I2). Accepting never sets or changes the password of a person who
+/// already exists: they accept while signed in as themselves; only a new person brings one.
+#[derive(Debug, Clone)]
+pub enum Acceptance {
+    /// Nobody has this email yet: the person is created with the password they chose.
+    NewPerson(NewPerson),
+    /// The signed-in person, whose email must be the invitation's.
+    SignedIn(PersonId),
+}
+
 pub trait InvitationStore: Send + Sync {
+    /// `secret_hash` is the SHA-256 of the acceptance secret (I1), which only the invitee receives.
     fn create_invitation(
         &self,
         team: TeamId,
         invitation: NewInvitation,
+        secret_hash: &str,
+        actor: &ActorContext,
+    ) -> impl Future<Output = Result<Invitation, StoreError>> + Send;
+    /// Replaces a pending invitation's acceptance secret (re-sending it); the old link stops working.
+    fn renew_invitation_secret(
+        &self,
+        team: TeamId,
+        id: InvitationId,
+        secret_hash: &str,
         actor: &ActorContext,
     ) -> impl Future<Output = Result<Invitation, StoreError>> + Send;
     /// Pending (unexpired) invitations only.
@@ -288,19 +308,20 @@ pub trait InvitationStore: Send + Sync {
         filter: &InvitationFilter,
         page: &PageRequest<InvitationSort>,
     ) -> impl Future<Output = Result<Page<Invitation>, StoreError>> + Send;
-    /// A pending invitation by ID alone (the invitee's link carries no team).
-    fn find_invitation(&self, id: InvitationId) -> impl Future<Output = Result<Invitation, StoreError>> + Send;
+    /// The pending invitation whose acceptance secret hashes to `secret_hash` (the invitee's link).
+    fn invitation_by_secret(&self, secret_hash: &str) -> impl Future<Output = Result<Invitation, StoreError>> + Send;
     fn delete_invitation(
         &self,
         team: TeamId,
         id: InvitationId,
         actor: &ActorContext,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// Turns the invitation into a member (the person is found by email or created) and deletes it.
+    /// Turns the invitation into a member and deletes it, once: a second use of the secret finds
+    /// nothing.
     fn accept_invitation(
         &self,
-        id: InvitationId,
-        person: NewPerson,
+        secret_hash: &str,
+        acceptance: Acceptance,
     ) -> impl Future<Output = Result<Member, StoreError>> + Send;
 }
 

@@ -28,6 +28,12 @@ pub struct AppState {
     pub setup: Option<Arc<std::sync::Mutex<Option<String>>>>,
     /// Console sign-in throttling.
     pub throttle: Arc<crate::console::Throttle>,
+    /// Argon2 off the async workers, a few at a time.
+    pub passwords: crate::console::Passwords,
+    /// Proxies whose `X-Forwarded-For` names the client (setting `trusted_proxies`).
+    pub trusted_proxies: Arc<crate::client_ip::TrustedProxies>,
+    /// Invitation and activation mail (`[mail]`); off when not configured.
+    pub mailer: Arc<crate::mail::Mailer>,
     /// `serve --test-mode` only: the reset seed and the request log.
     pub test_mode: Option<Arc<crate::test_mode::TestMode>>,
 }
@@ -43,6 +49,9 @@ impl AppState {
             public_url,
             https: false,
             throttle: Arc::default(),
+            passwords: crate::console::Passwords::default(),
+            trusted_proxies: Arc::default(),
+            mailer: Arc::new(crate::mail::Mailer::Off),
             setup: None,
             test_mode: None,
         })
@@ -83,7 +92,8 @@ pub fn router(state: AppState) -> Router {
     let test_routes = match state.test_mode {
         Some(_) => Router::new()
             .route("/_keyward/reset", axum::routing::post(crate::test_mode::reset))
-            .route("/_keyward/requests", get(crate::test_mode::requests)),
+            .route("/_keyward/requests", get(crate::test_mode::requests))
+            .route_layer(from_fn_with_state(state.clone(), crate::test_mode::same_origin_only)),
         None => Router::new(),
     };
     let router = Router::new()

@@ -14,10 +14,16 @@
 pub mod app;
 pub mod auth;
 pub mod background;
+pub mod client_ip;
 pub mod console;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+pub mod invite;
 mod jsonapi;
 pub mod lifecycle;
+pub mod mail;
 pub mod metrics;
 pub mod openapi;
 mod routes;

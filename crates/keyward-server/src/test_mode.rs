@@ -1,13 +1,14 @@
 //! Test mode (`keyward serve --test-mode`, never on by default): `POST /_keyward/reset` wipes the
 //! database and re-applies the seed file in one transaction, so a test suite starts each test from
 //! a known state; `GET /_keyward/requests` lists the last 1,000 `/v1` requests with the key and,
-//! for refusals, the authentication failure, so a test can assert what its client sent.
+//! for refusals, the authentication failure, so a test can assert what its client sent. Both refuse
+//! requests from web pages ([`same_origin_only`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use keyward_core::ports::SeedStore;
@@ -80,6 +81,46 @@ pub(crate) async fn record(State(state): State<AppState>, req: Request, next: Ne
     response
 }
 
+/// Test mode's endpoints answer test suites, which send neither `Origin` nor `Sec-Fetch-Site`,
+/// never a web page: a page open in the developer's browser could otherwise wipe the instance with
+/// a plain form post. Refused: an `Origin` other than this server's own, a `Sec-Fetch-Site` other
+/// than `same-origin` or `none` (a page on another port of `localhost` is `same-site`), and a `Host`
+/// that is a domain name other than `localhost` or the public URL's (DNS rebinding).
+pub(crate) async fn same_origin_only(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let foreign_origin = headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .is_some_and(|origin| origin.split_once("://").map(|(_, rest)| rest) != Some(host));
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let from_a_page = fetch_site.is_some_and(|site| site != "same-origin" && site != "none");
+    if foreign_origin || from_a_page || !trusted_host(host, state.public_url.as_deref()) {
+        tracing::warn!(host, "refused a cross-site request to test mode");
+        return ApiError::custom(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN_ERROR",
+            "This request is forbidden for security reasons",
+            Some("Test mode's /_keyward/ endpoints refuse requests from web pages (Origin, Sec-Fetch-Site) and hosts other than an IP address, localhost or the public URL".into()),
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
+/// An IP literal, `localhost`, or the host of the public URL.
+fn trusted_host(host: &str, public_url: Option<&str>) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => return v6.split_once(']').is_some_and(|(ip, _)| ip.parse::<std::net::Ipv6Addr>().is_ok()),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    let public =
+        public_url.and_then(|u| u.split_once("://")).map(|(_, rest)| rest.split(['/', ':']).next().unwrap_or(""));
+    name.parse::<std::net::Ipv4Addr>().is_ok()
+        || name.eq_ignore_ascii_case("localhost")
+        || public.is_some_and(|p| p.eq_ignore_ascii_case(name))
+}
+
 pub(crate) async fn requests(State(state): State<AppState>) -> Response {
     let Some(tm) = &state.test_mode else { return ApiError::path_error().into_response() };
     let data: Vec<RecordedRequest> = tm.requests.lock().map(|l| l.iter().cloned().collect()).unwrap_or_default();
@@ -98,4 +139,19 @@ pub(crate) async fn reset(State(state): State<AppState>) -> Result<Response, Api
     }
     tracing::info!(changes = outcome.changes, "test mode: database reset to the seed");
     Ok(views::document(StatusCode::OK, &json!({ "reset": true, "changes": outcome.changes })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trusted_host;
+
+    #[test]
+    fn only_ip_literals_localhost_and_the_public_host_are_trusted() {
+        assert!(trusted_host("127.0.0.1:8080", None));
+        assert!(trusted_host("[::1]:8080", None));
+        assert!(trusted_host("localhost:8080", None));
+        assert!(trusted_host("asc.test:443", Some("https://asc.test")));
+        assert!(!trusted_host("rebind.attacker.test:8080", None), "DNS rebinding");
+        assert!(!trusted_host("rebind.attacker.test", Some("https://asc.test")));
+    }
 }

@@ -5,13 +5,19 @@
 mod common;
 
 use common::*;
-use keyward_core::ports::{KeyStore, MemberStore, NewMember, NewPerson, TeamStore};
+use keyward_core::ports::{InvitationStore, KeyStore, MemberStore, NewMember, NewPerson, SessionStore, TeamStore};
 use keyward_core::role::{Role, RoleSet};
 use reqwest::redirect::Policy;
 
 const PASSWORD: &str = "a long console password";
 
 /// A browser: its own cookie, no automatic redirects.
+/// The path of the one-time link a page shows (`…/invitations/SECRET`), without scheme and host.
+fn link_in(html: &str, prefix: &str) -> String {
+    let at = html.find(prefix).unwrap_or_else(|| panic!("no {prefix} link in {html}"));
+    html[at..].split(|c: char| c == '<' || c.is_whitespace()).next().unwrap().to_owned()
+}
+
 struct Browser {
     client: reqwest::Client,
     base: String,
@@ -275,6 +281,32 @@ server_test!(sign_in_throttling_engages, |srv: Server| async move {
     assert!(b.cookie.is_none());
 });
 
+// Attempts count before the password is checked: after 4 failures, 40 concurrent guesses get one
+// check between them, however long argon2 takes.
+server_test!(sign_in_throttling_holds_under_concurrent_guesses, |srv: Server| async move {
+    let team = srv.team("Acme").await;
+    person_with_password(&srv, &team, "admin@acme.test", &[Role::Admin]).await;
+    let mut b = Browser::new(&srv);
+    for _ in 0..4 {
+        assert_eq!(b.login("admin@acme.test", "wrong").await, 401);
+    }
+    let guesses: Vec<_> = (0..40)
+        .map(|i| {
+            let b = Browser::new(&srv);
+            let password = if i == 39 { PASSWORD.to_owned() } else { format!("guess {i}") };
+            tokio::spawn(async move {
+                b.post("/login", &[("email", "admin@acme.test"), ("password", &password)]).await.status().as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for g in guesses {
+        statuses.push(g.await.unwrap());
+    }
+    let checked = statuses.iter().filter(|s| **s != 429).count();
+    assert_eq!(checked, 1, "exactly one guess was evaluated: {statuses:?}");
+});
+
 server_test!(request_access_invite_accept_profile_and_audit, |srv: Server| async move {
     // A team without API access yet, whose Account Holder has a password and is an operator.
     let hash = keyward_token::password::hash_password(PASSWORD).unwrap();
@@ -365,8 +397,9 @@ server_test!(request_access_invite_accept_profile_and_audit, |srv: Server| async
         )
         .await;
     let html = r.text().await.unwrap();
-    let link = html.split("Send them this link: ").nth(1).unwrap().split('<').next().unwrap().trim().to_owned();
-    assert!(link.starts_with("/invitations/"), "{link}");
+    let link = link_in(&html, "/invitations/");
+    assert!(html.contains("it is shown only now and works once"), "{html}");
+    assert!(!holder.get(&users).await.1.contains(&link), "the link is shown once, at creation");
 
     // A second browser accepts it.
     let mut dev = Browser::new(&srv);
@@ -471,9 +504,7 @@ server_test!(operator_creates_a_team_whose_account_holder_sets_a_password_once, 
     let r =
         op.post("/operator/teams", &[("csrf", &csrf), ("name", "Newco"), ("account_holder", "boss@newco.test")]).await;
     let html = r.text().await.unwrap();
-    let link =
-        html.split("set a password (valid for 3 days): ").nth(1).unwrap().split('<').next().unwrap().trim().to_owned();
-    assert!(link.starts_with("/activate/"), "{link}");
+    let link = link_in(&html, "/activate/");
     let boss = Browser::new(&srv);
     assert_eq!(boss.get(&link).await.0, 200);
     let r = boss.post(&link, &[("first_name", "Bo"), ("last_name", "Ss"), ("password", PASSWORD)]).await;
@@ -522,4 +553,102 @@ server_test!(people_in_several_teams_switch_between_them, |srv: Server| async mo
     assert_eq!(solo.login("solo@teams.test", PASSWORD).await, 303);
     let (_, html) = solo.get(&format!("/teams/{}/apps", initech.team.issuer_id)).await;
     assert!(html.contains("Initech") && !html.contains("Switch Team"), "no switcher with a single team");
+});
+
+/// Invites `email` from the console as `inviter` and returns the one-time link's path.
+async fn invite(inviter: &Browser, issuer: &str, email: &str, role: &str) -> String {
+    let users = format!("/teams/{issuer}/users");
+    let csrf = inviter.csrf(&users).await;
+    let r = inviter
+        .post(
+            &format!("{users}/invite"),
+            &[("csrf", &csrf), ("email", email), ("first_name", "I"), ("last_name", "N"), ("roles", role)],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 200);
+    link_in(&r.text().await.unwrap(), "/invitations/")
+}
+
+// I1, I2: the account takeover through invitations. An Admin of team A invites people who have no
+// password yet (another team's Account Holder before activation) or who have one; neither the
+// invitation's ID, nor the secret link opened by the inviter, nor a password typed on the accept
+// page gives the inviter their account.
+server_test!(invitations_never_hand_over_an_account, |srv: Server| async move {
+    let a = srv.team("Alpha").await;
+    let b = srv.team("Beta").await; // holder@beta.test: no password yet
+    person_with_password(&srv, &a, "admin@alpha.test", &[Role::Admin]).await;
+    person_with_password(&srv, &b, "dev@beta.test", &[Role::Developer]).await;
+    let issuer = a.team.issuer_id.to_string();
+    let mut attacker = Browser::new(&srv);
+    assert_eq!(attacker.login("admin@alpha.test", PASSWORD).await, 303);
+
+    // A person without a password: the inviter's own session is refused, the secret link signed
+    // out asks them to activate first, and a password posted anyway changes nothing.
+    let link = invite(&attacker, &issuer, "holder@beta.test", "ADMIN").await;
+    let (status, page) = attacker.get(&link).await;
+    assert_eq!(status, 403);
+    assert!(page.contains("This invitation is for someone else") && page.contains("holder@beta.test"), "{page}");
+    let stranger = Browser::new(&srv);
+    let (status, page) = stranger.get(&link).await;
+    assert_eq!(status, 409);
+    assert!(page.contains("Activate your account first"), "{page}");
+    let r = stranger.post(&link, &[("first_name", "M"), ("last_name", "M"), ("password", "attacker password")]).await;
+    assert_eq!(r.status().as_u16(), 409);
+    assert!(r.headers().get("set-cookie").is_none(), "nobody was signed in");
+    let (_, password) = srv.store().login_identity("holder@beta.test").await.unwrap().unwrap();
+    assert!(password.is_none(), "the victim's password was not set");
+    assert_eq!(Browser::new(&srv).login("holder@beta.test", "attacker password").await, 401);
+
+    // The invitation's resource ID (what the API returns) opens nothing.
+    let inv = srv
+        .store()
+        .list_invitations(
+            a.team.id,
+            &keyward_core::paging::InvitationFilter::default(),
+            &keyward_core::paging::PageRequest {
+                sort: keyward_core::paging::InvitationSort::Email,
+                descending: false,
+                after: None,
+                limit: 50,
+            },
+        )
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    assert_eq!(stranger.get(&format!("/invitations/{}", inv.id)).await.0, 404);
+    let r = stranger.post(&format!("/invitations/{}", inv.id), &[("password", "attacker password")]).await;
+    assert_eq!(r.status().as_u16(), 404);
+
+    // A person with a password: signed out, the link asks them to sign in (their password is never
+    // asked for, set or checked here); a password posted anyway accepts nothing.
+    let link = invite(&attacker, &issuer, "dev@beta.test", "ADMIN").await;
+    let (status, page) = stranger.get(&link).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Sign In") && page.contains("/login?next=/invitations/"), "{page}");
+    let r = stranger.post(&link, &[("first_name", "M"), ("last_name", "M"), ("password", "attacker password")]).await;
+    assert!(r.headers().get("set-cookie").is_none());
+    assert!(srv.store().member_by_email(a.team.id, "dev@beta.test").await.is_err(), "not accepted");
+    assert_eq!(Browser::new(&srv).login("dev@beta.test", "attacker password").await, 401);
+    // They sign in, come back to the link, and accept with one click.
+    let mut dev = Browser::new(&srv);
+    let r = dev.post("/login", &[("email", "dev@beta.test"), ("password", PASSWORD), ("next", &link)]).await;
+    assert_eq!(r.headers()["location"], link.as_str(), "back to the invitation after signing in");
+    dev.cookie = Some(r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned());
+    let (status, page) = dev.get(&link).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Join Alpha") && !page.contains("name=\"password\""), "{page}");
+    let csrf = dev.csrf(&link).await;
+    assert_eq!(dev.post(&link, &[("csrf", "wrong")]).await.status().as_u16(), 403, "CSRF checked");
+    let r = dev.post(&link, &[("csrf", &csrf)]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(r.headers()["location"], format!("/teams/{issuer}/profile").as_str());
+    assert!(srv.store().member_by_email(a.team.id, "dev@beta.test").await.is_ok());
+    assert_eq!(dev.get(&link).await.0, 404, "the link works once");
+
+    // `next` never leaves the site.
+    let r = Browser::new(&srv)
+        .post("/login", &[("email", "dev@beta.test"), ("password", PASSWORD), ("next", "//evil.test/x")])
+        .await;
+    assert_eq!(r.headers()["location"], "/");
 });

@@ -179,6 +179,15 @@ server_test!(bad_bodies_get_apples_errors_and_change_nothing, |srv: Server| asyn
     );
 });
 
+fn new_person() -> keyward_core::ports::Acceptance {
+    keyward_core::ports::Acceptance::NewPerson(keyward_core::ports::NewPerson {
+        email: String::new(),
+        first_name: "Nia".into(),
+        last_name: "New".into(),
+        password_hash: Some(keyward_core::secret::PasswordHash::new("$argon2id$test".into())),
+    })
+}
+
 server_test!(invitations_create_read_list_delete, |srv: Server| async move {
     let team = srv.team("Acme").await;
     let fizz = srv.app(&team, "Fizz").await;
@@ -219,20 +228,19 @@ server_test!(invitations_create_read_list_delete, |srv: Server| async move {
     let (status, body) = srv.json(Method::POST, "/v1/userInvitations", &admin.token(), missing).await;
     assert_eq!((status, code(&body)), (409, "ENTITY_ERROR.ATTRIBUTE.REQUIRED"));
     assert_eq!(body["errors"][0]["source"]["pointer"], "/data/attributes/lastName");
-    // Accepting (a domain operation; the console page comes later) makes a member and deletes it.
-    let member = srv
-        .store()
-        .accept_invitation(
-            id.parse().unwrap(),
-            keyward_core::ports::NewPerson {
-                email: String::new(),
-                first_name: "Nia".into(),
-                last_name: "New".into(),
-                password_hash: None,
-            },
-        )
+    // I1: the response carries no acceptance secret; the resource ID opens nothing.
+    let created_text = body.to_string();
+    assert!(
+        !created_text.to_lowercase().contains("secret") && !created_text.contains("/invitations/"),
+        "{created_text}"
+    );
+    assert!(srv.store().accept_invitation(&id, new_person()).await.is_err(), "the ID is not the secret");
+    // Accepting with the secret (renewed here, as the console's Send Again does) makes a member.
+    srv.store()
+        .renew_invitation_secret(team.team.id, id.parse().unwrap(), "test-secret-hash", &operator())
         .await
         .unwrap();
+    let member = srv.store().accept_invitation("test-secret-hash", new_person()).await.unwrap();
     assert!(member.roles.contains(keyward_core::role::Role::GenerateIndividualKeys));
     assert_eq!(srv.get(&format!("/v1/userInvitations/{id}"), &admin.token()).await.status().as_u16(), 404);
     let (status, body) =
@@ -352,4 +360,69 @@ server_test!(team_isolation_other_teams_ids_are_404_and_unchanged, |srv: Server|
     );
     assert_eq!(before, after, "nothing changed");
     assert_eq!(srv.get(&format!("/v1/apps/{app}"), &admin_a.token()).await.status().as_u16(), 200);
+});
+
+// A4 wherever apps appear: an individual key of an App Manager who sees only Fizz gets only Fizz
+// from users and invitations (included, related lists, linkage, counts), and an app hidden from it
+// is answered like one that does not exist.
+server_test!(individual_keys_see_only_their_apps_in_users_and_invitations, |srv: Server| async move {
+    let team = srv.team("Acme").await;
+    let fizz = srv.app(&team, "Fizz").await;
+    let buzz = srv.app(&team, "Buzz").await;
+    let admin = srv.team_key(&team, "ADMIN").await;
+    let limited = srv.individual_key(&team, "am@acme.test", "APP_MANAGER", Some(vec![fizz])).await;
+    let everyone = srv.individual_key(&team, "all@acme.test", "DEVELOPER", None).await;
+    let all_id = everyone.member.unwrap().to_string();
+    let invite = json!({"data": {"type": "userInvitations", "attributes": {"email": "nia@acme.test", "firstName": "Nia", "lastName": "New", "roles": ["DEVELOPER"], "allAppsVisible": true}}});
+    let (status, body) = srv.json(Method::POST, "/v1/userInvitations", &admin.token(), invite).await;
+    assert_eq!(status, 201, "{body}");
+    let inv = body["data"]["id"].as_str().unwrap().to_owned();
+
+    let mentions =
+        |body: &Value| body.to_string().contains(&format!("\"{buzz}\"")) || body.to_string().contains("Buzz");
+    for path in [
+        "/v1/users?include=visibleApps".to_owned(),
+        format!("/v1/users/{all_id}?include=visibleApps"),
+        format!("/v1/users/{all_id}/visibleApps"),
+        format!("/v1/users/{all_id}/relationships/visibleApps"),
+        "/v1/userInvitations?include=visibleApps".to_owned(),
+        format!("/v1/userInvitations/{inv}?include=visibleApps"),
+        format!("/v1/userInvitations/{inv}/visibleApps"),
+    ] {
+        let (status, _, body) = parts(srv.get(&path, &limited.token()).await).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        assert!(!mentions(&body), "{path} shows a hidden app: {body}");
+        let (_, _, seen_by_admin) = parts(srv.get(&path, &admin.token()).await).await;
+        assert!(mentions(&seen_by_admin), "{path}: a team key sees every app");
+    }
+    let (_, _, body) = parts(srv.get(&format!("/v1/users/{all_id}/visibleApps"), &limited.token()).await).await;
+    assert_eq!(body["meta"]["paging"]["total"], 1, "counts too");
+    let (_, _, body) = parts(srv.get(&format!("/v1/users/{all_id}?include=visibleApps"), &limited.token()).await).await;
+    assert_eq!(body["data"]["relationships"]["visibleApps"]["meta"]["paging"]["total"], 1);
+    assert_eq!(body["data"]["relationships"]["visibleApps"]["data"], json!([{"type": "apps", "id": fizz.to_string()}]));
+    // A hidden app in a filter is an app that does not exist.
+    let hidden = parts(srv.get(&format!("/v1/users?filter[visibleApps]={buzz}"), &limited.token()).await).await.2;
+    let missing = parts(srv.get("/v1/users?filter[visibleApps]=999999", &limited.token()).await).await.2;
+    assert_eq!(hidden["meta"]["paging"]["total"], missing["meta"]["paging"]["total"]);
+});
+
+// Lists of IDs have documented maximums: 100 values per list parameter, 1,000 linkages per
+// relationship array. Beyond them a 400 or 409 naming the limit, never a 500 from the database.
+server_test!(id_lists_have_a_documented_maximum, |srv: Server| async move {
+    let team = srv.team("Acme").await;
+    let admin = srv.team_key(&team, "ADMIN").await;
+    let dev = srv.individual_key(&team, "dev@acme.test", "DEVELOPER", None).await;
+    let ids = |n: usize| (1..=n).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+    let (status, _, _) = parts(srv.get(&format!("/v1/apps?filter[id]={}", ids(100)), &admin.token()).await).await;
+    assert_eq!(status, 200);
+    for path in ["/v1/apps?filter[id]=", "/v1/users?filter[visibleApps]=", "/v1/userInvitations?filter[visibleApps]="] {
+        let (status, _, body) = parts(srv.get(&format!("{path}{}", ids(101)), &admin.token()).await).await;
+        assert_eq!((status, code(&body)), (400, "PARAMETER_ERROR.INVALID"), "{path}");
+        assert!(body["errors"][0]["detail"].as_str().unwrap().contains("at most 100"), "{body}");
+    }
+    let linkages: Vec<Value> = (1..=1001).map(|i| json!({"type": "apps", "id": i.to_string()})).collect();
+    let path = format!("/v1/users/{}/relationships/visibleApps", dev.member.unwrap());
+    let (status, body) = srv.json(Method::POST, &path, &admin.token(), json!({ "data": linkages })).await;
+    assert_eq!((status, code(&body)), (409, "ENTITY_ERROR.RELATIONSHIP.INVALID"), "{body}");
+    assert!(body["errors"][0]["detail"].as_str().unwrap().contains("at most 1000"), "{body}");
 });

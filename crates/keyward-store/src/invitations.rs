@@ -11,7 +11,7 @@ use keyward_core::ids::{AppId, InvitationId, MemberId, TeamId};
 use keyward_core::invitation::{self, Invitation, NewInvitation};
 use keyward_core::member::Member;
 use keyward_core::paging::{InvitationFilter, InvitationSort, Keyset, Page, PageRequest};
-use keyward_core::ports::{InvitationStore, NewPerson};
+use keyward_core::ports::{Acceptance, InvitationStore, NewPerson};
 use keyward_core::team::{normalize_email, validate_person_name};
 use sqlx::any::AnyRow;
 
@@ -56,22 +56,51 @@ async fn attach_apps(
     Ok(())
 }
 
-async fn pending_in_tx(tx: &mut Tx, team: Option<TeamId>, id: InvitationId) -> Result<Invitation, StoreError> {
+/// Which pending invitation to read: by resource ID within a team (the API), or by the SHA-256 of
+/// its acceptance secret (the invitee's link, which carries no team).
+enum Lookup<'a> {
+    Id(TeamId, InvitationId),
+    Secret(&'a str),
+}
+
+async fn pending_in_tx(tx: &mut Tx, lookup: Lookup<'_>) -> Result<Invitation, StoreError> {
     let mut q = Dynamic::new(COLUMNS);
-    q.push("WHERE id = ").text(id.to_string()).push(" AND expires_at > ").int(now().unix_timestamp());
-    if let Some(team) = team {
-        q.push(" AND team_id = ").text(team.to_string());
-    }
+    let shown_id = match lookup {
+        Lookup::Id(team, id) => {
+            q.push("WHERE id = ").text(id.to_string()).push(" AND team_id = ").text(team.to_string());
+            id.to_string()
+        }
+        Lookup::Secret(hash) => {
+            q.push("WHERE secret_hash = ").text(hash.to_owned());
+            // The secret is never echoed, not even in an error.
+            "(link)".to_owned()
+        }
+    };
+    q.push(" AND expires_at > ").int(now().unix_timestamp());
     let row = q
         .query()
         .fetch_optional(&mut **tx)
         .await
         .map_err(backend_error)?
-        .ok_or_else(|| DomainError::NotFound { what: "userInvitations", id: id.to_string() })?;
+        .ok_or(DomainError::NotFound { what: "userInvitations", id: shown_id })?;
     let mut found = [row_to_invitation(&row)?];
     attach_apps(&mut **tx, &mut found).await?;
     let [inv] = found;
     Ok(inv)
+}
+
+/// A write transaction on one of the team's pending invitations, by someone who manages members.
+async fn managed_pending(
+    store: &Store,
+    team: TeamId,
+    id: InvitationId,
+    actor: &ActorContext,
+) -> Result<(Tx, Invitation), StoreError> {
+    let mut tx = store.begin_write().await?;
+    lock_team(&mut tx, team).await?;
+    members::ensure_manages_members(tx::actor_roles(&mut tx, team, &actor.actor).await?)?;
+    let found = pending_in_tx(&mut tx, Lookup::Id(team, id)).await?;
+    Ok((tx, found))
 }
 
 fn filters(q: &mut Dynamic, team: TeamId, f: &InvitationFilter) {
@@ -101,6 +130,7 @@ impl InvitationStore for Store {
         &self,
         team: TeamId,
         new: NewInvitation,
+        secret_hash: &str,
         actor: &ActorContext,
     ) -> Result<Invitation, StoreError> {
         let roles = invitation::roles_for_invitation(new.roles)?;
@@ -143,8 +173,8 @@ impl InvitationStore for Store {
         let id = InvitationId::random();
         let expires = at + invitation::VALIDITY;
         sqlx::query(
-            "INSERT INTO invitations (id, team_id, email, first_name, last_name, roles, all_apps_visible, provisioning_allowed, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO invitations (id, team_id, email, first_name, last_name, roles, all_apps_visible, provisioning_allowed, created_at, expires_at, secret_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(id.to_string())
         .bind(team.to_string())
@@ -156,6 +186,7 @@ impl InvitationStore for Store {
         .bind(new.provisioning_allowed)
         .bind(at.unix_timestamp())
         .bind(expires.unix_timestamp())
+        .bind(secret_hash.to_owned())
         .execute(&mut *tx)
         .await
         .map_err(backend_error)?;
@@ -177,21 +208,50 @@ impl InvitationStore for Store {
             at,
         )
         .await?;
-        let created = pending_in_tx(&mut tx, Some(team), id).await?;
+        let created = pending_in_tx(&mut tx, Lookup::Id(team, id)).await?;
         tx::commit(tx).await?;
         Ok(created)
     }
 
+    async fn renew_invitation_secret(
+        &self,
+        team: TeamId,
+        id: InvitationId,
+        secret_hash: &str,
+        actor: &ActorContext,
+    ) -> Result<Invitation, StoreError> {
+        let at = now();
+        let (mut tx, found) = managed_pending(self, team, id, actor).await?;
+        sqlx::query("UPDATE invitations SET secret_hash = $1 WHERE id = $2")
+            .bind(secret_hash.to_owned())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        tx::audit(
+            &mut tx,
+            team,
+            actor,
+            AuditKind::InvitationCreated,
+            Some(&found.email),
+            "invitation link renewed",
+            at,
+        )
+        .await?;
+        tx::commit(tx).await?;
+        Ok(found)
+    }
+
     async fn invitation(&self, team: TeamId, id: InvitationId) -> Result<Invitation, StoreError> {
         let mut tx = self.pool().begin().await.map_err(backend_error)?;
-        let found = pending_in_tx(&mut tx, Some(team), id).await?;
+        let found = pending_in_tx(&mut tx, Lookup::Id(team, id)).await?;
         tx.rollback().await.map_err(backend_error)?;
         Ok(found)
     }
 
-    async fn find_invitation(&self, id: InvitationId) -> Result<Invitation, StoreError> {
+    async fn invitation_by_secret(&self, secret_hash: &str) -> Result<Invitation, StoreError> {
         let mut tx = self.pool().begin().await.map_err(backend_error)?;
-        let found = pending_in_tx(&mut tx, None, id).await?;
+        let found = pending_in_tx(&mut tx, Lookup::Secret(secret_hash)).await?;
         tx.rollback().await.map_err(backend_error)?;
         Ok(found)
     }
@@ -242,10 +302,7 @@ impl InvitationStore for Store {
 
     async fn delete_invitation(&self, team: TeamId, id: InvitationId, actor: &ActorContext) -> Result<(), StoreError> {
         let at = now();
-        let mut tx = self.begin_write().await?;
-        lock_team(&mut tx, team).await?;
-        members::ensure_manages_members(tx::actor_roles(&mut tx, team, &actor.actor).await?)?;
-        let found = pending_in_tx(&mut tx, Some(team), id).await?;
+        let (mut tx, found) = managed_pending(self, team, id, actor).await?;
         sqlx::query("DELETE FROM invitations WHERE id = $1")
             .bind(id.to_string())
             .execute(&mut *tx)
@@ -256,15 +313,24 @@ impl InvitationStore for Store {
         tx::commit(tx).await
     }
 
-    async fn accept_invitation(&self, id: InvitationId, person: NewPerson) -> Result<Member, StoreError> {
+    async fn accept_invitation(&self, secret_hash: &str, acceptance: Acceptance) -> Result<Member, StoreError> {
         let at = now();
         let mut tx = self.begin_write().await?;
-        let found = pending_in_tx(&mut tx, None, id).await?;
+        let found = pending_in_tx(&mut tx, Lookup::Secret(secret_hash)).await?;
         invitation::ensure_acceptable(&found, at)?;
         let team = found.team_id;
+        let id = found.id;
         lock_team(&mut tx, team).await?;
-        let person = NewPerson { email: found.email.clone(), ..person };
-        let person_id = persons::find_or_create(&mut tx, &person, false, at).await?;
+        let person_id = match acceptance {
+            Acceptance::NewPerson(person) => {
+                let person = NewPerson { email: found.email.clone(), ..person };
+                persons::create_new(&mut tx, &person, at).await?
+            }
+            Acceptance::SignedIn(person) => {
+                persons::ensure_email(&mut tx, person, &found.email).await?;
+                person
+            }
+        };
         let member_id = MemberId::random();
         sqlx::query(
             "INSERT INTO members (id, team_id, person_id, roles, all_apps_visible, provisioning_allowed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -293,11 +359,16 @@ impl InvitationStore for Store {
                 .await
                 .map_err(backend_error)?;
         }
-        sqlx::query("DELETE FROM invitations WHERE id = $1")
+        // Single use: of two acceptances racing with one secret, only one deletes the row.
+        let deleted = sqlx::query("DELETE FROM invitations WHERE id = $1 AND secret_hash = $2")
             .bind(id.to_string())
+            .bind(secret_hash.to_owned())
             .execute(&mut *tx)
             .await
             .map_err(backend_error)?;
+        if deleted.rows_affected() != 1 {
+            return Err(DomainError::NotFound { what: "userInvitations", id: "(link)".into() }.into());
+        }
         let actor =
             ActorContext { actor: keyward_core::actor::Actor::Member(member_id), label: found.email.clone(), ip: None };
         tx::audit(

@@ -67,3 +67,39 @@ pub(crate) async fn find_or_create(
     .map_err(backend_error)?;
     Ok(id)
 }
+
+/// Creates a person who must not exist yet (accepting an invitation as a new person, I2). An
+/// existing email is refused: that person accepts while signed in, and their password is never
+/// set or changed here.
+pub(crate) async fn create_new(tx: &mut Tx, person: &NewPerson, at: OffsetDateTime) -> Result<PersonId, StoreError> {
+    let email = normalize_email(&person.email)?;
+    if person.password_hash.is_none() {
+        return Err(DomainError::InvalidInput("a new person needs a password".into()).into());
+    }
+    let existing = sqlx::query("SELECT id FROM persons WHERE email = $1")
+        .bind(email.clone())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(backend_error)?;
+    if existing.is_some() {
+        return Err(DomainError::Conflict(format!(
+            "{email} already has a Keyward account; sign in as {email}, then open the invitation link again"
+        ))
+        .into());
+    }
+    find_or_create(tx, person, false, at).await
+}
+
+/// The signed-in person accepting an invitation must be the person it was sent to.
+pub(crate) async fn ensure_email(tx: &mut Tx, person: PersonId, email: &str) -> Result<(), StoreError> {
+    let row = sqlx::query("SELECT email FROM persons WHERE id = $1")
+        .bind(person.to_string())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(backend_error)?;
+    let own: Option<String> = row.map(|r| r.try_get("email")).transpose().map_err(backend_error)?;
+    if own.as_deref() != Some(email) {
+        return Err(DomainError::NotAllowed(format!("this invitation was sent to {email}, not to you")).into());
+    }
+    Ok(())
+}

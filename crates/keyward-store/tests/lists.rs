@@ -160,6 +160,14 @@ both_backends!(invitations_lifecycle, |store: keyward_store::Store, _db| async m
         )
         .await
         .unwrap();
+    let password_person = || {
+        Acceptance::NewPerson(NewPerson {
+            email: "ignored@x.test".into(),
+            first_name: "New".into(),
+            last_name: "Person".into(),
+            password_hash: Some(keyward_core::secret::PasswordHash::new("$argon2id$test".into())),
+        })
+    };
     let new = |email: &str, roles: RoleSet| NewInvitation {
         email: email.into(),
         first_name: "New".into(),
@@ -170,25 +178,45 @@ both_backends!(invitations_lifecycle, |store: keyward_store::Store, _db| async m
         visible_apps: vec![app.id],
     };
     let inv = store
-        .create_invitation(t.team.id, new("new@acme.test", RoleSet::of(&[Role::Developer])), &operator())
+        .create_invitation(
+            t.team.id,
+            new("new@acme.test", RoleSet::of(&[Role::Developer])),
+            "secret-hash-new@acme.test",
+            &operator(),
+        )
         .await
         .unwrap();
     assert_eq!(inv.visible_apps, vec![app.id]);
     assert!((inv.expires_at - time::OffsetDateTime::now_utc()).whole_hours() >= 71);
     let refused = store
-        .create_invitation(t.team.id, new("boss@acme.test", RoleSet::of(&[Role::AccountHolder])), &operator())
+        .create_invitation(
+            t.team.id,
+            new("boss@acme.test", RoleSet::of(&[Role::AccountHolder])),
+            "secret-hash-boss@acme.test",
+            &operator(),
+        )
         .await;
     assert!(matches!(refused, Err(StoreError::Rule(DomainError::CannotGrantAccountHolder))));
     assert!(
         store
-            .create_invitation(t.team.id, new("new@acme.test", RoleSet::of(&[Role::Sales])), &operator())
+            .create_invitation(
+                t.team.id,
+                new("new@acme.test", RoleSet::of(&[Role::Sales])),
+                "secret-hash-new@acme.test",
+                &operator()
+            )
             .await
             .is_err(),
         "one pending per email"
     );
     assert!(
         store
-            .create_invitation(t.team.id, new("holder@acme.test", RoleSet::of(&[Role::Sales])), &operator())
+            .create_invitation(
+                t.team.id,
+                new("holder@acme.test", RoleSet::of(&[Role::Sales])),
+                "secret-hash-holder@acme.test",
+                &operator()
+            )
             .await
             .is_err(),
         "already a member"
@@ -198,23 +226,22 @@ both_backends!(invitations_lifecycle, |store: keyward_store::Store, _db| async m
         .await
         .unwrap();
     assert_eq!(listed.total, 1);
-    let member = store
-        .accept_invitation(
-            inv.id,
-            NewPerson {
-                email: "ignored@x.test".into(),
-                first_name: "New".into(),
-                last_name: "Person".into(),
-                password_hash: None,
-            },
-        )
-        .await
-        .unwrap();
+    assert!(store.accept_invitation(&inv.id.to_string(), password_person()).await.is_err(), "the ID is not the secret");
+    let member = store.accept_invitation("secret-hash-new@acme.test", password_person()).await.unwrap();
+    assert!(
+        store.accept_invitation("secret-hash-new@acme.test", password_person()).await.is_err(),
+        "a secret works once"
+    );
     assert_eq!((member.email.as_str(), member.visible_apps.clone()), ("new@acme.test", vec![app.id]));
     assert!(!member.roles.contains(Role::GenerateIndividualKeys), "the permission follows the invitation's roles");
     assert!(store.invitation(t.team.id, inv.id).await.is_err(), "accepting deletes the invitation");
     let second = store
-        .create_invitation(t.team.id, new("two@acme.test", RoleSet::of(&[Role::Sales])), &operator())
+        .create_invitation(
+            t.team.id,
+            new("two@acme.test", RoleSet::of(&[Role::Sales])),
+            "secret-hash-two@acme.test",
+            &operator(),
+        )
         .await
         .unwrap();
     let other = approved_team(&store, "Other").await;
@@ -270,4 +297,60 @@ both_backends!(member_update_is_all_or_nothing, |store: keyward_store::Store, _d
     );
     let removed = MemberUpdate { visible_apps: Some(VisibleAppsChange::Remove(vec![app.id])), ..Default::default() };
     assert!(store.update_member(t.team.id, dev.id, removed, &operator()).await.unwrap().visible_apps.is_empty());
+});
+
+// I1, I2: the invitation's ID opens nothing; a new person cannot take over an existing one (the
+// victim has no password yet: another team's Account Holder before activation); a signed-in person
+// accepts only their own invitation; and of concurrent acceptances with one secret, one wins.
+both_backends!(invitations_never_take_over_a_person, |store: keyward_store::Store, _db| async move {
+    let a = approved_team(&store, "Attackers").await;
+    let victim = team(&store, "Victims").await; // holder@victims.test, no password yet
+    let invite = |email: &str| NewInvitation {
+        email: email.into(),
+        first_name: "V".into(),
+        last_name: "V".into(),
+        roles: RoleSet::of(&[Role::Admin]),
+        all_apps_visible: true,
+        provisioning_allowed: false,
+        visible_apps: vec![],
+    };
+    let hash = keyward_core::secret::PasswordHash::new("$argon2id$attacker".into());
+    let as_new = |email: &str| {
+        Acceptance::NewPerson(NewPerson {
+            email: email.into(),
+            first_name: "Mallory".into(),
+            last_name: "M".into(),
+            password_hash: Some(hash.clone()),
+        })
+    };
+    store.create_invitation(a.team.id, invite("holder@victims.test"), "h-victim", &operator()).await.unwrap();
+    let refused = store.accept_invitation("h-victim", as_new("holder@victims.test")).await;
+    assert!(matches!(refused, Err(StoreError::Rule(DomainError::Conflict(_)))), "{refused:?}");
+    let (_, password) = store.login_identity("holder@victims.test").await.unwrap().unwrap();
+    assert!(password.is_none(), "the victim's password was neither set nor changed");
+    // Signed in as the attacker (team A's Account Holder), the victim's invitation is refused.
+    let attacker = store.login_identity("holder@attackers.test").await.unwrap().unwrap().0;
+    let refused = store.accept_invitation("h-victim", Acceptance::SignedIn(attacker.id)).await;
+    assert!(matches!(refused, Err(StoreError::Rule(DomainError::NotAllowed(_)))), "{refused:?}");
+    // The victim, signed in as themselves, accepts; the secret then works no more.
+    let member = store.accept_invitation("h-victim", Acceptance::SignedIn(victim.person_id)).await.unwrap();
+    assert_eq!(member.person_id, victim.person_id);
+    assert!(store.accept_invitation("h-victim", Acceptance::SignedIn(victim.person_id)).await.is_err());
+
+    // Eight acceptances of one secret at once: exactly one member.
+    store.create_invitation(a.team.id, invite("race@x.test"), "h-race", &operator()).await.unwrap();
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            let person = as_new("race@x.test");
+            tokio::spawn(async move { store.accept_invitation("h-race", person).await.is_ok() })
+        })
+        .collect();
+    let mut won = 0;
+    for t in tasks {
+        won += usize::from(t.await.unwrap());
+    }
+    assert_eq!(won, 1);
+    let members = store.members(a.team.id).await.unwrap();
+    assert_eq!(members.iter().filter(|m| m.email == "race@x.test").count(), 1);
 });

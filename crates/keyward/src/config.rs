@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use keyward_core::settings::Settings;
+use keyward_server::mail::MailSettings;
 use keyward_store::DatabaseUrl;
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +35,26 @@ pub struct Config {
     pub clock_skew_seconds: u32,
     pub explain_auth_errors: bool,
     pub rate_limit_per_hour: u32,
+    /// Proxies whose `X-Forwarded-For` names the client (addresses or blocks such as
+    /// `10.0.0.0/8`), as a list or a comma-separated string (`KEYWARD_TRUSTED_PROXIES`).
+    #[serde(deserialize_with = "list_or_commas")]
+    pub trusted_proxies: Vec<String>,
+    /// `[mail]`: invitation and activation mail (`KEYWARD_MAIL_SMTP_URL`, `KEYWARD_MAIL_FROM`,
+    /// `KEYWARD_MAIL_PASSWORD`).
+    pub mail: MailSettings,
+}
+
+fn list_or_commas<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        List(Vec<String>),
+        Text(String),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::List(l) => l,
+        Either::Text(t) => t.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+    })
 }
 
 impl Default for Config {
@@ -53,6 +74,8 @@ impl Default for Config {
             clock_skew_seconds: s.clock_skew_seconds,
             explain_auth_errors: s.explain_auth_errors,
             rate_limit_per_hour: s.rate_limit_per_hour,
+            trusted_proxies: Vec::new(),
+            mail: MailSettings::default(),
         }
     }
 }
@@ -82,7 +105,13 @@ impl Config {
             None => {}
         }
         // KEYWARD_TEST_* variables belong to the test harness, not to Keyward.
-        let env = Env::prefixed("KEYWARD_").filter(|key| !key.as_str().to_ascii_lowercase().starts_with("test_"));
+        // KEYWARD_MAIL_X is the `x` of `[mail]`.
+        let env = Env::prefixed("KEYWARD_").filter(|key| !key.as_str().to_ascii_lowercase().starts_with("test_")).map(
+            |key| match key.as_str().to_ascii_lowercase().strip_prefix("mail_") {
+                Some(rest) => format!("mail.{rest}").into(),
+                None => key.into(),
+            },
+        );
         figment = figment.merge(env).merge(Serialized::globals(overrides));
         figment.extract().map_err(|e| CliError::Usage(format!("invalid configuration: {}", describe(e))))
     }
@@ -129,6 +158,30 @@ mod tests {
         std::fs::write(&file, "max_active_team_kyes = 3\n").expect("write");
         let err = Config::load(Some(&file), Overrides::default()).expect_err("unknown key");
         assert!(err.to_string().contains("max_active_team_kyes"), "{err}");
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's closure type, not ours
+    fn mail_settings_come_from_the_file_and_the_environment() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("k.toml");
+        std::fs::write(
+            &file,
+            "trusted_proxies = [\"10.0.0.0/8\"]\n[mail]\nsmtp_url = \"smtps://u@mail.test\"\nfrom = \"kw@x.test\"\n",
+        )
+        .expect("write");
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("KEYWARD_MAIL_PASSWORD", "from-env");
+            let config = Config::load(Some(&file), Overrides::default()).expect("loads");
+            assert_eq!(config.mail.smtp_url.as_deref(), Some("smtps://u@mail.test"));
+            assert_eq!(config.mail.password.as_deref(), Some("from-env"));
+            assert_eq!(config.trusted_proxies, vec!["10.0.0.0/8".to_owned()]);
+            Ok(())
+        });
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&bad, "[mail]\nsmtp_host = \"x\"\n").expect("write");
+        let err = Config::load(Some(&bad), Overrides::default()).expect_err("unknown key");
+        assert!(err.to_string().contains("smtp_host"), "{err}");
     }
 
     #[test]

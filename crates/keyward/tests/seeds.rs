@@ -111,6 +111,29 @@ cli_test!(test_mode_reset_restores_the_seed_and_requests_are_listed, |kw: common
     tokio::time::sleep(std::time::Duration::from_millis(150)).await;
     assert_eq!(get(&server.base, "/v1/apps", &token).await.0, 401);
     let client = reqwest::Client::new();
+    // A web page cannot reset: a form post from another origin, another port of localhost
+    // (same-site), or through a rebound DNS name is refused, and nothing is reset.
+    let port = server.base.rsplit(':').next().unwrap().to_owned();
+    let url = format!("{}/_keyward/reset", server.base);
+    for (name, value) in [
+        ("origin", "http://attacker.test".to_owned()),
+        ("origin", "http://localhost:3000".to_owned()),
+        ("sec-fetch-site", "cross-site".to_owned()),
+        ("sec-fetch-site", "same-site".to_owned()),
+        ("host", format!("rebind.attacker.test:{port}")),
+    ] {
+        let r = client
+            .post(&url)
+            .header(name, &value)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403, "{name}: {value}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["errors"][0]["code"], "FORBIDDEN_ERROR");
+    }
+    assert_eq!(get(&server.base, "/v1/apps", &token).await.0, 401, "nothing was reset");
     let (status, body) = {
         let r = client.post(format!("{}/_keyward/reset", server.base)).send().await.unwrap();
         (r.status().as_u16(), r.json::<Value>().await.unwrap())

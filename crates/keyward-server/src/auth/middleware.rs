@@ -1,11 +1,10 @@
 //! The one bearer-token path for every `/v1/…` route: authenticate (T1–T15), authorize (A1–A5),
 //! count against the key's budget (L1–L4), then call the handler with the [`Authenticated`] key.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri, header};
 use axum::middleware::Next;
@@ -35,8 +34,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
     }
 }
 
-fn client_ip(req: &Request) -> Option<String> {
-    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+fn client_ip(state: &AppState, req: &Request) -> Option<String> {
+    crate::client_ip::of(req.extensions(), req.headers(), state)
 }
 
 /// T1: the token of an `Authorization: Bearer …` header.
@@ -147,7 +146,7 @@ fn admit(
 /// The middleware of every `/v1/…` route.
 pub async fn require_token(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let now = now();
-    let ip = client_ip(&req);
+    let ip = client_ip(&state, &req);
     let principal = match authenticate(&state, req.headers(), req.method(), req.uri(), ip, now) {
         Ok(p) => p,
         Err(response) => return response,
@@ -173,7 +172,7 @@ pub async fn require_token(State(state): State<AppState>, mut req: Request, next
 /// default applies), then 404 `PATH_ERROR`.
 pub async fn unknown_path(State(state): State<AppState>, req: Request) -> Response {
     let now = now();
-    let ip = client_ip(&req);
+    let ip = client_ip(&state, &req);
     let principal = match authenticate(&state, req.headers(), req.method(), req.uri(), ip, now) {
         Ok(p) => p,
         Err(response) => return response,

@@ -1,110 +1,218 @@
-//! Accepting an invitation (the link shown on the Users page): a new person sets their name and
-//! password; someone who already has a login confirms it with their password. Then they are signed
-//! in, and the invitation is gone.
+//! Accepting an invitation (I1, I2). The link carries the acceptance secret, which only the
+//! invitee receives (by mail, or from the inviter who was shown it once); the invitation's
+//! resource ID opens nothing.
+//!
+//! Who may accept:
+//! - nobody has the invitation's email yet: a new person chooses their name and password here;
+//! - the person exists and has a password: they accept while signed in as themselves, with one
+//!   click; this page never asks for, sets or changes their password;
+//! - the person exists without a password: they activate their account through their own link
+//!   first.
+//!
+//! Anyone signed in as somebody else (the inviter, typically) is refused, whatever the case.
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::Form;
-use keyward_core::ids::InvitationId;
+use keyward_core::error::{DomainError, StoreError};
 use keyward_core::invitation::Invitation;
-use keyward_core::ports::{InvitationStore, NewPerson, SessionStore, TeamStore};
-use keyward_token::password::{hash_password, verify_password};
+use keyward_core::ports::{Acceptance, InvitationStore, NewPerson, SessionStore, TeamStore};
+use keyward_token::session::hash_token;
 use serde::Deserialize;
 
-use super::session::sign_in;
-use super::store_failure;
-use super::{message, not_found, render};
+use super::session::{Session, check_form, cross_site, current, sign_in};
+use super::words::title;
+use super::{message, render, store_failure};
 use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "accept.html")]
 struct AcceptPage {
-    id: String,
+    /// The path of this page (it holds the secret; posted back to itself).
+    action: String,
     team: String,
     email: String,
     roles: String,
     first_name: String,
     last_name: String,
-    existing: bool,
+    /// Signed in as the invitee: one button, no password. `None`: a new person's form.
+    csrf: Option<String>,
     error: Option<String>,
 }
 
-async fn load(state: &AppState, id: &str) -> Result<(Invitation, String, bool), Response> {
-    let Ok(id) = id.parse::<InvitationId>() else { return Err(not_found()) };
-    let invitation = state.store.find_invitation(id).await.map_err(|_| {
-        message(
-            StatusCode::NOT_FOUND,
-            "Invitation not found",
-            "This invitation was accepted, deleted, or has expired. Ask for a new one.",
-        )
-    })?;
-    let team = state.store.team_by_id(invitation.team_id).await.map_err(store_failure)?;
-    let existing = matches!(state.store.login_identity(&invitation.email).await, Ok(Some((_, Some(_)))));
-    Ok((invitation, team.name, existing))
+/// Whether the invitee already has a Keyward login.
+enum Invitee {
+    New,
+    WithPassword,
+    NotActivated,
 }
 
-fn page(inv: &Invitation, team: String, existing: bool, error: Option<String>) -> AcceptPage {
+struct Found {
+    invitation: Invitation,
+    team: String,
+    invitee: Invitee,
+    session: Option<Session>,
+}
+
+fn gone() -> Response {
+    message(
+        StatusCode::NOT_FOUND,
+        "Invitation not found",
+        "This invitation link was used already, was replaced by a newer one, or has expired. Ask for a new one.",
+    )
+}
+
+async fn load(state: &AppState, secret: &str, headers: &HeaderMap) -> Result<Found, Response> {
+    let invitation = match state.store.invitation_by_secret(&hash_token(secret)).await {
+        Ok(i) => i,
+        Err(StoreError::Rule(DomainError::NotFound { .. })) => return Err(gone()),
+        Err(e) => return Err(store_failure(e)),
+    };
+    let session = current(state, headers).await?;
+    if let Some(s) = &session
+        && s.person.email != invitation.email
+    {
+        return Err(message(
+            StatusCode::FORBIDDEN,
+            "This invitation is for someone else",
+            &format!(
+                "This invitation was sent to {}. You are signed in as {}. Only {} can accept it: \
+                 send them the link, or sign out first if you are them.",
+                invitation.email, s.person.email, invitation.email
+            ),
+        ));
+    }
+    let team = state.store.team_by_id(invitation.team_id).await.map_err(store_failure)?.name;
+    let invitee = match state.store.login_identity(&invitation.email).await.map_err(store_failure)? {
+        None => Invitee::New,
+        Some((_, Some(_))) => Invitee::WithPassword,
+        Some((_, None)) => Invitee::NotActivated,
+    };
+    Ok(Found { invitation, team, invitee, session })
+}
+
+fn page(secret: &str, found: &Found, error: Option<String>) -> AcceptPage {
+    let inv = &found.invitation;
     AcceptPage {
-        id: inv.id.to_string(),
-        team,
+        action: format!("/invitations/{secret}"),
+        team: found.team.clone(),
         email: inv.email.clone(),
-        roles: inv.roles.to_list().replace(',', ", "),
+        roles: inv.roles.iter().map(title).collect::<Vec<_>>().join(", "),
         first_name: inv.first_name.clone(),
         last_name: inv.last_name.clone(),
-        existing,
+        csrf: found.session.as_ref().map(|s| s.csrf.clone()),
         error,
     }
 }
 
-pub(crate) async fn form(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    match load(&state, &id).await {
-        Ok((inv, team, existing)) => render(StatusCode::OK, &page(&inv, team, existing, None)),
-        Err(r) => r,
+/// An existing person who is not signed in: sign in first, then come back here.
+fn sign_in_first(secret: &str, found: &Found) -> Response {
+    let next = format!("/invitations/{secret}");
+    let page = SignInFirst {
+        team: found.team.clone(),
+        email: found.invitation.email.clone(),
+        login: format!("/login?next={}", url_encode(&next)),
+    };
+    render(StatusCode::OK, &page)
+}
+
+#[derive(Template)]
+#[template(path = "accept_sign_in.html")]
+struct SignInFirst {
+    team: String,
+    email: String,
+    login: String,
+}
+
+fn not_activated(found: &Found) -> Response {
+    message(
+        StatusCode::CONFLICT,
+        "Activate your account first",
+        &format!(
+            "{} has a Keyward account that has not been activated yet. Use your own activation link \
+             (ask your operator for one), sign in, then open this invitation again.",
+            found.invitation.email
+        ),
+    )
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => char::from(b).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub(crate) async fn form(State(state): State<AppState>, Path(secret): Path<String>, headers: HeaderMap) -> Response {
+    let found = match load(&state, &secret, &headers).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    match (&found.invitee, &found.session) {
+        (Invitee::NotActivated, _) => not_activated(&found),
+        (Invitee::WithPassword, None) => sign_in_first(&secret, &found),
+        _ => render(StatusCode::OK, &page(&secret, &found, None)),
     }
 }
 
 #[derive(Deserialize)]
 pub(crate) struct AcceptForm {
     #[serde(default)]
+    csrf: String,
+    #[serde(default)]
     first_name: String,
     #[serde(default)]
     last_name: String,
+    #[serde(default)]
     password: String,
 }
 
 pub(crate) async fn submit(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(secret): Path<String>,
+    headers: HeaderMap,
     Form(form): Form<AcceptForm>,
 ) -> Response {
-    let (inv, team, existing) = match load(&state, &id).await {
-        Ok(found) => found,
+    let found = match load(&state, &secret, &headers).await {
+        Ok(f) => f,
         Err(r) => return r,
     };
-    let refuse =
-        |msg: &str| render(StatusCode::UNPROCESSABLE_ENTITY, &page(&inv, team.clone(), existing, Some(msg.to_owned())));
-    let password_hash = if existing {
-        let identity = state.store.login_identity(&inv.email).await.ok().flatten();
-        let ok = identity.and_then(|(_, h)| h).is_some_and(|h| verify_password(&form.password, &h));
-        if !ok {
-            return refuse("The password is not correct.");
+    let refuse = |status: StatusCode, msg: &str| render(status, &page(&secret, &found, Some(msg.to_owned())));
+    let acceptance = match (&found.invitee, &found.session) {
+        (Invitee::NotActivated, _) => return not_activated(&found),
+        (Invitee::WithPassword, None) => return sign_in_first(&secret, &found),
+        (_, Some(session)) => {
+            if let Err(refused) = check_form(session, &form.csrf, &headers) {
+                return refused;
+            }
+            Acceptance::SignedIn(session.person.id)
         }
-        None
-    } else {
-        if form.password.chars().count() < 8 {
-            return refuse("Choose a password of at least 8 characters.");
-        }
-        match hash_password(&form.password) {
-            Ok(h) => Some(h),
-            Err(_) => return message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again."),
+        (Invitee::New, None) => {
+            if cross_site(&headers) {
+                return refuse(StatusCode::FORBIDDEN, "This form did not come from this site.");
+            }
+            if form.password.chars().count() < 8 {
+                return refuse(StatusCode::UNPROCESSABLE_ENTITY, "Choose a password of at least 8 characters.");
+            }
+            let Ok(hash) = state.passwords.hash(form.password).await else {
+                return message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
+            };
+            Acceptance::NewPerson(NewPerson {
+                email: found.invitation.email.clone(),
+                first_name: form.first_name,
+                last_name: form.last_name,
+                password_hash: Some(hash),
+            })
         }
     };
-    let person =
-        NewPerson { email: inv.email.clone(), first_name: form.first_name, last_name: form.last_name, password_hash };
-    let member = match state.store.accept_invitation(inv.id, person).await {
+    let member = match state.store.accept_invitation(&hash_token(&secret), acceptance).await {
         Ok(m) => m,
+        Err(StoreError::Rule(DomainError::NotFound { .. })) => return gone(),
+        Err(StoreError::Rule(rule)) => return refuse(StatusCode::CONFLICT, &super::words::sentence(&rule.to_string())),
         Err(e) => return store_failure(e),
     };
     state.catch_up().await;
@@ -112,5 +220,10 @@ pub(crate) async fn submit(
         Ok(t) => t,
         Err(e) => return store_failure(e),
     };
-    sign_in(&state, member.person_id, &format!("/teams/{}/profile", team.issuer_id)).await
+    let to = format!("/teams/{}/profile", team.issuer_id);
+    match found.session {
+        // Already signed in as themselves: the session goes on (Post/Redirect/Get).
+        Some(_) => (StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, to)]).into_response(),
+        None => sign_in(&state, member.person_id, &to).await,
+    }
 }

@@ -7,7 +7,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum_extra::extract::Form;
 use keyward_core::ports::SessionStore;
-use keyward_token::password::hash_password;
 use keyward_token::session::hash_token;
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -68,7 +67,7 @@ pub(crate) async fn submit(
         };
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    let Ok(password) = hash_password(&form.password) else {
+    let Ok(password) = state.passwords.hash(form.password.clone()).await else {
         return message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
     };
     let person_id = match state.store.activate(&hash, &form.first_name, &form.last_name, password, now).await {

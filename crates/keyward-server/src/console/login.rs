@@ -1,18 +1,14 @@
 //! Sign in and sign out. A new session (new token, new CSRF token) at every sign-in.
 
-use std::sync::OnceLock;
-
 use askama::Template;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use keyward_core::ports::SessionStore;
-use keyward_core::secret::PasswordHash;
-use keyward_token::password::{hash_password, verify_password};
 use serde::Deserialize;
 
 use super::session::sign_in;
-use super::session::{Session, check_form, clear_cookie, cookie_value};
+use super::session::{Session, check_form, clear_cookie, cookie_value, local_path};
 use super::{message, render};
 use crate::AppState;
 use crate::jsonapi::ClientIp;
@@ -21,25 +17,32 @@ use crate::jsonapi::ClientIp;
 #[template(path = "login.html")]
 struct LoginPage<'a> {
     email: &'a str,
+    /// Where to go once signed in (a path on this site), e.g. back to an invitation.
+    next: &'a str,
     error: Option<&'a str>,
 }
 
-pub(crate) async fn form() -> Response {
-    render(StatusCode::OK, &LoginPage { email: "", error: None })
+#[derive(Deserialize)]
+pub(crate) struct Next {
+    #[serde(default)]
+    next: String,
+}
+
+pub(crate) async fn form(Query(q): Query<Next>) -> Response {
+    render(StatusCode::OK, &LoginPage { email: "", next: local_path(&q.next).unwrap_or_default(), error: None })
 }
 
 #[derive(Deserialize)]
 pub(crate) struct Credentials {
     email: String,
     password: String,
+    #[serde(default)]
+    next: String,
 }
 
-/// Verified when the account does not exist, so both answers take as long.
-fn decoy_hash() -> &'static Option<PasswordHash> {
-    static DECOY: OnceLock<Option<PasswordHash>> = OnceLock::new();
-    DECOY.get_or_init(|| hash_password("keyward decoy password").ok())
-}
-
+/// Every password check counts against the throttle before it runs (so concurrent guesses cannot
+/// all be checked), runs on the blocking pool a few at a time, and takes as long for an unknown
+/// account as for a known one.
 pub(crate) async fn submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -48,15 +51,17 @@ pub(crate) async fn submit(
 ) -> Response {
     let ip = ip.unwrap_or_else(|| "unknown".into());
     let account = form.email.trim().to_lowercase();
-    if !state.throttle.allowed(&account, &ip) {
+    let next = local_path(&form.next).unwrap_or("/");
+    let Some(attempt) = state.throttle.begin(&account, &ip) else {
         return render(
             StatusCode::TOO_MANY_REQUESTS,
             &LoginPage {
                 email: &form.email,
+                next,
                 error: Some("Too many failed attempts. Wait a few minutes, then try again."),
             },
         );
-    }
+    };
     let identity = match state.store.login_identity(&account).await {
         Ok(identity) => identity,
         Err(e) => {
@@ -64,25 +69,23 @@ pub(crate) async fn submit(
             return message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
         }
     };
-    let password = form.password;
     let (person, hash) = match identity {
-        Some((person, Some(hash))) => (Some(person), hash),
-        _ => (None, decoy_hash().clone().unwrap_or_else(|| PasswordHash::new(String::new()))),
+        Some((person, Some(hash))) => (Some(person), Some(hash)),
+        _ => (None, None),
     };
-    let verified = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
+    let verified = state.passwords.verify(form.password, hash).await;
     let Some(person) = person.filter(|_| verified) else {
-        state.throttle.failed(&account, &ip);
         return render(
             StatusCode::UNAUTHORIZED,
-            &LoginPage { email: &form.email, error: Some("The email or password is not correct.") },
+            &LoginPage { email: &form.email, next, error: Some("The email or password is not correct.") },
         );
     };
-    state.throttle.succeeded(&account);
+    state.throttle.succeeded(attempt);
     // Rotation: any session this browser had is ended; the new one gets a new token.
     if let Some(old) = cookie_value(&headers) {
         let _ = state.store.delete_session(&keyward_token::session::hash_token(&old)).await;
     }
-    sign_in(&state, person.id, "/").await
+    sign_in(&state, person.id, next).await
 }
 
 #[derive(Deserialize)]

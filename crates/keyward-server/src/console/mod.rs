@@ -19,6 +19,7 @@ mod key_details;
 mod keys;
 mod login;
 mod operator;
+mod passwords;
 mod profile;
 mod session;
 mod setup;
@@ -35,7 +36,9 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 
+pub use passwords::Passwords;
 pub use throttle::Throttle;
+pub(crate) use words::title as role_title;
 
 use crate::AppState;
 
@@ -58,6 +61,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/teams/{issuer}/apps", get(apps::page).post(apps::create))
         .route("/teams/{issuer}/users", get(users::page))
         .route("/teams/{issuer}/users/invite", post(users::invite))
+        .route("/teams/{issuer}/users/invitations/{id}/renew", post(users::renew))
         .route("/teams/{issuer}/users/{member}", post(users::update))
         .route("/teams/{issuer}/users/{member}/remove", post(users::remove))
         .route("/invitations/{id}", get(accept::form).post(accept::submit))

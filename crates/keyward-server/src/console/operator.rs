@@ -109,11 +109,29 @@ pub(crate) async fn create_team(
         {
             return store_failure(e);
         }
-        format!(
-            "Created {}. Send its Account Holder this link to set a password (valid for 3 days): /activate/{}",
-            created.team.name,
-            token.expose()
-        )
+        let base = crate::views::BaseUrl::from_request(state.public_url.as_deref(), &headers, state.https);
+        let link = base.url(&format!("/activate/{}", token.expose()));
+        if state.mailer.enabled() {
+            let mail = crate::mail::activation(&holder_email, &created.team.name, &link);
+            match state.mailer.send(mail).await {
+                Ok(()) => {
+                    format!("Created {}. Its Account Holder was sent an email to set a password.", created.team.name)
+                }
+                Err(e) => {
+                    let error = format!(
+                        "Created {}, but the activation email to {holder_email} could not be sent ({e}). \
+                         Send them this link to set a password (valid for 3 days): {link}",
+                        created.team.name
+                    );
+                    return show(&state, &session, None, Some(error), StatusCode::OK).await;
+                }
+            }
+        } else {
+            format!(
+                "Created {}. Send its Account Holder this link to set a password (valid for 3 days): {link}",
+                created.team.name
+            )
+        }
     };
     show(&state, &session, Some(notice), None, StatusCode::OK).await
 }

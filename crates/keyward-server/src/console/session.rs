@@ -45,6 +45,38 @@ pub(crate) fn secure(state: &AppState) -> bool {
     state.https || state.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
 }
 
+/// The signed-in person's session, if any: for pages that anyone may open but that answer
+/// differently to a signed-in person (accepting an invitation).
+pub(crate) async fn current(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, Response> {
+    let Some(token) = cookie_value(headers) else { return Ok(None) };
+    let hash = keyward_token::session::hash_token(&token);
+    match state.store.session(&hash, OffsetDateTime::now_utc()).await {
+        Ok(record) => {
+            Ok(record.map(|r| Session { token_hash: hash, person: r.person, csrf: r.csrf, other_teams: Vec::new() }))
+        }
+        Err(e) => Err(super::store_failure(e)),
+    }
+}
+
+/// A cross-site form post: an `Origin` naming another host, or `Sec-Fetch-Site: cross-site`.
+/// Forms that run without a session (accepting an invitation) check this instead of a CSRF token.
+pub(crate) fn cross_site(headers: &HeaderMap) -> bool {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let foreign_origin = headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .is_some_and(|origin| origin.split_once("://").map(|(_, rest)| rest) != Some(host));
+    let fetch_cross = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site");
+    foreign_origin || fetch_cross
+}
+
+/// Where to go after signing in: a path on this site only (`/…`, never `//host` or `/\host`).
+pub(crate) fn local_path(next: &str) -> Option<&str> {
+    let ok =
+        next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && !next.contains(['\r', '\n']);
+    ok.then_some(next)
+}
+
 impl FromRequestParts<AppState> for Session {
     type Rejection = Response;
 
@@ -83,10 +115,7 @@ pub(crate) fn check_form(session: &Session, csrf: &str, headers: &HeaderMap) -> 
     if !constant_time_eq(csrf.as_bytes(), session.csrf.as_bytes()) {
         return Err(forbidden());
     }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok())
-        && origin.split_once("://").map(|(_, rest)| rest) != Some(host)
-    {
+    if cross_site(headers) {
         return Err(forbidden());
     }
     Ok(())

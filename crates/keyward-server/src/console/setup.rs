@@ -8,7 +8,6 @@ use axum::response::Response;
 use axum_extra::extract::Form;
 use keyward_core::actor::ActorContext;
 use keyward_core::ports::{NewPerson, NewTeam, TeamStore};
-use keyward_token::password::hash_password;
 use serde::Deserialize;
 
 use super::session::sign_in;
@@ -66,7 +65,7 @@ pub(crate) async fn submit(State(state): State<AppState>, Form(form): Form<Setup
     if form.password.chars().count() < 8 {
         return refuse("Choose a password of at least 8 characters.".into());
     }
-    let Ok(hash) = hash_password(&form.password) else {
+    let Ok(hash) = state.passwords.hash(form.password.clone()).await else {
         return message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
     };
     let person = NewPerson {

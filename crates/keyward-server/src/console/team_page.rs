@@ -2,9 +2,7 @@
 //! Issuer ID and their membership of it (a team they are not in is a 404, indistinguishable from
 //! one that does not exist), the client's IP, and the CSRF/Origin check of the page's forms.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams};
+use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use axum::response::Response;
@@ -24,7 +22,7 @@ pub(crate) struct TeamPage {
     pub team: Team,
     pub me: Member,
     pub ip: Option<String>,
-    headers: HeaderMap,
+    pub headers: HeaderMap,
 }
 
 impl TeamPage {
@@ -57,7 +55,7 @@ impl FromRequestParts<AppState> for TeamPage {
             .map(|(t, _)| (t.name.clone(), t.issuer_id.to_string()))
             .collect();
         let (team, me) = memberships.into_iter().find(|(t, _)| t.issuer_id == issuer).ok_or_else(not_found)?;
-        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+        let ip = crate::client_ip::of(&parts.extensions, &parts.headers, state);
         Ok(TeamPage { session, team, me, ip, headers: parts.headers.clone() })
     }
 }

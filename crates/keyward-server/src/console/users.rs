@@ -1,14 +1,14 @@
-//! Users and Access → Users: members and pending invitations; invite (the invitation link is shown
-//! to copy, there is no mail server), edit roles and the Generate Individual API Keys permission,
+//! Users and Access → Users: members and pending invitations; invite (the acceptance link is mailed
+//! to the invitee, or shown once to the inviter without mail; Send Again renews it), edit roles and the Generate Individual API Keys permission,
 //! remove (K14: their individual key is revoked at once).
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use keyward_core::error::StoreError;
-use keyward_core::ids::{AppId, MemberId};
+use keyward_core::ids::{AppId, InvitationId, MemberId};
 use keyward_core::invitation::NewInvitation;
 use keyward_core::key::TEAM_KEY_ROLES;
 use keyward_core::member::Member;
@@ -24,6 +24,7 @@ use super::store_failure;
 use super::team_page::{TeamPage, actor};
 use super::words::{sentence, title};
 use super::{not_found, render};
+use crate::invite::Delivery;
 use crate::views::timestamp;
 use crate::{AppState, lifecycle};
 
@@ -45,7 +46,10 @@ pub(crate) struct MemberRow {
 struct UsersPage {
     c: Chrome,
     members: Vec<MemberRow>,
+    /// ID, email, role titles, expiry. Never the acceptance link: it is shown once, at creation.
     invitations: Vec<(String, String, String, String)>,
+    /// Invitations are mailed to the invitee.
+    mail: bool,
     roles: Vec<(&'static str, String)>,
     apps: Vec<(String, String)>,
     notice: Option<String>,
@@ -93,7 +97,6 @@ async fn show(
     };
     let app_name =
         |id: &AppId| apps.iter().find(|a| a.id == *id).map(|a| a.name.clone()).unwrap_or_else(|| id.to_string());
-    let base = crate::views::BaseUrl::from_request(state.public_url.as_deref(), &HeaderMap::new(), state.https);
     let page = UsersPage {
         c: Chrome::for_team(session, team, me),
         members: members
@@ -120,13 +123,14 @@ async fn show(
             .iter()
             .map(|i| {
                 (
+                    i.id.to_string(),
                     i.email.clone(),
-                    i.roles.to_list().replace(',', ", "),
+                    i.roles.iter().map(title).collect::<Vec<_>>().join(", "),
                     timestamp(i.expires_at),
-                    base.url(&format!("/invitations/{}", i.id)).replace("http://localhost", ""),
                 )
             })
             .collect(),
+        mail: state.mailer.enabled(),
         roles: offered_roles(),
         apps: apps.iter().map(|a| (a.id.to_string(), a.name.clone())).collect(),
         notice,
@@ -162,6 +166,7 @@ pub(crate) async fn invite(State(state): State<AppState>, page: TeamPage, Form(f
     if let Err(refused) = page.check(&form.csrf) {
         return refused;
     }
+    let page_headers = page.headers.clone();
     let TeamPage { session, team, me, ip, .. } = page;
     let refuse = |msg: String| show(&state, &session, &team, &me, None, Some(msg), StatusCode::UNPROCESSABLE_ENTITY);
     let Some(mut roles) = roles(&form.roles) else { return refuse("Choose roles from the list.".into()).await };
@@ -178,21 +183,55 @@ pub(crate) async fn invite(State(state): State<AppState>, page: TeamPage, Form(f
         provisioning_allowed: form.provisioning.is_some(),
         visible_apps,
     };
-    match state.store.create_invitation(team.id, new, &actor(&me, ip)).await {
-        Ok(inv) => {
-            let link = format!("/invitations/{}", inv.id);
-            show(
-                &state,
-                &session,
-                &team,
-                &me,
-                Some(format!("Invited {}. Send them this link: {link}", inv.email)),
-                None,
-                StatusCode::OK,
-            )
-            .await
+    match crate::invite::create(&state, &page_headers, team.id, new, &actor(&me, ip)).await {
+        Ok((inv, delivery)) => {
+            let (notice, error) = delivered(&inv.email, delivery);
+            show(&state, &session, &team, &me, notice, error, StatusCode::OK).await
         }
         Err(StoreError::Rule(rule)) => refuse(sentence(&rule.to_string())).await,
+        Err(e) => store_failure(e),
+    }
+}
+
+/// What the inviter is told. The link itself appears here once, when there is no mail to carry it.
+fn delivered(email: &str, delivery: Delivery) -> (Option<String>, Option<String>) {
+    match delivery {
+        Delivery::Mailed => (Some(format!("Invited {email}. The invitation was sent by email.")), None),
+        Delivery::MailFailed(why) => (
+            None,
+            Some(format!(
+                "Invited {email}, but the email could not be sent ({why}). The invitation stays valid: use Send Again."
+            )),
+        ),
+        Delivery::Link(link) => {
+            (Some(format!("Invited {email}. Send them this link; it is shown only now and works once: {link}")), None)
+        }
+    }
+}
+
+/// Send Again: a new acceptance secret for a pending invitation (the previous link stops working),
+/// mailed to the invitee or shown once.
+pub(crate) async fn renew(
+    State(state): State<AppState>,
+    page: TeamPage,
+    Path((_, id)): Path<(String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Err(refused) = page.check(&form.csrf) {
+        return refused;
+    }
+    let page_headers = page.headers.clone();
+    let TeamPage { session, team, me, ip, .. } = page;
+    let Ok(id) = id.parse::<InvitationId>() else { return not_found() };
+    match crate::invite::renew(&state, &page_headers, team.id, id, &actor(&me, ip)).await {
+        Ok((inv, delivery)) => {
+            let (notice, error) = delivered(&inv.email, delivery);
+            show(&state, &session, &team, &me, notice, error, StatusCode::OK).await
+        }
+        Err(StoreError::Rule(keyward_core::DomainError::NotFound { .. })) => not_found(),
+        Err(StoreError::Rule(rule)) => {
+            show(&state, &session, &team, &me, None, Some(sentence(&rule.to_string())), StatusCode::FORBIDDEN).await
+        }
         Err(e) => store_failure(e),
     }
 }

@@ -120,6 +120,10 @@ pub(crate) fn invalid(pointer: &str, detail: String) -> ApiError {
     entity(StatusCode::CONFLICT, "ENTITY_ERROR.ATTRIBUTE.INVALID", "An attribute value is invalid.", detail, pointer)
 }
 
+/// The most linkages one relationship array may carry in a request (`visibleApps`): beyond it a
+/// 409 naming the maximum, so one request never holds the team's write lock for long.
+pub(crate) const MAX_LINKAGES: usize = 1000;
+
 fn linkage(value: &Value, pointer: &str, expected_type: &str) -> Result<Vec<String>, ApiError> {
     let invalid_rel = |detail: String| {
         entity(
@@ -131,6 +135,9 @@ fn linkage(value: &Value, pointer: &str, expected_type: &str) -> Result<Vec<Stri
         )
     };
     let items = value.as_array().ok_or_else(|| invalid_rel("the relationship data must be an array".into()))?;
+    if items.len() > MAX_LINKAGES {
+        return Err(invalid_rel(format!("a relationship takes at most {MAX_LINKAGES} linkages in one request")));
+    }
     items
         .iter()
         .map(|item| {

@@ -20,17 +20,4 @@ pub(crate) fn actor(key: &Principal, ip: Option<String>) -> ActorContext {
     ActorContext { actor, label: format!("API key {}", key.key_id), ip }
 }
 
-/// The client's IP address, for the audit log (K15); absent when the server runs without
-/// connection info (in-process tests).
-#[derive(Debug, Clone)]
-pub(crate) struct ClientIp(pub Option<String>);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip =
-            parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string());
-        Ok(ClientIp(ip))
-    }
-}
+pub(crate) use crate::client_ip::ClientIp;

@@ -58,6 +58,11 @@ pub(crate) fn encode(s: &str) -> String {
     out
 }
 
+/// The most values one list parameter (`filter[id]`, `filter[visibleApps]`, `fields[…]`, …) may
+/// carry. Beyond it the answer is a 400 naming the parameter: queries stay far below the
+/// database's parameter limits, and no single request runs a query of unbounded size.
+pub(crate) const MAX_LIST_VALUES: usize = 100;
+
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Params {
     values: BTreeMap<String, String>,
@@ -89,10 +94,17 @@ impl Params {
     }
 
     /// A comma-separated list; an empty entry is refused.
+    /// A comma-separated list of at most [`MAX_LIST_VALUES`] values.
     pub fn list(&self, name: &str) -> Result<Vec<String>, ApiError> {
         match self.get(name) {
             None => Ok(Vec::new()),
             Some(v) => {
+                if v.split(',').count() > MAX_LIST_VALUES {
+                    return Err(ApiError::parameter(
+                        name,
+                        format!("'{name}' takes at most {MAX_LIST_VALUES} comma-separated values"),
+                    ));
+                }
                 let items: Vec<String> = v.split(',').map(|s| s.trim().to_owned()).collect();
                 if items.iter().any(String::is_empty) {
                     return Err(ApiError::parameter(name, format!("'{v}' is not a valid value for '{name}'")));

@@ -107,6 +107,13 @@ fn data_self(data: &Value) -> Value {
     data["links"]["self"].clone()
 }
 
+/// A date as App Store Connect shows it to people: `Nov 30, 2026` (UTC).
+pub(crate) fn human_date(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let fmt = time::macros::format_description!("[month repr:short] [day padding:none], [year]");
+    t.format(&fmt).unwrap_or_default()
+}
+
 /// Apple's date-time form: numeric offset, no fraction.
 pub(crate) fn timestamp(t: time::OffsetDateTime) -> String {
     let t = t.replace_nanosecond(0).unwrap_or(t);

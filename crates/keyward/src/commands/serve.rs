@@ -49,7 +49,16 @@ pub async fn run(config: &Config, args: &ServeArgs) -> Result<(), CliError> {
              keyward{location} admin init --team \"My Team\" --email you@example.com --password-stdin\n"
         ));
     }
+    let trusted_proxies = keyward_server::client_ip::TrustedProxies::parse(&config.trusted_proxies)
+        .map_err(|e| CliError::Usage(format!("invalid configuration: trusted_proxies: {e}")))?;
+    let mailer = keyward_server::mail::Mailer::from_settings(&config.mail)
+        .map_err(|e| CliError::Usage(format!("invalid configuration: {e}")))?;
+    if mailer.enabled() && config.public_url.is_none() {
+        tracing::warn!("mail is configured without public_url: links in mail name the host each request was sent to");
+    }
     let mut state = AppState::new(store, config.settings(), config.public_url.clone()).await?;
+    state.trusted_proxies = Arc::new(trusted_proxies);
+    state.mailer = Arc::new(mailer);
     if args.test_mode {
         let banner = "TEST MODE: POST /_keyward/reset WIPES THE DATABASE AND RE-APPLIES THE SEED; GET /_keyward/requests LISTS REQUESTS. NEVER USE THIS IN PRODUCTION.";
         tracing::warn!("{banner}");

@@ -14,7 +14,7 @@ use crate::routes::v1::apps::get::visible_app;
 use crate::routes::v1::base;
 use crate::views::{self, Fields, app};
 
-const ATTRIBUTES: [(&str, Kind); 8] = [
+pub(crate) const ATTRIBUTES: [(&str, Kind); 8] = [
     ("bundleId", Kind::String),
     ("primaryLocale", Kind::String),
     ("subscriptionStatusUrl", Kind::NullableString),

@@ -1,12 +1,11 @@
 //! `POST /v1/userInvitations`: 201 with the invitation. `email`, `firstName`, `lastName` and
 //! `roles` are required; nobody is invited as ACCOUNT_HOLDER; `GENERATE_INDIVIDUAL_KEYS` in
-//! `roles` grants the permission.
+//! `roles` grants the permission. The acceptance secret (I1) never appears in the response.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use keyward_core::invitation::NewInvitation;
-use keyward_core::ports::InvitationStore;
 use serde_json::Value;
 
 use crate::AppState;
@@ -17,7 +16,7 @@ use crate::routes::v1::base;
 use crate::routes::v1::users::update::{app_ids, refusal, roles};
 use crate::views::{self, Fields, invitation};
 
-const ATTRIBUTES: [(&str, Kind); 6] = [
+pub(crate) const ATTRIBUTES: [(&str, Kind); 6] = [
     ("email", Kind::String),
     ("firstName", Kind::String),
     ("lastName", Kind::String),
@@ -48,7 +47,7 @@ pub(crate) async fn handler(
         return Err(invalid("/data/attributes/email", format!("'{email}' is not an email address")));
     }
     let visible_apps = match entity.relationships.first() {
-        Some((_, ids)) => app_ids(ids, "/data/relationships/visibleApps")?,
+        Some((_, ids)) => app_ids(&key, ids, "/data/relationships/visibleApps")?,
         None => Vec::new(),
     };
     let new = NewInvitation {
@@ -61,7 +60,9 @@ pub(crate) async fn handler(
         visible_apps,
     };
     let actor = crate::jsonapi::actor(&key, ip);
-    let created = state.store.create_invitation(key.team_id, new, &actor).await.map_err(refusal)?;
+    // The acceptance secret is mailed to the invitee or renewed from the console; never shown here.
+    let (created, _delivery) =
+        crate::invite::create(&state, &headers, key.team_id, new, &actor).await.map_err(refusal)?;
     let base = base(&state, &headers);
     let resource = invitation::resource(&created, &base, &Fields::default(), None);
     let location = resource["links"]["self"].as_str().unwrap_or_default().to_owned();

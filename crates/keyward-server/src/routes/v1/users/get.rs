@@ -27,7 +27,7 @@ pub(crate) async fn handler(
     let params = Params::parse(uri.query(), &PARAMS)?;
     let fields = Fields(params.fields("fields[users]", &user::USER_FIELDS)?);
     let member_id = member_id(&id)?;
-    let mut include = Include::from_params(&state, key.team_id, &params).await?;
+    let mut include = Include::from_params(&state, &key, &params).await?;
     let member = state.store.member(key.team_id, member_id).await?;
     let base = base(&state, &headers);
     let related = include.as_mut().map(|i| i.related(member.all_apps_visible, &member.visible_apps, &base));

@@ -44,7 +44,7 @@ pub(crate) async fn handler(
     let filter = MemberFilter {
         roles: params.roles("filter[roles]")?,
         usernames: params.list("filter[username]")?,
-        visible_apps: params.app_ids("filter[visibleApps]")?,
+        visible_apps: crate::routes::v1::as_seen_by(&key, params.app_ids("filter[visibleApps]")?),
     };
     let page = PageRequest {
         sort,
@@ -52,7 +52,7 @@ pub(crate) async fn handler(
         after: params.cursor()?,
         limit: params.limit("limit", DEFAULT_LIMIT, MAX_LIMIT)?,
     };
-    let mut include = Include::from_params(&state, key.team_id, &params).await?;
+    let mut include = Include::from_params(&state, &key, &params).await?;
     let result = state.store.list_members(key.team_id, &filter, &page).await?;
     let base = base(&state, &headers);
     let data = result

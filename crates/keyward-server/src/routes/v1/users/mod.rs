@@ -10,8 +10,9 @@ pub(crate) mod visible_apps;
 use std::collections::HashMap;
 
 use keyward_core::app::App;
-use keyward_core::ids::{AppId, TeamId};
+use keyward_core::ids::AppId;
 use keyward_core::ports::AppStore;
+use keyward_token::verify::Principal;
 use serde_json::Value;
 
 use crate::AppState;
@@ -30,8 +31,9 @@ pub(crate) struct Include {
 }
 
 impl Include {
-    /// `None` when the request includes nothing.
-    pub async fn from_params(state: &AppState, team: TeamId, params: &Params) -> Result<Option<Include>, ApiError> {
+    /// `None` when the request includes nothing. A4: only the apps the calling key sees are ever
+    /// listed, linked or counted.
+    pub async fn from_params(state: &AppState, key: &Principal, params: &Params) -> Result<Option<Include>, ApiError> {
         let app_fields = Fields(params.fields("fields[apps]", &app::app_fields())?);
         let includes = params.list("include")?;
         if let Some(bad) = includes.iter().find(|i| i.as_str() != "visibleApps") {
@@ -41,14 +43,25 @@ impl Include {
         if includes.is_empty() {
             return Ok(None);
         }
-        let apps = state.store.apps(team).await?.into_iter().map(|a| (a.id, a)).collect();
+        let apps = state
+            .store
+            .apps(key.team_id)
+            .await?
+            .into_iter()
+            .filter(|a| crate::routes::v1::key_sees(key, a.id))
+            .map(|a| (a.id, a))
+            .collect();
         Ok(Some(Include { limit, app_fields, apps, included: Vec::new() }))
     }
 
     /// The relationship linkage of one resource's visible apps, adding them to `included`.
     /// A member who sees all apps lists every app of the team.
     pub fn related(&mut self, all_apps: bool, visible: &[AppId], base: &BaseUrl) -> Related {
-        let mut ids: Vec<AppId> = if all_apps { self.apps.keys().copied().collect() } else { visible.to_vec() };
+        let mut ids: Vec<AppId> = if all_apps {
+            self.apps.keys().copied().collect()
+        } else {
+            visible.iter().copied().filter(|id| self.apps.contains_key(id)).collect()
+        };
         // The order of GET /v1/apps: by name, then ID.
         ids.sort_by(|a, b| {
             let name = |id: &AppId| self.apps.get(id).map(|x| x.name.clone()).unwrap_or_default();

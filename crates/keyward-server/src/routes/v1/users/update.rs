@@ -17,7 +17,7 @@ use crate::jsonapi::body::{JsonBody, Kind, Shape, entity_of, invalid};
 use crate::routes::v1::base;
 use crate::views::{self, Fields, user};
 
-const ATTRIBUTES: [(&str, Kind); 3] =
+pub(crate) const ATTRIBUTES: [(&str, Kind); 3] =
     [("roles", Kind::StringArray), ("allAppsVisible", Kind::Bool), ("provisioningAllowed", Kind::Bool)];
 
 /// `roles` of a body: Apple's `UserRole` values.
@@ -33,8 +33,23 @@ pub(crate) fn roles(v: &Value, pointer: &str) -> Result<RoleSet, ApiError> {
 }
 
 /// `visibleApps` linkage IDs as app IDs; malformed IDs are refused.
-pub(crate) fn app_ids(ids: &[String], pointer: &str) -> Result<Vec<keyward_core::ids::AppId>, ApiError> {
-    ids.iter().map(|id| id.parse().map_err(|_| invalid(pointer, format!("'{id}' is not an app ID")))).collect()
+/// App IDs of a request body. A4: an app the calling key does not see is refused exactly like one
+/// that does not exist, so an individual key learns nothing of the apps hidden from it.
+pub(crate) fn app_ids(
+    key: &keyward_token::verify::Principal,
+    ids: &[String],
+    pointer: &str,
+) -> Result<Vec<keyward_core::ids::AppId>, ApiError> {
+    let ids: Vec<keyward_core::ids::AppId> = ids
+        .iter()
+        .map(|id| id.parse().map_err(|_| invalid(pointer, format!("'{id}' is not an app ID"))))
+        .collect::<Result<_, _>>()?;
+    match ids.iter().find(|id| !crate::routes::v1::key_sees(key, **id)) {
+        Some(hidden) => {
+            Err(refusal(keyward_core::DomainError::NotFound { what: "app", id: hidden.to_string() }.into()))
+        }
+        None => Ok(ids),
+    }
 }
 
 /// Maps the store's refusals of a member change to Apple's entity errors.
@@ -84,7 +99,7 @@ pub(crate) async fn handler(
         all_apps_visible: a.get("allAppsVisible").and_then(Value::as_bool),
         provisioning_allowed: a.get("provisioningAllowed").and_then(Value::as_bool),
         visible_apps: match entity.relationships.first() {
-            Some((_, ids)) => Some(VisibleAppsChange::Replace(app_ids(ids, "/data/relationships/visibleApps")?)),
+            Some((_, ids)) => Some(VisibleAppsChange::Replace(app_ids(&key, ids, "/data/relationships/visibleApps")?)),
             None => None,
         },
     };

@@ -27,8 +27,6 @@ pub(crate) async fn handler(
     let fields = Fields(params.fields("fields[apps]", &app::app_fields())?);
     let member = state.store.member(key.team_id, member_id(&id)?).await?;
     let visible = (!member.all_apps_visible).then_some(member.visible_apps);
-    visible_apps_document(&state, key.team_id, visible, &uri, &headers, &params, |a, base| {
-        app::resource(a, base, &fields)
-    })
-    .await
+    visible_apps_document(&state, &key, visible, &uri, &headers, &params, |a, base| app::resource(a, base, &fields))
+        .await
 }

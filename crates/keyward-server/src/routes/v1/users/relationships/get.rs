@@ -28,7 +28,7 @@ pub(crate) async fn handler(
     let visible = (!member.all_apps_visible).then_some(member.visible_apps);
     visible_apps_document(
         &state,
-        key.team_id,
+        &key,
         visible,
         &uri,
         &headers,

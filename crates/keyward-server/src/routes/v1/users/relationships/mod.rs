@@ -28,7 +28,7 @@ pub(crate) async fn change(
     make: fn(Vec<keyward_core::ids::AppId>) -> VisibleAppsChange,
 ) -> Result<Response, ApiError> {
     let member = member_id(id)?;
-    let apps = app_ids(&linkages(body, "apps")?, "/data")?;
+    let apps = app_ids(key, &linkages(body, "apps")?, "/data")?;
     let actor = crate::jsonapi::actor(key, ip);
     let update = MemberUpdate { visible_apps: Some(make(apps)), ..MemberUpdate::default() };
     state.store.update_member(key.team_id, member, update, &actor).await.map_err(refusal)?;

@@ -1,0 +1,184 @@
+//! I1 with mail configured: the invitation's link reaches only the invitee, through a real SMTP
+//! server (aiosmtpd) started by the test; it works once. Delivery failures are shown to the
+//! inviter, and the invitation stays valid to be sent again.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use reqwest::redirect::Policy;
+
+const PASSWORD: &str = "a long console password";
+
+/// aiosmtpd on a free port, writing each message to `dir`.
+struct Smtp {
+    port: u16,
+    dir: PathBuf,
+    child: Child,
+}
+
+impl Smtp {
+    fn start(dir: &Path) -> Smtp {
+        let script = format!("{}/../../tests/python/smtp_capture.py", env!("CARGO_MANIFEST_DIR"));
+        let mut child = Command::new(common::python())
+            .args([script.as_str(), dir.to_str().unwrap()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = line.trim().strip_prefix("listening ").expect("aiosmtpd started").parse().unwrap();
+        Smtp { port, dir: dir.to_owned(), child }
+    }
+
+    /// The `n`th message (1-based), waiting up to 10 s for it.
+    fn message(&self, n: usize) -> String {
+        let path = self.dir.join(format!("{n}.eml"));
+        for _ in 0..200 {
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("no message {n} arrived");
+    }
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Browser {
+    client: reqwest::Client,
+    base: String,
+    cookie: Option<String>,
+}
+
+impl Browser {
+    fn new(base: &str) -> Browser {
+        Browser {
+            client: reqwest::Client::builder().redirect(Policy::none()).build().unwrap(),
+            base: base.to_owned(),
+            cookie: None,
+        }
+    }
+
+    async fn get(&self, path: &str) -> (u16, String) {
+        let mut r = self.client.get(format!("{}{path}", self.base));
+        if let Some(c) = &self.cookie {
+            r = r.header("cookie", c);
+        }
+        let resp = r.send().await.unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, Option<String>) {
+        let mut r = self.client.post(format!("{}{path}", self.base)).form(form);
+        if let Some(c) = &self.cookie {
+            r = r.header("cookie", c);
+        }
+        let resp = r.send().await.unwrap();
+        let cookie =
+            resp.headers().get("set-cookie").map(|c| c.to_str().unwrap().split(';').next().unwrap().to_owned());
+        (resp.status().as_u16(), resp.text().await.unwrap(), cookie)
+    }
+
+    async fn csrf(&self, path: &str) -> String {
+        let (_, html) = self.get(path).await;
+        html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
+    }
+}
+
+/// The quoted-printable soft line breaks of a mail body undone.
+fn unfold(mail: &str) -> String {
+    mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=")
+}
+
+cli_test!(invitations_are_mailed_to_the_invitee_and_work_once, |kw: common::Keyward| async move {
+    let init = kw.run_with_stdin(
+        &["admin", "init", "--team", "Acme", "--email", "ana@acme.test", "--password-stdin", "--json"],
+        Some(PASSWORD),
+    );
+    assert_eq!(init.code, 0);
+    let issuer = init.json()["issuer_id"].as_str().unwrap().to_owned();
+    let mail_dir = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(mail_dir.path());
+    let smtp_url = format!("smtp://127.0.0.1:{}?tls=none", smtp.port);
+    let server =
+        kw.serve(&[("KEYWARD_MAIL_SMTP_URL", &smtp_url), ("KEYWARD_MAIL_FROM", "Keyward <keyward@acme.test>")]);
+    let mut ana = Browser::new(&server.base);
+    let (status, _, cookie) = ana.post("/login", &[("email", "ana@acme.test"), ("password", PASSWORD)]).await;
+    assert_eq!(status, 303);
+    ana.cookie = cookie;
+    let users = format!("/teams/{issuer}/users");
+    let csrf = ana.csrf(&users).await;
+    let invite = [
+        ("csrf", csrf.as_str()),
+        ("email", "nia@acme.test"),
+        ("first_name", "Nia"),
+        ("last_name", "New"),
+        ("roles", "DEVELOPER"),
+    ];
+    let (status, page, _) = ana.post(&format!("{users}/invite"), &invite).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("The invitation was sent by email"), "{page}");
+
+    let mail = unfold(&smtp.message(1));
+    assert!(mail.contains("X-Envelope-To: nia@acme.test"), "{mail}");
+    assert!(mail.contains("Subject: You're invited to join Acme"), "{mail}");
+    let at = mail.find(&format!("{}/invitations/", server.base)).expect("the link, absolute");
+    let link = mail[at + server.base.len()..].split_whitespace().next().unwrap().to_owned();
+    let secret = link.trim_start_matches("/invitations/");
+    assert!(secret.len() >= 22, "at least 128 bits: {secret}");
+    assert!(!page.contains(secret), "with mail configured the inviter never sees the link");
+    assert!(!ana.get(&users).await.1.contains(secret));
+    let nia = Browser::new(&server.base);
+    let (status, page) = nia.get(&link).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Join Acme"));
+    let accept = [("first_name", "Nia"), ("last_name", "New"), ("password", PASSWORD)];
+    let (status, _, cookie) = nia.post(&link, &accept).await;
+    assert_eq!(status, 303);
+    assert!(cookie.is_some(), "the new member is signed in");
+    assert_eq!(nia.get(&link).await.0, 404, "a second use is refused");
+    let (status, _, _) = nia.post(&link, &accept).await;
+    assert_eq!(status, 404);
+    let members = kw.ok(&["admin", "audit", "--team", "Acme", "--json"]).stdout;
+    assert!(members.contains("invitation_accepted"));
+
+    // The mail server goes away: the inviter is told, the invitation stays and can be sent again.
+    drop(smtp);
+    let csrf = ana.csrf(&users).await;
+    let invite = [
+        ("csrf", csrf.as_str()),
+        ("email", "omar@acme.test"),
+        ("first_name", "Omar"),
+        ("last_name", "O"),
+        ("roles", "SALES"),
+    ];
+    let (status, page, _) = ana.post(&format!("{users}/invite"), &invite).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("the email could not be sent") && page.contains("Send Again"), "{page}");
+    assert!(page.contains("omar@acme.test"), "listed as pending");
+    let smtp = Smtp::start(mail_dir.path().join("again").as_path());
+    drop(server);
+    let smtp_url = format!("smtp://127.0.0.1:{}?tls=none", smtp.port);
+    let server = kw.serve(&[("KEYWARD_MAIL_SMTP_URL", &smtp_url), ("KEYWARD_MAIL_FROM", "keyward@acme.test")]);
+    ana.base = server.base.clone();
+    let (_, page) = ana.get(&users).await;
+    let id = page.split("/users/invitations/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    let csrf = ana.csrf(&users).await;
+    let (status, page, _) = ana.post(&format!("{users}/invitations/{id}/renew"), &[("csrf", &csrf)]).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Invited omar@acme.test. The invitation was sent by email"), "{page}");
+    let mail = unfold(&smtp.message(1));
+    assert!(mail.contains("X-Envelope-To: omar@acme.test"), "{mail}");
+});
