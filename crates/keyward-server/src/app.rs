@@ -109,5 +109,20 @@ pub fn router(state: AppState) -> Router {
         Some(_) => router.layer(from_fn_with_state(state.clone(), crate::test_mode::record)),
         None => router,
     };
-    router.with_state(state)
+    router.layer(axum::middleware::from_fn(host_from_authority)).with_state(state)
+}
+
+/// HTTP/2 requests carry the host in `:authority`, not `Host`; the console's Origin checks, test
+/// mode's host check and absolute links all read `Host`, so it is filled in from the URI.
+async fn host_from_authority(
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    if !req.headers().contains_key(header::HOST)
+        && let Some(value) = req.uri().authority().and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+    {
+        req.headers_mut().insert(header::HOST, value);
+    }
+    next.run(req).await
 }

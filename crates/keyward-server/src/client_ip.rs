@@ -87,14 +87,23 @@ impl TrustedProxies {
             .collect::<Vec<_>>();
         let mut client = peer;
         for hop in forwarded.iter().rev() {
-            match hop.parse::<IpAddr>() {
-                Ok(ip) if self.trusts(ip) => client = ip,
-                Ok(ip) => return ip,
-                Err(_) => return client,
+            match parse_hop(hop) {
+                Some(ip) if self.trusts(ip) => client = ip,
+                Some(ip) => return ip,
+                None => return client,
             }
         }
         client
     }
+}
+
+/// One `X-Forwarded-For` entry: `203.0.113.5`, `203.0.113.5:4711`, `2001:db8::1` or
+/// `[2001:db8::1]:4711`.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    hop.parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| hop.strip_prefix('[')?.strip_suffix(']')?.parse().ok())
 }
 
 /// The client's address as text, `None` without connection info (in-process tests).
@@ -157,5 +166,8 @@ mod tests {
         // The client sent "1.2.3.4" itself; the proxy appended the real address.
         assert_eq!(lb.client(ip("127.0.0.1"), &xff("1.2.3.4, 203.0.113.5, 10.0.0.2")), ip("203.0.113.5"));
         assert_eq!(lb.client(ip("127.0.0.1"), &xff("garbage")), ip("127.0.0.1"));
+        assert_eq!(lb.client(ip("127.0.0.1"), &xff("203.0.113.5:4711")), ip("203.0.113.5"));
+        assert_eq!(lb.client(ip("127.0.0.1"), &xff("[2001:db8::1]:4711")), ip("2001:db8::1"));
+        assert_eq!(lb.client(ip("127.0.0.1"), &xff("[2001:db8::1]")), ip("2001:db8::1"));
     }
 }

@@ -404,6 +404,48 @@ server_test!(individual_keys_see_only_their_apps_in_users_and_invitations, |srv:
     let hidden = parts(srv.get(&format!("/v1/users?filter[visibleApps]={buzz}"), &limited.token()).await).await.2;
     let missing = parts(srv.get("/v1/users?filter[visibleApps]=999999", &limited.token()).await).await.2;
     assert_eq!(hidden["meta"]["paging"]["total"], missing["meta"]["paging"]["total"]);
+
+    // Writes: an Admin's individual key that sees only Fizz cannot grant itself (or anyone) all apps,
+    // cannot name Buzz, and replacing someone's apps keeps Buzz where it was.
+    let lead = srv.individual_key(&team, "lead@acme.test", "ADMIN", Some(vec![fizz])).await;
+    let lead_id = lead.member.unwrap().to_string();
+    let both = srv.individual_key(&team, "both@acme.test", "DEVELOPER", Some(vec![fizz, buzz])).await;
+    let both_id = both.member.unwrap().to_string();
+    let patch = |id: &str, body: Value| json!({"data": {"type": "users", "id": id, "attributes": body}});
+    let (status, body) = srv
+        .json(
+            Method::PATCH,
+            &format!("/v1/users/{lead_id}"),
+            &lead.token(),
+            patch(&lead_id, json!({"allAppsVisible": true})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["errors"][0]["source"]["pointer"].as_str()),
+        (409, Some("/data/attributes/allAppsVisible")),
+        "{body}"
+    );
+    let all_apps_invite = json!({"data": {"type": "userInvitations", "attributes": {"email": "alt@acme.test", "firstName": "A", "lastName": "L", "roles": ["ADMIN"]}}});
+    let (status, _) = srv.json(Method::POST, "/v1/userInvitations", &lead.token(), all_apps_invite).await;
+    assert_eq!(status, 409, "an invitation without apps would see all apps");
+    let named_buzz = json!({"data": [{"type": "apps", "id": buzz.to_string()}]});
+    let (status, body) = srv
+        .json(Method::POST, &format!("/v1/users/{both_id}/relationships/visibleApps"), &lead.token(), named_buzz)
+        .await;
+    assert_eq!((status, code(&body)), (409, "ENTITY_ERROR.RELATIONSHIP.INVALID"), "{body}");
+    let only_fizz = json!({"data": [{"type": "apps", "id": fizz.to_string()}]});
+    let (status, body) = srv
+        .json(Method::PATCH, &format!("/v1/users/{both_id}/relationships/visibleApps"), &lead.token(), only_fizz)
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let member = srv.store().member(team.team.id, both.member.unwrap()).await.unwrap();
+    assert!(
+        member.visible_apps.contains(&buzz) && member.visible_apps.contains(&fizz),
+        "Buzz kept: {:?}",
+        member.visible_apps
+    );
+    let (_, _, seen) = parts(srv.get(&format!("/v1/users/{lead_id}"), &admin.token()).await).await;
+    assert_eq!(seen["data"]["attributes"]["allAppsVisible"], false, "unchanged");
 });
 
 // Lists of IDs have documented maximums: 100 values per list parameter, 1,000 linkages per

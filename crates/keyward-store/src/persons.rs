@@ -73,21 +73,36 @@ pub(crate) async fn find_or_create(
 /// set or changed here.
 pub(crate) async fn create_new(tx: &mut Tx, person: &NewPerson, at: OffsetDateTime) -> Result<PersonId, StoreError> {
     let email = normalize_email(&person.email)?;
-    if person.password_hash.is_none() {
+    let first = validate_person_name(&person.first_name)?;
+    let last = validate_person_name(&person.last_name)?;
+    let Some(hash) = &person.password_hash else {
         return Err(DomainError::InvalidInput("a new person needs a password".into()).into());
-    }
-    let existing = sqlx::query("SELECT id FROM persons WHERE email = $1")
-        .bind(email.clone())
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(backend_error)?;
-    if existing.is_some() {
-        return Err(DomainError::Conflict(format!(
-            "{email} already has a Keyward account; sign in as {email}, then open the invitation link again"
-        ))
-        .into());
-    }
-    find_or_create(tx, person, false, at).await
+    };
+    let id = PersonId::random();
+    // One statement: a person committed by anyone in the meantime makes it fail, never a password
+    // written onto them.
+    sqlx::query(
+        "INSERT INTO persons (id, email, first_name, last_name, password_hash, is_operator, created_at) \
+         VALUES ($1, $2, $3, $4, $5, FALSE, $6)",
+    )
+    .bind(id.to_string())
+    .bind(email.clone())
+    .bind(first)
+    .bind(last)
+    .bind(hash.expose().to_owned())
+    .bind(at.unix_timestamp())
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| {
+        if crate::tx::is_unique_violation(&e) {
+            StoreError::Rule(DomainError::Conflict(format!(
+                "{email} already has a Keyward account; sign in as {email}, then open the invitation link again"
+            )))
+        } else {
+            backend_error(e)
+        }
+    })?;
+    Ok(id)
 }
 
 /// The signed-in person accepting an invitation must be the person it was sent to.

@@ -181,6 +181,15 @@ pub enum AdminCommand {
     /// Apply a seed file (TOML or JSON; see examples/seed.toml): teams, members, apps, invitations,
     /// keys with fixed Key IDs. Applying it twice changes nothing.
     Seed(SeedArgs),
+    /// A one-time link (3 days) for someone without a password to choose one
+    ActivationLink(ActivationArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ActivationArgs {
+    /// The person's email
+    #[arg(long)]
+    pub email: String,
 }
 
 #[derive(Debug, Args)]

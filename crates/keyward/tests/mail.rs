@@ -112,8 +112,15 @@ cli_test!(invitations_are_mailed_to_the_invitee_and_work_once, |kw: common::Keyw
     let mail_dir = tempfile::tempdir().unwrap();
     let smtp = Smtp::start(mail_dir.path());
     let smtp_url = format!("smtp://127.0.0.1:{}?tls=none", smtp.port);
-    let server =
-        kw.serve(&[("KEYWARD_MAIL_SMTP_URL", &smtp_url), ("KEYWARD_MAIL_FROM", "Keyward <keyward@acme.test>")]);
+    let env = [
+        ("KEYWARD_MAIL_SMTP_URL", smtp_url.as_str()),
+        ("KEYWARD_MAIL_FROM", "Keyward <keyward@acme.test>"),
+        ("KEYWARD_PUBLIC_URL", "http://keyward.test"),
+    ];
+    let refused = kw.command(&["serve", "--listen", "127.0.0.1:0"]).envs(env[..2].iter().copied()).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2), "mail without public_url is refused at start");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("public_url"));
+    let server = kw.serve(&env);
     let mut ana = Browser::new(&server.base);
     let (status, _, cookie) = ana.post("/login", &[("email", "ana@acme.test"), ("password", PASSWORD)]).await;
     assert_eq!(status, 303);
@@ -134,8 +141,8 @@ cli_test!(invitations_are_mailed_to_the_invitee_and_work_once, |kw: common::Keyw
     let mail = unfold(&smtp.message(1));
     assert!(mail.contains("X-Envelope-To: nia@acme.test"), "{mail}");
     assert!(mail.contains("Subject: You're invited to join Acme"), "{mail}");
-    let at = mail.find(&format!("{}/invitations/", server.base)).expect("the link, absolute");
-    let link = mail[at + server.base.len()..].split_whitespace().next().unwrap().to_owned();
+    let at = mail.find("http://keyward.test/invitations/").expect("the link, on the public URL");
+    let link = mail[at + "http://keyward.test".len()..].split_whitespace().next().unwrap().to_owned();
     let secret = link.trim_start_matches("/invitations/");
     assert!(secret.len() >= 22, "at least 128 bits: {secret}");
     assert!(!page.contains(secret), "with mail configured the inviter never sees the link");
@@ -171,7 +178,11 @@ cli_test!(invitations_are_mailed_to_the_invitee_and_work_once, |kw: common::Keyw
     let smtp = Smtp::start(mail_dir.path().join("again").as_path());
     drop(server);
     let smtp_url = format!("smtp://127.0.0.1:{}?tls=none", smtp.port);
-    let server = kw.serve(&[("KEYWARD_MAIL_SMTP_URL", &smtp_url), ("KEYWARD_MAIL_FROM", "keyward@acme.test")]);
+    let server = kw.serve(&[
+        ("KEYWARD_MAIL_SMTP_URL", &smtp_url),
+        ("KEYWARD_MAIL_FROM", "keyward@acme.test"),
+        ("KEYWARD_PUBLIC_URL", "http://keyward.test"),
+    ]);
     ana.base = server.base.clone();
     let (_, page) = ana.get(&users).await;
     let id = page.split("/users/invitations/").nth(1).unwrap().split('/').next().unwrap().to_owned();
@@ -181,4 +192,26 @@ cli_test!(invitations_are_mailed_to_the_invitee_and_work_once, |kw: common::Keyw
     assert!(page.contains("Invited omar@acme.test. The invitation was sent by email"), "{page}");
     let mail = unfold(&smtp.message(1));
     assert!(mail.contains("X-Envelope-To: omar@acme.test"), "{mail}");
+});
+
+// A person made without a password (here another team's Account Holder) gets their own activation
+// link from the operator; an invitation never sets their password (I2), this link does, once.
+cli_test!(admin_activation_link_lets_a_person_without_a_password_choose_one, |kw: common::Keyward| async move {
+    kw.ok(&["admin", "init", "--team", "Acme", "--email", "ana@acme.test"]);
+    kw.ok(&["admin", "team", "create", "--name", "Beta", "--account-holder", "boss@beta.test"]);
+    let server = kw.serve(&[]);
+    let link = kw.ok(&["admin", "activation-link", "--email", "Boss@Beta.test", "--json"]).json();
+    let link = link["link"].as_str().unwrap().to_owned();
+    let path = &link[link.find("/activate/").unwrap()..];
+    let boss = Browser::new(&server.base);
+    assert_eq!(boss.get(path).await.0, 200);
+    let (status, _, cookie) =
+        boss.post(path, &[("first_name", "Bo"), ("last_name", "Ss"), ("password", PASSWORD)]).await;
+    assert_eq!(status, 303);
+    assert!(cookie.is_some());
+    assert_eq!(boss.get(path).await.0, 404, "the link works once");
+    let refused = kw.refused(&["admin", "activation-link", "--email", "boss@beta.test"]);
+    assert!(refused.stderr.contains("already has a password"), "{}", refused.stderr);
+    let refused = kw.refused(&["admin", "activation-link", "--email", "nobody@x.test"]);
+    assert!(refused.stderr.contains("nobody"), "{}", refused.stderr);
 });

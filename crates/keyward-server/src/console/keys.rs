@@ -246,6 +246,19 @@ pub(crate) async fn request_access(
 }
 
 /// K9, K10: the single download, by the key's creator; `Cache-Control: no-store`.
+/// The private key's bytes as they leave: the response body owns a copy that is zeroized when hyper
+/// drops it after writing (the key pair itself is zeroized when `private` drops).
+fn pem_body(private: &keyward_token::PrivateKeyPem) -> axum::body::Body {
+    struct Wiped(zeroize::Zeroizing<Vec<u8>>);
+    impl AsRef<[u8]> for Wiped {
+        fn as_ref(&self) -> &[u8] {
+            &self.0
+        }
+    }
+    let bytes = zeroize::Zeroizing::new(private.expose().as_bytes().to_vec());
+    axum::body::Body::from(bytes::Bytes::from_owner(Wiped(bytes)))
+}
+
 pub(crate) async fn download(
     State(state): State<AppState>,
     page: TeamPage,
@@ -262,7 +275,7 @@ pub(crate) async fn download(
             // The key can sign from the next request on, on this server too.
             state.catch_up().await;
             let disposition = format!("attachment; filename=\"{}\"", key_id.file_name());
-            let mut response = private.expose().to_owned().into_response();
+            let mut response = pem_body(&private).into_response();
             let h = response.headers_mut();
             h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-pem-file"));
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

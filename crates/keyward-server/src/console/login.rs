@@ -8,7 +8,7 @@ use keyward_core::ports::SessionStore;
 use serde::Deserialize;
 
 use super::session::sign_in;
-use super::session::{Session, check_form, clear_cookie, cookie_value, local_path};
+use super::session::{Session, check_form, clear_cookie, cookie_value, cross_site, local_path};
 use super::{message, render};
 use crate::AppState;
 use crate::jsonapi::ClientIp;
@@ -52,6 +52,10 @@ pub(crate) async fn submit(
     let ip = ip.unwrap_or_else(|| "unknown".into());
     let account = form.email.trim().to_lowercase();
     let next = local_path(&form.next).unwrap_or("/");
+    // Login CSRF: another site must not sign this browser in to an account of its choosing.
+    if cross_site(&headers) {
+        return message(StatusCode::FORBIDDEN, "Request refused", "This form did not come from this site.");
+    }
     let Some(attempt) = state.throttle.begin(&account, &ip) else {
         return render(
             StatusCode::TOO_MANY_REQUESTS,
@@ -73,7 +77,12 @@ pub(crate) async fn submit(
         Some((person, Some(hash))) => (Some(person), Some(hash)),
         _ => (None, None),
     };
-    let verified = state.passwords.verify(form.password, hash).await;
+    let Ok(verified) = state.passwords.verify(form.password, hash).await else {
+        return render(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &LoginPage { email: &form.email, next, error: Some("Too many sign-ins at once. Try again in a moment.") },
+        );
+    };
     let Some(person) = person.filter(|_| verified) else {
         return render(
             StatusCode::UNAUTHORIZED,

@@ -70,10 +70,12 @@ pub(crate) fn cross_site(headers: &HeaderMap) -> bool {
     foreign_origin || fetch_cross
 }
 
-/// Where to go after signing in: a path on this site only (`/…`, never `//host` or `/\host`).
+/// Where to go after signing in: a path on this site only. Allowed: `/` then URL path and query
+/// characters; never `//host`, a backslash, or a control character (browsers drop tabs and
+/// newlines, so `/\t/host` would become `//host`).
 pub(crate) fn local_path(next: &str) -> Option<&str> {
-    let ok =
-        next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && !next.contains(['\r', '\n']);
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-._~/?=&%:+,;@!$'()*[]".contains(c);
+    let ok = next.starts_with('/') && !next.starts_with("//") && next.len() <= 2048 && next.chars().all(safe);
     ok.then_some(next)
 }
 
@@ -138,4 +140,19 @@ pub(crate) async fn sign_in(state: &AppState, person: keyward_core::ids::PersonI
         return super::message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
     }
     ([(header::SET_COOKIE, set_cookie(token.expose(), secure(state)))], Redirect::to(to)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(local_path("/invitations/abc_-9"), Some("/invitations/abc_-9"));
+        assert_eq!(local_path("/teams/x/users?tab=1"), Some("/teams/x/users?tab=1"));
+        for bad in ["//evil.test", "/\\evil.test", "/\t/evil.test", "/\u{1}", "https://evil.test", "", "evil", "/\n//x"]
+        {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -1,21 +1,28 @@
-//! Sign-in throttling: at most 5 password checks per account and 20 per client IP in any 15
-//! minutes.
+//! Sign-in throttling, in any 15 minutes: at most 5 password checks for one account from one client
+//! address, 50 for one account from everywhere, and 20 from one client address (IPv6 counted by
+//! /64, what one subscriber usually holds).
 //!
 //! An attempt is counted *before* its password is checked ([`Throttle::begin`]) and given back
 //! only when it succeeds, so concurrent guesses cannot all be evaluated while the first ones are
-//! still hashing: the sixth concurrent guess for an account is refused without a check.
+//! still hashing: the sixth concurrent guess from one address is refused without a check.
+//!
+//! Counting per account *and* address means a stranger's failures do not lock the owner out from
+//! their own address; only a guesser with ten or more addresses reaches the account-wide limit.
 //!
 //! Memory is bounded: expired attempts are dropped as entries are touched and whenever a map is
-//! full; each map holds at most [`MAX_ENTRIES`] keys, and account keys are cut to the longest
-//! email address (254 bytes). When a map is full of live entries, new keys are refused (fail
-//! closed) and a warning is logged: filling it takes [`MAX_ENTRIES`] / 20 client addresses.
+//! full; each map holds at most [`MAX_ENTRIES`] keys, and account keys are cut to the longest email
+//! address (254 bytes). A map full of live entries sheds an arbitrary tenth of them rather than
+//! refusing everyone: flooding it to erase one entry costs tens of thousands of attempts from
+//! thousands of addresses.
 
 use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 const WINDOW: Duration = Duration::from_secs(15 * 60);
-const PER_ACCOUNT: usize = 5;
+const PER_ACCOUNT_AND_IP: usize = 5;
+const PER_ACCOUNT: usize = 50;
 const PER_IP: usize = 20;
 /// Keys per map (accounts, IPs).
 pub const MAX_ENTRIES: usize = 100_000;
@@ -34,11 +41,11 @@ impl Window {
         }
     }
 
-    /// Live attempts of `key`, or `None` when the key is new and the map is full.
-    fn live(&mut self, key: &str, now: Instant) -> Option<usize> {
+    /// Live attempts of `key`; makes room first when the key is new and the map is full.
+    fn live(&mut self, key: &str, now: Instant) -> usize {
         if let Some(queue) = self.attempts.get_mut(key) {
             Self::prune(queue, now);
-            return Some(queue.len());
+            return queue.len();
         }
         if self.attempts.len() >= MAX_ENTRIES {
             self.attempts.retain(|_, q| {
@@ -46,10 +53,14 @@ impl Window {
                 !q.is_empty()
             });
             if self.attempts.len() >= MAX_ENTRIES {
-                return None;
+                tracing::warn!("the sign-in throttle is full of live entries; shedding a tenth of them");
+                let shed: Vec<String> = self.attempts.keys().take(MAX_ENTRIES / 10).cloned().collect();
+                for k in shed {
+                    self.attempts.remove(&k);
+                }
             }
         }
-        Some(0)
+        0
     }
 
     fn push(&mut self, key: &str, now: Instant) {
@@ -71,6 +82,7 @@ impl Window {
 
 #[derive(Debug, Default)]
 struct Maps {
+    /// `account` and `account|address`.
     accounts: Window,
     ips: Window,
 }
@@ -97,33 +109,44 @@ fn account_key(account: &str) -> String {
     account[..end].to_owned()
 }
 
+/// The address as counted: IPv4 as is, IPv6 by its /64.
+fn address_key(ip: &str) -> String {
+    match ip.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(IpAddr::V6(v6)) => v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_default(),
+        _ => ip.to_owned(),
+    }
+}
+
 impl Throttle {
-    /// Counts an attempt for this account and IP, or refuses it when either is at its limit.
+    /// Counts an attempt for this account and address, or refuses it when any limit is reached.
     pub fn begin(&self, account: &str, ip: &str) -> Option<Attempt> {
         let now = Instant::now();
         let account = account_key(account);
+        let ip = address_key(ip);
+        let pair = format!("{account}|{ip}");
         let Ok(mut maps) = self.maps.lock() else { return None };
-        let a = maps.accounts.live(&account, now);
-        let i = maps.ips.live(ip, now);
-        match (a, i) {
-            (Some(a), Some(i)) if a < PER_ACCOUNT && i < PER_IP => {
-                maps.accounts.push(&account, now);
-                maps.ips.push(ip, now);
-                Some(Attempt { account, ip: ip.to_owned(), at: now })
-            }
-            (None, _) | (_, None) => {
-                tracing::warn!("sign-in throttle is full of live entries; refusing new accounts and addresses");
-                None
-            }
-            _ => None,
+        let allowed = maps.accounts.live(&pair, now) < PER_ACCOUNT_AND_IP
+            && maps.accounts.live(&account, now) < PER_ACCOUNT
+            && maps.ips.live(&ip, now) < PER_IP;
+        if !allowed {
+            return None;
         }
+        maps.accounts.push(&pair, now);
+        maps.accounts.push(&account, now);
+        maps.ips.push(&ip, now);
+        Some(Attempt { account, ip, at: now })
     }
 
     /// The password was right: the attempt no longer counts, and the account's earlier failures
     /// are forgiven (the IP's are not).
     pub fn succeeded(&self, attempt: Attempt) {
         if let Ok(mut maps) = self.maps.lock() {
-            maps.accounts.attempts.remove(&attempt.account);
+            maps.accounts.attempts.remove(&format!("{}|{}", attempt.account, attempt.ip));
+            maps.accounts.release(&attempt.account, attempt.at);
             maps.ips.release(&attempt.ip, attempt.at);
         }
     }
@@ -139,13 +162,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn five_attempts_lock_the_account_but_not_others() {
+    fn five_attempts_lock_the_account_from_that_address_only() {
         let t = Throttle::default();
         for _ in 0..5 {
             let _failed = t.begin("a@x.test", "10.0.0.1").expect("allowed");
         }
-        assert!(t.begin("a@x.test", "10.0.0.2").is_none());
+        assert!(t.begin("a@x.test", "10.0.0.1").is_none());
+        assert!(t.begin("a@x.test", "10.0.0.2").is_some(), "the owner, elsewhere, is not locked out");
         assert!(t.begin("b@x.test", "10.0.0.1").is_some());
+    }
+
+    #[test]
+    fn fifty_attempts_lock_the_account_everywhere() {
+        let t = Throttle::default();
+        for n in 0..50 {
+            let _failed = t.begin("a@x.test", &format!("10.0.{n}.1")).expect("allowed");
+        }
+        assert!(t.begin("a@x.test", "10.9.9.9").is_none());
+    }
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64() {
+        let t = Throttle::default();
+        for n in 0..20 {
+            let _failed = t.begin(&format!("{n}@x.test"), &format!("2001:db8:1:2::{n:x}")).expect("allowed");
+        }
+        assert!(t.begin("fresh@x.test", "2001:db8:1:2:ffff::1").is_none(), "same /64");
+        assert!(t.begin("fresh@x.test", "2001:db8:1:3::1").is_some(), "another /64");
     }
 
     #[test]
@@ -188,13 +231,15 @@ mod tests {
     }
 
     #[test]
-    fn the_maps_are_bounded() {
+    fn the_maps_are_bounded_and_a_full_map_sheds_rather_than_refuses() {
         let t = Throttle::default();
         for n in 0..MAX_ENTRIES {
-            let _a = t.begin(&format!("{n}@x.test"), &format!("ip{}", n / 10));
+            let _a = t.begin(&format!("{n}@x.test"), &format!("10.{}.{}.{}", n >> 16, (n >> 8) & 255, n & 255));
         }
-        assert!(t.entries().0 <= MAX_ENTRIES);
-        assert!(t.begin("one-more@x.test", "ip-new").is_none(), "full of live entries: refused, not grown");
-        assert!(t.entries().0 <= MAX_ENTRIES);
+        let (accounts, ips) = t.entries();
+        assert!(accounts <= MAX_ENTRIES && ips <= MAX_ENTRIES);
+        assert!(t.begin("one-more@x.test", "192.0.2.1").is_some(), "full: shed, not refused");
+        let (accounts, ips) = t.entries();
+        assert!(accounts <= MAX_ENTRIES && ips <= MAX_ENTRIES);
     }
 }

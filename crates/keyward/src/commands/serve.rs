@@ -54,7 +54,10 @@ pub async fn run(config: &Config, args: &ServeArgs) -> Result<(), CliError> {
     let mailer = keyward_server::mail::Mailer::from_settings(&config.mail)
         .map_err(|e| CliError::Usage(format!("invalid configuration: {e}")))?;
     if mailer.enabled() && config.public_url.is_none() {
-        tracing::warn!("mail is configured without public_url: links in mail name the host each request was sent to");
+        // Mailed links carry secrets: they are built from public_url, never from a request's Host.
+        return Err(CliError::Usage(
+            "invalid configuration: [mail] needs public_url, the address people open the mailed links at".into(),
+        ));
     }
     let mut state = AppState::new(store, config.settings(), config.public_url.clone()).await?;
     state.trusted_proxies = Arc::new(trusted_proxies);

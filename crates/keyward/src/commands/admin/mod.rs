@@ -2,6 +2,7 @@
 //! `access request`, which acts as the team's Account Holder.
 
 mod access;
+mod activation;
 mod app;
 mod audit;
 mod init;
@@ -34,6 +35,7 @@ pub async fn run(args: AdminArgs, config: &Config) -> Result<(), CliError> {
         AdminCommand::Key(c) => key::run(&store, c, config, out).await,
         AdminCommand::Audit(a) => audit::run(&store, a, out).await,
         AdminCommand::Seed(a) => seed::run(&store, a, config, out).await,
+        AdminCommand::ActivationLink(a) => activation::run(&store, a, config, out).await,
     };
     store.close().await;
     result

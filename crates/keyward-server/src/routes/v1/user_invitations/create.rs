@@ -50,12 +50,16 @@ pub(crate) async fn handler(
         Some((_, ids)) => app_ids(&key, ids, "/data/relationships/visibleApps")?,
         None => Vec::new(),
     };
+    let all_apps_visible = a.get("allAppsVisible").and_then(Value::as_bool).unwrap_or(visible_apps.is_empty());
+    if all_apps_visible && key.visible_apps.is_some() {
+        return Err(crate::routes::v1::users::update::all_apps_refused());
+    }
     let new = NewInvitation {
         email,
         first_name: text("firstName"),
         last_name: text("lastName"),
         roles: roles(a.get("roles").unwrap_or(&Value::Null), "/data/attributes/roles")?,
-        all_apps_visible: a.get("allAppsVisible").and_then(Value::as_bool).unwrap_or(visible_apps.is_empty()),
+        all_apps_visible,
         provisioning_allowed: a.get("provisioningAllowed").and_then(Value::as_bool).unwrap_or(false),
         visible_apps,
     };

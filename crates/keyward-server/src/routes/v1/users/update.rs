@@ -52,6 +52,27 @@ pub(crate) fn app_ids(
     }
 }
 
+/// A4 for writes: a key that sees only some of the team's apps cannot grant "all apps" (nor take it
+/// away, which would touch apps it cannot see).
+pub(crate) fn all_apps_refused() -> ApiError {
+    invalid(
+        "/data/attributes/allAppsVisible",
+        "This API key sees only some of the team's apps, so it cannot change whether someone sees all apps; name the apps in visibleApps instead".into(),
+    )
+}
+
+/// A4 for writes: replacing someone's apps with a key that sees only some keeps the apps hidden
+/// from it as they were.
+pub(crate) fn keep_hidden(
+    key: &keyward_token::verify::Principal,
+    current: &[keyward_core::ids::AppId],
+    mut new: Vec<keyward_core::ids::AppId>,
+) -> Vec<keyward_core::ids::AppId> {
+    // `new` holds only apps the key sees (`app_ids` refuses the others), so nothing repeats.
+    new.extend(current.iter().copied().filter(|id| !crate::routes::v1::key_sees(key, *id)));
+    new
+}
+
 /// Maps the store's refusals of a member change to Apple's entity errors.
 pub(crate) fn refusal(e: StoreError) -> ApiError {
     use keyward_core::DomainError as D;
@@ -94,14 +115,23 @@ pub(crate) async fn handler(
         },
     )?;
     let a = &entity.attributes;
+    let all_apps_visible = a.get("allAppsVisible").and_then(Value::as_bool);
+    let mut visible_apps = match entity.relationships.first() {
+        Some((_, ids)) => Some(app_ids(&key, ids, "/data/relationships/visibleApps")?),
+        None => None,
+    };
+    if key.visible_apps.is_some() {
+        let current = state.store.member(key.team_id, member).await?;
+        if all_apps_visible.is_some_and(|all| all != current.all_apps_visible) {
+            return Err(all_apps_refused());
+        }
+        visible_apps = visible_apps.map(|new| keep_hidden(&key, &current.visible_apps, new));
+    }
     let update = MemberUpdate {
         roles: a.get("roles").map(|v| roles(v, "/data/attributes/roles")).transpose()?,
-        all_apps_visible: a.get("allAppsVisible").and_then(Value::as_bool),
+        all_apps_visible,
         provisioning_allowed: a.get("provisioningAllowed").and_then(Value::as_bool),
-        visible_apps: match entity.relationships.first() {
-            Some((_, ids)) => Some(VisibleAppsChange::Replace(app_ids(&key, ids, "/data/relationships/visibleApps")?)),
-            None => None,
-        },
+        visible_apps: visible_apps.map(VisibleAppsChange::Replace),
     };
     let actor = crate::jsonapi::actor(&key, ip);
     let updated = state.store.update_member(key.team_id, member, update, &actor).await.map_err(refusal)?;

@@ -13,7 +13,7 @@ use keyward_token::verify::Principal;
 use serde_json::Value;
 
 use super::get::member_id;
-use super::update::{app_ids, refusal};
+use super::update::{app_ids, keep_hidden, refusal};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::jsonapi::body::linkages;
@@ -29,8 +29,13 @@ pub(crate) async fn change(
 ) -> Result<Response, ApiError> {
     let member = member_id(id)?;
     let apps = app_ids(key, &linkages(body, "apps")?, "/data")?;
+    let mut change = make(apps);
+    if let (VisibleAppsChange::Replace(new), Some(_)) = (&change, &key.visible_apps) {
+        let current = state.store.member(key.team_id, member).await?;
+        change = VisibleAppsChange::Replace(keep_hidden(key, &current.visible_apps, new.clone()));
+    }
     let actor = crate::jsonapi::actor(key, ip);
-    let update = MemberUpdate { visible_apps: Some(make(apps)), ..MemberUpdate::default() };
+    let update = MemberUpdate { visible_apps: Some(change), ..MemberUpdate::default() };
     state.store.update_member(key.team_id, member, update, &actor).await.map_err(refusal)?;
     state.auth.sync(&state.store).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
