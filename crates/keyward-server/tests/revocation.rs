@@ -162,3 +162,43 @@ server_test!(t15_a_role_change_reaches_tokens_accepted_before_it, |srv: Server| 
     .await;
     assert!(replayed.iter().all(|s| *s == 403), "a Developer's token reads users: {replayed:?}");
 });
+
+// M1 under load: 32 teams each revoke a key at the same moment from another process's connections
+// (a second pool, as the CLI or another node would); the serving node's feed tailer must apply every
+// one of them, whatever order the transactions commit in.
+server_test!(m1_thirty_two_concurrent_revocations_all_reach_the_server, |srv: Server| async move {
+    let mut keys = Vec::new();
+    for n in 0..32 {
+        let team = srv.team(&format!("Team{n:02}")).await;
+        let key = srv.team_key(&team, "DEVELOPER").await;
+        keys.push((team.team.id, key));
+    }
+    for (_, key) in &keys {
+        assert_eq!(srv.get("/v1/apps", &key.token()).await.status().as_u16(), 200);
+    }
+    let other = keyward_store::Store::open(&srv.db.url).await.unwrap();
+    let start = Arc::new(tokio::sync::Barrier::new(keys.len()));
+    let tasks: Vec<_> = keys
+        .iter()
+        .map(|(team, key)| {
+            let (other, start, team, id) = (other.clone(), start.clone(), *team, key.id.clone());
+            tokio::spawn(async move {
+                use keyward_core::ports::KeyStore;
+                start.wait().await;
+                other.revoke_keys(team, &[id], &operator()).await.unwrap();
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    // K11/M4: within 100 ms on a healthy node; a second is generous for a loaded test machine.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let mut still_accepted = Vec::new();
+    for (_, key) in &keys {
+        if srv.get("/v1/apps", &key.token()).await.status().as_u16() != 401 {
+            still_accepted.push(key.id.to_string());
+        }
+    }
+    assert!(still_accepted.is_empty(), "revoked keys still accepted: {still_accepted:?}");
+});

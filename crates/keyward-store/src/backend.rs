@@ -159,6 +159,25 @@ pub(crate) fn begin_write_statement(backend: Backend) -> &'static str {
     }
 }
 
+/// M1: feed appends are serialized until commit, so the order in which `seq` values are drawn is the
+/// order in which they become visible, and a reader that asks for `seq > position` can never pass a
+/// number whose transaction has yet to commit. PostgreSQL: a transaction-scoped advisory lock taken
+/// before the feed insert, released by COMMIT after the rows are visible (re-entrant within one
+/// transaction). SQLite: write transactions already run one at a time (`BEGIN IMMEDIATE`).
+///
+/// No deadlock: after its first feed append a transaction takes no further row lock that another
+/// transaction could hold while waiting for this one (each write locks its team first; the seed,
+/// which touches many teams, takes this lock before anything else).
+pub(crate) async fn lock_feed(tx: &mut crate::tx::Tx) -> Result<(), StoreError> {
+    if tx.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_advisory_xact_lock(7316461528105367553)")
+            .execute(&mut **tx)
+            .await
+            .map_err(crate::tx::backend_error)?;
+    }
+    Ok(())
+}
+
 /// Wakes a change-feed tailer early (see [`crate::Store::change_signal`]).
 pub struct ChangeSignal {
     listener: Option<sqlx::postgres::PgListener>,

@@ -58,6 +58,8 @@ impl SeedStore for Store {
         wipe: bool,
     ) -> Result<SeedOutcome, StoreError> {
         let mut tx = self.begin_write().await?;
+        // Many teams, each appending to the feed: take the feed's lock first (see `lock_feed`).
+        crate::backend::lock_feed(&mut tx).await?;
         let mut changes = 0;
         if wipe {
             for table in TABLES {

@@ -124,3 +124,28 @@ impl crate::Store {
         Ok(rows.iter().filter_map(|r| r.try_get::<Option<Vec<u8>>, _>(0).ok().flatten()).collect())
     }
 }
+
+/// A write transaction left open right after its change-feed append, to test what readers see
+/// while it is in flight (M1). Commit it with [`OpenFeedWrite::commit`]; dropping it rolls back.
+pub struct OpenFeedWrite(crate::tx::Tx);
+
+impl std::fmt::Debug for OpenFeedWrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OpenFeedWrite")
+    }
+}
+
+impl OpenFeedWrite {
+    /// Begins a write transaction and appends `change` to the feed, as every writer does.
+    pub async fn begin(store: &crate::Store, change: &keyward_core::change::Change) -> OpenFeedWrite {
+        let mut tx = store.begin_write().await.unwrap_or_else(|e| panic!("begin: {e}"));
+        crate::tx::change(&mut tx, change, time::OffsetDateTime::now_utc())
+            .await
+            .unwrap_or_else(|e| panic!("append: {e}"));
+        OpenFeedWrite(tx)
+    }
+
+    pub async fn commit(self) {
+        crate::tx::commit(self.0).await.unwrap_or_else(|e| panic!("commit: {e}"));
+    }
+}

@@ -114,6 +114,7 @@ pub(crate) async fn change(tx: &mut Tx, change: &Change, at: OffsetDateTime) -> 
         Change::TeamAccess { team_id } => (team_id, None, None),
         Change::Member { team_id, member_id } => (team_id, None, Some(member_id.to_string())),
     };
+    crate::backend::lock_feed(tx).await?;
     sqlx::query("INSERT INTO changes (at, kind, team_id, key_id, member_id) VALUES ($1, $2, $3, $4, $5)")
         .bind(at.unix_timestamp())
         .bind(change.kind())
