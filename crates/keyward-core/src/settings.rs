@@ -19,6 +19,9 @@ pub struct Settings {
     pub explain_auth_errors: bool,
     /// L1: default rolling-hour request budget per key.
     pub rate_limit_per_hour: u32,
+    /// M3: seconds a node keeps accepting tokens after its last successful change-feed read; then
+    /// it fails closed (503) rather than trust keys that may have been revoked meanwhile.
+    pub max_feed_staleness: u32,
 }
 
 impl Default for Settings {
@@ -31,6 +34,7 @@ impl Default for Settings {
             clock_skew_seconds: 60,
             explain_auth_errors: false,
             rate_limit_per_hour: 3600,
+            max_feed_staleness: 10,
         }
     }
 }

@@ -124,6 +124,20 @@ impl ApiError {
     }
 
     /// L3.
+    /// M3: this node cannot vouch for its key table (its change feed is too stale), so it refuses
+    /// rather than trust keys that may have been revoked.
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SERVICE_UNAVAILABLE",
+            "The service is temporarily unavailable.",
+            Some(
+                "The server cannot reach its database to confirm that keys are still valid. Please try again shortly."
+                    .into(),
+            ),
+        )
+    }
+
     pub fn rate_limited() -> Self {
         Self::new(
             StatusCode::TOO_MANY_REQUESTS,

@@ -176,7 +176,7 @@ server_test!(m1_thirty_two_concurrent_revocations_all_reach_the_server, |srv: Se
     for (_, key) in &keys {
         assert_eq!(srv.get("/v1/apps", &key.token()).await.status().as_u16(), 200);
     }
-    let other = keyward_store::Store::open(&srv.db.url).await.unwrap();
+    let other = keyward_store::Store::open(&srv.url).await.unwrap();
     let start = Arc::new(tokio::sync::Barrier::new(keys.len()));
     let tasks: Vec<_> = keys
         .iter()

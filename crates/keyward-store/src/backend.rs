@@ -131,9 +131,17 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<(AnyPool, Backend), Sto
             Ok((pool, Backend::Sqlite))
         }
         DatabaseUrl::Postgres(raw) => {
+            // M3: nothing waits on an unreachable database for long: a connection within 5 s, a
+            // statement within 10 s; requests then fail (or, past max_feed_staleness, fail closed).
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(30))
+                .acquire_timeout(Duration::from_secs(5))
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        conn.execute("SET statement_timeout = 10000").await?;
+                        Ok(())
+                    })
+                })
                 .connect(raw)
                 .await
                 .map_err(fail)?;
@@ -214,8 +222,12 @@ impl ChangeSignal {
     pub async fn wait(&mut self, timeout: Duration) {
         match &mut self.listener {
             Some(listener) => {
+                let started = tokio::time::Instant::now();
                 if let Ok(Err(e)) = tokio::time::timeout(timeout, listener.recv()).await {
+                    // The connection is down (the database away): it reconnects on the next recv;
+                    // meanwhile wait out the poll interval rather than spin.
                     tracing::debug!(error = %e, "LISTEN connection interrupted; it reconnects");
+                    tokio::time::sleep_until(started + timeout).await;
                 }
             }
             None => tokio::time::sleep(timeout).await,

@@ -149,3 +149,91 @@ impl OpenFeedWrite {
         crate::tx::commit(self.0).await.unwrap_or_else(|e| panic!("commit: {e}"));
     }
 }
+
+/// A PostgreSQL cluster of the test's own, on a free loopback port, that the test can stop and
+/// start (M3: the database away and back). Made with the server's `initdb` and `pg_ctl`, as the
+/// `postgres` user when the tests run as root (initdb refuses root). Removed on drop.
+pub struct ThrowawayCluster {
+    pub url: DatabaseUrl,
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    port: u16,
+    as_postgres: bool,
+}
+
+impl std::fmt::Debug for ThrowawayCluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ThrowawayCluster({})", self.url)
+    }
+}
+
+impl ThrowawayCluster {
+    fn pg_bin() -> PathBuf {
+        let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+            .map(|d| {
+                d.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).filter(|b| b.join("initdb").exists()).collect()
+            })
+            .unwrap_or_default();
+        found.sort();
+        found.pop().unwrap_or_else(|| panic!("no PostgreSQL server binaries under /usr/lib/postgresql: install Debian's postgresql package (scripts/test does)"))
+    }
+
+    fn run(&self, program: &str, args: &[&str]) -> std::process::Output {
+        let exe = self.bin.join(program);
+        let mut cmd = if self.as_postgres {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&exe);
+            c
+        } else {
+            std::process::Command::new(&exe)
+        };
+        cmd.args(args).output().unwrap_or_else(|e| panic!("{program}: {e}"))
+    }
+
+    pub fn start_new() -> ThrowawayCluster {
+        let bin = Self::pg_bin();
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+        // initdb refuses to run as root: then the cluster belongs to the postgres user.
+        let root = std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+        if root {
+            let chown = std::process::Command::new("chown").arg("postgres").arg(dir.path()).status();
+            assert!(chown.is_ok_and(|s| s.success()), "chown the cluster directory to postgres");
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("free port: {e}"));
+        let url = DatabaseUrl::Postgres(format!("postgres://postgres@127.0.0.1:{port}/postgres"));
+        let cluster = ThrowawayCluster { url, dir, bin, port, as_postgres: root };
+        let data = cluster.data();
+        let out = cluster.run("initdb", &["-D", &data, "-U", "postgres", "--auth=trust"]);
+        assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
+        cluster.start();
+        cluster
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    /// Starts the server and waits until it accepts connections.
+    pub fn start(&self) {
+        let options =
+            format!("-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off", self.port, self.dir.path().display());
+        let log = self.dir.path().join("server.log").display().to_string();
+        let out = self.run("pg_ctl", &["-D", &self.data(), "-l", &log, "-w", "-o", &options, "start"]);
+        assert!(out.status.success(), "pg_ctl start: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Stops the server at once (`-m immediate`: connections die as in a crash).
+    pub fn stop(&self) {
+        let out = self.run("pg_ctl", &["-D", &self.data(), "-m", "immediate", "-w", "stop"]);
+        assert!(out.status.success(), "pg_ctl stop: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+impl Drop for ThrowawayCluster {
+    fn drop(&mut self) {
+        let _ = self.run("pg_ctl", &["-D", &self.data(), "-m", "immediate", "stop"]);
+    }
+}

@@ -35,6 +35,8 @@ pub struct Config {
     pub clock_skew_seconds: u32,
     pub explain_auth_errors: bool,
     pub rate_limit_per_hour: u32,
+    /// M3: seconds of tokens accepted without a successful change-feed read, then 503.
+    pub max_feed_staleness: u32,
     /// Proxies whose `X-Forwarded-For` names the client (addresses or blocks such as
     /// `10.0.0.0/8`), as a list or a comma-separated string (`KEYWARD_TRUSTED_PROXIES`).
     #[serde(deserialize_with = "list_or_commas")]
@@ -74,6 +76,7 @@ impl Default for Config {
             clock_skew_seconds: s.clock_skew_seconds,
             explain_auth_errors: s.explain_auth_errors,
             rate_limit_per_hour: s.rate_limit_per_hour,
+            max_feed_staleness: s.max_feed_staleness,
             trusted_proxies: Vec::new(),
             mail: MailSettings::default(),
         }
@@ -125,6 +128,7 @@ impl Config {
             clock_skew_seconds: self.clock_skew_seconds,
             explain_auth_errors: self.explain_auth_errors,
             rate_limit_per_hour: self.rate_limit_per_hour,
+            max_feed_staleness: self.max_feed_staleness,
         }
     }
 

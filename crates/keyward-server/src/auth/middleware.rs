@@ -143,8 +143,21 @@ fn admit(
     Ok(budget)
 }
 
+/// M3: past `max_feed_staleness` without a successful change-feed read, a node fails closed: a key
+/// revoked meanwhile on another node (or by the CLI) could otherwise still be accepted here.
+pub(crate) fn fail_closed(state: &AppState) -> Option<Response> {
+    let max_ms = i64::from(state.settings.max_feed_staleness) * 1000;
+    (state.auth.feed_age_ms() > max_ms).then(|| {
+        metrics::counter!("keyward_requests_total", "outcome" => "feed_stale").increment(1);
+        ApiError::unavailable().with_header(header::RETRY_AFTER, "1".to_owned()).into_response()
+    })
+}
+
 /// The middleware of every `/v1/…` route.
 pub async fn require_token(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if let Some(refused) = fail_closed(&state) {
+        return refused;
+    }
     let now = now();
     let ip = client_ip(&state, &req);
     let principal = match authenticate(&state, req.headers(), req.method(), req.uri(), ip, now) {
@@ -171,6 +184,9 @@ pub async fn require_token(State(state): State<AppState>, mut req: Request, next
 /// `/v1/…` paths no route serves: authenticated and authorized like any other (the area table's
 /// default applies), then 404 `PATH_ERROR`.
 pub async fn unknown_path(State(state): State<AppState>, req: Request) -> Response {
+    if let Some(refused) = fail_closed(&state) {
+        return refused;
+    }
     let now = now();
     let ip = client_ip(&state, &req);
     let principal = match authenticate(&state, req.headers(), req.method(), req.uri(), ip, now) {

@@ -7,7 +7,7 @@ mod recorder;
 pub(crate) mod tail;
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use keyward_core::access::AccessState;
 use keyward_core::auth::{AuthKeyRecord, AuthMemberRecord, AuthTeamRecord};
@@ -29,8 +29,16 @@ pub struct Auth {
     pub recorder: Recorder,
     /// The change-feed position the tables reflect.
     position: AtomicI64,
+    /// M3: when the feed was last read successfully (Unix milliseconds).
+    feed_read_at: AtomicI64,
+    /// Whether the last feed read failed (to log the outage once, not every poll).
+    feed_failing: AtomicBool,
     /// Serializes catch-ups so changes are applied in feed order.
     sync_lock: tokio::sync::Mutex<()>,
+}
+
+fn now_ms() -> i64 {
+    i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
 fn key_entry(r: AuthKeyRecord) -> Option<KeyEntry> {
@@ -73,6 +81,8 @@ impl Auth {
             limiter: RateLimiter::new(u64::from(settings.rate_limit_per_hour)),
             recorder: Recorder::default(),
             position: AtomicI64::new(0),
+            feed_read_at: AtomicI64::new(now_ms()),
+            feed_failing: AtomicBool::new(false),
             sync_lock: tokio::sync::Mutex::new(()),
         };
         auth.reload(store).await?;
@@ -96,6 +106,7 @@ impl Auth {
         }
         self.verifier.replace_all(table);
         self.position.store(snapshot.feed_position, Ordering::SeqCst);
+        self.feed_read_at.store(now_ms(), Ordering::SeqCst);
         Ok(())
     }
 
@@ -104,6 +115,26 @@ impl Auth {
     /// before the revoking call returns.
     pub async fn sync(&self, store: &Store) -> Result<usize, StoreError> {
         let _guard = self.sync_lock.lock().await;
+        let started = now_ms();
+        let result = self.sync_locked(store).await;
+        match &result {
+            Ok(_) => {
+                // Fresh as of when this read began: changes committed since are in the next one.
+                self.feed_read_at.fetch_max(started, Ordering::SeqCst);
+                if self.feed_failing.swap(false, Ordering::SeqCst) {
+                    tracing::info!(position = self.position(), "the change feed is readable again; caught up");
+                }
+            }
+            Err(e) => {
+                if !self.feed_failing.swap(true, Ordering::SeqCst) {
+                    tracing::warn!(error = %e, "cannot read the change feed; retrying (tokens are refused once it is too stale)");
+                }
+            }
+        }
+        result
+    }
+
+    async fn sync_locked(&self, store: &Store) -> Result<usize, StoreError> {
         let mut applied = 0;
         loop {
             let after = self.position.load(Ordering::SeqCst);
@@ -117,6 +148,11 @@ impl Auth {
                 applied += 1;
             }
         }
+    }
+
+    /// M3: milliseconds since the feed was last read successfully.
+    pub fn feed_age_ms(&self) -> i64 {
+        now_ms() - self.feed_read_at.load(Ordering::SeqCst)
     }
 
     /// Re-reads the changed object, so applying a change twice is harmless.

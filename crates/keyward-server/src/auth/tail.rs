@@ -12,9 +12,9 @@ pub const POLL: Duration = Duration::from_millis(50);
 pub async fn tail_changes(state: AppState, mut shutdown: watch::Receiver<bool>) {
     let mut signal = state.store.change_signal().await;
     loop {
-        if let Err(e) = state.auth.sync(&state.store).await {
-            tracing::warn!(error = %e, "applying the change feed failed; retrying");
-        }
+        // A failure is logged once by `sync` and retried at the next poll; the pool reconnects
+        // by itself when the database returns, and the feed resumes from the position held here.
+        let _ = state.auth.sync(&state.store).await;
         tokio::select! {
             _ = signal.wait(POLL) => {}
             _ = shutdown.changed() => return,

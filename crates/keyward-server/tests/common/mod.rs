@@ -47,7 +47,9 @@ pub struct Server {
     pub state: AppState,
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
-    pub db: TestDatabase,
+    /// The database's URL; its guard (a throw-away database) when the harness made it.
+    pub url: keyward_store::DatabaseUrl,
+    _db: Option<TestDatabase>,
 }
 
 /// A downloaded key: what a client holds.
@@ -91,7 +93,13 @@ pub fn operator() -> ActorContext {
 impl Server {
     pub async fn start(backend: Backend, settings: Settings) -> Server {
         let db = TestDatabase::new(backend).await;
-        let store = Store::open_and_migrate(&db.url).await.unwrap();
+        let url = db.url.clone();
+        Server::start_on(url, settings, Some(db)).await
+    }
+
+    /// A server on a database the test provides (a cluster it stops and starts, say).
+    pub async fn start_on(url: keyward_store::DatabaseUrl, settings: Settings, db: Option<TestDatabase>) -> Server {
+        let store = Store::open_and_migrate(&url).await.unwrap();
         let state = AppState::new(store, settings, None).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -104,7 +112,7 @@ impl Server {
         tokio::spawn(keyward_server::serve_on(listener, state.clone(), options, async move {
             let _ = stopped.await;
         }));
-        Server { base, state, client: reqwest::Client::new(), stop: Some(stop), db }
+        Server { base, state, client: reqwest::Client::new(), stop: Some(stop), url, _db: db }
     }
 
     pub fn store(&self) -> &Store {
