@@ -325,6 +325,39 @@ pub trait InvitationStore: Send + Sync {
     ) -> impl Future<Output = Result<Member, StoreError>> + Send;
 }
 
+/// M2: a slice of a key's rolling-hour budget, leased by one node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BudgetLease {
+    /// `None` when nothing was granted.
+    pub id: Option<i64>,
+    /// Requests this node may accept with it, until `expires_at` (Unix seconds).
+    pub granted: u64,
+    pub expires_at: i64,
+    /// What is left of the budget for everyone once this slice is taken (as of the lease).
+    pub remaining_after: u64,
+    /// When nothing was granted: seconds until the budget frees up (L3).
+    pub retry_after: u64,
+}
+
+/// M2: one budget per key across the nodes of an installation.
+pub trait BudgetStore: Send + Sync {
+    /// Whether budgets are shared through the database (several nodes can serve it); otherwise
+    /// each process counts them in memory.
+    fn shares_budgets(&self) -> bool;
+    /// Settles `previous` (lease ID and its final use count) and leases a new slice of `key`'s
+    /// budget `limit` at `now`, in one transaction serialized per key.
+    fn lease_budget(
+        &self,
+        key: &KeyId,
+        node: &str,
+        limit: u64,
+        previous: Option<(i64, u64)>,
+        now: i64,
+    ) -> impl Future<Output = Result<BudgetLease, StoreError>> + Send;
+    /// Reports uses of leases (ID, uses so far, whether the lease is finished), written behind.
+    fn report_budget_use(&self, uses: &[(i64, u64, bool)]) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
 /// What applying a seed did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SeedOutcome {

@@ -79,9 +79,42 @@ pub fn header_value(limit: u64, remaining: u64) -> String {
     format!("user-hour-lim:{limit};user-hour-rem:{remaining};")
 }
 
+/// M2: how many requests a node leases at once from a key's shared budget, given what is left of
+/// it. Slices shrink as the budget runs out, so a node holding an unused slice withholds little:
+/// a sixteenth of what is left, at least 1 and at most 100 (one database round trip per 100
+/// requests per node while the budget is ample).
+pub fn lease_slice(remaining: u64) -> u64 {
+    if remaining == 0 { 0 } else { (remaining / 16).clamp(1, 100) }
+}
+
+/// M2: how long a lease may be used, and how long an unsettled lease counts in full. A node killed
+/// while holding one withholds its unused part for at most this long; then only the uses it
+/// reported count.
+pub const LEASE_SECONDS: i64 = 30;
+
+/// M2: the seconds until a budget whose oldest spending was in `oldest_minute` frees up (L3).
+pub fn retry_after_minute(oldest_minute: i64, now: i64) -> u64 {
+    u64::try_from((oldest_minute + 60) * 60 - now).unwrap_or(1).max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn m2_slices_shrink_as_the_budget_runs_out() {
+        assert_eq!(lease_slice(3600), 100);
+        assert_eq!(lease_slice(320), 20);
+        assert_eq!(lease_slice(20), 1);
+        assert_eq!(lease_slice(1), 1);
+        assert_eq!(lease_slice(0), 0);
+    }
+
+    #[test]
+    fn m2_retry_after_counts_to_when_the_oldest_minute_leaves() {
+        assert_eq!(retry_after_minute(100, 100 * 60 + 10), 3590);
+        assert_eq!(retry_after_minute(100, 160 * 60 + 5), 1, "never zero");
+    }
 
     #[test]
     fn l1_budget_is_a_rolling_hour() {

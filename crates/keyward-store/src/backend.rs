@@ -186,6 +186,19 @@ pub(crate) async fn lock_feed(tx: &mut crate::tx::Tx) -> Result<(), StoreError> 
     Ok(())
 }
 
+/// M2: leases of one key's budget are granted one at a time (a transaction-scoped advisory lock on
+/// the key; SQLite's write transactions are serial already).
+pub(crate) async fn lock_budget(tx: &mut crate::tx::Tx, key: &keyward_core::ids::KeyId) -> Result<(), StoreError> {
+    if tx.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(format!("keyward-budget:{key}"))
+            .execute(&mut **tx)
+            .await
+            .map_err(crate::tx::backend_error)?;
+    }
+    Ok(())
+}
+
 /// Wakes a change-feed tailer early (see [`crate::Store::change_signal`]).
 pub struct ChangeSignal {
     listener: Option<sqlx::postgres::PgListener>,

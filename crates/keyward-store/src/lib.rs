@@ -20,6 +20,7 @@ mod apps;
 mod audit;
 mod auth;
 pub mod backend;
+mod budgets;
 mod convert;
 mod feed;
 mod invitations;

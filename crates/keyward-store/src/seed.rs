@@ -36,7 +36,8 @@ fn role_set(list: &[String]) -> Result<RoleSet, StoreError> {
 }
 
 /// The tables, children first, for a wipe. The change feed stays: tailers need its positions.
-const TABLES: [&str; 11] = [
+const TABLES: [&str; 12] = [
+    "budget_leases",
     "sessions",
     "member_apps",
     "invitation_apps",

@@ -100,18 +100,23 @@ fn rate_header(limit: u64, remaining: u64) -> (HeaderName, String) {
     (X_RATE_LIMIT, header_value(limit, remaining))
 }
 
-/// L1–L3: spends one request of the key's budget, or answers 429.
-fn spend(state: &AppState, principal: &Principal, now: i64) -> Result<(u64, u64), Response> {
+/// L1–L3: spends one request of the key's budget, or answers 429. With shared budgets (M2) a
+/// database that cannot lease a slice fails the request closed (503), never open.
+async fn spend(state: &AppState, principal: &Principal, now: i64) -> Result<(u64, u64), Response> {
     let limit = state.auth.limiter.limit_for(principal.rate_limit_per_hour);
-    match state.auth.limiter.acquire(&principal.key_id, limit, now) {
-        Decision::Allowed { remaining } => Ok((limit, remaining)),
-        Decision::Limited { retry_after } => {
+    match state.auth.limiter.acquire(&state.store, &principal.key_id, limit, now).await {
+        Ok(Decision::Allowed { remaining }) => Ok((limit, remaining)),
+        Ok(Decision::Limited { retry_after }) => {
             metrics::counter!("keyward_requests_total", "outcome" => "rate_limited").increment(1);
             let (name, value) = rate_header(limit, 0);
             Err(ApiError::rate_limited()
                 .with_header(name, value)
                 .with_header(header::RETRY_AFTER, retry_after.to_string())
                 .into_response())
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, key = %principal.key_id, "cannot lease budget; refusing");
+            Err(ApiError::unavailable().with_header(header::RETRY_AFTER, "1".to_owned()).into_response())
         }
     }
 }
@@ -121,7 +126,7 @@ fn now() -> i64 {
 }
 
 /// Authorization and budget for an authenticated request (A1–A5, L1–L3).
-fn admit(
+async fn admit(
     state: &AppState,
     principal: &Principal,
     method: &Method,
@@ -137,7 +142,7 @@ fn admit(
         let (name, value) = rate_header(limit, state.auth.limiter.remaining(&principal.key_id, limit, now));
         return Err(ApiError::forbidden().with_header(name, value).into_response());
     }
-    let budget = spend(state, principal, now)?;
+    let budget = spend(state, principal, now).await?;
     metrics::counter!("keyward_requests_total", "outcome" => "accepted").increment(1);
     state.auth.recorder.used(&principal.key_id, now);
     Ok(budget)
@@ -165,7 +170,7 @@ pub async fn require_token(State(state): State<AppState>, mut req: Request, next
         Err(response) => return response,
     };
     let note = AuthNote { key_id: Some(principal.key_id.to_string()), failure: None };
-    let (limit, remaining) = match admit(&state, &principal, req.method(), req.uri(), now) {
+    let (limit, remaining) = match admit(&state, &principal, req.method(), req.uri(), now).await {
         Ok(budget) => budget,
         Err(mut response) => {
             response.extensions_mut().insert(note);
@@ -193,7 +198,7 @@ pub async fn unknown_path(State(state): State<AppState>, req: Request) -> Respon
         Ok(p) => p,
         Err(response) => return response,
     };
-    let mut response = match admit(&state, &principal, req.method(), req.uri(), now) {
+    let mut response = match admit(&state, &principal, req.method(), req.uri(), now).await {
         Ok((limit, remaining)) => {
             let (name, value) = rate_header(limit, remaining);
             ApiError::path_error().with_header(name, value).into_response()

@@ -13,7 +13,7 @@ use keyward_core::access::AccessState;
 use keyward_core::auth::{AuthKeyRecord, AuthMemberRecord, AuthTeamRecord};
 use keyward_core::change::Change;
 use keyward_core::error::StoreError;
-use keyward_core::ports::{AuthStore, ChangeFeed};
+use keyward_core::ports::{AuthStore, BudgetStore, ChangeFeed};
 use keyward_core::settings::Settings;
 use keyward_store::Store;
 use keyward_token::verify::{AuthTable, KeyEntry, MemberEntry, TeamEntry, Verifier, VerifierConfig};
@@ -78,7 +78,11 @@ impl Auth {
         };
         let auth = Auth {
             verifier: Verifier::new(config),
-            limiter: RateLimiter::new(u64::from(settings.rate_limit_per_hour)),
+            limiter: if store.shares_budgets() {
+                RateLimiter::shared(u64::from(settings.rate_limit_per_hour))
+            } else {
+                RateLimiter::new(u64::from(settings.rate_limit_per_hour))
+            },
             recorder: Recorder::default(),
             position: AtomicI64::new(0),
             feed_read_at: AtomicI64::new(now_ms()),

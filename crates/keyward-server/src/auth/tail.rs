@@ -32,6 +32,10 @@ pub async fn flush_recorder(state: AppState, every: Duration, mut shutdown: watc
         if let Err(e) = state.auth.recorder.flush(&state.store).await {
             tracing::warn!(error = %e, "writing authentication failures and last use failed; retrying");
         }
+        // M2: uses of budget slices, and at shutdown the unused rest given back.
+        if let Err(e) = state.auth.limiter.report(&state.store, stop).await {
+            tracing::warn!(error = %e, "reporting budget use failed; retrying");
+        }
         if stop {
             return;
         }

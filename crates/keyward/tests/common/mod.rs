@@ -191,6 +191,14 @@ impl Keyward {
     }
 }
 
+impl Serving {
+    /// SIGKILL: the process dies mid-whatever, with nothing written behind.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Serving {
     fn drop(&mut self) {
         let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();

@@ -1,0 +1,116 @@
+//! M2: rolling-hour budgets shared by the nodes of an installation, as leases.
+//!
+//! A node leases a slice of a key's budget (`keyward_core::rate_limit::lease_slice`), spends it in
+//! memory, and reports its uses behind. Counted against the budget in the rolling hour: every
+//! lease in full until it is settled or expires ([`LEASE_SECONDS`]), then only its reported uses.
+//! Leasing is one transaction serialized per key (`backend::lock_budget`), so the slices granted
+//! never add up to more than the budget: the overshoot is zero as long as nodes report what they
+//! used. A node killed while holding a slice withholds its unused part until the lease expires;
+//! uses it made after its last report (written every second) are not counted.
+//!
+//! Each lease is filed under the last minute it may be used in, so no use counts as older than it
+//! is and none leaves the rolling window early.
+
+use keyward_core::error::StoreError;
+use keyward_core::ids::KeyId;
+use keyward_core::ports::{BudgetLease, BudgetStore};
+use keyward_core::rate_limit::{LEASE_SECONDS, lease_slice, retry_after_minute};
+
+use crate::tx::{self, backend_error};
+use crate::{Backend, Store, convert};
+
+impl BudgetStore for Store {
+    fn shares_budgets(&self) -> bool {
+        self.backend() == Backend::Postgres
+    }
+
+    async fn lease_budget(
+        &self,
+        key: &KeyId,
+        node: &str,
+        limit: u64,
+        previous: Option<(i64, u64)>,
+        now: i64,
+    ) -> Result<BudgetLease, StoreError> {
+        let minute = now.div_euclid(60);
+        let mut tx = self.begin_write().await?;
+        crate::backend::lock_budget(&mut tx, key).await?;
+        if let Some((id, used)) = previous {
+            sqlx::query("UPDATE budget_leases SET used = $1, settled = TRUE WHERE lease_id = $2 AND key_id = $3")
+                .bind(i64::try_from(used).unwrap_or(i64::MAX))
+                .bind(id)
+                .bind(key.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend_error)?;
+        }
+        sqlx::query("DELETE FROM budget_leases WHERE key_id = $1 AND minute <= $2")
+            .bind(key.to_string())
+            .bind(minute - 60)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN settled OR expires_at <= $1 THEN used ELSE granted END), 0) AS BIGINT) AS spent, \
+                    MIN(CASE WHEN (settled OR expires_at <= $1) AND used = 0 THEN NULL ELSE minute END) AS oldest \
+             FROM budget_leases WHERE key_id = $2 AND minute > $3",
+        )
+        .bind(now)
+        .bind(key.to_string())
+        .bind(minute - 60)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend_error)?;
+        let spent = u64::try_from(convert::get::<i64>(&row, "spent")?).unwrap_or(0);
+        let oldest: Option<i64> = convert::get(&row, "oldest")?;
+        let remaining = limit.saturating_sub(spent);
+        let granted = lease_slice(remaining);
+        let expires_at = now + LEASE_SECONDS;
+        let id = if granted > 0 {
+            let row = sqlx::query(
+                "INSERT INTO budget_leases (key_id, node_id, minute, granted, used, expires_at, settled) \
+                 VALUES ($1, $2, $3, $4, 0, $5, FALSE) RETURNING lease_id",
+            )
+            .bind(key.to_string())
+            .bind(node.to_owned())
+            .bind(expires_at.div_euclid(60))
+            .bind(i64::try_from(granted).unwrap_or(i64::MAX))
+            .bind(expires_at)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+            Some(convert::get::<i64>(&row, "lease_id")?)
+        } else {
+            None
+        };
+        tx::commit(tx).await?;
+        Ok(BudgetLease {
+            id,
+            granted,
+            expires_at,
+            remaining_after: remaining - granted,
+            retry_after: if granted == 0 { oldest.map_or(60, |m| retry_after_minute(m, now)) } else { 0 },
+        })
+    }
+
+    async fn report_budget_use(&self, uses: &[(i64, u64, bool)]) -> Result<(), StoreError> {
+        if uses.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool().begin().await.map_err(backend_error)?;
+        for (id, used, finished) in uses {
+            // Never lowers a count: a late report cannot undo a settlement.
+            sqlx::query(
+                "UPDATE budget_leases SET used = CASE WHEN used > $1 THEN used ELSE $1 END, settled = settled OR $2 \
+                 WHERE lease_id = $3",
+            )
+            .bind(i64::try_from(*used).unwrap_or(i64::MAX))
+            .bind(*finished)
+            .bind(*id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        }
+        tx.commit().await.map_err(backend_error)
+    }
+}
