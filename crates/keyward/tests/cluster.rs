@@ -106,3 +106,193 @@ async fn m2_a_killed_node_withholds_its_slice_for_less_than_a_minute() {
     assert!(after >= 1600 - 1 - 2 - 100, "A's unused slice is back after its lease expired: {after}");
     assert!(after > before + 50, "{after} vs {before}");
 }
+
+const PASSWORD: &str = "a long console password";
+
+/// Polls `path` with `token` on every node until each answers `want`; panics after `within`.
+async fn everywhere(
+    nodes: &[&common::Serving],
+    client: &reqwest::Client,
+    path: &str,
+    token: &str,
+    want: u16,
+    within: Duration,
+) {
+    let deadline = tokio::time::Instant::now() + within;
+    for node in nodes {
+        loop {
+            let got =
+                client.get(format!("{}{path}", node.base)).bearer_auth(token).send().await.unwrap().status().as_u16();
+            if got == want {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{} still answers {got} on {path}, not {want}", node.base);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+fn individual_token(kw: &common::Keyward, email: &str, roles: &str) -> (String, String) {
+    kw.ok(&["admin", "member", "add", "--team", "Acme", "--email", email, "--roles", roles]);
+    let out = kw.path("keys").display().to_string();
+    let created = kw.ok(&[
+        "admin",
+        "key",
+        "create",
+        "--team",
+        "Acme",
+        "--individual",
+        "--member",
+        email,
+        "--out",
+        &out,
+        "--json",
+    ]);
+    let file = created.json()["file"].as_str().unwrap().to_owned();
+    let token = kw.ok(&["token", "--key-file", &file, "--individual"]).stdout.trim().to_owned();
+    (token, file)
+}
+
+// K11, K14, M1, M4 across processes: a revocation from the console on node 1, from the CLI, a
+// member removal and a role change through the API on other nodes are refused on every node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cluster_revocations_and_member_changes_reach_every_node() {
+    let kw = common::Keyward::new(Backend::Postgres).await;
+    let init = kw.run_with_stdin(
+        &["admin", "init", "--team", "Acme", "--email", "ana@acme.test", "--password-stdin", "--json"],
+        Some(PASSWORD),
+    );
+    assert_eq!(init.code, 0);
+    let issuer = init.json()["issuer_id"].as_str().unwrap().to_owned();
+    kw.ok(&["admin", "access", "request", "--team", "Acme"]);
+    kw.ok(&["admin", "access", "approve", "--team", "Acme"]);
+    let by_console = token_for_new_key(&kw, &issuer, "Console");
+    let by_cli = token_for_new_key(&kw, &issuer, "Cli");
+    let admin = token_for_new_key_roles(&kw, &issuer, "Admin", "ADMIN");
+    let (leaving, _) = individual_token(&kw, "leaving@acme.test", "DEVELOPER");
+    let (demoted, _) = individual_token(&kw, "lead@acme.test", "ADMIN");
+    let nodes = [kw.serve(&[]), kw.serve(&[]), kw.serve(&[])];
+    let all: Vec<&common::Serving> = nodes.iter().collect();
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    for t in [&by_console, &by_cli, &leaving] {
+        everywhere(&all, &client, "/v1/apps", t, 200, Duration::from_secs(5)).await;
+    }
+    everywhere(&all, &client, "/v1/users", &demoted, 200, Duration::from_secs(5)).await;
+
+    // The console on node 1 revokes one key.
+    let login = client
+        .post(format!("{}/login", nodes[0].base))
+        .form(&[("email", "ana@acme.test"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let page = format!("{}/teams/{issuer}/integrations/api", nodes[0].base);
+    let html = client.get(&page).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+    let csrf = html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let keys = kw.ok(&["admin", "key", "list", "--team", "Acme", "--json"]).json_lines();
+    let console_kid = keys.iter().find(|k| k["name"] == "Console").unwrap()["key_id"].as_str().unwrap().to_owned();
+    let r = client
+        .post(format!("{}/teams/{issuer}/integrations/api/revoke", nodes[0].base))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str()), ("keys", console_kid.as_str()), ("confirm", "yes")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    everywhere(&all, &client, "/v1/apps", &by_console, 401, Duration::from_secs(1)).await;
+
+    // The CLI revokes another.
+    let cli_kid = keys.iter().find(|k| k["name"] == "Cli").unwrap()["key_id"].as_str().unwrap().to_owned();
+    kw.ok(&["admin", "key", "revoke", "--team", "Acme", &cli_kid]);
+    everywhere(&all, &client, "/v1/apps", &by_cli, 401, Duration::from_secs(1)).await;
+
+    // The API on node 2 removes a member: their individual key stops everywhere (K14).
+    let users: serde_json::Value = client
+        .get(format!("{}/v1/users?filter[username]=leaving@acme.test,lead@acme.test", nodes[1].base))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id_of = |email: &str| {
+        users["data"].as_array().unwrap().iter().find(|u| u["attributes"]["username"] == email).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let r = client
+        .delete(format!("{}/v1/users/{}", nodes[1].base, id_of("leaving@acme.test")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    everywhere(&all, &client, "/v1/apps", &leaving, 401, Duration::from_secs(1)).await;
+
+    // The API on node 3 demotes an Admin to Developer: their key can no longer read users anywhere.
+    let lead = id_of("lead@acme.test");
+    let body = serde_json::json!({"data": {"type": "users", "id": lead, "attributes": {"roles": ["DEVELOPER"]}}});
+    let r = client
+        .patch(format!("{}/v1/users/{lead}", nodes[2].base))
+        .bearer_auth(&admin)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    everywhere(&all, &client, "/v1/users", &demoted, 403, Duration::from_secs(1)).await;
+}
+
+fn token_for_new_key_roles(kw: &common::Keyward, issuer: &str, name: &str, roles: &str) -> String {
+    let out = kw.path("keys").display().to_string();
+    let created =
+        kw.ok(&["admin", "key", "create", "--team", "Acme", "--name", name, "--roles", roles, "--out", &out, "--json"]);
+    let file = created.json()["file"].as_str().unwrap().to_owned();
+    kw.ok(&["token", "--key-file", &file, "--issuer-id", issuer]).stdout.trim().to_owned()
+}
+
+// A node SIGKILLed in the middle of a stream of writes loses none it acknowledged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cluster_a_killed_node_loses_no_acknowledged_write() {
+    let kw = common::Keyward::new(Backend::Postgres).await;
+    let init = kw.approved_team("Acme", "ana@acme.test");
+    let issuer = init["issuer_id"].as_str().unwrap().to_owned();
+    let admin = token_for_new_key_roles(&kw, &issuer, "Admin", "ADMIN");
+    let victim = kw.serve(&[]);
+    let witness = kw.serve(&[]);
+    let client = reqwest::Client::new();
+    let base = victim.base.clone();
+    let writer = {
+        let (client, admin) = (client.clone(), admin.clone());
+        tokio::spawn(async move {
+            let mut acknowledged = Vec::new();
+            for n in 0..10_000 {
+                let email = format!("person{n}@acme.test");
+                let body = serde_json::json!({"data": {"type": "userInvitations", "attributes": {"email": email, "firstName": "P", "lastName": "Q", "roles": ["SALES"]}}});
+                match client.post(format!("{base}/v1/userInvitations")).bearer_auth(&admin).json(&body).send().await {
+                    Ok(r) if r.status().as_u16() == 201 => acknowledged.push(email),
+                    _ => break,
+                }
+            }
+            acknowledged
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    victim.kill();
+    let acknowledged = writer.await.unwrap();
+    assert!(acknowledged.len() > 5, "writes were acknowledged before the kill: {}", acknowledged.len());
+    let mut listed = std::collections::HashSet::new();
+    let mut next = Some(format!("{}/v1/userInvitations?limit=200", witness.base));
+    while let Some(url) = next {
+        let page: serde_json::Value = client.get(&url).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+        for i in page["data"].as_array().unwrap() {
+            listed.insert(i["attributes"]["email"].as_str().unwrap().to_owned());
+        }
+        next = page["links"]["next"].as_str().map(str::to_owned);
+    }
+    let lost: Vec<_> = acknowledged.iter().filter(|e| !listed.contains(*e)).collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+}
