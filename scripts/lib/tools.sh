@@ -17,8 +17,12 @@ ensure_tools() {
   local missing=()
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  # The cluster suite puts a real nginx in front of several keyward serve processes.
+  [ -x "${KEYWARD_TEST_NGINX:-/usr/sbin/nginx}" ] || missing+=(nginx-light)
   if [ "${#missing[@]}" -gt 0 ]; then
     echo "installing ${missing[*]}"
     apt_install "${missing[@]}"
   fi
 }
+
+export KEYWARD_TEST_NGINX="${KEYWARD_TEST_NGINX:-/usr/sbin/nginx}"

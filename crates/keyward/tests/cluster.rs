@@ -296,3 +296,114 @@ async fn cluster_a_killed_node_loses_no_acknowledged_write() {
     let lost: Vec<_> = acknowledged.iter().filter(|e| !listed.contains(*e)).collect();
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
 }
+
+/// A real nginx (Debian's, `KEYWARD_TEST_NGINX`) balancing round-robin over `upstreams`, retrying
+/// a request on the next node when one refuses the connection or answers 502/503.
+struct Nginx {
+    base: String,
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Nginx {
+    fn start(upstreams: &[String]) -> Nginx {
+        let nginx = std::env::var("KEYWARD_TEST_NGINX").unwrap_or_else(|_| "/usr/sbin/nginx".into());
+        assert!(
+            std::path::Path::new(&nginx).exists(),
+            "no nginx at {nginx}: scripts/test installs Debian's nginx-light"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let d = dir.path().display();
+        let servers: String = upstreams.iter().map(|u| format!("    server {u} max_fails=0;\n")).collect();
+        let conf = format!(
+            "worker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\nevents {{ worker_connections 512; }}\n\
+             http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
+             \x20 upstream keyward {{\n{servers}  }}\n\
+             \x20 server {{\n    listen 127.0.0.1:{port};\n    location / {{\n      proxy_pass http://keyward;\n      proxy_next_upstream error timeout http_502 http_503;\n      proxy_connect_timeout 2s;\n      proxy_set_header Host $host;\n      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n    }}\n  }}\n}}\n"
+        );
+        std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
+        let conf = dir.path().join("nginx.conf").display().to_string();
+        let child = std::process::Command::new(&nginx)
+            .args(["-p", &dir.path().display().to_string(), "-c", &conf, "-g", "daemon off;"])
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Nginx { base, child, _dir: dir };
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("nginx did not start: {}", std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default());
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_addr() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().to_string()
+}
+
+// Behind a real nginx doing round-robin: one budget (M2), and a rolling restart of every node
+// fails no request, since nginx retries a refused connection on the next node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cluster_behind_nginx_one_budget_and_a_rolling_restart_without_failures() {
+    let kw = common::Keyward::new(Backend::Postgres).await;
+    let budgeted = team_with_budget(&kw, "20");
+    let teams = kw.ok(&["admin", "team", "list", "--json"]).json_lines();
+    let issuer = teams[0]["issuer_id"].as_str().unwrap().to_owned();
+    let addrs: Vec<String> = (0..3).map(|_| free_addr()).collect();
+    let mut nodes: Vec<Option<common::Serving>> = addrs.iter().map(|a| Some(kw.serve_at(a, &[], &[]))).collect();
+    let lb = Nginx::start(&addrs);
+    let client = reqwest::Client::new();
+    let mut accepted = 0;
+    for _ in 0..60 {
+        accepted += usize::from(call(&client, &lb.base, &budgeted).await.0 == 200);
+    }
+    assert!((18..=20).contains(&accepted), "through nginx: {accepted} of a budget of 20 accepted");
+
+    // A roomy budget for the restart: every request must succeed.
+    kw.ok(&["admin", "team", "set-rate-limit", "--team", "Acme", "--per-hour", "100000"]);
+    let token = token_for_new_key(&kw, &issuer, "Rolling");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let loops: Vec<_> = (0..4)
+        .map(|_| {
+            let (client, base, token, stop) = (client.clone(), lb.base.clone(), token.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut statuses = Vec::new();
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    statuses.push(call(&client, &base, &token).await.0);
+                }
+                statuses
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for (i, addr) in addrs.iter().enumerate() {
+        if let Some(node) = nodes[i].take() {
+            tokio::task::spawn_blocking(move || node.stop()).await.unwrap();
+        }
+        nodes[i] = Some(kw.serve_at(addr, &[], &[]));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut statuses = Vec::new();
+    for l in loops {
+        statuses.extend(l.await.unwrap());
+    }
+    let failed: Vec<_> = statuses.iter().filter(|s| **s != 200).collect();
+    assert!(statuses.len() > 50, "requests ran during the restart: {}", statuses.len());
+    assert!(
+        failed.is_empty(),
+        "{} of {} requests failed during the rolling restart: {failed:?}",
+        failed.len(),
+        statuses.len()
+    );
+}

@@ -172,8 +172,13 @@ impl Keyward {
 
     /// `keyward serve` with more arguments (`--test-mode`, `--seed FILE`, …).
     pub fn serve_with(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Serving {
+        self.serve_at("127.0.0.1:0", args, extra_env)
+    }
+
+    /// `keyward serve` on a given address (to restart a node on the same port).
+    pub fn serve_at(&self, listen: &str, args: &[&str], extra_env: &[(&str, &str)]) -> Serving {
         use std::io::BufRead;
-        let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
+        let mut all = vec!["serve", "--listen", listen];
         all.extend_from_slice(args);
         let mut cmd = self.command(&all);
         for (k, v) in extra_env {
@@ -192,6 +197,11 @@ impl Keyward {
 }
 
 impl Serving {
+    /// SIGTERM, then waits for the process to finish its requests and exit.
+    pub fn stop(self) {
+        drop(self);
+    }
+
     /// SIGKILL: the process dies mid-whatever, with nothing written behind.
     pub fn kill(mut self) {
         let _ = self.child.kill();
