@@ -324,7 +324,7 @@ impl Nginx {
         );
         std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
         let conf = dir.path().join("nginx.conf").display().to_string();
-        let child = std::process::Command::new(&nginx)
+        let mut child = std::process::Command::new(&nginx)
             .args(["-p", &dir.path().display().to_string(), "-c", &conf, "-g", "daemon off;"])
             .spawn()
             .unwrap();
@@ -335,6 +335,8 @@ impl Nginx {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("nginx did not start: {}", std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default());
     }
 }
