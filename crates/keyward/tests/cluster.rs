@@ -18,23 +18,7 @@ fn team_with_budget(kw: &common::Keyward, per_hour: &str) -> String {
 }
 
 fn token_for_new_key(kw: &common::Keyward, issuer: &str, name: &str) -> String {
-    let out = kw.path("keys").display().to_string();
-    let created = kw.ok(&[
-        "admin",
-        "key",
-        "create",
-        "--team",
-        "Acme",
-        "--name",
-        name,
-        "--roles",
-        "DEVELOPER",
-        "--out",
-        &out,
-        "--json",
-    ]);
-    let file = created.json()["file"].as_str().unwrap().to_owned();
-    kw.ok(&["token", "--key-file", &file, "--issuer-id", issuer]).stdout.trim().to_owned()
+    token_for_new_key_roles(kw, issuer, name, "DEVELOPER")
 }
 
 /// The status and the `user-hour-rem` of `X-Rate-Limit`.
