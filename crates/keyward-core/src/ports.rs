@@ -330,9 +330,9 @@ pub trait InvitationStore: Send + Sync {
 pub struct BudgetLease {
     /// `None` when nothing was granted.
     pub id: Option<i64>,
-    /// Requests this node may accept with it, until `expires_at` (Unix seconds).
+    /// Requests this node may accept with it, for `valid_for` seconds (by the database's clock).
     pub granted: u64,
-    pub expires_at: i64,
+    pub valid_for: i64,
     /// What is left of the budget for everyone once this slice is taken (as of the lease).
     pub remaining_after: u64,
     /// When nothing was granted: seconds until the budget frees up (L3).
@@ -345,14 +345,14 @@ pub trait BudgetStore: Send + Sync {
     /// each process counts them in memory.
     fn shares_budgets(&self) -> bool;
     /// Settles `previous` (lease ID and its final use count) and leases a new slice of `key`'s
-    /// budget `limit` at `now`, in one transaction serialized per key.
+    /// budget `limit`, in one transaction serialized per key. Time is the database's, so the
+    /// nodes' clocks do not matter.
     fn lease_budget(
         &self,
         key: &KeyId,
         node: &str,
         limit: u64,
         previous: Option<(i64, u64)>,
-        now: i64,
     ) -> impl Future<Output = Result<BudgetLease, StoreError>> + Send;
     /// Reports uses of leases (ID, uses so far, whether the lease is finished), written behind.
     fn report_budget_use(&self, uses: &[(i64, u64, bool)]) -> impl Future<Output = Result<(), StoreError>> + Send;

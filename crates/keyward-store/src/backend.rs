@@ -199,6 +199,17 @@ pub(crate) async fn lock_budget(tx: &mut crate::tx::Tx, key: &keyward_core::ids:
     Ok(())
 }
 
+/// The database's clock, in Unix seconds: budget leases are timed by it, not by the nodes'.
+pub(crate) async fn database_now(tx: &mut crate::tx::Tx) -> Result<i64, StoreError> {
+    let sql = if tx.backend_name() == "PostgreSQL" {
+        "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS BIGINT) AS now"
+    } else {
+        "SELECT CAST(strftime('%s', 'now') AS BIGINT) AS now"
+    };
+    let row = sqlx::query(sql).fetch_one(&mut **tx).await.map_err(crate::tx::backend_error)?;
+    crate::convert::get(&row, "now")
+}
+
 /// Wakes a change-feed tailer early (see [`crate::Store::change_signal`]).
 pub struct ChangeSignal {
     listener: Option<sqlx::postgres::PgListener>,

@@ -9,7 +9,7 @@
 //! uses it made after its last report (written every second) are not counted.
 //!
 //! Each lease is filed under the last minute it may be used in, so no use counts as older than it
-//! is and none leaves the rolling window early.
+//! is and none leaves the rolling window early. All times are the database's clock.
 
 use keyward_core::error::StoreError;
 use keyward_core::ids::KeyId;
@@ -30,11 +30,11 @@ impl BudgetStore for Store {
         node: &str,
         limit: u64,
         previous: Option<(i64, u64)>,
-        now: i64,
     ) -> Result<BudgetLease, StoreError> {
-        let minute = now.div_euclid(60);
         let mut tx = self.begin_write().await?;
         crate::backend::lock_budget(&mut tx, key).await?;
+        let now = crate::backend::database_now(&mut tx).await?;
+        let minute = now.div_euclid(60);
         if let Some((id, used)) = previous {
             sqlx::query("UPDATE budget_leases SET used = $1, settled = TRUE WHERE lease_id = $2 AND key_id = $3")
                 .bind(i64::try_from(used).unwrap_or(i64::MAX))
@@ -87,7 +87,7 @@ impl BudgetStore for Store {
         Ok(BudgetLease {
             id,
             granted,
-            expires_at,
+            valid_for: LEASE_SECONDS,
             remaining_after: remaining - granted,
             retry_after: if granted == 0 { oldest.map_or(60, |m| retry_after_minute(m, now)) } else { 0 },
         })

@@ -139,6 +139,9 @@ impl KeyStore for Store {
     ) -> Result<ApiKey, StoreError> {
         let at = now();
         let mut tx = self.begin_write().await?;
+        // The team first, as every rule-bearing write: a revocation of several keys holds the team
+        // and the feed lock, and must not find this key's row locked by a download waiting for it.
+        lock_team(&mut tx, team).await?;
         let current = key_in_tx(&mut tx, team, key_id).await?;
         key::may_download(&current, &actor.actor)?;
         // K9: the conditional update is what makes the download single, whatever ran concurrently.

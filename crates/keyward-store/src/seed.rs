@@ -59,7 +59,13 @@ impl SeedStore for Store {
         wipe: bool,
     ) -> Result<SeedOutcome, StoreError> {
         let mut tx = self.begin_write().await?;
-        // Many teams, each appending to the feed: take the feed's lock first (see `lock_feed`).
+        // Many teams, each appending to the feed. Lock order everywhere is team, then feed: so the
+        // seed locks every existing team first (each writer elsewhere holds at most one), then the
+        // feed; teams it creates are its own.
+        sqlx::query("UPDATE teams SET lock_version = lock_version + 1")
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
         crate::backend::lock_feed(&mut tx).await?;
         let mut changes = 0;
         if wipe {

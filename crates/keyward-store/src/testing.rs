@@ -237,3 +237,33 @@ impl Drop for ThrowawayCluster {
         let _ = self.run("pg_ctl", &["-D", &self.data(), "-m", "immediate", "stop"]);
     }
 }
+
+/// Makes every budget lease as if it had expired (M2 tests cannot wait on the database's clock).
+pub async fn expire_budget_leases(store: &crate::Store) {
+    sqlx::query("UPDATE budget_leases SET expires_at = expires_at - 3600")
+        .execute(store.pool())
+        .await
+        .unwrap_or_else(|e| panic!("expire leases: {e}"));
+}
+
+/// Waits until another transaction is blocked on a lock (PostgreSQL: a row of `pg_locks` not yet
+/// granted), so a test observes the moment it means to rather than guessing it with a sleep.
+/// SQLite shows no such row: a writer waits inside its `BEGIN IMMEDIATE`, so this waits 300 ms.
+pub async fn until_a_writer_waits(store: &crate::Store) {
+    if store.backend() == Backend::Sqlite {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        return;
+    }
+    for _ in 0..500 {
+        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM pg_locks WHERE NOT granted")
+            .fetch_one(store.pool())
+            .await
+            .unwrap_or_else(|e| panic!("pg_locks: {e}"));
+        let n: i64 = sqlx::Row::try_get(&row, "n").unwrap_or(0);
+        if n > 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("no writer ever waited for a lock");
+}

@@ -8,8 +8,6 @@ use common::*;
 use keyward_core::ports::BudgetStore;
 use keyward_core::rate_limit::LEASE_SECONDS;
 
-const NOW: i64 = 1_800_000_000;
-
 both_backends!(m2_concurrent_leases_never_exceed_the_budget, |store: keyward_store::Store, _db| async move {
     let key = new_key_id();
     let tasks: Vec<_> = (0..8)
@@ -19,7 +17,7 @@ both_backends!(m2_concurrent_leases_never_exceed_the_budget, |store: keyward_sto
                 let mut granted = 0;
                 let mut previous = None;
                 loop {
-                    let lease = store.lease_budget(&key, &format!("node{n}"), 50, previous, NOW).await.unwrap();
+                    let lease = store.lease_budget(&key, &format!("node{n}"), 50, previous).await.unwrap();
                     if lease.granted == 0 {
                         assert!(lease.retry_after > 0);
                         return granted;
@@ -41,15 +39,13 @@ both_backends!(
     m2_an_abandoned_lease_counts_only_its_reported_uses_once_expired,
     |store: keyward_store::Store, _db| async move {
         let key = new_key_id();
-        let first = store.lease_budget(&key, "killed", 1600, None, NOW).await.unwrap();
-        assert_eq!(first.granted, 100);
+        let first = store.lease_budget(&key, "killed", 1600, None).await.unwrap();
+        assert_eq!((first.granted, first.valid_for), (100, LEASE_SECONDS));
         store.report_budget_use(&[(first.id.unwrap(), 3, false)]).await.unwrap();
-        let meanwhile = store.lease_budget(&key, "other", 1600, None, NOW + 1).await.unwrap();
+        let meanwhile = store.lease_budget(&key, "other", 1600, None).await.unwrap();
         assert_eq!(meanwhile.remaining_after + meanwhile.granted, 1500, "the live lease counts in full");
-        let later = store
-            .lease_budget(&key, "other", 1600, meanwhile.id.map(|id| (id, 0)), NOW + LEASE_SECONDS + 1)
-            .await
-            .unwrap();
+        keyward_store::testing::expire_budget_leases(&store).await;
+        let later = store.lease_budget(&key, "other", 1600, meanwhile.id.map(|id| (id, 0))).await.unwrap();
         assert_eq!(later.remaining_after + later.granted, 1597, "then only its 3 reported uses");
     }
 );

@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::*;
 use keyward_core::change::Change;
 use keyward_core::ports::*;
@@ -28,8 +26,8 @@ both_backends!(m1_a_reader_never_passes_a_change_that_commits_late, |store: keyw
         let (team, key) = (b.team.id, key_b.id.clone());
         tokio::spawn(async move { store.revoke_keys(team, &[key], &operator()).await.unwrap() })
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    // The reader polls while the first is still open.
+    keyward_store::testing::until_a_writer_waits(&store).await;
+    // The reader polls while the first is still open and the second waits.
     let seen = store.changes_since(position).await.unwrap();
     assert!(seen.is_empty(), "a change became visible while an earlier append was uncommitted: {seen:?}");
     assert!(!second.is_finished(), "the second writer waits for the first to commit");

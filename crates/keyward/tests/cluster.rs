@@ -66,6 +66,16 @@ async fn m2_one_budget_across_three_nodes() {
         accepted += usize::from(t.await.unwrap() == 200);
     }
     assert!((18..=20).contains(&accepted), "concurrently: {accepted} of a budget of 20 accepted");
+
+    // A budget of 320 is leased in slices of 20 and less: slicing, reports and settlement across
+    // three nodes still never exceed it, and withhold at most the slices the others hold at the end.
+    kw.ok(&["admin", "team", "set-rate-limit", "--team", "Acme", "--per-hour", "320"]);
+    let token = token_for_new_key(&kw, &issuer, "Wide");
+    let mut accepted = 0;
+    for i in 0..400 {
+        accepted += usize::from(call(&client, &nodes[i % 3].base, &token).await.0 == 200);
+    }
+    assert!((280..=320).contains(&accepted), "sliced: {accepted} of a budget of 320 accepted");
 }
 
 // M2: a node SIGKILLed while holding an unused slice withholds it only until the lease expires

@@ -41,6 +41,8 @@ struct Slice {
 
 /// Seconds before a lease's expiry that a node stops using it.
 const MARGIN: i64 = 5;
+/// The longest a request waits for a lease.
+const LEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 #[derive(Debug)]
 pub struct RateLimiter {
@@ -88,11 +90,15 @@ impl RateLimiter {
         }
         if s.limit != limit || s.left == 0 || now >= s.usable_until {
             let previous = s.lease.map(|id| (id, s.used));
-            let lease = store.lease_budget(key, &shared.node, limit, previous, now).await?;
+            // Bounded: a database that does not answer fails this request, not the key's queue.
+            let lease = tokio::time::timeout(LEASE_WAIT, store.lease_budget(key, &shared.node, limit, previous))
+                .await
+                .map_err(|_| StoreError::Backend("leasing budget timed out".into()))??;
             *s = Slice {
                 lease: lease.id,
                 left: lease.granted,
-                usable_until: lease.expires_at - MARGIN,
+                // The database's clock decides expiry; this node counts the time it has left on its own.
+                usable_until: now + lease.valid_for - MARGIN,
                 remaining_after: lease.remaining_after,
                 limit,
                 ..Slice::default()
@@ -150,16 +156,19 @@ impl RateLimiter {
                 && (s.used > s.reported || finish)
             {
                 uses.push((id, s.used, finish));
-                reported.push((slice.clone(), s.used));
+                reported.push((slice.clone(), id, s.used));
                 if finish {
                     s.left = 0;
                 }
             }
         }
         store.report_budget_use(&uses).await?;
-        for (slice, used) in reported {
+        for (slice, id, used) in reported {
             let mut s = slice.lock().await;
-            s.reported = s.reported.max(used);
+            // The slice may hold a newer lease by now, whose uses this report did not carry.
+            if s.lease == Some(id) {
+                s.reported = s.reported.max(used);
+            }
         }
         Ok(())
     }

@@ -151,11 +151,15 @@ async fn admit(
 /// M3: past `max_feed_staleness` without a successful change-feed read, a node fails closed: a key
 /// revoked meanwhile on another node (or by the CLI) could otherwise still be accepted here.
 pub(crate) fn fail_closed(state: &AppState) -> Option<Response> {
-    let max_ms = i64::from(state.settings.max_feed_staleness) * 1000;
-    (state.auth.feed_age_ms() > max_ms).then(|| {
+    (!feed_fresh(state)).then(|| {
         metrics::counter!("keyward_requests_total", "outcome" => "feed_stale").increment(1);
         ApiError::unavailable().with_header(header::RETRY_AFTER, "1".to_owned()).into_response()
     })
+}
+
+/// M3: whether the change feed was read within `max_feed_staleness`.
+pub(crate) fn feed_fresh(state: &AppState) -> bool {
+    state.auth.feed_age_ms() <= i64::from(state.settings.max_feed_staleness) * 1000
 }
 
 /// The middleware of every `/v1/…` route.

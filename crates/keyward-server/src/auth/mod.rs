@@ -29,7 +29,7 @@ pub struct Auth {
     pub recorder: Recorder,
     /// The change-feed position the tables reflect.
     position: AtomicI64,
-    /// M3: when the feed was last read successfully (Unix milliseconds).
+    /// M3: when the feed was last read successfully (`now_ms`).
     feed_read_at: AtomicI64,
     /// Whether the last feed read failed (to log the outage once, not every poll).
     feed_failing: AtomicBool,
@@ -37,9 +37,15 @@ pub struct Auth {
     sync_lock: tokio::sync::Mutex<()>,
 }
 
+/// Milliseconds on a monotonic clock (a wall clock stepping back must not make the feed look fresh).
 fn now_ms() -> i64 {
-    i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    i64::try_from(START.get_or_init(std::time::Instant::now).elapsed().as_millis()).unwrap_or(i64::MAX)
 }
+
+/// The longest one catch-up may take: a database that stops answering mid-read (a black-holed
+/// network) must not hold the sync lock, and with it every later catch-up, for minutes.
+const SYNC_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn key_entry(r: AuthKeyRecord) -> Option<KeyEntry> {
     match KeyEntry::new(r.key_id.clone(), r.team_id, r.kind, r.roles, r.member_id, &r.public_key) {
@@ -120,7 +126,9 @@ impl Auth {
     pub async fn sync(&self, store: &Store) -> Result<usize, StoreError> {
         let _guard = self.sync_lock.lock().await;
         let started = now_ms();
-        let result = self.sync_locked(store).await;
+        let result = tokio::time::timeout(SYNC_WAIT, self.sync_locked(store))
+            .await
+            .unwrap_or_else(|_| Err(StoreError::Backend("reading the change feed timed out".into())));
         match &result {
             Ok(_) => {
                 // Fresh as of when this read began: changes committed since are in the next one.
