@@ -132,6 +132,10 @@ pub struct ServeArgs {
     /// Serve HTTPS with the certificate of `keyward tls init` (for api.appstoreconnect.apple.com)
     #[arg(long)]
     pub tls: bool,
+    /// Log lines as `text` (colours only at a terminal) or `json` (one object per line, for log
+    /// shippers); also the `log_format` setting
+    #[arg(long, value_name = "FORMAT", value_parser = ["text", "json"])]
+    pub log_format: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -94,6 +94,8 @@ pub struct Overrides {
     pub listen: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<String>,
 }
 
 impl Config {
@@ -116,7 +118,15 @@ impl Config {
             },
         );
         figment = figment.merge(env).merge(Serialized::globals(overrides));
-        figment.extract().map_err(|e| CliError::Usage(format!("invalid configuration: {}", describe(e))))
+        let config: Config =
+            figment.extract().map_err(|e| CliError::Usage(format!("invalid configuration: {}", describe(e))))?;
+        if !matches!(config.log_format.as_str(), "text" | "json") {
+            return Err(CliError::Usage(format!(
+                "invalid configuration: log_format must be \"text\" or \"json\", not \"{}\"",
+                config.log_format
+            )));
+        }
+        Ok(config)
     }
 
     pub fn settings(&self) -> Settings {

@@ -28,6 +28,10 @@ fn main() -> ExitCode {
         database_url: cli.global.database_url.clone(),
         listen: listen_flags.0,
         public_url: listen_flags.1,
+        log_format: match &cli.command {
+            Command::Serve(a) => a.log_format.clone(),
+            _ => None,
+        },
     };
     let result = Config::load(cli.global.config.as_deref(), overrides).and_then(|config| {
         init_logging(&config, matches!(cli.command, Command::Serve(_)));
@@ -53,5 +57,11 @@ fn init_logging(config: &Config, serving: bool) {
     let filter =
         config.log.as_deref().and_then(|f| EnvFilter::try_new(f).ok()).unwrap_or_else(|| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if config.log_format == "json" { builder.json().try_init() } else { builder.try_init() };
+    let _ = if config.log_format == "json" {
+        // One object per line: timestamp, level, target, message and the event's fields, flat.
+        builder.json().flatten_event(true).try_init()
+    } else {
+        // Colours only for a person at a terminal; a file or a pipe gets plain text.
+        builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).try_init()
+    };
 }

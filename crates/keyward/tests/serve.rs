@@ -144,3 +144,47 @@ async fn serve_keeps_running_when_nobody_reads_its_output() {
     assert!(child.try_wait().unwrap().is_none(), "serve still runs after printing its banner into a closed pipe");
     stop(child);
 }
+
+/// `keyward serve` with `args`, its log (stderr) going to a file, until it printed its address and
+/// then a moment more; returns what it logged.
+fn logged(kw: &common::Keyward, args: &[&str]) -> String {
+    use std::io::BufRead;
+    let log = kw.path(&format!("serve-{}.log", args.len()));
+    let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    let mut child = kw
+        .command(&all)
+        .env("KEYWARD_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    while let Some(Ok(line)) = lines.next() {
+        if line.contains("listening on") {
+            break;
+        }
+    }
+    let _ = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+    std::fs::read_to_string(&log).unwrap()
+}
+
+// A log written to a file carries no colour codes; --log-format json writes one object per line.
+cli_test!(logs_in_files_are_plain_text_or_json_lines, |kw: common::Keyward| async move {
+    kw.ok(&["admin", "init", "--team", "Acme", "--email", "ana@acme.test"]);
+    let text = logged(&kw, &[]);
+    assert!(!text.is_empty(), "serve logged something");
+    assert!(!text.contains('\u{1b}'), "no ANSI escapes in a file: {text:?}");
+    let json = logged(&kw, &["--log-format", "json"]);
+    let lines: Vec<&str> = json.lines().collect();
+    assert!(!lines.is_empty());
+    for line in lines {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        for field in ["timestamp", "level", "target", "message"] {
+            assert!(v.get(field).is_some(), "{field} missing in {line}");
+        }
+    }
+    let refused = kw.run(&["serve", "--log-format", "xml"]);
+    assert_eq!(refused.code, 2);
+});
