@@ -148,24 +148,23 @@ async fn serve_keeps_running_when_nobody_reads_its_output() {
 /// `keyward serve` with `args`, its log (stderr) going to a file, until it printed its address and
 /// then a moment more; returns what it logged.
 fn logged(kw: &common::Keyward, args: &[&str]) -> String {
-    use std::io::BufRead;
     let log = kw.path(&format!("serve-{}.log", args.len()));
     let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
     all.extend_from_slice(args);
     let mut child = kw
         .command(&all)
         .env("KEYWARD_LOG", "info")
-        .stdout(std::process::Stdio::piped())
+        .stdout(Stdio::piped())
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     while let Some(Ok(line)) = lines.next() {
         if line.contains("listening on") {
             break;
         }
     }
-    let _ = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     let _ = child.wait();
     std::fs::read_to_string(&log).unwrap()
 }
