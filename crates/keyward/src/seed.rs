@@ -20,6 +20,19 @@ pub struct SeedSpec {
     pub public_keys: HashMap<String, Vec<u8>>,
 }
 
+/// The public half of an `AuthKey_<KEYID>.p8` that `generate_into` wrote on an earlier run.
+fn existing_public_key(file: &Path) -> Result<Vec<u8>, CliError> {
+    let refused = || {
+        CliError::Refused(format!(
+            "{} exists but is not a P-256 private key in PKCS#8 PEM; move it away to generate a new key",
+            file.display()
+        ))
+    };
+    let text = std::fs::read_to_string(file).map_err(|_| refused())?;
+    let private = PrivateKeyPem::from_pem(&text).map_err(|_| refused())?;
+    Ok(private.public_key().map_err(|_| refused())?.spki_der().to_vec())
+}
+
 /// Private keys generated for `generate_into`, to write once the seed is applied.
 #[derive(Debug, Default)]
 pub struct PendingFiles(Vec<(PathBuf, KeyId, PrivateKeyPem)>);
@@ -72,11 +85,18 @@ pub async fn load(path: &Path, store: &Store, max_active_team_keys: u32) -> Resu
                     match store.public_key(&key_id).await? {
                         Some(stored) => stored,
                         None => {
-                            let pair =
-                                keyward_token::keypair::generate().map_err(|e| CliError::Refused(e.to_string()))?;
-                            let der = pair.public.spki_der().to_vec();
-                            pending.0.push((base.join(dir), key_id, pair.private));
-                            der
+                            let existing = base.join(dir).join(key_id.file_name());
+                            if existing.exists() {
+                                // A fresh database, a file from an earlier run: the file's public half
+                                // is used and the file is left as it is, so the seed is reproducible.
+                                existing_public_key(&existing)?
+                            } else {
+                                let pair =
+                                    keyward_token::keypair::generate().map_err(|e| CliError::Refused(e.to_string()))?;
+                                let der = pair.public.spki_der().to_vec();
+                                pending.0.push((base.join(dir), key_id, pair.private));
+                                der
+                            }
                         }
                     }
                 }

@@ -169,3 +169,37 @@ cli_test!(without_test_mode_the_keyward_routes_do_not_exist, |kw: common::Keywar
     assert_eq!(r.status().as_u16(), 404);
     assert_eq!(get(&server.base, "/v1/apps", &token(&kw)).await.0, 200, "the seed was applied at start");
 });
+
+// A seed with generate_into starts on a fresh database after an earlier run wrote the .p8: the
+// file's public half is used, the file is left as it is, and the same .p8 signs tokens that both
+// installations accept. A file that is not a P-256 private key is refused, naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generated_key_file_is_reused_by_a_fresh_data_directory() {
+    let shared = tempfile::tempdir().unwrap();
+    let seed = shared.path().join("seed.toml");
+    let text = std::fs::read_to_string(format!("{}/../../examples/seed.toml", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    std::fs::write(&seed, text).unwrap();
+    let seed = seed.display().to_string();
+    let p8 = shared.path().join("keys/AuthKey_ACMEDEV001.p8");
+    let mut servers = Vec::new();
+    for run in 0..2 {
+        let kw = common::Keyward::new(keyward_store::Backend::Sqlite).await;
+        let applied = kw.ok(&["admin", "seed", &seed, "--json"]).json();
+        let written = applied["files"].as_array().unwrap().len();
+        assert_eq!(written, usize::from(run == 0), "written on the first run only");
+        let before = std::fs::read(&p8).unwrap();
+        let server = kw.serve(&[]);
+        let token = kw.ok(&["token", "--key-file", &p8.display().to_string(), "--individual"]).stdout.trim().to_owned();
+        assert_eq!(get(&server.base, "/v1/apps", &token).await.0, 200, "run {run} accepts the same .p8");
+        assert_eq!(std::fs::read(&p8).unwrap(), before, "the file is left untouched");
+        servers.push((kw, server));
+    }
+    std::fs::write(&p8, "not a key\n").unwrap();
+    let kw = common::Keyward::new(keyward_store::Backend::Sqlite).await;
+    let refused = kw.refused(&["admin", "seed", &seed]);
+    assert!(
+        refused.stderr.contains("AuthKey_ACMEDEV001.p8") && refused.stderr.contains("not a P-256 private key"),
+        "{}",
+        refused.stderr
+    );
+}
