@@ -450,6 +450,12 @@ server_test!(request_access_invite_accept_profile_and_audit, |srv: Server| async
     ] {
         assert!(audit.contains(event), "{event} missing from the audit page");
     }
+    // Dates read as App Store Connect writes them, with the ISO value for machines (#12 item 5).
+    let year = time::OffsetDateTime::now_utc().year().to_string();
+    assert!(audit.contains("<time datetime=\"") && audit.contains(&format!(", {year} at ")), "{audit}");
+    assert!(!audit.contains("&lt;time"), "not escaped");
+    let (_, users_page) = holder.get(&users).await;
+    assert!(!users_page.contains("+00:00<"), "no raw ISO dates shown to people");
     let (status, export) = holder.get(&format!("/teams/{issuer}/audit.jsonl")).await;
     assert_eq!(status, 200);
     let lines: Vec<serde_json::Value> = export.lines().map(|l| serde_json::from_str(l).unwrap()).collect();

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::chrome::{Chrome, manages};
 use super::store_failure;
 use super::team_page::TeamPage;
+use super::words::When;
 use super::{not_found, render};
 use crate::AppState;
 use crate::views::timestamp;
@@ -23,7 +24,7 @@ struct AuditPage {
     /// Every event name, and whether it is the one filtered on.
     events: Vec<(&'static str, bool)>,
     actor: String,
-    rows: Vec<(String, &'static str, String, String, String, String)>,
+    rows: Vec<(When, &'static str, String, String, String, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -53,7 +54,7 @@ pub(crate) async fn page(State(state): State<AppState>, page: TeamPage, Query(fi
         .filter(|e| keep(e, &filter))
         .map(|e| {
             (
-                timestamp(e.at),
+                When::date_time(e.at),
                 e.event.as_str(),
                 e.actor.clone(),
                 e.actor_ip.clone().unwrap_or_default(),

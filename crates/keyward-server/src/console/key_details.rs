@@ -14,10 +14,10 @@ use time::OffsetDateTime;
 use super::chrome::{Chrome, manages};
 use super::store_failure;
 use super::team_page::TeamPage;
+use super::words::When;
 use super::words::title;
 use super::{not_found, render};
 use crate::AppState;
-use crate::views::timestamp;
 
 #[derive(Template)]
 #[template(path = "key.html")]
@@ -28,14 +28,14 @@ struct KeyPage {
     kind: &'static str,
     access: String,
     state: &'static str,
-    created: String,
+    created: When,
     created_by: String,
-    last_used: String,
+    last_used: When,
     /// x, y, height, hour label, requests.
     bars: Vec<(usize, u64, u64, String, u64)>,
     total: u64,
     peak: u64,
-    failures: Vec<(String, String, String, String)>,
+    failures: Vec<(When, String, String, String)>,
 }
 
 /// 24 bars, one per hour ending now, scaled to the busiest hour (100 units tall).
@@ -82,15 +82,15 @@ pub(crate) async fn page(
             "The member's roles and apps".into()
         },
         state: if key.is_active() { "Active" } else { "Revoked" },
-        created: timestamp(key.created_at),
+        created: When::date(key.created_at),
         created_by: key.created_by_label.clone(),
-        last_used: key.last_used_at.map(timestamp).unwrap_or_else(|| "Never".into()),
+        last_used: key.last_used_at.map_or_else(|| When::words("Never"), When::date_time),
         total: usage.iter().map(|(_, n)| n).sum(),
         peak: usage.iter().map(|(_, n)| *n).max().unwrap_or(0),
         bars: bars(&usage, now_hour),
         failures: failures
             .into_iter()
-            .map(|f| (timestamp(f.at), f.rule, f.reason, f.client_ip.unwrap_or_default()))
+            .map(|f| (When::date_time(f.at), f.rule, f.reason, f.client_ip.unwrap_or_default()))
             .collect(),
     };
     render(StatusCode::OK, &page)

@@ -20,19 +20,19 @@ use time::OffsetDateTime;
 use super::chrome::Chrome;
 use super::session::{CsrfForm, Session};
 use super::team_page::{TeamPage, actor};
+use super::words::When;
 use super::words::{sentence, title};
 use super::{not_found, render, store_failure};
-use crate::views::timestamp;
 use crate::{AppState, lifecycle};
 
 pub(crate) struct KeyRow {
     id: String,
     name: String,
     access: String,
-    created: String,
-    last_used: String,
+    created: When,
+    last_used: When,
     downloadable: bool,
-    revoked: String,
+    revoked: When,
     revoked_by: String,
 }
 
@@ -57,10 +57,10 @@ fn row(k: &ApiKey, me: &Member) -> KeyRow {
         id: k.id.to_string(),
         name: k.name.clone(),
         access: k.roles.iter().map(title).collect::<Vec<_>>().join(", "),
-        created: timestamp(k.created_at),
-        last_used: k.last_used_at.map(timestamp).unwrap_or_else(|| "Never".into()),
+        created: When::date(k.created_at),
+        last_used: k.last_used_at.map_or_else(|| When::words("Never"), When::date_time),
         downloadable: k.is_downloadable() && k.created_by == Actor::Member(me.id),
-        revoked: k.revoked_at.map(timestamp).unwrap_or_default(),
+        revoked: k.revoked_at.map(When::date).unwrap_or_default(),
         revoked_by: k.revoked_by_label.clone().unwrap_or_default(),
     }
 }

@@ -19,8 +19,8 @@ use super::render;
 use super::session::Session;
 use super::store_failure;
 use super::team_page::{TeamPage, actor};
+use super::words::When;
 use super::words::{sentence, title};
-use crate::views::timestamp;
 use crate::{AppState, lifecycle};
 
 #[derive(Template)]
@@ -29,7 +29,7 @@ struct ProfilePage {
     c: Chrome,
     roles: String,
     /// Key ID, created, still downloadable.
-    key: Option<(String, String, bool)>,
+    key: Option<(String, When, bool)>,
     can_generate: bool,
     why_not: String,
     notice: Option<String>,
@@ -54,7 +54,7 @@ async fn show(
     let page = ProfilePage {
         c: Chrome::for_team(session, team, me),
         roles: me.roles.iter().map(title).collect::<Vec<_>>().join(", "),
-        key: mine.map(|k| (k.id.to_string(), timestamp(k.created_at), k.is_downloadable())),
+        key: mine.map(|k| (k.id.to_string(), When::date(k.created_at), k.is_downloadable())),
         can_generate: eligibility.is_ok(),
         why_not: eligibility.err().map(|e| sentence(&e.to_string())).unwrap_or_default(),
         notice,

@@ -22,10 +22,10 @@ use super::chrome::Chrome;
 use super::session::{CsrfForm, Session};
 use super::store_failure;
 use super::team_page::{TeamPage, actor};
+use super::words::When;
 use super::words::{sentence, title};
 use super::{not_found, render};
 use crate::invite::Delivery;
-use crate::views::timestamp;
 use crate::{AppState, lifecycle};
 
 pub(crate) struct MemberRow {
@@ -47,7 +47,7 @@ struct UsersPage {
     c: Chrome,
     members: Vec<MemberRow>,
     /// ID, email, role titles, expiry. Never the acceptance link: it is shown once, at creation.
-    invitations: Vec<(String, String, String, String)>,
+    invitations: Vec<(String, String, String, When)>,
     /// Invitations are mailed to the invitee.
     mail: bool,
     roles: Vec<(&'static str, String)>,
@@ -126,7 +126,7 @@ async fn show(
                     i.id.to_string(),
                     i.email.clone(),
                     i.roles.iter().map(title).collect::<Vec<_>>().join(", "),
-                    timestamp(i.expires_at),
+                    When::date(i.expires_at),
                 )
             })
             .collect(),
