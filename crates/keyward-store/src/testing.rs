@@ -255,10 +255,13 @@ pub async fn until_a_writer_waits(store: &crate::Store) {
         return;
     }
     for _ in 0..500 {
-        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM pg_locks WHERE NOT granted")
-            .fetch_one(store.pool())
-            .await
-            .unwrap_or_else(|e| panic!("pg_locks: {e}"));
+        let row = sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM pg_locks \
+             WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap_or_else(|e| panic!("pg_locks: {e}"));
         let n: i64 = sqlx::Row::try_get(&row, "n").unwrap_or(0);
         if n > 0 {
             return;
