@@ -480,6 +480,9 @@ server_test!(key_details_show_usage_and_recent_failures_to_their_owners, |srv: S
     assert_eq!(status, 200);
     assert!(html.contains("lifetime 1260 s exceeds 1200 s") && html.contains("T9"), "the failure and its reason");
     assert!(html.contains("3 in all"), "three accepted requests in the chart");
+    // #12 item 7: a visible total and the axis maximum, and each bar's hour and count.
+    assert!(html.contains("3 requests in the last 24 hours; at most 3 in one hour."), "{html}");
+    assert!(html.contains(">3</text>") && html.contains(": 3 requests</title>"), "axis maximum and bar count");
     assert!(html.contains("class=\"chart\" role=\"img\""));
     let mut dev = Browser::new(&srv);
     assert_eq!(dev.login("dev@acme.test", PASSWORD).await, 303);
