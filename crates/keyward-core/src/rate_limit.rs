@@ -92,9 +92,12 @@ pub fn lease_slice(remaining: u64) -> u64 {
 /// reported count.
 pub const LEASE_SECONDS: i64 = 30;
 
-/// M2: the seconds until a budget whose oldest spending was in `oldest_minute` frees up (L3).
+/// M2: the seconds until a budget whose oldest spending was in `oldest_minute` frees up (L3), at
+/// most an hour. A lease is filed under the last minute it may be used in, which can be the next
+/// one; a client told to wait an hour that finds the budget still spent is told the few seconds
+/// more.
 pub fn retry_after_minute(oldest_minute: i64, now: i64) -> u64 {
-    u64::try_from((oldest_minute + 60) * 60 - now).unwrap_or(1).max(1)
+    u64::try_from((oldest_minute + 60) * 60 - now).unwrap_or(1).clamp(1, 3600)
 }
 
 #[cfg(test)]
@@ -114,6 +117,7 @@ mod tests {
     fn m2_retry_after_counts_to_when_the_oldest_minute_leaves() {
         assert_eq!(retry_after_minute(100, 100 * 60 + 10), 3590);
         assert_eq!(retry_after_minute(100, 160 * 60 + 5), 1, "never zero");
+        assert_eq!(retry_after_minute(101, 100 * 60 + 50), 3600, "a lease filed under the next minute: at most an hour");
     }
 
     #[test]
