@@ -117,7 +117,11 @@ mod tests {
     fn m2_retry_after_counts_to_when_the_oldest_minute_leaves() {
         assert_eq!(retry_after_minute(100, 100 * 60 + 10), 3590);
         assert_eq!(retry_after_minute(100, 160 * 60 + 5), 1, "never zero");
-        assert_eq!(retry_after_minute(101, 100 * 60 + 50), 3600, "a lease filed under the next minute: at most an hour");
+        assert_eq!(
+            retry_after_minute(101, 100 * 60 + 50),
+            3600,
+            "a lease filed under the next minute: at most an hour"
+        );
     }
 
     #[test]
