@@ -61,6 +61,17 @@ impl Browser {
         status
     }
 
+    /// Post/Redirect/Get: `r` must be a 303; the page it names is fetched with the one-time flash
+    /// cookie it set, as a browser would.
+    async fn follow(&self, r: reqwest::Response) -> String {
+        assert_eq!(r.status().as_u16(), 303, "a form answers with a redirect");
+        let to = r.headers()["location"].to_str().unwrap().to_owned();
+        let flash = r.headers().get("set-cookie").map(|c| c.to_str().unwrap().split(';').next().unwrap().to_owned());
+        let cookies = [self.cookie.clone(), flash].into_iter().flatten().collect::<Vec<_>>().join("; ");
+        let resp = self.client.get(format!("{}{to}", self.base)).header("cookie", cookies).send().await.unwrap();
+        resp.text().await.unwrap()
+    }
+
     /// The CSRF token of the page at `path`.
     async fn csrf(&self, path: &str) -> String {
         let (_, html) = self.get(path).await;
@@ -396,7 +407,7 @@ server_test!(request_access_invite_accept_profile_and_audit, |srv: Server| async
             ],
         )
         .await;
-    let html = r.text().await.unwrap();
+    let html = holder.follow(r).await;
     let link = link_in(&html, "/invitations/");
     assert!(html.contains("it is shown only now and works once"), "{html}");
     assert!(!holder.get(&users).await.1.contains(&link), "the link is shown once, at creation");
@@ -574,8 +585,7 @@ async fn invite(inviter: &Browser, issuer: &str, email: &str, role: &str) -> Str
             &[("csrf", &csrf), ("email", email), ("first_name", "I"), ("last_name", "N"), ("roles", role)],
         )
         .await;
-    assert_eq!(r.status().as_u16(), 200);
-    link_in(&r.text().await.unwrap(), "/invitations/")
+    link_in(&inviter.follow(r).await, "/invitations/")
 }
 
 // I1, I2: the account takeover through invitations. An Admin of team A invites people who have no

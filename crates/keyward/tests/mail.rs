@@ -91,6 +91,22 @@ impl Browser {
         (resp.status().as_u16(), resp.text().await.unwrap(), cookie)
     }
 
+    /// Post/Redirect/Get: posts, expects a 303, and fetches the page it names with the one-time
+    /// flash cookie it set; returns that page.
+    async fn post_and_follow(&self, path: &str, form: &[(&str, &str)]) -> String {
+        let mut r = self.client.post(format!("{}{path}", self.base)).form(form);
+        if let Some(c) = &self.cookie {
+            r = r.header("cookie", c);
+        }
+        let resp = r.send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 303, "a form answers with a redirect");
+        let to = resp.headers()["location"].to_str().unwrap().to_owned();
+        let flash = resp.headers().get("set-cookie").map(|c| c.to_str().unwrap().split(';').next().unwrap().to_owned());
+        let cookies = [self.cookie.clone(), flash].into_iter().flatten().collect::<Vec<_>>().join("; ");
+        let page = self.client.get(format!("{}{to}", self.base)).header("cookie", cookies).send().await.unwrap();
+        page.text().await.unwrap()
+    }
+
     async fn csrf(&self, path: &str) -> String {
         let (_, html) = self.get(path).await;
         html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
@@ -134,8 +150,7 @@ cli_test!(invitations_are_mailed_to_the_invitee_and_work_once, |kw: common::Keyw
         ("last_name", "New"),
         ("roles", "DEVELOPER"),
     ];
-    let (status, page, _) = ana.post(&format!("{users}/invite"), &invite).await;
-    assert_eq!(status, 200);
+    let page = ana.post_and_follow(&format!("{users}/invite"), &invite).await;
     assert!(page.contains("The invitation was sent by email"), "{page}");
 
     let mail = unfold(&smtp.message(1));
@@ -171,8 +186,7 @@ cli_test!(invitations_are_mailed_to_the_invitee_and_work_once, |kw: common::Keyw
         ("last_name", "O"),
         ("roles", "SALES"),
     ];
-    let (status, page, _) = ana.post(&format!("{users}/invite"), &invite).await;
-    assert_eq!(status, 200);
+    let page = ana.post_and_follow(&format!("{users}/invite"), &invite).await;
     assert!(page.contains("the email could not be sent") && page.contains("Send Again"), "{page}");
     assert!(page.contains("omar@acme.test"), "listed as pending");
     let smtp = Smtp::start(mail_dir.path().join("again").as_path());
@@ -187,8 +201,7 @@ cli_test!(invitations_are_mailed_to_the_invitee_and_work_once, |kw: common::Keyw
     let (_, page) = ana.get(&users).await;
     let id = page.split("/users/invitations/").nth(1).unwrap().split('/').next().unwrap().to_owned();
     let csrf = ana.csrf(&users).await;
-    let (status, page, _) = ana.post(&format!("{users}/invitations/{id}/renew"), &[("csrf", &csrf)]).await;
-    assert_eq!(status, 200);
+    let page = ana.post_and_follow(&format!("{users}/invitations/{id}/renew"), &[("csrf", &csrf)]).await;
     assert!(page.contains("Invited omar@acme.test. The invitation was sent by email"), "{page}");
     let mail = unfold(&smtp.message(1));
     assert!(mail.contains("X-Envelope-To: omar@acme.test"), "{mail}");

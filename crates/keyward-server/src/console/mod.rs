@@ -14,6 +14,7 @@ mod activate;
 mod apps;
 mod audit;
 mod chrome;
+mod flash;
 mod home;
 mod key_details;
 mod keys;

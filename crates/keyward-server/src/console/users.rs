@@ -139,8 +139,20 @@ async fn show(
     render(status, &page)
 }
 
-pub(crate) async fn page(State(state): State<AppState>, TeamPage { session, team, me, .. }: TeamPage) -> Response {
-    show(&state, &session, &team, &me, None, None, StatusCode::OK).await
+pub(crate) async fn page(State(state): State<AppState>, page: TeamPage) -> Response {
+    match super::flash::take(&page.headers) {
+        Some(f) => super::flash::clear(
+            show(&state, &page.session, &page.team, &page.me, f.notice, f.error, StatusCode::OK).await,
+        ),
+        None => show(&state, &page.session, &page.team, &page.me, None, None, StatusCode::OK).await,
+    }
+}
+
+/// Post/Redirect/Get for invitations: the outcome (with the link, when it is shown once) travels in
+/// a one-time flash, so a reload neither invites again nor renews the link again.
+fn after_invite(team: &Team, email: &str, delivery: Delivery) -> Response {
+    let (notice, error) = delivered(email, delivery);
+    super::flash::redirect(&format!("/teams/{}/users", team.issuer_id), &super::flash::Flash { notice, error })
 }
 
 fn roles(names: &[String]) -> Option<RoleSet> {
@@ -184,10 +196,7 @@ pub(crate) async fn invite(State(state): State<AppState>, page: TeamPage, Form(f
         visible_apps,
     };
     match crate::invite::create(&state, &page_headers, team.id, new, &actor(&me, ip)).await {
-        Ok((inv, delivery)) => {
-            let (notice, error) = delivered(&inv.email, delivery);
-            show(&state, &session, &team, &me, notice, error, StatusCode::OK).await
-        }
+        Ok((inv, delivery)) => after_invite(&team, &inv.email, delivery),
         Err(StoreError::Rule(rule)) => refuse(sentence(&rule.to_string())).await,
         Err(e) => store_failure(e),
     }
@@ -224,10 +233,7 @@ pub(crate) async fn renew(
     let TeamPage { session, team, me, ip, .. } = page;
     let Ok(id) = id.parse::<InvitationId>() else { return not_found() };
     match crate::invite::renew(&state, &page_headers, team.id, id, &actor(&me, ip)).await {
-        Ok((inv, delivery)) => {
-            let (notice, error) = delivered(&inv.email, delivery);
-            show(&state, &session, &team, &me, notice, error, StatusCode::OK).await
-        }
+        Ok((inv, delivery)) => after_invite(&team, &inv.email, delivery),
         Err(StoreError::Rule(keyward_core::DomainError::NotFound { .. })) => not_found(),
         Err(StoreError::Rule(rule)) => {
             show(&state, &session, &team, &me, None, Some(sentence(&rule.to_string())), StatusCode::FORBIDDEN).await
