@@ -86,9 +86,37 @@ pub fn may_create_app(roles: RoleSet) -> Result<(), DomainError> {
     }
 }
 
+/// A4 for writes: replacing someone's visible apps through a view limited to `view` (an individual
+/// key's apps; `None` sees all) keeps the apps outside that view as they were, so a key never
+/// changes access to apps it cannot see. `new` holds only apps inside the view.
+pub fn keep_hidden_apps(
+    view: Option<&std::collections::HashSet<AppId>>,
+    current: &[AppId],
+    mut new: Vec<AppId>,
+) -> Vec<AppId> {
+    if let Some(view) = view {
+        new.extend(current.iter().copied().filter(|id| !view.contains(id)));
+    }
+    new
+}
+
+/// A4 for writes: a view limited to some apps can neither grant nor withdraw "all apps".
+pub fn may_set_all_apps(view_is_limited: bool, current: bool, requested: bool) -> bool {
+    !view_is_limited || current == requested
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a4_a_limited_view_keeps_hidden_apps_and_cannot_change_all_apps() {
+        let view: std::collections::HashSet<AppId> = [AppId(1)].into();
+        assert_eq!(keep_hidden_apps(Some(&view), &[AppId(1), AppId(2)], vec![]), vec![AppId(2)]);
+        assert_eq!(keep_hidden_apps(None, &[AppId(1), AppId(2)], vec![AppId(1)]), vec![AppId(1)]);
+        assert!(!may_set_all_apps(true, false, true) && !may_set_all_apps(true, true, false));
+        assert!(may_set_all_apps(true, false, false) && may_set_all_apps(false, false, true));
+    }
 
     fn app(bundle: &str, sku: &str) -> NewApp {
         NewApp { name: "Fizz".into(), bundle_id: bundle.into(), sku: sku.into(), primary_locale: "en-US".into() }

@@ -51,7 +51,7 @@ pub(crate) async fn handler(
         None => Vec::new(),
     };
     let all_apps_visible = a.get("allAppsVisible").and_then(Value::as_bool).unwrap_or(visible_apps.is_empty());
-    if all_apps_visible && key.visible_apps.is_some() {
+    if !keyward_core::app::may_set_all_apps(key.visible_apps.is_some(), false, all_apps_visible) {
         return Err(crate::routes::v1::users::update::all_apps_refused());
     }
     let new = NewInvitation {

@@ -61,16 +61,14 @@ pub(crate) fn all_apps_refused() -> ApiError {
     )
 }
 
-/// A4 for writes: replacing someone's apps with a key that sees only some keeps the apps hidden
-/// from it as they were.
+/// A4 for writes, as keyward-core rules it: replacing someone's apps keeps the ones hidden from
+/// the calling key.
 pub(crate) fn keep_hidden(
     key: &keyward_token::verify::Principal,
     current: &[keyward_core::ids::AppId],
-    mut new: Vec<keyward_core::ids::AppId>,
+    new: Vec<keyward_core::ids::AppId>,
 ) -> Vec<keyward_core::ids::AppId> {
-    // `new` holds only apps the key sees (`app_ids` refuses the others), so nothing repeats.
-    new.extend(current.iter().copied().filter(|id| !crate::routes::v1::key_sees(key, *id)));
-    new
+    keyward_core::app::keep_hidden_apps(key.visible_apps.as_deref(), current, new)
 }
 
 /// Maps the store's refusals of a member change to Apple's entity errors.
@@ -122,7 +120,8 @@ pub(crate) async fn handler(
     };
     if key.visible_apps.is_some() {
         let current = state.store.member(key.team_id, member).await?;
-        if all_apps_visible.is_some_and(|all| all != current.all_apps_visible) {
+        if all_apps_visible.is_some_and(|all| !keyward_core::app::may_set_all_apps(true, current.all_apps_visible, all))
+        {
             return Err(all_apps_refused());
         }
         visible_apps = visible_apps.map(|new| keep_hidden(&key, &current.visible_apps, new));
