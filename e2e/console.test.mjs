@@ -60,6 +60,17 @@ async function check(page, name) {
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 }
 
+/// Post/Redirect/Get (#12): a reload after an action shows the page again and repeats nothing. A
+/// repeated action would show its outcome again (role=status) or a refusal (role=alert), and
+/// `count`, when given, must not change.
+async function reloadRepeatsNothing(page, action, count) {
+  const before = count ? await count() : undefined;
+  await page.reload();
+  assert.equal(await page.getByRole("status").count(), 0, `${action}: its outcome is shown once`);
+  assert.equal(await page.getByRole("alert").count(), 0, `${action}: a reload posts nothing again`);
+  if (count) assert.equal(await count(), before, `${action}: nothing happened twice`);
+}
+
 async function token(pem, kid, issuer) {
   const key = await importPKCS8(pem, "ES256");
   return new SignJWT({ iss: issuer, aud: "appstoreconnect-v1" }).setProtectedHeader({ alg: "ES256", kid, typ: "JWT" }).setIssuedAt().setExpirationTime("20m").sign(key);
@@ -84,11 +95,13 @@ test("the console, from first-run setup to the audit export", async () => {
   await check(admin, "02-request-access");
   await admin.getByLabel(/I have read and agree/).check();
   await admin.getByRole("button", { name: "Request Access" }).click();
-  await admin.getByText("awaiting review").waitFor();
+  await admin.getByText("Your request for API access is awaiting review.").waitFor();
+  await reloadRepeatsNothing(admin, "request access");
   await admin.getByRole("link", { name: "Operator" }).click();
   await check(admin, "03-operator");
   await admin.getByRole("button", { name: "Approve" }).click();
   await admin.getByRole("cell", { name: "approved" }).waitFor();
+  await reloadRepeatsNothing(admin, "approve");
 
   // An app.
   await admin.goto(`${base}/teams/${issuer}/apps`);
@@ -99,6 +112,7 @@ test("the console, from first-run setup to the audit export", async () => {
   await admin.getByRole("button", { name: "Create" }).click();
   await admin.getByRole("cell", { name: "com.acme.fizz" }).waitFor();
   await check(admin, "04-apps");
+  await reloadRepeatsNothing(admin, "create an app", () => admin.getByRole("cell", { name: "com.acme.fizz" }).count());
 
   // Invite a Developer; a second browser context accepts.
   await admin.getByRole("link", { name: "Users and Access" }).click();
@@ -111,7 +125,7 @@ test("the console, from first-run setup to the audit export", async () => {
   const notice = await admin.getByRole("status").textContent();
   const link = notice.match(/(\/invitations\/\S+)/)[1];
   await check(admin, "05-users");
-  await admin.goto(`${base}/teams/${issuer}/users`);
+  await reloadRepeatsNothing(admin, "invite", () => admin.getByRole("cell", { name: "dev@acme.test" }).count());
   assert.equal(await admin.getByText(link).count(), 0, "the link is shown once, at creation");
   // I2: the inviter opening the link while signed in as themselves is refused, clearly.
   await admin.goto(base + link);
@@ -133,14 +147,16 @@ test("the console, from first-run setup to the audit export", async () => {
     await admin.getByLabel("App Manager").check();
     await admin.getByRole("button", { name: "Generate" }).click();
     await admin.getByText(`Generated ${name}`).waitFor();
+    await reloadRepeatsNothing(admin, `generate ${name}`, () => admin.getByRole("row", { name: /App Manager/ }).count());
   }
+  assert.equal(await admin.getByRole("row", { name: /App Manager/ }).count(), 2, "two keys, one per Generate");
   await check(admin, "07-keys");
   const [download] = await Promise.all([admin.waitForEvent("download"), admin.getByRole("button", { name: "Download API Key" }).first().click()]);
   const kid = download.suggestedFilename().match(/^AuthKey_([A-Z0-9]{10})\.p8$/)[1];
   const pem = readFileSync(await download.path(), "utf8");
   const jwt = await token(pem, kid, issuer);
   assert.equal((await fetch(`${base}/v1/apps`, { headers: { Authorization: `Bearer ${jwt}` } })).status, 200);
-  await admin.goto(`${base}/teams/${issuer}/integrations/api`);
+  await reloadRepeatsNothing(admin, "download", () => admin.getByRole("row", { name: /App Manager/ }).count());
   assert.equal(await admin.getByRole("button", { name: "Download API Key" }).count(), 1, "only the other key can still be downloaded");
 
   // Edit: select both keys, Revoke Key, confirm in the dialog.
@@ -156,6 +172,7 @@ test("the console, from first-run setup to the audit export", async () => {
   const revoked = admin.locator("section", { has: admin.locator("#revoked") });
   await revoked.getByText(kid).waitFor();
   assert.equal(await revoked.getByText("ana@acme.test").count(), 2, "both listed under Revoked with the actor");
+  await reloadRepeatsNothing(admin, "revoke", () => revoked.getByRole("row").count());
   assert.equal((await fetch(`${base}/v1/apps`, { headers: { Authorization: `Bearer ${jwt}` } })).status, 401);
 
   // The Developer's individual key: generate, a second is refused, revoke in the dialog.
@@ -163,12 +180,34 @@ test("the console, from first-run setup to the audit export", async () => {
   await check(dev, "09-profile");
   await dev.getByRole("button", { name: "Generate API Key" }).click();
   await dev.getByText("Generated your individual key").waitFor();
+  await reloadRepeatsNothing(dev, "generate an individual key");
+
+  // #12: one kind of key per tab, the current one marked, reachable by keyboard and without script.
+  await admin.goto(`${base}/teams/${issuer}/integrations/api`);
+  const tabs = admin.getByRole("navigation", { name: "Key kinds" });
+  assert.equal(await tabs.getByRole("link", { name: "Team Keys" }).getAttribute("aria-current"), "page");
+  assert.equal(await admin.getByRole("row", { name: /dev@acme\.test|Dev Eloper/ }).count(), 0, "individual keys are not on the Team Keys tab");
+  await tabs.getByRole("link", { name: "Individual Keys" }).focus();
+  await admin.keyboard.press("Enter");
+  await admin.waitForURL(/\/integrations\/api\/individual$/);
+  assert.equal(await tabs.getByRole("link", { name: "Individual Keys" }).getAttribute("aria-current"), "page");
+  assert.equal(await tabs.getByRole("link", { name: "Team Keys" }).getAttribute("aria-current"), null);
+  assert.equal(await admin.getByRole("row", { name: /App Manager/ }).count(), 0, "team keys are not on the Individual Keys tab");
+  await admin.getByRole("row", { name: /Developer/ }).waitFor();
+  await check(admin, "07b-individual-keys");
+  const noScript = await (await browser.newContext({ bypassCSP: true, javaScriptEnabled: false, storageState: await admin.context().storageState() })).newPage();
+  await noScript.goto(`${base}/teams/${issuer}/integrations/api`);
+  await noScript.getByRole("link", { name: "Individual Keys" }).click();
+  await noScript.waitForURL(/\/individual$/);
+  await noScript.getByRole("row", { name: /Developer/ }).waitFor();
+  await noScript.context().close();
   const csrf = await dev.locator("input[name=csrf]").first().inputValue();
   const second = await dev.request.post(`${base}/teams/${issuer}/profile/key`, { form: { csrf, action: "generate" } });
   assert.equal(second.status(), 409, "a second individual key is refused");
-  await dev.getByRole("button", { name: "Revoke" }).first().click();
+  await dev.getByRole("link", { name: "Revoke" }).click();
   await dev.getByRole("dialog").getByRole("button", { name: "Revoke" }).click();
   await dev.getByRole("button", { name: "Generate API Key" }).waitFor();
+  await reloadRepeatsNothing(dev, "revoke an individual key");
 
   // The Account Holder removes the permission: the Generate button disappears.
   await admin.goto(`${base}/teams/${issuer}/users`);
@@ -177,6 +216,7 @@ test("the console, from first-run setup to the audit export", async () => {
   await row.getByLabel("Generate Individual API Keys").uncheck();
   await row.getByRole("button", { name: "Save" }).click();
   await admin.getByText("Saved the roles of dev@acme.test").waitFor();
+  await reloadRepeatsNothing(admin, "edit a user");
   await dev.reload();
   assert.equal(await dev.getByRole("button", { name: "Generate API Key" }).count(), 0);
 
@@ -226,6 +266,15 @@ test("the console, from first-run setup to the audit export", async () => {
   await check(returning, "06c-accept-signed-in");
   await returning.getByRole("button", { name: "Join Beta" }).click();
   await returning.waitForURL(new RegExp(`/teams/${betaIssuer}/profile$`));
+
+  // The Account Holder of Beta removes them again; a reload removes nothing more.
+  await boss.goto(`${base}/teams/${betaIssuer}/users`);
+  const member = boss.getByRole("row", { name: /dev@acme\.test/ });
+  await member.getByText("Edit").click();
+  await member.getByRole("button", { name: "Remove dev@acme.test" }).click();
+  await boss.getByText("Removed dev@acme.test").waitFor();
+  await reloadRepeatsNothing(boss, "remove a user", () => boss.getByRole("row", { name: /@/ }).count());
+  assert.equal(await boss.getByRole("row", { name: /dev@acme\.test/ }).count(), 0);
 
   // The remaining pages: the teams page, a key's details, the sign-in page.
   await admin.goto(base + "/");

@@ -18,8 +18,12 @@ pub struct Invitation {
     pub email: String,
     pub first_name: String,
     pub last_name: String,
-    /// Includes `GENERATE_INDIVIDUAL_KEYS` when the member will hold that permission.
+    /// Includes `GENERATE_INDIVIDUAL_KEYS` when it grants that permission explicitly (K6b).
     pub roles: RoleSet,
+    /// The member will hold the permission by default (K6), held but not listed (K6b): the console's
+    /// invitations, whose Generate Individual API Keys box is ticked unless withheld.
+    #[serde(default)]
+    pub individual_keys_by_default: bool,
     pub all_apps_visible: bool,
     pub provisioning_allowed: bool,
     pub visible_apps: Vec<AppId>,
@@ -40,6 +44,8 @@ pub struct NewInvitation {
     pub first_name: String,
     pub last_name: String,
     pub roles: RoleSet,
+    /// See [`Invitation::individual_keys_by_default`]; the REST API sets it false.
+    pub individual_keys_by_default: bool,
     pub all_apps_visible: bool,
     pub provisioning_allowed: bool,
     pub visible_apps: Vec<AppId>,
@@ -91,6 +97,7 @@ mod tests {
             first_name: String::new(),
             last_name: String::new(),
             roles: RoleSet::of(&[Role::Developer]),
+            individual_keys_by_default: false,
             all_apps_visible: true,
             provisioning_allowed: false,
             visible_apps: vec![],

@@ -15,8 +15,12 @@ pub struct Member {
     pub email: String,
     pub first_name: String,
     pub last_name: String,
-    /// Includes `GENERATE_INDIVIDUAL_KEYS` when the member holds that permission, as Apple's API does.
+    /// Includes `GENERATE_INDIVIDUAL_KEYS` when the member holds that permission, by default or
+    /// explicitly; the REST API lists it only when explicit ([`listed_roles`], K6b).
     pub roles: RoleSet,
+    /// K6b: the permission was granted explicitly, not by default.
+    #[serde(default)]
+    pub individual_keys_explicit: bool,
     pub all_apps_visible: bool,
     pub provisioning_allowed: bool,
     /// Apps the member sees when `all_apps_visible` is false (A4).
@@ -72,6 +76,37 @@ pub fn change_roles(current: RoleSet, requested: RoleSet) -> Result<RoleSet, Dom
         return Err(DomainError::InvalidInput("a member needs at least one role".into()));
     }
     Ok(requested)
+}
+
+/// K6b: a member's roles as the REST API lists them: the permission only when granted explicitly
+/// (Apple lists an Account Holder as `["ACCOUNT_HOLDER","ADMIN"]`; clients such as asconnect 7.1.1
+/// cannot parse `GENERATE_INDIVIDUAL_KEYS`).
+pub fn listed_roles(held: RoleSet, explicit: bool) -> RoleSet {
+    if explicit { held } else { held.without(Role::GenerateIndividualKeys) }
+}
+
+/// How a change of roles is written: as the REST API lists them (a PATCH), or as the roles the
+/// member holds (the console and the CLI show and send the effective state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RolesAs {
+    #[default]
+    Held,
+    Listed,
+}
+
+/// K6b: the roles held and whether the permission is explicit after a change to `requested`.
+/// A PATCH naming the permission grants it explicitly; one omitting it withdraws only an explicit
+/// grant (the default grant stays). The console granting it after it was withheld is explicit;
+/// unticking it withdraws it whatever its origin.
+pub fn next_grant(held: RoleSet, explicit: bool, requested: RoleSet, written: RolesAs) -> (RoleSet, bool) {
+    let gik = Role::GenerateIndividualKeys;
+    match (written, requested.contains(gik)) {
+        (RolesAs::Listed, true) => (requested, true),
+        (RolesAs::Listed, false) if explicit => (requested, false),
+        (RolesAs::Listed, false) => (if held.contains(gik) { requested.with(gik) } else { requested }, false),
+        (RolesAs::Held, true) => (requested, explicit || !held.contains(gik)),
+        (RolesAs::Held, false) => (requested, false),
+    }
 }
 
 /// Removing a member: never the Account Holder. K14: the caller revokes their individual key.
@@ -132,6 +167,7 @@ mod tests {
             first_name: String::new(),
             last_name: String::new(),
             roles,
+            individual_keys_explicit: false,
             all_apps_visible: true,
             provisioning_allowed: false,
             visible_apps: vec![],
@@ -154,5 +190,53 @@ mod tests {
         let dev = RoleSet::of(&[Role::Developer, Role::GenerateIndividualKeys]);
         let after = change_roles(dev, dev.without(Role::GenerateIndividualKeys)).expect("allowed");
         assert_eq!(may_generate_individual_key(after), Err(DomainError::NoIndividualKeyPermission));
+    }
+
+    #[test]
+    fn k6b_only_an_explicit_grant_is_listed() {
+        let holder = account_holder_roles();
+        assert_eq!(listed_roles(holder, false), RoleSet::of(&[Role::AccountHolder, Role::Admin]));
+        let dev = RoleSet::of(&[Role::Developer, Role::GenerateIndividualKeys]);
+        assert_eq!(listed_roles(dev, false), RoleSet::of(&[Role::Developer]));
+        assert_eq!(listed_roles(dev, true), dev);
+    }
+
+    #[test]
+    fn k6b_a_patch_omitting_the_permission_withdraws_only_an_explicit_grant() {
+        let gik = Role::GenerateIndividualKeys;
+        let dev = RoleSet::of(&[Role::Developer]);
+        let held = dev.with(gik);
+        let to_manager = RoleSet::of(&[Role::AppManager]);
+        // Held by default: a PATCH that omits it (as every client listing the roles does) keeps it.
+        assert_eq!(next_grant(held, false, to_manager, RolesAs::Listed), (to_manager.with(gik), false));
+        // Granted explicitly: omitting it withdraws it.
+        assert_eq!(next_grant(held, true, to_manager, RolesAs::Listed), (to_manager, false));
+        // Naming it grants it explicitly, held before or not.
+        assert_eq!(next_grant(dev, false, to_manager.with(gik), RolesAs::Listed), (to_manager.with(gik), true));
+        assert_eq!(next_grant(held, false, dev.with(gik), RolesAs::Listed), (held, true));
+        // Not held and not named: still not held.
+        assert_eq!(next_grant(dev, false, to_manager, RolesAs::Listed), (to_manager, false));
+    }
+
+    #[test]
+    fn k6b_the_console_grants_explicitly_only_what_was_withheld() {
+        let gik = Role::GenerateIndividualKeys;
+        let dev = RoleSet::of(&[Role::Developer]);
+        assert_eq!(
+            next_grant(dev, false, dev.with(gik), RolesAs::Held),
+            (dev.with(gik), true),
+            "granted after withheld"
+        );
+        assert_eq!(
+            next_grant(dev.with(gik), false, dev.with(gik), RolesAs::Held),
+            (dev.with(gik), false),
+            "kept default"
+        );
+        assert_eq!(
+            next_grant(dev.with(gik), true, dev.with(gik), RolesAs::Held),
+            (dev.with(gik), true),
+            "kept explicit"
+        );
+        assert_eq!(next_grant(dev.with(gik), false, dev, RolesAs::Held), (dev, false), "withdrawn");
     }
 }

@@ -247,6 +247,8 @@ pub trait KeyStore: Send + Sync {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MemberUpdate {
     pub roles: Option<RoleSet>,
+    /// How `roles` are meant (K6b): as the REST API lists them, or as held (console, CLI).
+    pub roles_as: crate::member::RolesAs,
     pub all_apps_visible: Option<bool>,
     pub provisioning_allowed: Option<bool>,
     pub visible_apps: Option<VisibleAppsChange>,
@@ -379,11 +381,18 @@ pub trait SeedStore: Send + Sync {
 }
 
 /// A signed-in person (console).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SessionRecord {
     pub person: crate::team::Person,
     /// The session's CSRF token, echoed by every state-changing form.
     pub csrf: String,
+}
+
+/// The CSRF token stays out of logs.
+impl std::fmt::Debug for SessionRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionRecord").field("person", &self.person).finish_non_exhaustive()
+    }
 }
 
 pub trait SessionStore: Send + Sync {

@@ -173,8 +173,8 @@ server_test!(sign_in_keys_page_generate_download_revoke, |srv: Server| async mov
         let r = b
             .post(&generate, &[("csrf", &csrf), ("name", name), ("roles", "APP_MANAGER"), ("roles", "DEVELOPER")])
             .await;
-        assert_eq!(r.status().as_u16(), 200);
-        assert!(r.text().await.unwrap().contains("Download it now"));
+        assert!(b.follow(r).await.contains("Download it now"), "Post/Redirect/Get with the outcome shown once");
+        assert!(!b.get(&page).await.1.contains("Download it now"), "and only once");
     }
     let keys = srv.store().keys(team.team.id, time::OffsetDateTime::now_utc(), 30).await.unwrap();
     assert_eq!(keys.len(), 2);
@@ -427,22 +427,25 @@ server_test!(request_access_invite_accept_profile_and_audit, |srv: Server| async
     let dcsrf = dev.csrf(&profile).await;
     assert!(dev.get(&profile).await.1.contains("Generate API Key"));
     let r = dev.post(&format!("{profile}/key"), &[("csrf", &dcsrf), ("action", "generate")]).await;
-    assert!(r.text().await.unwrap().contains("Generated your individual key"));
+    assert!(dev.follow(r).await.contains("Generated your individual key"));
     let r = dev.post(&format!("{profile}/key"), &[("csrf", &dcsrf), ("action", "generate")]).await;
     assert_eq!(r.status().as_u16(), 409, "a second individual key is refused");
-    let (_, keys_page) = holder.get(&format!("/teams/{issuer}/integrations/api")).await;
-    let individual = keys_page.split("id=\"individual\"").nth(1).unwrap().split("id=\"revoked\"").next().unwrap();
+    let (_, team_tab) = holder.get(&format!("/teams/{issuer}/integrations/api")).await;
+    assert!(!team_tab.contains("<td>Developer</td>"), "the Team Keys tab lists team keys only");
+    let (_, keys_page) = holder.get(&format!("/teams/{issuer}/integrations/api/individual")).await;
+    let individual = keys_page.split("id=\"active\"").nth(1).unwrap().split("id=\"revoked\"").next().unwrap();
     assert!(individual.contains("<td>Developer</td>"), "the member's roles: {individual}");
+    assert!(keys_page.contains("/integrations/api/individual\" aria-current=\"page\">Individual Keys</a>"));
     assert_eq!(dev.get(&users).await.0, 200, "members see Users and Access");
     assert!(!dev.get(&users).await.1.contains("Invite User"), "but a Developer cannot invite");
     let r = dev.post(&format!("{profile}/key"), &[("csrf", &dcsrf), ("action", "revoke"), ("confirm", "yes")]).await;
-    assert!(r.text().await.unwrap().contains("Revoked"));
+    assert!(dev.follow(r).await.contains("Revoked"));
     assert!(dev.get(&profile).await.1.contains("Generate API Key"));
 
     // The Account Holder removes the permission: the Generate button disappears.
     let member = srv.store().member_by_email(created.team.id, "dev@zeta.test").await.unwrap();
     let r = holder.post(&format!("{users}/{}", member.id), &[("csrf", &csrf), ("roles", "DEVELOPER")]).await;
-    assert_eq!(r.status().as_u16(), 200);
+    assert!(holder.follow(r).await.contains("Saved the roles of dev@zeta.test."), "Post/Redirect/Get");
     let (_, page) = dev.get(&profile).await;
     assert!(!page.contains("Generate API Key"), "no Generate button without the permission");
     assert!(page.contains("Generate Individual API Keys permission"));
@@ -467,6 +470,12 @@ server_test!(request_access_invite_accept_profile_and_audit, |srv: Server| async
     assert!(!audit.contains("&lt;time"), "not escaped");
     let (_, users_page) = holder.get(&users).await;
     assert!(!users_page.contains("+00:00<"), "no raw ISO dates shown to people");
+
+    // Removing a member answers with a redirect too; the page it names says so once.
+    let r = holder.post(&format!("{users}/{}/remove", member.id), &[("csrf", &csrf)]).await;
+    let html = holder.follow(r).await;
+    assert!(html.contains("Removed dev@zeta.test.") && !html.contains("<td>dev@zeta.test</td>"), "{html}");
+    assert!(!holder.get(&users).await.1.contains("Removed dev@zeta.test"), "shown once");
     let (status, export) = holder.get(&format!("/teams/{issuer}/audit.jsonl")).await;
     assert_eq!(status, 200);
     let lines: Vec<serde_json::Value> = export.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -523,7 +532,7 @@ server_test!(operator_creates_a_team_whose_account_holder_sets_a_password_once, 
     let csrf = op.csrf("/operator").await;
     let r =
         op.post("/operator/teams", &[("csrf", &csrf), ("name", "Newco"), ("account_holder", "boss@newco.test")]).await;
-    let html = r.text().await.unwrap();
+    let html = op.follow(r).await;
     let link = link_in(&html, "/activate/");
     let boss = Browser::new(&srv);
     assert_eq!(boss.get(&link).await.0, 200);

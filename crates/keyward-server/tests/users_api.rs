@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use keyward_core::ports::{InvitationStore, MemberStore};
+use keyward_core::role::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -35,7 +36,7 @@ server_test!(users_list_pages_to_the_end_and_roles_decide_access, |srv: Server| 
     let names: Vec<&str> = users.iter().map(|u| u["attributes"]["username"].as_str().unwrap()).collect();
     assert_eq!(names, ["dev0@acme.test", "dev1@acme.test", "dev2@acme.test", "dev3@acme.test", "holder@acme.test"]);
     assert_eq!(users[0]["type"], "users");
-    assert_eq!(users[0]["attributes"]["roles"], json!(["DEVELOPER", "GENERATE_INDIVIDUAL_KEYS"]));
+    assert_eq!(users[0]["attributes"]["roles"], json!(["DEVELOPER"]), "K6b: the default grant is not listed");
     assert!(users[0]["relationships"]["visibleApps"]["links"]["related"].as_str().unwrap().ends_with("/visibleApps"));
     assert!(users[0]["relationships"]["visibleApps"].get("data").is_none(), "no data without include");
     let (_, _, body) = parts(srv.get("/v1/users?limit=2", &admin.token()).await).await;
@@ -93,6 +94,43 @@ server_test!(users_filters_fields_and_include, |srv: Server| async move {
     }
     let (_, _, body) = parts(srv.get("/v1/users?filter[emaill]=x", &admin.token()).await).await;
     assert_eq!(body["errors"][0]["detail"], "'emaill' is not a valid filter type");
+});
+
+server_test!(k6b_roles_list_only_explicit_grants_and_a_patch_withdraws_only_those, |srv: Server| async move {
+    let team = srv.team("Acme").await;
+    let dev = srv.individual_key(&team, "dev@acme.test", "DEVELOPER", None).await;
+    let member = dev.member.unwrap();
+    let admin = srv.team_key(&team, "ADMIN").await;
+    let roles_of = |body: &Value| body["data"]["attributes"]["roles"].clone();
+    macro_rules! held {
+        () => {
+            srv.store().member(team.team.id, member).await.unwrap().roles
+        };
+    }
+    // As Apple lists them: the Account Holder without the permission it holds by its roles, a
+    // member without the one granted by default when joining.
+    let (_, _, holder) = parts(srv.get("/v1/users?filter[username]=holder@acme.test", &admin.token()).await).await;
+    assert_eq!(holder["data"][0]["attributes"]["roles"], json!(["ACCOUNT_HOLDER", "ADMIN"]));
+    let path = format!("/v1/users/{member}");
+    let (_, _, body) = parts(srv.get(&path, &admin.token()).await).await;
+    assert_eq!(roles_of(&body), json!(["DEVELOPER"]));
+    assert!(held!().contains(Role::GenerateIndividualKeys), "held all the same");
+    let patch =
+        |roles: Value| json!({"data": {"type": "users", "id": member.to_string(), "attributes": {"roles": roles}}});
+    // A PATCH that omits it, as a client that read the list sends it, keeps the default grant.
+    let (status, body) = srv.json(Method::PATCH, &path, &admin.token(), patch(json!(["APP_MANAGER"]))).await;
+    assert_eq!((status, roles_of(&body)), (200, json!(["APP_MANAGER"])));
+    assert!(held!().contains(Role::GenerateIndividualKeys), "a default grant survives the PATCH");
+    // Named, it is granted explicitly and listed; then a PATCH that omits it withdraws it.
+    let (status, body) =
+        srv.json(Method::PATCH, &path, &admin.token(), patch(json!(["APP_MANAGER", "GENERATE_INDIVIDUAL_KEYS"]))).await;
+    assert_eq!((status, roles_of(&body)), (200, json!(["APP_MANAGER", "GENERATE_INDIVIDUAL_KEYS"])));
+    let (_, _, listed) = parts(srv.get("/v1/users?filter[roles]=GENERATE_INDIVIDUAL_KEYS", &admin.token()).await).await;
+    let ids: Vec<&str> = listed["data"].as_array().unwrap().iter().map(|u| u["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [member.to_string()], "the filter matches where the permission is listed");
+    let (status, body) = srv.json(Method::PATCH, &path, &admin.token(), patch(json!(["APP_MANAGER"]))).await;
+    assert_eq!((status, roles_of(&body)), (200, json!(["APP_MANAGER"])));
+    assert!(!held!().contains(Role::GenerateIndividualKeys), "an explicit grant is withdrawn");
 });
 
 server_test!(user_updates_and_visible_apps_take_effect_for_the_members_key, |srv: Server| async move {
@@ -241,7 +279,7 @@ server_test!(invitations_create_read_list_delete, |srv: Server| async move {
         .await
         .unwrap();
     let member = srv.store().accept_invitation("test-secret-hash", new_person()).await.unwrap();
-    assert!(member.roles.contains(keyward_core::role::Role::GenerateIndividualKeys));
+    assert!(member.roles.contains(Role::GenerateIndividualKeys));
     assert_eq!(srv.get(&format!("/v1/userInvitations/{id}"), &admin.token()).await.status().as_u16(), 404);
     let (status, body) =
         srv.json(Method::POST, "/v1/userInvitations", &admin.token(), create("two@acme.test", json!(["SALES"]))).await;

@@ -81,6 +81,7 @@ pub(crate) fn member(row: &AnyRow) -> Result<Member, StoreError> {
         first_name: get(row, "first_name")?,
         last_name: get(row, "last_name")?,
         roles: roles(&get::<String>(row, "roles")?)?,
+        individual_keys_explicit: flag(row, "individual_keys_explicit")?,
         all_apps_visible: flag(row, "all_apps_visible")?,
         provisioning_allowed: flag(row, "provisioning_allowed")?,
         visible_apps: Vec::new(),

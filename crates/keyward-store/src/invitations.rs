@@ -19,7 +19,7 @@ use crate::sql::Dynamic;
 use crate::tx::{self, Tx, backend_error, lock_team, now};
 use crate::{Store, convert, member_update, members, persons};
 
-const COLUMNS: &str = "SELECT id, team_id, email, first_name, last_name, roles, all_apps_visible, provisioning_allowed, expires_at FROM invitations ";
+const COLUMNS: &str = "SELECT id, team_id, email, first_name, last_name, roles, individual_keys_by_default, all_apps_visible, provisioning_allowed, expires_at FROM invitations ";
 
 fn row_to_invitation(row: &AnyRow) -> Result<Invitation, StoreError> {
     let bad = |c: &str| StoreError::Backend(format!("stored invitation {c} is invalid"));
@@ -30,6 +30,7 @@ fn row_to_invitation(row: &AnyRow) -> Result<Invitation, StoreError> {
         first_name: convert::get(row, "first_name")?,
         last_name: convert::get(row, "last_name")?,
         roles: convert::roles(&convert::get::<String>(row, "roles")?)?,
+        individual_keys_by_default: convert::flag(row, "individual_keys_by_default")?,
         all_apps_visible: convert::flag(row, "all_apps_visible")?,
         provisioning_allowed: convert::flag(row, "provisioning_allowed")?,
         visible_apps: Vec::new(),
@@ -173,8 +174,8 @@ impl InvitationStore for Store {
         let id = InvitationId::random();
         let expires = at + invitation::VALIDITY;
         sqlx::query(
-            "INSERT INTO invitations (id, team_id, email, first_name, last_name, roles, all_apps_visible, provisioning_allowed, created_at, expires_at, secret_hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "INSERT INTO invitations (id, team_id, email, first_name, last_name, roles, all_apps_visible, provisioning_allowed, created_at, expires_at, secret_hash, individual_keys_by_default) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(id.to_string())
         .bind(team.to_string())
@@ -187,6 +188,7 @@ impl InvitationStore for Store {
         .bind(at.unix_timestamp())
         .bind(expires.unix_timestamp())
         .bind(secret_hash.to_owned())
+        .bind(new.individual_keys_by_default && !roles.contains(keyward_core::role::Role::GenerateIndividualKeys))
         .execute(&mut *tx)
         .await
         .map_err(backend_error)?;
@@ -332,16 +334,23 @@ impl InvitationStore for Store {
             }
         };
         let member_id = MemberId::random();
+        // K6: the default grant on joining; K6b: only a grant the invitation names is explicit.
+        let joined_roles = match found.individual_keys_by_default {
+            true => found.roles.with(keyward_core::role::Role::GenerateIndividualKeys),
+            false => found.roles,
+        };
         sqlx::query(
-            "INSERT INTO members (id, team_id, person_id, roles, all_apps_visible, provisioning_allowed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO members (id, team_id, person_id, roles, all_apps_visible, provisioning_allowed, created_at, individual_keys_explicit) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(member_id.to_string())
         .bind(team.to_string())
         .bind(person_id.to_string())
-        .bind(found.roles.to_list())
+        .bind(joined_roles.to_list())
         .bind(found.all_apps_visible)
         .bind(found.provisioning_allowed)
         .bind(at.unix_timestamp())
+        // K6b: an invitation naming the permission grants it explicitly.
+        .bind(found.roles.contains(keyward_core::role::Role::GenerateIndividualKeys))
         .execute(&mut *tx)
         .await
         .map_err(|e| {

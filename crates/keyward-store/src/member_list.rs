@@ -6,6 +6,7 @@ use keyward_core::error::StoreError;
 use keyward_core::ids::{AppId, TeamId};
 use keyward_core::member::Member;
 use keyward_core::paging::{Keyset, MemberFilter, Page, PageRequest, UserSort};
+use keyward_core::role::Role;
 
 use crate::sql::Dynamic;
 use crate::tx::backend_error;
@@ -25,6 +26,10 @@ fn filters(q: &mut Dynamic, team: TeamId, f: &MemberFilter) {
         for (i, role) in f.roles.iter().enumerate() {
             if i > 0 {
                 q.push(" OR ");
+            }
+            // K6b: the permission matches where it is listed, that is where it was granted explicitly.
+            if *role == Role::GenerateIndividualKeys {
+                q.push("m.individual_keys_explicit = TRUE AND ");
             }
             q.push("(',' || m.roles || ',') LIKE ").text(format!("%,{role},%"));
         }

@@ -43,12 +43,18 @@ pub(crate) async fn update(
     let current = members::member_in_tx(&mut tx, team, id).await?;
     let mut changes = Vec::new();
     if let Some(roles) = update.roles {
-        let next = member::change_roles(current.roles, roles)?;
+        let (requested, explicit) =
+            member::next_grant(current.roles, current.individual_keys_explicit, roles, update.roles_as);
+        let next = member::change_roles(current.roles, requested)?;
         if next != current.roles {
             changes.push(format!("roles {} → {next}", current.roles));
+        } else if explicit != current.individual_keys_explicit {
+            let how = if explicit { "explicitly" } else { "by default" };
+            changes.push(format!("Generate Individual API Keys now held {how}"));
         }
-        sqlx::query("UPDATE members SET roles = $1 WHERE id = $2")
+        sqlx::query("UPDATE members SET roles = $1, individual_keys_explicit = $2 WHERE id = $3")
             .bind(next.to_list())
+            .bind(explicit)
             .bind(id.to_string())
             .execute(&mut *tx)
             .await

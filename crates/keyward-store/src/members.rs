@@ -195,9 +195,12 @@ impl MemberStore for Store {
         lock_team(&mut tx, team).await?;
         ensure_manages_members(tx::actor_roles(&mut tx, team, &actor.actor).await?)?;
         let current = member_in_tx(&mut tx, team, id).await?;
-        let next = member::change_roles(current.roles, roles)?;
-        sqlx::query("UPDATE members SET roles = $1 WHERE id = $2")
+        let (requested, explicit) =
+            member::next_grant(current.roles, current.individual_keys_explicit, roles, member::RolesAs::Held);
+        let next = member::change_roles(current.roles, requested)?;
+        sqlx::query("UPDATE members SET roles = $1, individual_keys_explicit = $2 WHERE id = $3")
             .bind(next.to_list())
+            .bind(explicit)
             .bind(id.to_string())
             .execute(&mut *tx)
             .await

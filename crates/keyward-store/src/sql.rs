@@ -12,7 +12,7 @@ macro_rules! select_member {
     ($tail:literal) => {
         concat!(
             "SELECT m.id, m.team_id, m.person_id, p.email, p.first_name, p.last_name, m.roles, ",
-            "m.all_apps_visible, m.provisioning_allowed, m.created_at ",
+            "m.all_apps_visible, m.provisioning_allowed, m.individual_keys_explicit, m.created_at ",
             "FROM members m JOIN persons p ON p.id = m.person_id ",
             $tail
         )

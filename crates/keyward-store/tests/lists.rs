@@ -173,6 +173,7 @@ both_backends!(invitations_lifecycle, |store: keyward_store::Store, _db| async m
         first_name: "New".into(),
         last_name: "Person".into(),
         roles,
+        individual_keys_by_default: false,
         all_apps_visible: false,
         provisioning_allowed: false,
         visible_apps: vec![app.id],
@@ -275,6 +276,7 @@ both_backends!(member_update_is_all_or_nothing, |store: keyward_store::Store, _d
         .unwrap();
     let update = MemberUpdate {
         roles: Some(RoleSet::of(&[Role::AppManager])),
+        roles_as: Default::default(),
         all_apps_visible: Some(false),
         provisioning_allowed: Some(true),
         visible_apps: Some(VisibleAppsChange::Replace(vec![app.id])),
@@ -310,6 +312,7 @@ both_backends!(invitations_never_take_over_a_person, |store: keyward_store::Stor
         first_name: "V".into(),
         last_name: "V".into(),
         roles: RoleSet::of(&[Role::Admin]),
+        individual_keys_by_default: false,
         all_apps_visible: true,
         provisioning_allowed: false,
         visible_apps: vec![],
@@ -354,3 +357,42 @@ both_backends!(invitations_never_take_over_a_person, |store: keyward_store::Stor
     let members = store.members(a.team.id).await.unwrap();
     assert_eq!(members.iter().filter(|m| m.email == "race@x.test").count(), 1);
 });
+
+// K6b: an invitation grants the permission explicitly when its roles name it, by default when made
+// with the console's box ticked (held, not listed), and not at all otherwise.
+both_backends!(
+    k6b_invitations_grant_the_permission_explicitly_or_by_default,
+    |store: keyward_store::Store, _db| async move {
+        let t = approved_team(&store, "Acme").await;
+        let gik = Role::GenerateIndividualKeys;
+        let cases = [
+            ("named@acme.test", RoleSet::of(&[Role::Developer, gik]), false, true, true),
+            ("default@acme.test", RoleSet::of(&[Role::Developer]), true, true, false),
+            ("withheld@acme.test", RoleSet::of(&[Role::Developer]), false, false, false),
+        ];
+        for (email, roles, by_default, held, explicit) in cases {
+            let new = NewInvitation {
+                email: email.into(),
+                first_name: "N".into(),
+                last_name: "P".into(),
+                roles,
+                individual_keys_by_default: by_default,
+                all_apps_visible: true,
+                provisioning_allowed: false,
+                visible_apps: vec![],
+            };
+            let secret = format!("secret-{email}");
+            let inv = store.create_invitation(t.team.id, new, &secret, &operator()).await.unwrap();
+            assert_eq!(inv.roles, roles, "{email}: the invitation lists what it was given");
+            let person = Acceptance::NewPerson(NewPerson {
+                email: email.into(),
+                first_name: "N".into(),
+                last_name: "P".into(),
+                password_hash: Some(keyward_core::secret::PasswordHash::new("$argon2id$test".into())),
+            });
+            store.accept_invitation(&secret, person).await.unwrap();
+            let m = store.member_by_email(t.team.id, email).await.unwrap();
+            assert_eq!((m.roles.contains(gik), m.individual_keys_explicit), (held, explicit), "{email}");
+        }
+    }
+);

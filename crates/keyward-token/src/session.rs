@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use aws_lc_rs::digest;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use aws_lc_rs::{digest, hmac};
 use zeroize::Zeroizing;
 
 use crate::{CryptoError, b64};
@@ -45,6 +45,20 @@ pub fn hash_token(token: &str) -> String {
     digest::digest(&digest::SHA256, token.as_bytes()).as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// An HMAC-SHA-256 tag of `message` under a session's secret (its CSRF token), base64url: binds
+/// something the browser carries (a one-time console message) to the session that made it, so a
+/// cookie planted by a sibling site is ignored.
+pub fn session_tag(secret: &str, message: &[u8]) -> String {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
+    b64::encode(hmac::sign(&key, message).as_ref())
+}
+
+/// Whether `tag` is [`session_tag`] of `message` under `secret`, compared in constant time.
+pub fn session_tag_matches(secret: &str, message: &[u8], tag: &str) -> bool {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
+    b64::decode(tag).is_some_and(|t| hmac::verify(&key, message, &t).is_ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +72,14 @@ mod tests {
         assert_eq!(a.hash(), hash_token(a.expose()));
         assert_eq!(a.hash().len(), 64);
         assert!(!format!("{a:?}").contains(a.expose()));
+    }
+
+    #[test]
+    fn a_session_tag_holds_only_for_its_secret_and_message() {
+        let tag = session_tag("secret-a", b"message");
+        assert!(session_tag_matches("secret-a", b"message", &tag));
+        assert!(!session_tag_matches("secret-b", b"message", &tag));
+        assert!(!session_tag_matches("secret-a", b"messagf", &tag));
+        assert!(!session_tag_matches("secret-a", b"message", "not base64!"));
     }
 }

@@ -157,6 +157,7 @@ cli_test!(keyward_token_and_api_work_and_key_show_lists_failures, |kw: common::K
     assert!(shown["last_used_at"].is_string(), "K16: last use recorded: {shown}");
 });
 
+// K6b: asconnect 7.1.1 lists users and invitations (its role enum has no GENERATE_INDIVIDUAL_KEYS).
 cli_test!(python_and_node_clients_drive_the_users_and_access_api, |kw: common::Keyward| async move {
     let init = kw.approved_team("Acme", "ana@acme.test");
     let issuer = init["issuer_id"].as_str().unwrap().to_owned();
@@ -221,12 +222,18 @@ cli_test!(python_and_node_clients_drive_the_users_and_access_api, |kw: common::K
         ("MEMBER_ID", member["member_id"].as_str().unwrap().to_owned()),
         ("VISIBLE_APP", apps[1].clone()),
     ];
-    for (program, script) in [(common::python(), "tests/python/interop.py"), (common::node(), "tests/node/interop.mjs")]
-    {
+    // asconnect first: the interop scripts then grant GENERATE_INDIVIDUAL_KEYS explicitly, which
+    // Apple lists too and asconnect's enum cannot parse.
+    let holder = [("HOLDER_EMAIL", "ana@acme.test".to_owned())];
+    for (program, script) in [
+        (common::python(), "tests/python/asconnect_users.py"),
+        (common::python(), "tests/python/interop.py"),
+        (common::node(), "tests/node/interop.mjs"),
+    ] {
         let path = format!("{}/../../{script}", env!("CARGO_MANIFEST_DIR"));
         let out = std::process::Command::new(&program)
             .arg(&path)
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .envs(env.iter().chain(&holder).map(|(k, v)| (*k, v.as_str())))
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);

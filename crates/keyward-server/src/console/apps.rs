@@ -3,21 +3,18 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum_extra::extract::Form;
 use keyward_core::app::{App, NewApp, may_create_app};
 use keyward_core::error::StoreError;
-use keyward_core::member::Member;
 use keyward_core::ports::AppStore;
-use keyward_core::team::Team;
 use serde::Deserialize;
 
 use super::chrome::Chrome;
-use super::render;
-use super::session::Session;
-use super::store_failure;
+use super::flash::{self, Flash};
 use super::team_page::{TeamPage, actor};
 use super::words::sentence;
+use super::{render, store_failure};
 use crate::AppState;
 
 #[derive(Template)]
@@ -26,17 +23,11 @@ struct AppsPage {
     c: Chrome,
     can_create: bool,
     apps: Vec<App>,
-    error: Option<String>,
+    flash: Flash,
 }
 
-async fn show(
-    state: &AppState,
-    session: &Session,
-    team: &Team,
-    me: &Member,
-    error: Option<String>,
-    status: StatusCode,
-) -> Response {
+async fn show(state: &AppState, page: &TeamPage, flash: Flash, status: StatusCode) -> Response {
+    let TeamPage { session, team, me, .. } = page;
     match state.store.apps(team.id).await {
         Ok(apps) => render(
             status,
@@ -44,15 +35,15 @@ async fn show(
                 c: Chrome::for_team(session, team, me),
                 can_create: may_create_app(me.roles).is_ok(),
                 apps,
-                error,
+                flash,
             },
         ),
         Err(e) => store_failure(e),
     }
 }
 
-pub(crate) async fn page(State(state): State<AppState>, TeamPage { session, team, me, .. }: TeamPage) -> Response {
-    show(&state, &session, &team, &me, None, StatusCode::OK).await
+pub(crate) async fn page(State(state): State<AppState>, page: TeamPage) -> Response {
+    show(&state, &page, page.flash.clone(), StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -64,17 +55,19 @@ pub(crate) struct NewAppForm {
     primary_locale: String,
 }
 
+/// New App: on success a redirect to the list, which names the app once.
 pub(crate) async fn create(State(state): State<AppState>, page: TeamPage, Form(form): Form<NewAppForm>) -> Response {
     if let Err(refused) = page.check(&form.csrf) {
         return refused;
     }
-    let TeamPage { session, team, me, ip, .. } = page;
     let new = NewApp { name: form.name, bundle_id: form.bundle_id, sku: form.sku, primary_locale: form.primary_locale };
-    match state.store.create_app(team.id, new, &actor(&me, ip)).await {
-        Ok(_) => Redirect::to(&format!("/teams/{}/apps", team.issuer_id)).into_response(),
+    match state.store.create_app(page.team.id, new, &actor(&page.me, page.ip.clone())).await {
+        Ok(app) => {
+            let notice = Flash::notice(format!("Created {} ({}).", app.name, app.bundle_id));
+            flash::redirect(&page.session, &format!("/teams/{}/apps", page.team.issuer_id), notice)
+        }
         Err(StoreError::Rule(rule)) => {
-            show(&state, &session, &team, &me, Some(sentence(&rule.to_string())), StatusCode::UNPROCESSABLE_ENTITY)
-                .await
+            show(&state, &page, Flash::error(sentence(&rule.to_string())), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => store_failure(e),
     }

@@ -8,7 +8,7 @@ use keyward_core::team::Team;
 
 use super::session::Session;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Chrome {
     pub email: String,
     pub csrf: String,
@@ -18,6 +18,13 @@ pub(crate) struct Chrome {
     pub can_manage: bool,
     /// Other teams of the person (name, Issuer ID): the team switcher.
     pub other_teams: Vec<(String, String)>,
+}
+
+/// The CSRF token stays out of logs.
+impl std::fmt::Debug for Chrome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chrome").field("email", &self.email).field("team", &self.team).finish_non_exhaustive()
+    }
 }
 
 impl Chrome {

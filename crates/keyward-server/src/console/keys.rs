@@ -4,8 +4,9 @@
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::Form;
+use keyward_core::access::AccessState;
 use keyward_core::actor::Actor;
 use keyward_core::error::StoreError;
 use keyward_core::ids::KeyId;
@@ -13,15 +14,14 @@ use keyward_core::key::{ApiKey, KeyKind, TEAM_KEY_ROLES};
 use keyward_core::member::Member;
 use keyward_core::ports::{KeyStore, MemberStore, NewKey, TeamStore};
 use keyward_core::role::{Role, RoleSet};
-use keyward_core::team::Team;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::chrome::Chrome;
-use super::session::{CsrfForm, Session};
+use super::flash::{self, Flash};
+use super::session::CsrfForm;
 use super::team_page::{TeamPage, actor};
-use super::words::When;
-use super::words::{sentence, title};
+use super::words::{When, sentence, title};
 use super::{not_found, render, store_failure};
 use crate::{AppState, lifecycle};
 
@@ -43,11 +43,14 @@ struct KeysPage {
     access: &'static str,
     is_holder: bool,
     roles: Vec<(&'static str, String)>,
+    tab: Tab,
+    /// The Team Keys tab's address, under which the page's forms post.
+    base: String,
+    /// The current tab's address.
+    here: String,
     active: Vec<KeyRow>,
-    individual: Vec<KeyRow>,
     revoked: Vec<KeyRow>,
-    notice: Option<String>,
-    error: Option<String>,
+    flash: Flash,
     generate_open: bool,
     editing: bool,
 }
@@ -65,77 +68,60 @@ fn row(k: &ApiKey, me: &Member) -> KeyRow {
     }
 }
 
-async fn show(
-    state: &AppState,
-    session: &Session,
-    team: &Team,
-    me: &Member,
-    notice: Option<String>,
-    error: Option<String>,
-    status: StatusCode,
-) -> Response {
-    show_keys(state, session, team, me, notice, error, status, Panel::None).await
-}
-
 /// A member's roles as App Store Connect lists them; the Generate Individual API Keys permission,
 /// carried among the roles, is not an access of the key.
 fn roles_of(roles: RoleSet) -> String {
     roles.iter().filter(|r| *r != Role::GenerateIndividualKeys).map(title).collect::<Vec<_>>().join(", ")
 }
 
+/// The two tabs of the page, one kind of key each, as in App Store Connect. Each is its own
+/// address, so the tabs are links that work without JavaScript and the current one is marked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tab {
+    Team,
+    Individual,
+}
+
+impl Tab {
+    fn kind(self) -> KeyKind {
+        match self {
+            Tab::Team => KeyKind::Team,
+            Tab::Individual => KeyKind::Individual,
+        }
+    }
+
+    /// The tab's address, from the team's Issuer ID.
+    pub fn path(self, issuer: &str) -> String {
+        match self {
+            Tab::Team => format!("/teams/{issuer}/integrations/api"),
+            Tab::Individual => format!("/teams/{issuer}/integrations/api/individual"),
+        }
+    }
+
+    /// The tab a form came from (its hidden `tab` field); the team tab when absent.
+    fn named(name: Option<&str>) -> Tab {
+        match name {
+            Some("individual") => Tab::Individual,
+            _ => Tab::Team,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Tab::Team => "team",
+            Tab::Individual => "individual",
+        }
+    }
+}
+
 /// What the keys page opens besides its tables. Both work without JavaScript, as links.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Panel {
     None,
-    /// The Generate API Key dialog (`?generate`), also reopened with a refusal.
+    /// The Generate API Key dialog (`?generate`, team tab), also reopened with a refusal.
     Generate,
     /// Edit (`?edit`): checkboxes on the active keys and Revoke Key, as in App Store Connect.
     Edit,
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn show_keys(
-    state: &AppState,
-    session: &Session,
-    team: &Team,
-    me: &Member,
-    notice: Option<String>,
-    error: Option<String>,
-    status: StatusCode,
-    panel: Panel,
-) -> Response {
-    let keys = match state.store.keys(team.id, OffsetDateTime::now_utc(), state.settings.revoked_retention_days).await {
-        Ok(keys) => keys,
-        Err(e) => return store_failure(e),
-    };
-    let (active, revoked): (Vec<_>, Vec<_>) = keys.iter().partition(|k| k.is_active());
-    let (active, individual): (Vec<_>, Vec<_>) = active.into_iter().partition(|k| k.kind == KeyKind::Team);
-    // An individual key acts with its member's current roles (K14): show those.
-    let members = match individual.is_empty() {
-        true => Vec::new(),
-        false => match state.store.members(team.id).await {
-            Ok(members) => members,
-            Err(e) => return store_failure(e),
-        },
-    };
-    let individual_row = |k: &&ApiKey| {
-        let owner = members.iter().find(|m| Some(m.id) == k.member_id);
-        KeyRow { access: owner.map(|m| roles_of(m.roles)).unwrap_or_default(), ..row(k, me) }
-    };
-    let page = KeysPage {
-        c: Chrome::for_team(session, team, me),
-        access: team.access.as_str(),
-        is_holder: me.is_account_holder(),
-        roles: TEAM_KEY_ROLES.iter().map(|r| (r.as_str(), title(*r))).collect(),
-        active: active.iter().map(|k| row(k, me)).collect(),
-        individual: individual.iter().map(individual_row).collect(),
-        revoked: revoked.iter().map(|k| row(k, me)).collect(),
-        notice,
-        error,
-        generate_open: panel == Panel::Generate,
-        editing: panel == Panel::Edit && super::chrome::manages(me),
-    };
-    render(status, &page)
 }
 
 impl Panel {
@@ -153,13 +139,74 @@ impl Panel {
     }
 }
 
-pub(crate) async fn page(
-    State(state): State<AppState>,
-    TeamPage { session, team, me, .. }: TeamPage,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let panel = Panel::from_query(query.as_deref());
-    show_keys(&state, &session, &team, &me, None, None, StatusCode::OK, panel).await
+/// How the keys page is shown: which tab, what is open, the message and the status.
+struct View {
+    tab: Tab,
+    panel: Panel,
+    flash: Flash,
+    status: StatusCode,
+}
+
+impl View {
+    /// A refusal of a form posted from `tab`: the page answers with the reason, nothing changed.
+    fn refusal(tab: Tab, panel: Panel, status: StatusCode, why: String) -> View {
+        View { tab, panel, flash: Flash::error(why), status }
+    }
+}
+
+async fn show(state: &AppState, page: &TeamPage, view: View) -> Response {
+    let TeamPage { session, team, me, .. } = page;
+    let keys = match state.store.keys(team.id, OffsetDateTime::now_utc(), state.settings.revoked_retention_days).await {
+        Ok(keys) => keys,
+        Err(e) => return store_failure(e),
+    };
+    let (active, revoked): (Vec<_>, Vec<_>) =
+        keys.iter().filter(|k| k.kind == view.tab.kind()).partition(|k| k.is_active());
+    // An individual key acts with its member's current roles (K14): show those.
+    let members = match view.tab {
+        Tab::Team => Vec::new(),
+        Tab::Individual => match state.store.members(team.id).await {
+            Ok(members) => members,
+            Err(e) => return store_failure(e),
+        },
+    };
+    let active_row = |k: &&ApiKey| match view.tab {
+        Tab::Team => row(k, me),
+        Tab::Individual => {
+            let owner = members.iter().find(|m| Some(m.id) == k.member_id);
+            KeyRow { access: owner.map(|m| roles_of(m.roles)).unwrap_or_default(), ..row(k, me) }
+        }
+    };
+    let page = KeysPage {
+        c: Chrome::for_team(session, team, me),
+        access: team.access.as_str(),
+        is_holder: me.is_account_holder(),
+        roles: TEAM_KEY_ROLES.iter().map(|r| (r.as_str(), title(*r))).collect(),
+        tab: view.tab,
+        base: Tab::Team.path(&team.issuer_id.to_string()),
+        here: view.tab.path(&team.issuer_id.to_string()),
+        active: active.iter().map(active_row).collect(),
+        revoked: revoked.iter().map(|k| row(k, me)).collect(),
+        flash: view.flash,
+        generate_open: view.panel == Panel::Generate && view.tab == Tab::Team,
+        editing: view.panel == Panel::Edit && super::chrome::manages(me),
+    };
+    render(view.status, &page)
+}
+
+/// The Team Keys tab.
+pub(crate) async fn page(State(state): State<AppState>, page: TeamPage, RawQuery(query): RawQuery) -> Response {
+    shown_tab(&state, page, Tab::Team, query.as_deref()).await
+}
+
+/// The Individual Keys tab.
+pub(crate) async fn individual(State(state): State<AppState>, page: TeamPage, RawQuery(query): RawQuery) -> Response {
+    shown_tab(&state, page, Tab::Individual, query.as_deref()).await
+}
+
+async fn shown_tab(state: &AppState, page: TeamPage, tab: Tab, query: Option<&str>) -> Response {
+    let view = View { tab, panel: Panel::from_query(query), flash: page.flash.clone(), status: StatusCode::OK };
+    show(state, &page, view).await
 }
 
 #[derive(Deserialize)]
@@ -170,6 +217,8 @@ pub(crate) struct GenerateForm {
     roles: Vec<String>,
 }
 
+/// Generate API Key (K2–K6): on success a redirect to the Team Keys tab, where the new key waits
+/// for its single download; a reload of that page makes nothing.
 pub(crate) async fn generate(
     State(state): State<AppState>,
     page: TeamPage,
@@ -178,29 +227,21 @@ pub(crate) async fn generate(
     if let Err(refused) = page.check(&form.csrf) {
         return refused;
     }
-    let TeamPage { session, team, me, ip, .. } = page;
+    let refusal = |why: String| View::refusal(Tab::Team, Panel::Generate, StatusCode::UNPROCESSABLE_ENTITY, why);
     let roles: Result<RoleSet, _> = form.roles.iter().map(|r| r.parse::<Role>()).collect();
-    let refusal = |msg: String| {
-        show_keys(&state, &session, &team, &me, None, Some(msg), StatusCode::UNPROCESSABLE_ENTITY, Panel::Generate)
-    };
-    let Ok(roles) = roles else { return refusal("Choose roles from the list.".into()).await };
+    let Ok(roles) = roles else { return show(&state, &page, refusal("Choose roles from the list.".into())).await };
     let new = NewKey::Team { name: form.name, roles };
-    match lifecycle::generate_key(&state.store, team.id, new, state.settings.max_active_team_keys, &actor(&me, ip))
-        .await
-    {
-        Ok(key) => {
-            show(
-                &state,
-                &session,
-                &team,
-                &me,
-                Some(format!("Generated {} ({}). Download it now: it can be downloaded only once.", key.name, key.id)),
-                None,
-                StatusCode::OK,
-            )
-            .await
-        }
-        Err(StoreError::Rule(rule)) => refusal(sentence(&rule.to_string())).await,
+    let max = state.settings.max_active_team_keys;
+    match lifecycle::generate_key(&state.store, page.team.id, new, max, &actor(&page.me, page.ip.clone())).await {
+        Ok(key) => flash::redirect(
+            &page.session,
+            &Tab::Team.path(&page.team.issuer_id.to_string()),
+            Flash::notice(format!(
+                "Generated {} ({}). Download it now: it can be downloaded only once.",
+                key.name, key.id
+            )),
+        ),
+        Err(StoreError::Rule(rule)) => show(&state, &page, refusal(sentence(&rule.to_string()))).await,
         Err(e) => store_failure(e),
     }
 }
@@ -220,32 +261,28 @@ pub(crate) async fn request_access(
     if let Err(refused) = page.check(&form.csrf) {
         return refused;
     }
-    let TeamPage { session, team, me, ip, .. } = page;
+    let refusal = |status, why: String| View::refusal(Tab::Team, Panel::None, status, why);
     if form.terms.as_deref() != Some("accepted") {
-        return show(
-            &state,
-            &session,
-            &team,
-            &me,
-            None,
-            Some("Accept the terms to request access.".into()),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        let why = "Accept the terms to request access.".to_owned();
+        return show(&state, &page, refusal(StatusCode::UNPROCESSABLE_ENTITY, why)).await;
     }
-    match state.store.request_access(team.id, &actor(&me, ip), state.settings.auto_approve_api_access).await {
-        Ok(_) => {
+    let who = actor(&page.me, page.ip.clone());
+    match state.store.request_access(page.team.id, &who, state.settings.auto_approve_api_access).await {
+        Ok(access) => {
             state.catch_up().await;
-            Redirect::to(&format!("/teams/{}/integrations/api", team.issuer_id)).into_response()
+            let notice = match access {
+                AccessState::Approved => "API access is granted: you can generate keys.",
+                _ => "Requested API access. It is awaiting review.",
+            };
+            flash::redirect(&page.session, &Tab::Team.path(&page.team.issuer_id.to_string()), Flash::notice(notice))
         }
         Err(StoreError::Rule(rule)) => {
-            show(&state, &session, &team, &me, None, Some(sentence(&rule.to_string())), StatusCode::FORBIDDEN).await
+            show(&state, &page, refusal(StatusCode::FORBIDDEN, sentence(&rule.to_string()))).await
         }
         Err(e) => store_failure(e),
     }
 }
 
-/// K9, K10: the single download, by the key's creator; `Cache-Control: no-store`.
 /// The private key's bytes as they leave: the response body owns a copy that is zeroized when hyper
 /// drops it after writing (the key pair itself is zeroized when `private` drops).
 fn pem_body(private: &keyward_token::PrivateKeyPem) -> axum::body::Body {
@@ -259,6 +296,9 @@ fn pem_body(private: &keyward_token::PrivateKeyPem) -> axum::body::Body {
     axum::body::Body::from(bytes::Bytes::from_owner(Wiped(bytes)))
 }
 
+/// K9, K10: the single download, by the key's creator; `Cache-Control: no-store`. The answer is
+/// the file itself, so the browser stays on the page it was on and nothing can be re-posted by a
+/// reload; the page shows the key without its Download button from then on.
 pub(crate) async fn download(
     State(state): State<AppState>,
     page: TeamPage,
@@ -268,9 +308,8 @@ pub(crate) async fn download(
     if let Err(refused) = page.check(&form.csrf) {
         return refused;
     }
-    let TeamPage { session, team, me, ip, .. } = page;
     let Ok(key_id) = KeyId::parse(&key) else { return not_found() };
-    match lifecycle::download_key(&state.store, team.id, &key_id, &actor(&me, ip)).await {
+    match lifecycle::download_key(&state.store, page.team.id, &key_id, &actor(&page.me, page.ip.clone())).await {
         Ok((_, private)) => {
             // The key can sign from the next request on, on this server too.
             state.catch_up().await;
@@ -286,7 +325,8 @@ pub(crate) async fn download(
         }
         Err(StoreError::Rule(keyward_core::DomainError::NotFound { .. })) => not_found(),
         Err(StoreError::Rule(rule)) => {
-            show(&state, &session, &team, &me, None, Some(sentence(&rule.to_string())), StatusCode::CONFLICT).await
+            let view = View::refusal(Tab::Team, Panel::None, StatusCode::CONFLICT, sentence(&rule.to_string()));
+            show(&state, &page, view).await
         }
         Err(e) => store_failure(e),
     }
@@ -298,6 +338,8 @@ pub(crate) struct RevokeForm {
     #[serde(default)]
     keys: Vec<String>,
     confirm: Option<String>,
+    /// The tab the form was posted from, to return to.
+    tab: Option<String>,
 }
 
 #[derive(Template)]
@@ -305,38 +347,40 @@ pub(crate) struct RevokeForm {
 struct ConfirmRevoke {
     c: Chrome,
     keys: Vec<String>,
+    tab: &'static str,
+    back: String,
 }
 
 /// K11, K12: Revoke Key asks to confirm; the confirmation revokes all selected keys in one
-/// transaction, effective on this server before the page answers.
+/// transaction, effective on this server before the redirect back to the tab.
 pub(crate) async fn revoke(State(state): State<AppState>, page: TeamPage, Form(form): Form<RevokeForm>) -> Response {
     if let Err(refused) = page.check(&form.csrf) {
         return refused;
     }
-    let TeamPage { session, team, me, ip, .. } = page;
+    let tab = Tab::named(form.tab.as_deref());
+    let back = tab.path(&page.team.issuer_id.to_string());
     if form.keys.is_empty() {
-        return show_keys(
-            &state,
-            &session,
-            &team,
-            &me,
-            None,
-            Some("Select the keys to revoke.".into()),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Panel::Edit,
-        )
-        .await;
+        let why = "Select the keys to revoke.".to_owned();
+        return show(&state, &page, View::refusal(tab, Panel::Edit, StatusCode::UNPROCESSABLE_ENTITY, why)).await;
     }
     let Ok(ids) = form.keys.iter().map(|k| KeyId::parse(k)).collect::<Result<Vec<_>, _>>() else { return not_found() };
     if form.confirm.as_deref() != Some("yes") {
-        let page = ConfirmRevoke { c: Chrome::for_team(&session, &team, &me), keys: form.keys.clone() };
-        return render(StatusCode::OK, &page);
+        let c = Chrome::for_team(&page.session, &page.team, &page.me);
+        return render(StatusCode::OK, &ConfirmRevoke { c, keys: form.keys.clone(), tab: tab.name(), back });
     }
-    match lifecycle::revoke_keys(&state, team.id, &ids, &actor(&me, ip)).await {
-        Ok(_) => Redirect::to(&format!("/teams/{}/integrations/api", team.issuer_id)).into_response(),
+    match lifecycle::revoke_keys(&state, page.team.id, &ids, &actor(&page.me, page.ip.clone())).await {
+        Ok(_) => {
+            let list = form.keys.join(", ");
+            let notice = match ids.len() {
+                1 => format!("Revoked {list}. Tokens signed with it are refused from now on."),
+                _ => format!("Revoked {list}. Tokens signed with them are refused from now on."),
+            };
+            flash::redirect(&page.session, &back, Flash::notice(notice))
+        }
         Err(StoreError::Rule(keyward_core::DomainError::NotFound { .. })) => not_found(),
         Err(StoreError::Rule(rule)) => {
-            show(&state, &session, &team, &me, None, Some(sentence(&rule.to_string())), StatusCode::FORBIDDEN).await
+            show(&state, &page, View::refusal(tab, Panel::Edit, StatusCode::FORBIDDEN, sentence(&rule.to_string())))
+                .await
         }
         Err(e) => store_failure(e),
     }

@@ -50,6 +50,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/setup", get(setup::form).post(setup::submit))
         .route("/logout", post(login::logout))
         .route("/teams/{issuer}/integrations/api", get(keys::page))
+        .route("/teams/{issuer}/integrations/api/individual", get(keys::individual))
         .route("/teams/{issuer}/integrations/api/keys", post(keys::generate))
         .route("/teams/{issuer}/integrations/api/keys/{key}", get(key_details::page))
         .route("/teams/{issuer}/integrations/api/keys/{key}/download", post(keys::download))
@@ -78,6 +79,7 @@ pub(crate) fn routes() -> Router<AppState> {
             "/static/console.js",
             get(|| async { asset("text/javascript; charset=utf-8", include_str!("../../static/console.js")) }),
         )
+        .layer(axum::middleware::from_fn(flash::forget_shown))
         .layer(axum::middleware::from_fn(security_headers))
 }
 

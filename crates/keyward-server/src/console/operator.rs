@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum_extra::extract::Form;
 use keyward_core::actor::{Actor, ActorContext};
 use keyward_core::error::StoreError;
@@ -14,6 +14,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::chrome::Chrome;
+use super::flash::{self, Flash};
 use super::session::{Session, check_form};
 use super::store_failure;
 use super::words::sentence;
@@ -26,31 +27,30 @@ use crate::jsonapi::ClientIp;
 struct OperatorPage {
     c: Chrome,
     teams: Vec<(String, String, &'static str)>,
-    notice: Option<String>,
-    error: Option<String>,
+    flash: Flash,
 }
 
-async fn show(
-    state: &AppState,
-    session: &Session,
-    notice: Option<String>,
-    error: Option<String>,
-    status: StatusCode,
-) -> Response {
+async fn show(state: &AppState, session: &Session, flash: Flash, status: StatusCode) -> Response {
     match state.store.teams().await {
         Ok(teams) => {
             let teams = teams.into_iter().map(|t| (t.name, t.issuer_id.to_string(), t.access.as_str())).collect();
-            render(status, &OperatorPage { c: Chrome::of(session), teams, notice, error })
+            render(status, &OperatorPage { c: Chrome::of(session), teams, flash })
         }
         Err(e) => store_failure(e),
     }
 }
 
-pub(crate) async fn page(State(state): State<AppState>, session: Session) -> Response {
+pub(crate) async fn page(State(state): State<AppState>, session: Session, headers: HeaderMap) -> Response {
     if !session.person.is_operator {
         return not_found();
     }
-    show(&state, &session, None, None, StatusCode::OK).await
+    let flash = flash::take(&session, &headers);
+    show(&state, &session, flash, StatusCode::OK).await
+}
+
+/// Back to the operator page (Post/Redirect/Get), with the outcome shown once.
+fn back(session: &Session, flash: Flash) -> Response {
+    flash::redirect(session, "/operator", flash)
 }
 
 #[derive(Deserialize)]
@@ -90,8 +90,8 @@ pub(crate) async fn create_team(
     {
         Ok(c) => c,
         Err(StoreError::Rule(rule)) => {
-            return show(&state, &session, None, Some(sentence(&rule.to_string())), StatusCode::UNPROCESSABLE_ENTITY)
-                .await;
+            let why = Flash::error(sentence(&rule.to_string()));
+            return show(&state, &session, why, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
         Err(e) => return store_failure(e),
     };
@@ -123,7 +123,7 @@ pub(crate) async fn create_team(
                          Send them this link to set a password (valid for 3 days): {link}",
                         created.team.name
                     );
-                    return show(&state, &session, None, Some(error), StatusCode::OK).await;
+                    return back(&session, Flash::error(error));
                 }
             }
         } else {
@@ -133,7 +133,7 @@ pub(crate) async fn create_team(
             )
         }
     };
-    show(&state, &session, Some(notice), None, StatusCode::OK).await
+    back(&session, Flash::notice(notice))
 }
 
 #[derive(Deserialize)]
@@ -160,9 +160,12 @@ pub(crate) async fn review(
     let Ok(team) = state.store.team(&TeamRef::Issuer(issuer)).await else { return not_found() };
     let actor = ActorContext { actor: Actor::Operator, label: format!("operator {}", session.person.email), ip };
     match state.store.review_access(team.id, form.decision == "approve", &actor).await {
-        Ok(_) => {
+        Ok(access) => {
             state.catch_up().await;
-            Redirect::to("/operator").into_response()
+            back(&session, Flash::notice(format!("{}: API access {}.", team.name, access.as_str())))
+        }
+        Err(StoreError::Rule(rule)) => {
+            show(&state, &session, Flash::error(sentence(&rule.to_string())), StatusCode::CONFLICT).await
         }
         Err(e) => store_failure(e),
     }

@@ -2,25 +2,22 @@
 //! Integrations download route), revoke with confirmation (K12).
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum_extra::extract::Form;
 use keyward_core::error::StoreError;
-use keyward_core::key::KeyKind;
-use keyward_core::member::{Member, may_generate_individual_key};
+use keyward_core::key::{ApiKey, KeyKind};
+use keyward_core::member::may_generate_individual_key;
 use keyward_core::ports::{KeyStore, NewKey};
-use keyward_core::team::Team;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::chrome::Chrome;
-use super::render;
-use super::session::Session;
-use super::store_failure;
+use super::flash::{self, Flash};
 use super::team_page::{TeamPage, actor};
-use super::words::When;
-use super::words::{sentence, title};
+use super::words::{When, sentence, title};
+use super::{not_found, render, store_failure};
 use crate::{AppState, lifecycle};
 
 #[derive(Template)]
@@ -32,39 +29,38 @@ struct ProfilePage {
     key: Option<(String, When, bool)>,
     can_generate: bool,
     why_not: String,
-    notice: Option<String>,
-    error: Option<String>,
+    flash: Flash,
+    /// The revoke confirmation is open (`?revoke`, or Revoke posted without JavaScript).
+    confirming: bool,
 }
 
-async fn show(
-    state: &AppState,
-    session: &Session,
-    team: &Team,
-    me: &Member,
-    notice: Option<String>,
-    error: Option<String>,
-    status: StatusCode,
-) -> Response {
-    let keys = match state.store.keys(team.id, OffsetDateTime::now_utc(), state.settings.revoked_retention_days).await {
+/// The member's active individual key in this team, if any.
+async fn mine(state: &AppState, page: &TeamPage) -> Result<Option<ApiKey>, StoreError> {
+    let keys = state.store.keys(page.team.id, OffsetDateTime::now_utc(), state.settings.revoked_retention_days).await?;
+    Ok(keys.into_iter().find(|k| k.kind == KeyKind::Individual && k.member_id == Some(page.me.id) && k.is_active()))
+}
+
+async fn show(state: &AppState, page: &TeamPage, flash: Flash, status: StatusCode, confirming: bool) -> Response {
+    let mine = match mine(state, page).await {
         Ok(k) => k,
         Err(e) => return store_failure(e),
     };
-    let mine = keys.iter().find(|k| k.kind == KeyKind::Individual && k.member_id == Some(me.id) && k.is_active());
-    let eligibility = may_generate_individual_key(me.roles);
-    let page = ProfilePage {
-        c: Chrome::for_team(session, team, me),
-        roles: me.roles.iter().map(title).collect::<Vec<_>>().join(", "),
+    let eligibility = may_generate_individual_key(page.me.roles);
+    let view = ProfilePage {
+        c: Chrome::for_team(&page.session, &page.team, &page.me),
+        roles: page.me.roles.iter().map(title).collect::<Vec<_>>().join(", "),
+        confirming: confirming && mine.is_some(),
         key: mine.map(|k| (k.id.to_string(), When::date(k.created_at), k.is_downloadable())),
         can_generate: eligibility.is_ok(),
         why_not: eligibility.err().map(|e| sentence(&e.to_string())).unwrap_or_default(),
-        notice,
-        error,
+        flash,
     };
-    render(status, &page)
+    render(status, &view)
 }
 
-pub(crate) async fn page(State(state): State<AppState>, TeamPage { session, team, me, .. }: TeamPage) -> Response {
-    show(&state, &session, &team, &me, None, None, StatusCode::OK).await
+pub(crate) async fn page(State(state): State<AppState>, page: TeamPage, RawQuery(query): RawQuery) -> Response {
+    let confirming = query.as_deref().is_some_and(|q| q.split('&').any(|p| p.split('=').next() == Some("revoke")));
+    show(&state, &page, page.flash.clone(), StatusCode::OK, confirming).await
 }
 
 #[derive(Deserialize)]
@@ -74,52 +70,47 @@ pub(crate) struct KeyForm {
     confirm: Option<String>,
 }
 
+/// Generate or revoke the member's own individual key; on success a redirect back to the profile.
 pub(crate) async fn key(State(state): State<AppState>, page: TeamPage, Form(form): Form<KeyForm>) -> Response {
     if let Err(refused) = page.check(&form.csrf) {
         return refused;
     }
-    let TeamPage { session, team, me, ip, .. } = page;
-    let who = actor(&me, ip);
+    let who = actor(&page.me, page.ip.clone());
     let outcome = match form.action.as_str() {
         "generate" => lifecycle::generate_key(
             &state.store,
-            team.id,
-            NewKey::Individual { member_id: me.id },
+            page.team.id,
+            NewKey::Individual { member_id: page.me.id },
             state.settings.max_active_team_keys,
             &who,
         )
         .await
         .map(|k| format!("Generated your individual key {}. Download it now: it can be downloaded only once.", k.id)),
         "revoke" => {
-            let keys =
-                match state.store.keys(team.id, OffsetDateTime::now_utc(), state.settings.revoked_retention_days).await
-                {
-                    Ok(k) => k,
-                    Err(e) => return store_failure(e),
-                };
-            let Some(mine) =
-                keys.into_iter().find(|k| k.kind == KeyKind::Individual && k.member_id == Some(me.id) && k.is_active())
-            else {
-                return Redirect::to(&format!("/teams/{}/profile", team.issuer_id)).into_response();
+            let mine = match mine(&state, &page).await {
+                Ok(Some(k)) => k,
+                Ok(None) => return back(&page, Flash::error("You have no individual key to revoke.")),
+                Err(e) => return store_failure(e),
             };
             if form.confirm.as_deref() != Some("yes") {
-                let msg = format!(
-                    "Confirm: revoking {} cannot be undone. Use the Revoke button of the dialog, or press Revoke again below.",
-                    mine.id
-                );
-                return show(&state, &session, &team, &me, Some(msg), None, StatusCode::OK).await;
+                // Nothing changes without the confirmation: the page asks for it.
+                return show(&state, &page, Flash::default(), StatusCode::OK, true).await;
             }
-            lifecycle::revoke_keys(&state, team.id, std::slice::from_ref(&mine.id), &who)
+            lifecycle::revoke_keys(&state, page.team.id, std::slice::from_ref(&mine.id), &who)
                 .await
-                .map(|_| format!("Revoked {}.", mine.id))
+                .map(|_| format!("Revoked {}. Tokens signed with it are refused from now on.", mine.id))
         }
-        _ => return super::not_found(),
+        _ => return not_found(),
     };
     match outcome {
-        Ok(notice) => show(&state, &session, &team, &me, Some(notice), None, StatusCode::OK).await,
+        Ok(notice) => back(&page, Flash::notice(notice)),
         Err(StoreError::Rule(rule)) => {
-            show(&state, &session, &team, &me, None, Some(sentence(&rule.to_string())), StatusCode::CONFLICT).await
+            show(&state, &page, Flash::error(sentence(&rule.to_string())), StatusCode::CONFLICT, false).await
         }
         Err(e) => store_failure(e),
     }
+}
+
+fn back(page: &TeamPage, flash: Flash) -> Response {
+    flash::redirect(&page.session, &format!("/teams/{}/profile", page.team.issuer_id), flash)
 }

@@ -15,13 +15,25 @@ pub(crate) const COOKIE: &str = "keyward_session";
 /// Sessions last 12 hours.
 pub(crate) const LIFETIME: time::Duration = time::Duration::hours(12);
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Session {
     pub token_hash: String,
     pub person: Person,
     pub csrf: String,
     /// The person's other teams (name, Issuer ID), for the team switcher; filled on team pages.
     pub other_teams: Vec<(String, String)>,
+    /// The console is served over https: cookies it sets are `Secure`.
+    pub secure: bool,
+}
+
+/// The CSRF secret and the token's hash stay out of logs.
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("person", &self.person)
+            .field("other_teams", &self.other_teams)
+            .finish_non_exhaustive()
+    }
 }
 
 pub(crate) fn cookie_value(headers: &HeaderMap) -> Option<String> {
@@ -51,9 +63,13 @@ pub(crate) async fn current(state: &AppState, headers: &HeaderMap) -> Result<Opt
     let Some(token) = cookie_value(headers) else { return Ok(None) };
     let hash = keyward_token::session::hash_token(&token);
     match state.store.session(&hash, OffsetDateTime::now_utc()).await {
-        Ok(record) => {
-            Ok(record.map(|r| Session { token_hash: hash, person: r.person, csrf: r.csrf, other_teams: Vec::new() }))
-        }
+        Ok(record) => Ok(record.map(|r| Session {
+            token_hash: hash,
+            person: r.person,
+            csrf: r.csrf,
+            other_teams: Vec::new(),
+            secure: secure(state),
+        })),
         Err(e) => Err(super::store_failure(e)),
     }
 }
@@ -87,9 +103,13 @@ impl FromRequestParts<AppState> for Session {
         let Some(token) = cookie_value(&parts.headers) else { return Err(to_login()) };
         let hash = keyward_token::session::hash_token(&token);
         match state.store.session(&hash, OffsetDateTime::now_utc()).await {
-            Ok(Some(record)) => {
-                Ok(Session { token_hash: hash, person: record.person, csrf: record.csrf, other_teams: Vec::new() })
-            }
+            Ok(Some(record)) => Ok(Session {
+                token_hash: hash,
+                person: record.person,
+                csrf: record.csrf,
+                other_teams: Vec::new(),
+                secure: secure(state),
+            }),
             Ok(None) => Err(to_login()),
             Err(e) => {
                 tracing::error!(error = %e, "session lookup failed");

@@ -12,6 +12,7 @@ use keyward_core::member::Member;
 use keyward_core::ports::SessionStore;
 use keyward_core::team::Team;
 
+use super::flash::Flash;
 use super::not_found;
 use super::session::{Session, check_form};
 use crate::AppState;
@@ -23,6 +24,8 @@ pub(crate) struct TeamPage {
     pub me: Member,
     pub ip: Option<String>,
     pub headers: HeaderMap,
+    /// The one-time outcome of the form that redirected here (Post/Redirect/Get).
+    pub flash: Flash,
 }
 
 impl TeamPage {
@@ -56,6 +59,7 @@ impl FromRequestParts<AppState> for TeamPage {
             .collect();
         let (team, me) = memberships.into_iter().find(|(t, _)| t.issuer_id == issuer).ok_or_else(not_found)?;
         let ip = crate::client_ip::of(&parts.extensions, &parts.headers, state);
-        Ok(TeamPage { session, team, me, ip, headers: parts.headers.clone() })
+        let flash = super::flash::take(&session, &parts.headers);
+        Ok(TeamPage { session, team, me, ip, headers: parts.headers.clone(), flash })
     }
 }

@@ -5,26 +5,23 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum_extra::extract::Form;
 use keyward_core::error::StoreError;
 use keyward_core::ids::{AppId, InvitationId, MemberId};
 use keyward_core::invitation::NewInvitation;
 use keyward_core::key::TEAM_KEY_ROLES;
-use keyward_core::member::Member;
 use keyward_core::paging::{InvitationFilter, InvitationSort, PageRequest};
 use keyward_core::ports::{AppStore, InvitationStore, MemberStore, MemberUpdate};
 use keyward_core::role::{Role, RoleSet};
-use keyward_core::team::Team;
 use serde::Deserialize;
 
 use super::chrome::Chrome;
-use super::session::{CsrfForm, Session};
-use super::store_failure;
+use super::flash::{self, Flash};
+use super::session::CsrfForm;
 use super::team_page::{TeamPage, actor};
-use super::words::When;
-use super::words::{sentence, title};
-use super::{not_found, render};
+use super::words::{When, sentence, title};
+use super::{not_found, render, store_failure};
 use crate::invite::Delivery;
 use crate::{AppState, lifecycle};
 
@@ -52,8 +49,7 @@ struct UsersPage {
     mail: bool,
     roles: Vec<(&'static str, String)>,
     apps: Vec<(String, String)>,
-    notice: Option<String>,
-    error: Option<String>,
+    flash: Flash,
 }
 
 /// Roles offered for people: the team-key roles (Apple's list minus ACCOUNT_HOLDER).
@@ -71,15 +67,9 @@ impl MemberRow {
     }
 }
 
-async fn show(
-    state: &AppState,
-    session: &Session,
-    team: &Team,
-    me: &Member,
-    notice: Option<String>,
-    error: Option<String>,
-    status: StatusCode,
-) -> Response {
+/// The Users page with `flash` (an outcome brought by a redirect, or a refusal) and `status`.
+async fn show(state: &AppState, page: &TeamPage, flash: Flash, status: StatusCode) -> Response {
+    let TeamPage { session, team, me, .. } = page;
     let (members, apps, invitations) = match (
         state.store.members(team.id).await,
         state.store.apps(team.id).await,
@@ -125,7 +115,15 @@ async fn show(
                 (
                     i.id.to_string(),
                     i.email.clone(),
-                    i.roles.iter().map(title).collect::<Vec<_>>().join(", "),
+                    // The effective roles, as for members: the default grant is shown too.
+                    match i.individual_keys_by_default {
+                        true => i.roles.with(Role::GenerateIndividualKeys),
+                        false => i.roles,
+                    }
+                    .iter()
+                    .map(title)
+                    .collect::<Vec<_>>()
+                    .join(", "),
                     When::date(i.expires_at),
                 )
             })
@@ -133,26 +131,18 @@ async fn show(
         mail: state.mailer.enabled(),
         roles: offered_roles(),
         apps: apps.iter().map(|a| (a.id.to_string(), a.name.clone())).collect(),
-        notice,
-        error,
+        flash,
     };
     render(status, &page)
 }
 
 pub(crate) async fn page(State(state): State<AppState>, page: TeamPage) -> Response {
-    match super::flash::take(&page.headers) {
-        Some(f) => super::flash::clear(
-            show(&state, &page.session, &page.team, &page.me, f.notice, f.error, StatusCode::OK).await,
-        ),
-        None => show(&state, &page.session, &page.team, &page.me, None, None, StatusCode::OK).await,
-    }
+    show(&state, &page, page.flash.clone(), StatusCode::OK).await
 }
 
-/// Post/Redirect/Get for invitations: the outcome (with the link, when it is shown once) travels in
-/// a one-time flash, so a reload neither invites again nor renews the link again.
-fn after_invite(team: &Team, email: &str, delivery: Delivery) -> Response {
-    let (notice, error) = delivered(email, delivery);
-    super::flash::redirect(&format!("/teams/{}/users", team.issuer_id), &super::flash::Flash { notice, error })
+/// Where every Users form returns to (Post/Redirect/Get), with its outcome shown once.
+fn back(page: &TeamPage, flash: Flash) -> Response {
+    flash::redirect(&page.session, &format!("/teams/{}/users", page.team.issuer_id), flash)
 }
 
 fn roles(names: &[String]) -> Option<RoleSet> {
@@ -178,42 +168,36 @@ pub(crate) async fn invite(State(state): State<AppState>, page: TeamPage, Form(f
     if let Err(refused) = page.check(&form.csrf) {
         return refused;
     }
-    let page_headers = page.headers.clone();
-    let TeamPage { session, team, me, ip, .. } = page;
-    let refuse = |msg: String| show(&state, &session, &team, &me, None, Some(msg), StatusCode::UNPROCESSABLE_ENTITY);
-    let Some(mut roles) = roles(&form.roles) else { return refuse("Choose roles from the list.".into()).await };
-    if form.individual_keys.is_some() {
-        roles.insert(Role::GenerateIndividualKeys);
-    }
+    let refuse = |msg: String| show(&state, &page, Flash::error(msg), StatusCode::UNPROCESSABLE_ENTITY);
+    let Some(roles) = roles(&form.roles) else { return refuse("Choose roles from the list.".into()).await };
     let visible_apps: Vec<AppId> = form.apps.iter().filter_map(|a| a.parse().ok()).collect();
     let new = NewInvitation {
         email: form.email,
         first_name: form.first_name,
         last_name: form.last_name,
+        // K6: the box is ticked by default; the grant it makes is the default one (K6b: not listed).
+        individual_keys_by_default: form.individual_keys.is_some(),
         roles,
         all_apps_visible: form.all_apps.is_some() || visible_apps.is_empty(),
         provisioning_allowed: form.provisioning.is_some(),
         visible_apps,
     };
-    match crate::invite::create(&state, &page_headers, team.id, new, &actor(&me, ip)).await {
-        Ok((inv, delivery)) => after_invite(&team, &inv.email, delivery),
+    match crate::invite::create(&state, &page.headers, page.team.id, new, &actor(&page.me, page.ip.clone())).await {
+        Ok((inv, delivery)) => back(&page, delivered(&inv.email, delivery)),
         Err(StoreError::Rule(rule)) => refuse(sentence(&rule.to_string())).await,
         Err(e) => store_failure(e),
     }
 }
 
 /// What the inviter is told. The link itself appears here once, when there is no mail to carry it.
-fn delivered(email: &str, delivery: Delivery) -> (Option<String>, Option<String>) {
+fn delivered(email: &str, delivery: Delivery) -> Flash {
     match delivery {
-        Delivery::Mailed => (Some(format!("Invited {email}. The invitation was sent by email.")), None),
-        Delivery::MailFailed(why) => (
-            None,
-            Some(format!(
-                "Invited {email}, but the email could not be sent ({why}). The invitation stays valid: use Send Again."
-            )),
-        ),
+        Delivery::Mailed => Flash::notice(format!("Invited {email}. The invitation was sent by email.")),
+        Delivery::MailFailed(why) => Flash::error(format!(
+            "Invited {email}, but the email could not be sent ({why}). The invitation stays valid: use Send Again."
+        )),
         Delivery::Link(link) => {
-            (Some(format!("Invited {email}. Send them this link; it is shown only now and works once: {link}")), None)
+            Flash::notice(format!("Invited {email}. Send them this link; it is shown only now and works once: {link}"))
         }
     }
 }
@@ -229,14 +213,12 @@ pub(crate) async fn renew(
     if let Err(refused) = page.check(&form.csrf) {
         return refused;
     }
-    let page_headers = page.headers.clone();
-    let TeamPage { session, team, me, ip, .. } = page;
     let Ok(id) = id.parse::<InvitationId>() else { return not_found() };
-    match crate::invite::renew(&state, &page_headers, team.id, id, &actor(&me, ip)).await {
-        Ok((inv, delivery)) => after_invite(&team, &inv.email, delivery),
+    match crate::invite::renew(&state, &page.headers, page.team.id, id, &actor(&page.me, page.ip.clone())).await {
+        Ok((inv, delivery)) => back(&page, delivered(&inv.email, delivery)),
         Err(StoreError::Rule(keyward_core::DomainError::NotFound { .. })) => not_found(),
         Err(StoreError::Rule(rule)) => {
-            show(&state, &session, &team, &me, None, Some(sentence(&rule.to_string())), StatusCode::FORBIDDEN).await
+            show(&state, &page, Flash::error(sentence(&rule.to_string())), StatusCode::FORBIDDEN).await
         }
         Err(e) => store_failure(e),
     }
@@ -264,26 +246,25 @@ pub(crate) async fn update(
     if let Err(refused) = page.check(&form.csrf) {
         return refused;
     }
-    let TeamPage { session, team, me, ip, .. } = page;
     let Ok(member) = member.parse::<MemberId>() else { return not_found() };
     let Some(roles) = roles(&form.roles) else { return not_found() };
     let apps: Vec<AppId> = form.apps.iter().filter_map(|a| a.parse().ok()).collect();
     let all_apps = form.all_apps.is_some() || apps.is_empty();
     let update = MemberUpdate {
         roles: Some(roles),
+        roles_as: keyward_core::member::RolesAs::Held,
         all_apps_visible: Some(all_apps),
         provisioning_allowed: Some(form.provisioning.is_some()),
         visible_apps: Some(keyward_core::ports::VisibleAppsChange::Replace(if all_apps { Vec::new() } else { apps })),
     };
-    match state.store.update_member(team.id, member, update, &actor(&me, ip)).await {
+    match state.store.update_member(page.team.id, member, update, &actor(&page.me, page.ip.clone())).await {
         Ok(m) => {
             state.catch_up().await;
-            show(&state, &session, &team, &me, Some(format!("Saved the roles of {}.", m.email)), None, StatusCode::OK)
-                .await
+            back(&page, Flash::notice(format!("Saved the roles of {}.", m.email)))
         }
         Err(StoreError::Rule(keyward_core::DomainError::NotFound { .. })) => not_found(),
         Err(StoreError::Rule(rule)) => {
-            show(&state, &session, &team, &me, None, Some(sentence(&rule.to_string())), StatusCode::FORBIDDEN).await
+            show(&state, &page, Flash::error(sentence(&rule.to_string())), StatusCode::FORBIDDEN).await
         }
         Err(e) => store_failure(e),
     }
@@ -298,13 +279,20 @@ pub(crate) async fn remove(
     if let Err(refused) = page.check(&form.csrf) {
         return refused;
     }
-    let TeamPage { session, team, me, ip, .. } = page;
     let Ok(member) = member.parse::<MemberId>() else { return not_found() };
-    match lifecycle::remove_member(&state, team.id, member, &actor(&me, ip)).await {
-        Ok(()) => Redirect::to(&format!("/teams/{}/users", team.issuer_id)).into_response(),
+    // Their address, for the message; a member of another team is not found here either.
+    let email = match state.store.member(page.team.id, member).await {
+        Ok(m) => m.email,
+        Err(StoreError::Rule(keyward_core::DomainError::NotFound { .. })) => return not_found(),
+        Err(e) => return store_failure(e),
+    };
+    match lifecycle::remove_member(&state, page.team.id, member, &actor(&page.me, page.ip.clone())).await {
+        Ok(()) => {
+            back(&page, Flash::notice(format!("Removed {email}. Their individual key, if they had one, is revoked.")))
+        }
         Err(StoreError::Rule(keyward_core::DomainError::NotFound { .. })) => not_found(),
         Err(StoreError::Rule(rule)) => {
-            show(&state, &session, &team, &me, None, Some(sentence(&rule.to_string())), StatusCode::FORBIDDEN).await
+            show(&state, &page, Flash::error(sentence(&rule.to_string())), StatusCode::FORBIDDEN).await
         }
         Err(e) => store_failure(e),
     }

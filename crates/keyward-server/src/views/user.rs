@@ -20,7 +20,7 @@ pub(crate) fn resource(m: &Member, base: &BaseUrl, fields: &Fields, visible_apps
     put("username", json!(m.email));
     put("firstName", json!(m.first_name));
     put("lastName", json!(m.last_name));
-    put("roles", json!(m.roles.to_vec()));
+    put("roles", json!(keyward_core::member::listed_roles(m.roles, m.individual_keys_explicit).to_vec()));
     put("allAppsVisible", json!(m.all_apps_visible));
     put("provisioningAllowed", json!(m.provisioning_allowed));
     let mut doc = json!({ "type": "users", "id": m.id.to_string(), "attributes": attributes, "links": { "self": base.url(&path) } });

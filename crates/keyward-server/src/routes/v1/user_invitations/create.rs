@@ -59,6 +59,8 @@ pub(crate) async fn handler(
         first_name: text("firstName"),
         last_name: text("lastName"),
         roles: roles(a.get("roles").unwrap_or(&Value::Null), "/data/attributes/roles")?,
+        // Apple's API: the permission follows `roles` exactly.
+        individual_keys_by_default: false,
         all_apps_visible,
         provisioning_allowed: a.get("provisioningAllowed").and_then(Value::as_bool).unwrap_or(false),
         visible_apps,

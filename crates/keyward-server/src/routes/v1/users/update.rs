@@ -128,6 +128,7 @@ pub(crate) async fn handler(
     }
     let update = MemberUpdate {
         roles: a.get("roles").map(|v| roles(v, "/data/attributes/roles")).transpose()?,
+        roles_as: keyward_core::member::RolesAs::Listed,
         all_apps_visible,
         provisioning_allowed: a.get("provisioningAllowed").and_then(Value::as_bool),
         visible_apps: visible_apps.map(VisibleAppsChange::Replace),
