@@ -18,7 +18,7 @@ pub enum DomainError {
     #[error("{0}")]
     InvalidInput(String),
     #[error("{what} '{id}' was not found")]
-    NotFound { what: &'static str, id: String },
+    NotFound { what: Resource, id: String },
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -51,6 +51,9 @@ pub enum DomainError {
     NoIndividualKeyRole,
     #[error("this member already has an active individual key; revoke it before generating another")]
     IndividualKeyExists,
+    /// K8: the randomly drawn Key ID is in use; the caller draws another.
+    #[error("the Key ID {0} is taken; draw another")]
+    KeyIdTaken(String),
 
     // K9–K12
     #[error("the private key of {0} was already downloaded; it can be downloaded only once")]
@@ -69,6 +72,48 @@ pub enum DomainError {
     CannotGrantAccountHolder,
     #[error("the Account Holder cannot be removed or demoted")]
     AccountHolderImmutable,
+}
+
+/// What a [`DomainError::NotFound`] did not find. Matched by edges (a missing app in a body is a
+/// relationship error, not a 404), so it is a type, never a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    App,
+    Team,
+    Member,
+    Key,
+    Invitation,
+    AccountHolder,
+}
+
+impl Resource {
+    /// Its JSON:API resource type, as a 404's detail names it.
+    pub fn json_api_type(self) -> &'static str {
+        match self {
+            Resource::App => "apps",
+            Resource::Member => "users",
+            Resource::Invitation => "userInvitations",
+            other => other.name(),
+        }
+    }
+
+    /// How messages name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Resource::App => "app",
+            Resource::Team => "team",
+            Resource::Member => "member",
+            Resource::Key => "key",
+            Resource::Invitation => "userInvitations",
+            Resource::AccountHolder => "Account Holder of team",
+        }
+    }
+}
+
+impl std::fmt::Display for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// What a storage call can fail with.

@@ -181,7 +181,7 @@ impl From<StoreError> for ApiError {
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         match e {
-            DomainError::NotFound { what, id } => ApiError::not_found(resource_type(what), &id),
+            DomainError::NotFound { what, id } => ApiError::not_found(what.json_api_type(), &id),
             DomainError::NotAllowed(_) | DomainError::CannotGenerateTeamKey | DomainError::CannotRevoke => {
                 ApiError::forbidden()
             }
@@ -190,15 +190,6 @@ impl From<DomainError> for ApiError {
             }
             other => ApiError::state(other.to_string()),
         }
-    }
-}
-
-/// JSON:API resource types for the domain's names.
-fn resource_type(what: &str) -> &str {
-    match what {
-        "app" => "apps",
-        "member" => "users",
-        other => other,
     }
 }
 

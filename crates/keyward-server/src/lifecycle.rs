@@ -21,7 +21,7 @@ pub async fn generate_key<S: KeyStore>(
     for _ in 0..5 {
         let id = generate_key_id().map_err(|e| StoreError::Backend(e.to_string()))?;
         match store.generate_key(team, id, key.clone(), max_active_team_keys, actor).await {
-            Err(StoreError::Rule(DomainError::Conflict(msg))) if msg.contains("Key ID") => continue,
+            Err(StoreError::Rule(DomainError::KeyIdTaken(_))) => continue,
             other => return other,
         }
     }

@@ -3,7 +3,7 @@
 use keyward_core::actor::ActorContext;
 use keyward_core::app::App;
 use keyward_core::audit::AuditKind;
-use keyward_core::error::{DomainError, StoreError};
+use keyward_core::error::{DomainError, Resource, StoreError};
 use keyward_core::ids::{AppId, TeamId};
 use keyward_core::ports::AppUpdate;
 
@@ -26,7 +26,7 @@ pub(crate) async fn update(
         .fetch_optional(&mut *tx)
         .await
         .map_err(backend_error)?
-        .ok_or_else(|| DomainError::NotFound { what: "app", id: id.to_string() })?;
+        .ok_or_else(|| DomainError::NotFound { what: Resource::App, id: id.to_string() })?;
     let mut app = convert::app(&row)?;
     if let Some(locale) = u.primary_locale {
         app.primary_locale = locale;

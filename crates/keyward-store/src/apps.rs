@@ -3,7 +3,7 @@
 use keyward_core::actor::ActorContext;
 use keyward_core::app::{self, App, NewApp};
 use keyward_core::audit::AuditKind;
-use keyward_core::error::{DomainError, StoreError};
+use keyward_core::error::{DomainError, Resource, StoreError};
 use keyward_core::ids::{AppId, TeamId};
 use keyward_core::ports::AppStore;
 
@@ -112,7 +112,7 @@ impl AppStore for Store {
             .fetch_optional(self.pool())
             .await
             .map_err(backend_error)?
-            .ok_or_else(|| DomainError::NotFound { what: "app", id: app.to_string() })?;
+            .ok_or_else(|| DomainError::NotFound { what: Resource::App, id: app.to_string() })?;
         convert::app(&row)
     }
 }

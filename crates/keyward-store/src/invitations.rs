@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use keyward_core::actor::ActorContext;
 use keyward_core::audit::AuditKind;
 use keyward_core::change::Change;
-use keyward_core::error::{DomainError, StoreError};
+use keyward_core::error::{DomainError, Resource, StoreError};
 use keyward_core::ids::{AppId, InvitationId, MemberId, TeamId};
 use keyward_core::invitation::{self, Invitation, NewInvitation};
 use keyward_core::member::Member;
@@ -83,7 +83,7 @@ async fn pending_in_tx(tx: &mut Tx, lookup: Lookup<'_>) -> Result<Invitation, St
         .fetch_optional(&mut **tx)
         .await
         .map_err(backend_error)?
-        .ok_or(DomainError::NotFound { what: "userInvitations", id: shown_id })?;
+        .ok_or(DomainError::NotFound { what: Resource::Invitation, id: shown_id })?;
     let mut found = [row_to_invitation(&row)?];
     attach_apps(&mut **tx, &mut found).await?;
     let [inv] = found;
@@ -376,7 +376,7 @@ impl InvitationStore for Store {
             .await
             .map_err(backend_error)?;
         if deleted.rows_affected() != 1 {
-            return Err(DomainError::NotFound { what: "userInvitations", id: "(link)".into() }.into());
+            return Err(DomainError::NotFound { what: Resource::Invitation, id: "(link)".into() }.into());
         }
         let actor =
             ActorContext { actor: keyward_core::actor::Actor::Member(member_id), label: found.email.clone(), ip: None };

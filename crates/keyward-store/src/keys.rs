@@ -7,7 +7,7 @@ use keyward_core::access;
 use keyward_core::actor::{Actor, ActorContext};
 use keyward_core::audit::AuditKind;
 use keyward_core::change::Change;
-use keyward_core::error::{DomainError, StoreError};
+use keyward_core::error::{DomainError, Resource, StoreError};
 use keyward_core::ids::{KeyId, TeamId};
 use keyward_core::key::{self, ApiKey, KeyKind};
 use keyward_core::member::may_generate_individual_key;
@@ -26,7 +26,7 @@ async fn key_in_tx(tx: &mut Tx, team: TeamId, id: &KeyId) -> Result<ApiKey, Stor
         .fetch_optional(&mut **tx)
         .await
         .map_err(backend_error)?
-        .ok_or_else(|| DomainError::NotFound { what: "key", id: id.to_string() })?;
+        .ok_or_else(|| DomainError::NotFound { what: Resource::Key, id: id.to_string() })?;
     convert::key(&row)
 }
 
@@ -76,7 +76,7 @@ impl KeyStore for Store {
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(backend_error)?
-                    .ok_or_else(|| DomainError::NotFound { what: "member", id: member_id.to_string() })?;
+                    .ok_or_else(|| DomainError::NotFound { what: Resource::Member, id: member_id.to_string() })?;
                 let owner = convert::member(&row)?;
                 may_generate_individual_key(owner.roles)?;
                 let existing = sqlx::query(
@@ -102,6 +102,16 @@ impl KeyStore for Store {
                 return Err(DomainError::NotAllowed("API keys cannot generate API keys".into()).into());
             }
         };
+        // K8: Key IDs are unique across the installation; a drawn ID already in use is redrawn.
+        let id_taken = sqlx::query("SELECT 1 AS one FROM api_keys WHERE id = $1")
+            .bind(key_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend_error)?
+            .is_some();
+        if id_taken {
+            return Err(DomainError::KeyIdTaken(key_id.to_string()).into());
+        }
         sqlx::query(
             "INSERT INTO api_keys (id, team_id, kind, name, roles, member_id, created_by_member, created_by_label, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -117,12 +127,12 @@ impl KeyStore for Store {
         .bind(at.unix_timestamp())
         .execute(&mut *tx)
         .await
-        .map_err(|e| match (is_unique_violation(&e), kind) {
-            (true, KeyKind::Individual) if e.to_string().contains("member_id") || e.to_string().contains("individual") => {
-                StoreError::Rule(DomainError::IndividualKeyExists)
-            }
-            (true, _) => StoreError::Rule(DomainError::Conflict(format!("the Key ID {key_id} is taken; draw another"))),
-            _ => backend_error(e),
+        .map_err(|e| match is_unique_violation(&e) {
+            // The Key ID was drawn by a concurrent transaction (K8), or K6's partial unique index
+            // caught what the check above, under the team's lock, already refuses. Either way the
+            // caller draws again, and the next attempt names the real reason.
+            true => StoreError::Rule(DomainError::KeyIdTaken(key_id.to_string())),
+            false => backend_error(e),
         })?;
         tx::audit(&mut tx, team, actor, AuditKind::KeyGenerated, Some(key_id.as_str()), &detail, at).await?;
         let created = key_in_tx(&mut tx, team, &key_id).await?;
@@ -181,7 +191,7 @@ impl KeyStore for Store {
             .fetch_optional(self.pool())
             .await
             .map_err(backend_error)?
-            .ok_or_else(|| DomainError::NotFound { what: "key", id: key_id.to_string() })?;
+            .ok_or_else(|| DomainError::NotFound { what: Resource::Key, id: key_id.to_string() })?;
         convert::key(&row)
     }
 

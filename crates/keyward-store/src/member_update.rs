@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use keyward_core::actor::ActorContext;
 use keyward_core::audit::AuditKind;
 use keyward_core::change::Change;
-use keyward_core::error::{DomainError, StoreError};
+use keyward_core::error::{DomainError, Resource, StoreError};
 use keyward_core::ids::{AppId, MemberId, TeamId};
 use keyward_core::member::{self, Member};
 use keyward_core::ports::{MemberUpdate, VisibleAppsChange};
@@ -23,7 +23,7 @@ pub(crate) async fn ensure_team_apps(tx: &mut Tx, team: TeamId, apps: &[AppId]) 
             .await
             .map_err(backend_error)?;
         if found.is_none() {
-            return Err(DomainError::NotFound { what: "app", id: app.to_string() }.into());
+            return Err(DomainError::NotFound { what: Resource::App, id: app.to_string() }.into());
         }
     }
     Ok(())

@@ -3,7 +3,7 @@
 use keyward_core::actor::{Actor, ActorContext};
 use keyward_core::audit::AuditKind;
 use keyward_core::change::Change;
-use keyward_core::error::{DomainError, StoreError};
+use keyward_core::error::{DomainError, Resource, StoreError};
 use keyward_core::ids::{AppId, MemberId, TeamId};
 use keyward_core::member::{self, Member};
 use keyward_core::ports::{MemberStore, NewMember};
@@ -49,7 +49,7 @@ pub(crate) async fn member_in_tx(tx: &mut Tx, team: TeamId, id: MemberId) -> Res
         .fetch_optional(&mut **tx)
         .await
         .map_err(backend_error)?
-        .ok_or_else(|| DomainError::NotFound { what: "member", id: id.to_string() })?;
+        .ok_or_else(|| DomainError::NotFound { what: Resource::Member, id: id.to_string() })?;
     with_apps(&mut **tx, &row).await
 }
 
@@ -70,7 +70,7 @@ impl MemberStore for Store {
             .fetch_optional(self.pool())
             .await
             .map_err(backend_error)?
-            .ok_or_else(|| DomainError::NotFound { what: "member", id: id.to_string() })?;
+            .ok_or_else(|| DomainError::NotFound { what: Resource::Member, id: id.to_string() })?;
         with_apps(self.pool(), &row).await
     }
 
@@ -98,7 +98,7 @@ impl MemberStore for Store {
                 .await
                 .map_err(backend_error)?;
             if found.is_none() {
-                return Err(DomainError::NotFound { what: "app", id: app.to_string() }.into());
+                return Err(DomainError::NotFound { what: Resource::App, id: app.to_string() }.into());
             }
         }
         let person = persons::find_or_create(&mut tx, &new.person, false, at).await?;
@@ -151,7 +151,7 @@ impl MemberStore for Store {
             .fetch_optional(self.pool())
             .await
             .map_err(backend_error)?
-            .ok_or(DomainError::NotFound { what: "member", id: email })?;
+            .ok_or(DomainError::NotFound { what: Resource::Member, id: email })?;
         with_apps(self.pool(), &row).await
     }
 
@@ -167,7 +167,7 @@ impl MemberStore for Store {
                 return with_apps(self.pool(), row).await;
             }
         }
-        Err(DomainError::NotFound { what: "Account Holder of team", id: team.to_string() }.into())
+        Err(DomainError::NotFound { what: Resource::AccountHolder, id: team.to_string() }.into())
     }
 
     async fn members(&self, team: TeamId) -> Result<Vec<Member>, StoreError> {

@@ -4,7 +4,7 @@ use keyward_core::access::{self, AccessState};
 use keyward_core::actor::ActorContext;
 use keyward_core::audit::AuditKind;
 use keyward_core::change::Change;
-use keyward_core::error::{DomainError, StoreError};
+use keyward_core::error::{DomainError, Resource, StoreError};
 use keyward_core::ids::{IssuerId, MemberId, TeamId};
 use keyward_core::member::account_holder_roles;
 use keyward_core::ports::{NewTeam, TeamCreated, TeamRef, TeamStore};
@@ -112,7 +112,7 @@ impl TeamStore for Store {
             .fetch_optional(self.pool())
             .await
             .map_err(backend_error)?
-            .ok_or_else(|| DomainError::NotFound { what: "team", id: team.to_string() })?;
+            .ok_or_else(|| DomainError::NotFound { what: Resource::Team, id: team.to_string() })?;
         convert::team(&row)
     }
 
@@ -126,7 +126,7 @@ impl TeamStore for Store {
         .map_err(backend_error)?;
         match row {
             Some(row) => convert::team(&row),
-            None => Err(DomainError::NotFound { what: "team", id: team.to_string() }.into()),
+            None => Err(DomainError::NotFound { what: Resource::Team, id: team.to_string() }.into()),
         }
     }
 

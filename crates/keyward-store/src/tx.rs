@@ -4,7 +4,7 @@
 use keyward_core::actor::{Actor, ActorContext};
 use keyward_core::audit::AuditKind;
 use keyward_core::change::Change;
-use keyward_core::error::{DomainError, StoreError};
+use keyward_core::error::{DomainError, Resource, StoreError};
 use keyward_core::ids::TeamId;
 use keyward_core::role::RoleSet;
 use keyward_core::team::Team;
@@ -49,7 +49,7 @@ pub(crate) async fn lock_team(tx: &mut Tx, team: TeamId) -> Result<Team, StoreEr
         .await
         .map_err(backend_error)?;
     if updated.rows_affected() == 0 {
-        return Err(DomainError::NotFound { what: "team", id: team.to_string() }.into());
+        return Err(DomainError::NotFound { what: Resource::Team, id: team.to_string() }.into());
     }
     let row = sqlx::query(select_team!("WHERE id = $1"))
         .bind(team.to_string())
@@ -72,7 +72,7 @@ pub(crate) async fn actor_roles(tx: &mut Tx, team: TeamId, actor: &Actor) -> Res
                 .fetch_optional(&mut **tx)
                 .await
                 .map_err(backend_error)?
-                .ok_or_else(|| DomainError::NotFound { what: "member", id: m.to_string() })?;
+                .ok_or_else(|| DomainError::NotFound { what: Resource::Member, id: m.to_string() })?;
             let roles: String = row.try_get("roles").map_err(backend_error)?;
             Ok(Some(convert::roles(&roles)?))
         }

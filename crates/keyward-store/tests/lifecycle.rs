@@ -338,3 +338,19 @@ both_backends!(
         assert_eq!(store.key(&key.id).await.unwrap().last_used_at, Some(time::macros::datetime!(2026-11-26 09:30 UTC)));
     }
 );
+
+// K8: a drawn Key ID already in use, in this team or another, is refused as taken (the caller draws
+// again) and nothing is written.
+both_backends!(k8_a_key_id_in_use_is_refused_as_taken, |store: keyward_store::Store, _db| async move {
+    let a = approved_team(&store, "Acme").await;
+    let b = approved_team(&store, "Bolt").await;
+    let existing = generate_team_key(&store, &a, "a").await;
+    for team in [&a, &b] {
+        let err = store
+            .generate_key(team.team.id, existing.id.clone(), team_key("again"), 50, &operator())
+            .await
+            .unwrap_err();
+        assert_eq!(rule(err), DomainError::KeyIdTaken(existing.id.to_string()));
+    }
+    assert_eq!(store.key(&existing.id).await.unwrap().name, "a", "nothing written");
+});

@@ -4,7 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use keyward_core::error::StoreError;
+use keyward_core::error::{Resource, StoreError};
 use keyward_core::ports::{MemberStore, MemberUpdate, VisibleAppsChange};
 use keyward_core::role::{Role, RoleSet};
 use serde_json::Value;
@@ -46,7 +46,7 @@ pub(crate) fn app_ids(
         .collect::<Result<_, _>>()?;
     match ids.iter().find(|id| !crate::routes::v1::key_sees(key, **id)) {
         Some(hidden) => {
-            Err(refusal(keyward_core::DomainError::NotFound { what: "app", id: hidden.to_string() }.into()))
+            Err(refusal(keyward_core::DomainError::NotFound { what: Resource::App, id: hidden.to_string() }.into()))
         }
         None => Ok(ids),
     }
@@ -79,7 +79,7 @@ pub(crate) fn refusal(e: StoreError) -> ApiError {
             invalid("/data/attributes/roles", "Nobody can be granted the ACCOUNT_HOLDER role".into())
         }
         StoreError::Rule(D::InvalidInput(msg)) => invalid("/data/attributes/roles", msg),
-        StoreError::Rule(D::NotFound { what: "app", id }) => {
+        StoreError::Rule(D::NotFound { what: Resource::App, id }) => {
             let mut e = ApiError::custom(
                 StatusCode::CONFLICT,
                 "ENTITY_ERROR.RELATIONSHIP.INVALID",
