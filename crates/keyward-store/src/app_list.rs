@@ -5,8 +5,8 @@ use keyward_core::error::StoreError;
 use keyward_core::ids::TeamId;
 use keyward_core::paging::{AppFilter, AppSort, Keyset, Page, PageRequest};
 
+use crate::error::backend_error;
 use crate::sql::Dynamic;
-use crate::tx::backend_error;
 use crate::{Store, convert};
 
 fn sort_column(sort: AppSort) -> &'static str {

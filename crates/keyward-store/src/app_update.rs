@@ -7,7 +7,8 @@ use keyward_core::error::{DomainError, Resource, StoreError};
 use keyward_core::ids::{AppId, TeamId};
 use keyward_core::ports::AppUpdate;
 
-use crate::tx::{self, backend_error, lock_team, now};
+use crate::error::backend_error;
+use crate::tx::{self, lock_team, now};
 use crate::{Store, convert};
 
 pub(crate) async fn update(

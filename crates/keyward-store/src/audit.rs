@@ -5,7 +5,7 @@ use keyward_core::error::StoreError;
 use keyward_core::ids::TeamId;
 use keyward_core::ports::AuditStore;
 
-use crate::tx::backend_error;
+use crate::error::backend_error;
 use crate::{Store, convert};
 
 impl AuditStore for Store {

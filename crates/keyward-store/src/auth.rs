@@ -12,7 +12,8 @@ use keyward_core::ids::{AppId, KeyId, MemberId, TeamId};
 use keyward_core::ports::{AuthStore, ChangeFeed};
 use sqlx::any::AnyRow;
 
-use crate::tx::{self, backend_error};
+use crate::error::backend_error;
+use crate::tx;
 use crate::{Store, convert};
 
 fn parse<T: std::str::FromStr>(row: &AnyRow, col: &str) -> Result<T, StoreError> {

@@ -181,7 +181,7 @@ pub(crate) async fn lock_feed(tx: &mut crate::tx::Tx) -> Result<(), StoreError> 
         sqlx::query("SELECT pg_advisory_xact_lock(7316461528105367553)")
             .execute(&mut **tx)
             .await
-            .map_err(crate::tx::backend_error)?;
+            .map_err(crate::error::backend_error)?;
     }
     Ok(())
 }
@@ -194,7 +194,7 @@ pub(crate) async fn lock_budget(tx: &mut crate::tx::Tx, key: &keyward_core::ids:
             .bind(format!("keyward-budget:{key}"))
             .execute(&mut **tx)
             .await
-            .map_err(crate::tx::backend_error)?;
+            .map_err(crate::error::backend_error)?;
     }
     Ok(())
 }
@@ -206,7 +206,7 @@ pub(crate) async fn database_now(tx: &mut crate::tx::Tx) -> Result<i64, StoreErr
     } else {
         "SELECT CAST(strftime('%s', 'now') AS BIGINT) AS now"
     };
-    let row = sqlx::query(sql).fetch_one(&mut **tx).await.map_err(crate::tx::backend_error)?;
+    let row = sqlx::query(sql).fetch_one(&mut **tx).await.map_err(crate::error::backend_error)?;
     crate::convert::get(&row, "now")
 }
 

@@ -16,7 +16,8 @@ use keyward_core::ids::KeyId;
 use keyward_core::ports::{BudgetLease, BudgetStore};
 use keyward_core::rate_limit::{LEASE_SECONDS, lease_slice, retry_after_minute};
 
-use crate::tx::{self, backend_error};
+use crate::error::backend_error;
+use crate::tx;
 use crate::{Backend, Store, convert};
 
 impl BudgetStore for Store {

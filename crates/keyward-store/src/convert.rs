@@ -15,11 +15,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
-use crate::tx::backend_error;
-
-fn corrupt(what: &str, value: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(format!("stored {what} '{value}' is invalid"))
-}
+use crate::error::{backend_error, corrupt};
 
 pub(crate) fn get<'r, T>(row: &'r AnyRow, col: &str) -> Result<T, StoreError>
 where

@@ -5,7 +5,7 @@ use keyward_core::error::StoreError;
 use keyward_core::ports::ChangeFeed;
 use sqlx::any::AnyRow;
 
-use crate::tx::backend_error;
+use crate::error::backend_error;
 use crate::{Store, convert};
 
 fn entry(row: &AnyRow) -> Result<FeedEntry, StoreError> {

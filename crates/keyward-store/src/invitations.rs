@@ -15,8 +15,9 @@ use keyward_core::ports::{Acceptance, InvitationStore, NewPerson};
 use keyward_core::team::{normalize_email, validate_person_name};
 use sqlx::any::AnyRow;
 
+use crate::error::backend_error;
 use crate::sql::Dynamic;
-use crate::tx::{self, Tx, backend_error, lock_team, now};
+use crate::tx::{self, Tx, lock_team, now};
 use crate::{Store, convert, member_update, members, persons};
 
 const COLUMNS: &str = "SELECT id, team_id, email, first_name, last_name, roles, individual_keys_by_default, all_apps_visible, provisioning_allowed, expires_at FROM invitations ";
@@ -354,7 +355,7 @@ impl InvitationStore for Store {
         .execute(&mut *tx)
         .await
         .map_err(|e| {
-            if tx::is_unique_violation(&e) {
+            if crate::error::is_unique_violation(&e) {
                 StoreError::Rule(DomainError::Conflict(format!("{} is already a member of this team", found.email)))
             } else {
                 backend_error(e)

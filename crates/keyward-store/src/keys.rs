@@ -16,7 +16,8 @@ use keyward_core::role::RoleSet;
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use crate::tx::{self, Tx, backend_error, is_unique_violation, lock_team, now};
+use crate::error::{backend_error, is_unique_violation};
+use crate::tx::{self, Tx, lock_team, now};
 use crate::{Store, convert};
 
 async fn key_in_tx(tx: &mut Tx, team: TeamId, id: &KeyId) -> Result<ApiKey, StoreError> {

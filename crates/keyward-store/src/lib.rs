@@ -22,6 +22,7 @@ mod auth;
 pub mod backend;
 mod budgets;
 mod convert;
+mod error;
 mod feed;
 mod invitations;
 mod keys;
@@ -56,6 +57,10 @@ impl fmt::Debug for Store {
 }
 
 impl Store {
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
     /// Opens (and for SQLite creates) the database. Does not migrate: see [`Store::migrate`].
     pub async fn open(url: &DatabaseUrl) -> Result<Store, StoreError> {
         let (pool, backend) = backend::connect(url).await?;
@@ -90,7 +95,7 @@ impl Store {
 
     /// For readiness checks: one round trip to the database.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ()).map_err(tx::backend_error)
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ()).map_err(error::backend_error)
     }
 
     pub async fn close(&self) {

@@ -8,8 +8,8 @@ use keyward_core::member::Member;
 use keyward_core::paging::{Keyset, MemberFilter, Page, PageRequest, UserSort};
 use keyward_core::role::Role;
 
+use crate::error::backend_error;
 use crate::sql::Dynamic;
-use crate::tx::backend_error;
 use crate::{Store, convert};
 
 fn sort_column(sort: UserSort) -> &'static str {

@@ -10,7 +10,8 @@ use keyward_core::ids::{AppId, MemberId, TeamId};
 use keyward_core::member::{self, Member};
 use keyward_core::ports::{MemberUpdate, VisibleAppsChange};
 
-use crate::tx::{self, Tx, backend_error, lock_team, now};
+use crate::error::backend_error;
+use crate::tx::{self, Tx, lock_team, now};
 use crate::{Store, members};
 
 /// Every app must belong to the team (an app of another team is `NotFound`, as if it did not exist).

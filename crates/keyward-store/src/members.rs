@@ -12,7 +12,8 @@ use keyward_core::team::normalize_email;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::tx::{self, Tx, backend_error, lock_team, now};
+use crate::error::backend_error;
+use crate::tx::{self, Tx, lock_team, now};
 use crate::{Store, convert, persons};
 
 /// Members manage members when they are the Account Holder or an Admin (the `users` manage area).

@@ -7,7 +7,8 @@ use keyward_core::team::{normalize_email, validate_person_name};
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use crate::tx::{Tx, backend_error};
+use crate::error::backend_error;
+use crate::tx::Tx;
 
 /// Finds the person with this email or creates them. A person may belong to several teams; an
 /// existing person keeps their name, and gets the password only if they had none.
@@ -94,7 +95,7 @@ pub(crate) async fn create_new(tx: &mut Tx, person: &NewPerson, at: OffsetDateTi
     .execute(&mut **tx)
     .await
     .map_err(|e| {
-        if crate::tx::is_unique_violation(&e) {
+        if crate::error::is_unique_violation(&e) {
             StoreError::Rule(DomainError::Conflict(format!(
                 "{email} already has a Keyward account; sign in as {email}, then open the invitation link again"
             )))

@@ -16,7 +16,8 @@ use keyward_core::seed::{SeedFile, SeedKeyKind, SeedTeam, kind_of};
 use keyward_core::team::normalize_email;
 use sqlx::Row;
 
-use crate::tx::{self, Tx, backend_error, now};
+use crate::error::backend_error;
+use crate::tx::{self, Tx, now};
 use crate::{Store, persons};
 
 /// Seeded rows get IDs derived from what names them (team name, email, bundle ID), so applying a
@@ -140,7 +141,7 @@ async fn apply_team(
                 .bind(at.unix_timestamp())
                 .execute(&mut **tx)
                 .await
-                .map_err(|e| if tx::is_unique_violation(&e) { refused(format!("{tp}.issuer_id"), "another team has this Issuer ID".into()) } else { backend_error(e) })?;
+                .map_err(|e| if crate::error::is_unique_violation(&e) { refused(format!("{tp}.issuer_id"), "another team has this Issuer ID".into()) } else { backend_error(e) })?;
             tx::audit(
                 tx,
                 id,
@@ -205,7 +206,7 @@ async fn apply_team(
                     .bind(at.unix_timestamp())
                     .execute(&mut **tx)
                     .await
-                    .map_err(|e| if tx::is_unique_violation(&e) { refused(format!("{tp}.apps[{a}]"), "the app ID or SKU is taken".into()) } else { backend_error(e) })?;
+                    .map_err(|e| if crate::error::is_unique_violation(&e) { refused(format!("{tp}.apps[{a}]"), "the app ID or SKU is taken".into()) } else { backend_error(e) })?;
                 tx::audit(
                     tx,
                     team_id,
@@ -408,7 +409,7 @@ async fn apply_team(
         .bind(public.clone())
         .execute(&mut **tx)
         .await
-        .map_err(|e| if tx::is_unique_violation(&e) { refused(format!("{kp}.member"), "this member already has an active individual key".into()) } else { backend_error(e) })?;
+        .map_err(|e| if crate::error::is_unique_violation(&e) { refused(format!("{kp}.member"), "this member already has an active individual key".into()) } else { backend_error(e) })?;
         tx::audit(tx, team_id, &actor, AuditKind::KeyGenerated, Some(&key.key_id), "created from a seed file", at)
             .await?;
         tx::change(tx, &Change::KeyDownloaded { team_id, key_id }, at).await?;

@@ -10,7 +10,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
-use crate::tx::backend_error;
+use crate::error::backend_error;
 use crate::{Store, convert, member_list};
 
 fn person(row: &AnyRow) -> Result<Person, StoreError> {

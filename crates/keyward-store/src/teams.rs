@@ -11,7 +11,8 @@ use keyward_core::ports::{NewTeam, TeamCreated, TeamRef, TeamStore};
 use keyward_core::team::{Team, validate_team_name};
 use sqlx::Row;
 
-use crate::tx::{self, backend_error, is_unique_violation, lock_team, now};
+use crate::error::{backend_error, is_unique_violation};
+use crate::tx::{self, lock_team, now};
 use crate::{Store, convert, persons};
 
 impl TeamStore for Store {

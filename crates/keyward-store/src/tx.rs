@@ -14,17 +14,9 @@ use time::OffsetDateTime;
 use crate::Store;
 use crate::backend::begin_write_statement;
 use crate::convert;
+use crate::error::backend_error;
 
 pub(crate) type Tx = Transaction<'static, Any>;
-
-/// A database fault: logged in full, reported without internals.
-pub(crate) fn backend_error(e: sqlx::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
-}
-
-pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
-}
 
 pub(crate) fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
@@ -33,10 +25,6 @@ pub(crate) fn now() -> OffsetDateTime {
 impl Store {
     pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
         self.pool.begin_with(begin_write_statement(self.backend)).await.map_err(backend_error)
-    }
-
-    pub(crate) fn pool(&self) -> &sqlx::AnyPool {
-        &self.pool
     }
 }
 
