@@ -26,6 +26,8 @@ macro_rules! audit_kinds {
     };
 }
 
+// `member_roles_changed` is no longer written: every change to a member, the CLI's `set-roles`
+// included, is one `member_updated` entry. Entries written before keep their name.
 audit_kinds! {
     TeamCreated => "team_created",
     RateLimitChanged => "rate_limit_changed",

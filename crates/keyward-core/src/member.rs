@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::DomainError;
+use crate::actor::Actor;
 use crate::ids::{AppId, MemberId, PersonId, TeamId};
+use crate::policy::Area;
 use crate::role::{Role, RoleSet};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,8 +111,22 @@ pub fn next_grant(held: RoleSet, explicit: bool, requested: RoleSet, written: Ro
     }
 }
 
-/// Removing a member: never the Account Holder. K14: the caller revokes their individual key.
-pub fn ensure_removable(member: &Member) -> Result<(), DomainError> {
+/// Who manages members, whatever the path (API, console, CLI): the roles of the `users (manage)`
+/// area of spec section 5, the Account Holder and Admins. `None` is the operator, not a member.
+pub fn may_manage_members(actor_roles: Option<RoleSet>) -> Result<(), DomainError> {
+    match actor_roles {
+        None => Ok(()),
+        Some(r) if r.intersects(Area::UsersManage.allowed_roles()) => Ok(()),
+        Some(_) => Err(DomainError::NotAllowed("only the Account Holder or an Admin can manage members".into())),
+    }
+}
+
+/// Removing a member: never the Account Holder, and nobody removes themselves (a team could be
+/// left without anyone to manage it). K14: the caller revokes their individual key.
+pub fn ensure_removable(member: &Member, by: &Actor) -> Result<(), DomainError> {
+    if *by == Actor::Member(member.id) {
+        return Err(DomainError::NotAllowed("you cannot remove yourself from the team".into()));
+    }
     if member.is_account_holder() { Err(DomainError::AccountHolderImmutable) } else { Ok(()) }
 }
 
@@ -173,8 +189,16 @@ mod tests {
             visible_apps: vec![],
             created_at: OffsetDateTime::UNIX_EPOCH,
         };
-        assert_eq!(ensure_removable(&member(RoleSet::of(&[Role::Developer]))), Ok(()));
-        assert_eq!(ensure_removable(&member(account_holder_roles())), Err(DomainError::AccountHolderImmutable));
+        assert_eq!(ensure_removable(&member(RoleSet::of(&[Role::Developer])), &Actor::Operator), Ok(()));
+        assert_eq!(
+            ensure_removable(&member(account_holder_roles()), &Actor::Operator),
+            Err(DomainError::AccountHolderImmutable)
+        );
+        let admin = member(RoleSet::of(&[Role::Admin]));
+        assert!(
+            matches!(ensure_removable(&admin, &Actor::Member(admin.id)), Err(DomainError::NotAllowed(_))),
+            "nobody removes themselves"
+        );
     }
 
     #[test]
@@ -238,5 +262,16 @@ mod tests {
             "kept explicit"
         );
         assert_eq!(next_grant(dev.with(gik), false, dev, RolesAs::Held), (dev, false), "withdrawn");
+    }
+
+    #[test]
+    fn only_the_account_holder_and_admins_manage_members() {
+        assert_eq!(may_manage_members(None), Ok(()), "the operator");
+        for roles in [RoleSet::of(&[Role::AccountHolder]), RoleSet::of(&[Role::Admin, Role::Finance])] {
+            assert_eq!(may_manage_members(Some(roles)), Ok(()));
+        }
+        for role in [Role::AppManager, Role::Developer, Role::Sales] {
+            assert!(matches!(may_manage_members(Some(RoleSet::of(&[role]))), Err(DomainError::NotAllowed(_))));
+        }
     }
 }

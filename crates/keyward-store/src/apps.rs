@@ -8,7 +8,7 @@ use keyward_core::ids::{AppId, TeamId};
 use keyward_core::ports::AppStore;
 
 use crate::error::backend_error;
-use crate::tx::{self, lock_team, now};
+use crate::tx::{self, Tx, lock_team, now};
 use crate::{Store, convert};
 
 /// Apple's app IDs are 10-digit numbers; ours are random in that range, so they reveal nothing
@@ -116,4 +116,20 @@ impl AppStore for Store {
             .ok_or_else(|| DomainError::NotFound { what: Resource::App, id: app.to_string() })?;
         convert::app(&row)
     }
+}
+
+/// Every app must belong to the team (an app of another team is `NotFound`, as if it did not exist).
+pub(crate) async fn ensure_team_apps(tx: &mut Tx, team: TeamId, apps: &[AppId]) -> Result<(), StoreError> {
+    for app in apps {
+        let found = sqlx::query("SELECT 1 AS one FROM apps WHERE id = $1 AND team_id = $2")
+            .bind(app.0)
+            .bind(team.to_string())
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(backend_error)?;
+        if found.is_none() {
+            return Err(DomainError::NotFound { what: Resource::App, id: app.to_string() }.into());
+        }
+    }
+    Ok(())
 }

@@ -9,7 +9,7 @@ use keyward_core::change::Change;
 use keyward_core::error::{DomainError, Resource, StoreError};
 use keyward_core::ids::{AppId, InvitationId, MemberId, TeamId};
 use keyward_core::invitation::{self, Invitation, NewInvitation};
-use keyward_core::member::Member;
+use keyward_core::member::{self, Member};
 use keyward_core::paging::{InvitationFilter, InvitationSort, Keyset, Page, PageRequest};
 use keyward_core::ports::{Acceptance, InvitationStore, NewPerson};
 use keyward_core::team::{normalize_email, validate_person_name};
@@ -18,7 +18,7 @@ use sqlx::any::AnyRow;
 use crate::error::backend_error;
 use crate::sql::Dynamic;
 use crate::tx::{self, Tx, lock_team, now};
-use crate::{Store, convert, member_update, members, persons};
+use crate::{Store, apps, convert, member_rows, persons};
 
 const COLUMNS: &str = "SELECT id, team_id, email, first_name, last_name, roles, individual_keys_by_default, all_apps_visible, provisioning_allowed, expires_at FROM invitations ";
 
@@ -100,7 +100,7 @@ async fn managed_pending(
 ) -> Result<(Tx, Invitation), StoreError> {
     let mut tx = store.begin_write().await?;
     lock_team(&mut tx, team).await?;
-    members::ensure_manages_members(tx::actor_roles(&mut tx, team, &actor.actor).await?)?;
+    member::may_manage_members(tx::actor_roles(&mut tx, team, &actor.actor).await?)?;
     let found = pending_in_tx(&mut tx, Lookup::Id(team, id)).await?;
     Ok((tx, found))
 }
@@ -142,8 +142,8 @@ impl InvitationStore for Store {
         let at = now();
         let mut tx = self.begin_write().await?;
         lock_team(&mut tx, team).await?;
-        members::ensure_manages_members(tx::actor_roles(&mut tx, team, &actor.actor).await?)?;
-        member_update::ensure_team_apps(&mut tx, team, &new.visible_apps).await?;
+        member::may_manage_members(tx::actor_roles(&mut tx, team, &actor.actor).await?)?;
+        apps::ensure_team_apps(&mut tx, team, &new.visible_apps).await?;
         let member = sqlx::query(
             "SELECT 1 AS one FROM members m JOIN persons p ON p.id = m.person_id WHERE m.team_id = $1 AND p.email = $2",
         )
@@ -340,35 +340,19 @@ impl InvitationStore for Store {
             true => found.roles.with(keyward_core::role::Role::GenerateIndividualKeys),
             false => found.roles,
         };
-        sqlx::query(
-            "INSERT INTO members (id, team_id, person_id, roles, all_apps_visible, provisioning_allowed, created_at, individual_keys_explicit) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(member_id.to_string())
-        .bind(team.to_string())
-        .bind(person_id.to_string())
-        .bind(joined_roles.to_list())
-        .bind(found.all_apps_visible)
-        .bind(found.provisioning_allowed)
-        .bind(at.unix_timestamp())
-        // K6b: an invitation naming the permission grants it explicitly.
-        .bind(found.roles.contains(keyward_core::role::Role::GenerateIndividualKeys))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| {
-            if crate::error::is_unique_violation(&e) {
-                StoreError::Rule(DomainError::Conflict(format!("{} is already a member of this team", found.email)))
-            } else {
-                backend_error(e)
-            }
-        })?;
-        for app in &found.visible_apps {
-            sqlx::query("INSERT INTO member_apps (member_id, app_id) VALUES ($1, $2)")
-                .bind(member_id.to_string())
-                .bind(app.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend_error)?;
-        }
+        let row = member_rows::NewRow {
+            id: member_id,
+            team,
+            person: person_id,
+            email: &found.email,
+            roles: joined_roles,
+            // K6b: an invitation naming the permission grants it explicitly.
+            individual_keys_explicit: found.roles.contains(keyward_core::role::Role::GenerateIndividualKeys),
+            all_apps_visible: found.all_apps_visible,
+            provisioning_allowed: found.provisioning_allowed,
+            visible_apps: &found.visible_apps,
+        };
+        member_rows::insert(&mut tx, row, at).await?;
         // Single use: of two acceptances racing with one secret, only one deletes the row.
         let deleted = sqlx::query("DELETE FROM invitations WHERE id = $1 AND secret_hash = $2")
             .bind(id.to_string())
@@ -392,7 +376,7 @@ impl InvitationStore for Store {
         )
         .await?;
         tx::change(&mut tx, &Change::Member { team_id: team, member_id }, at).await?;
-        let member = members::member_in_tx(&mut tx, team, member_id).await?;
+        let member = member_rows::in_tx(&mut tx, team, member_id).await?;
         tx::commit(tx).await?;
         Ok(member)
     }

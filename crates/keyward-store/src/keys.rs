@@ -66,11 +66,7 @@ impl KeyStore for Store {
                 (KeyKind::Team, name, roles, None, detail)
             }
             NewKey::Individual { member_id } => {
-                if let Actor::Member(me) = actor.actor
-                    && me != member_id
-                {
-                    return Err(DomainError::NotAllowed("members generate only their own individual key".into()).into());
-                }
+                key::may_generate_individual_key_for(&actor.actor, member_id)?;
                 let row = sqlx::query(select_member!("WHERE m.id = $1 AND m.team_id = $2"))
                     .bind(member_id.to_string())
                     .bind(team.to_string())
@@ -96,12 +92,10 @@ impl KeyStore for Store {
                 (KeyKind::Individual, name, RoleSet::EMPTY, Some(member_id), detail)
             }
         };
+        key::ensure_generated_by_a_person(&actor.actor)?;
         let created_by_member = match &actor.actor {
             Actor::Member(m) => Some(m.to_string()),
-            Actor::Operator => None,
-            Actor::TeamKey { .. } => {
-                return Err(DomainError::NotAllowed("API keys cannot generate API keys".into()).into());
-            }
+            Actor::Operator | Actor::TeamKey { .. } => None,
         };
         // K8: Key IDs are unique across the installation; a drawn ID already in use is redrawn.
         let id_taken = sqlx::query("SELECT 1 AS one FROM api_keys WHERE id = $1")

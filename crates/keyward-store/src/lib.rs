@@ -27,6 +27,7 @@ mod feed;
 mod invitations;
 mod keys;
 mod member_list;
+mod member_rows;
 mod member_update;
 mod members;
 mod persons;

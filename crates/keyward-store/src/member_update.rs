@@ -1,34 +1,20 @@
-//! `PATCH /v1/users/{id}` and the `visibleApps` relationship, in one transaction.
+//! Every change to a member (roles, apps they see, provisioning): `PATCH /v1/users/{id}`, the
+//! `visibleApps` relationship, the console's Edit and the CLI's `set-roles`, in one transaction
+//! with one audit entry (`member_updated`).
 
 use std::collections::BTreeSet;
 
 use keyward_core::actor::ActorContext;
 use keyward_core::audit::AuditKind;
 use keyward_core::change::Change;
-use keyward_core::error::{DomainError, Resource, StoreError};
+use keyward_core::error::StoreError;
 use keyward_core::ids::{AppId, MemberId, TeamId};
 use keyward_core::member::{self, Member};
 use keyward_core::ports::{MemberUpdate, VisibleAppsChange};
 
 use crate::error::backend_error;
-use crate::tx::{self, Tx, lock_team, now};
-use crate::{Store, members};
-
-/// Every app must belong to the team (an app of another team is `NotFound`, as if it did not exist).
-pub(crate) async fn ensure_team_apps(tx: &mut Tx, team: TeamId, apps: &[AppId]) -> Result<(), StoreError> {
-    for app in apps {
-        let found = sqlx::query("SELECT 1 AS one FROM apps WHERE id = $1 AND team_id = $2")
-            .bind(app.0)
-            .bind(team.to_string())
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(backend_error)?;
-        if found.is_none() {
-            return Err(DomainError::NotFound { what: Resource::App, id: app.to_string() }.into());
-        }
-    }
-    Ok(())
-}
+use crate::tx::{self, lock_team, now};
+use crate::{Store, apps, member_rows};
 
 pub(crate) async fn update(
     store: &Store,
@@ -40,8 +26,8 @@ pub(crate) async fn update(
     let at = now();
     let mut tx = store.begin_write().await?;
     lock_team(&mut tx, team).await?;
-    members::ensure_manages_members(tx::actor_roles(&mut tx, team, &actor.actor).await?)?;
-    let current = members::member_in_tx(&mut tx, team, id).await?;
+    member::may_manage_members(tx::actor_roles(&mut tx, team, &actor.actor).await?)?;
+    let current = member_rows::in_tx(&mut tx, team, id).await?;
     let mut changes = Vec::new();
     if let Some(roles) = update.roles {
         let (requested, explicit) =
@@ -87,40 +73,28 @@ pub(crate) async fn update(
         let mut apps: BTreeSet<AppId> = current.visible_apps.iter().copied().collect();
         match &change {
             VisibleAppsChange::Replace(new) => {
-                ensure_team_apps(&mut tx, team, new).await?;
+                apps::ensure_team_apps(&mut tx, team, new).await?;
                 apps = new.iter().copied().collect();
             }
             VisibleAppsChange::Add(new) => {
-                ensure_team_apps(&mut tx, team, new).await?;
+                apps::ensure_team_apps(&mut tx, team, new).await?;
                 apps.extend(new.iter().copied());
             }
             VisibleAppsChange::Remove(gone) => {
-                ensure_team_apps(&mut tx, team, gone).await?;
+                apps::ensure_team_apps(&mut tx, team, gone).await?;
                 for g in gone {
                     apps.remove(g);
                 }
             }
         }
-        sqlx::query("DELETE FROM member_apps WHERE member_id = $1")
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(backend_error)?;
-        for app in &apps {
-            sqlx::query("INSERT INTO member_apps (member_id, app_id) VALUES ($1, $2)")
-                .bind(id.to_string())
-                .bind(app.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend_error)?;
-        }
+        member_rows::replace_apps(&mut tx, id, &apps.iter().copied().collect::<Vec<_>>()).await?;
         let listed: Vec<String> = apps.iter().map(ToString::to_string).collect();
         changes.push(format!("visible apps: [{}]", listed.join(", ")));
     }
     let detail = if changes.is_empty() { "no change".to_owned() } else { changes.join("; ") };
     tx::audit(&mut tx, team, actor, AuditKind::MemberUpdated, Some(&current.email), &detail, at).await?;
     tx::change(&mut tx, &Change::Member { team_id: team, member_id: id }, at).await?;
-    let updated = members::member_in_tx(&mut tx, team, id).await?;
+    let updated = member_rows::in_tx(&mut tx, team, id).await?;
     tx::commit(tx).await?;
     Ok(updated)
 }

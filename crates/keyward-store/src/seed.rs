@@ -15,10 +15,11 @@ use keyward_core::role::{Role, RoleSet};
 use keyward_core::seed::{SeedFile, SeedKeyKind, SeedTeam, kind_of};
 use keyward_core::team::normalize_email;
 use sqlx::Row;
+use time::OffsetDateTime;
 
 use crate::error::backend_error;
 use crate::tx::{self, Tx, now};
-use crate::{Store, persons};
+use crate::{Store, member_rows, persons};
 
 /// Seeded rows get IDs derived from what names them (team name, email, bundle ID), so applying a
 /// seed after a reset gives every team, member, person, app and invitation the same ID again and a
@@ -86,6 +87,17 @@ impl SeedStore for Store {
     }
 }
 
+/// What every step of applying one team shares: the team, its path in the seed file (for
+/// refusals), the seed's audit actor and the time.
+struct Ctx {
+    team_id: TeamId,
+    tp: String,
+    actor: ActorContext,
+    at: OffsetDateTime,
+}
+
+/// One team of the seed, aggregate by aggregate: the team row, its apps, members, invitations and
+/// keys. Returns how many rows changed.
 async fn apply_team(
     tx: &mut Tx,
     t: usize,
@@ -95,6 +107,25 @@ async fn apply_team(
     let at = now();
     let actor = ActorContext { actor: keyward_core::actor::Actor::Operator, label: "seed".into(), ip: None };
     let tp = format!("teams[{t}]");
+    let (team_id, mut changes) = apply_team_row(tx, team, &tp, &actor, at).await?;
+    let c = Ctx { team_id, tp, actor, at };
+    let (apps_by_bundle, n) = apply_apps(tx, team, &c).await?;
+    changes += n;
+    let (member_roles, member_ids, n) = apply_members(tx, team, &c, &apps_by_bundle).await?;
+    changes += n;
+    changes += apply_invitations(tx, team, &c, &apps_by_bundle).await?;
+    changes += apply_keys(tx, team, &c, public_keys, &member_roles, &member_ids).await?;
+    Ok(changes)
+}
+
+/// The team row: created with stable IDs, or its access state and rate limit brought in line.
+async fn apply_team_row(
+    tx: &mut Tx,
+    team: &SeedTeam,
+    tp: &str,
+    actor: &ActorContext,
+    at: OffsetDateTime,
+) -> Result<(TeamId, u64), StoreError> {
     let mut changes = 0;
     let access = team.api_access.unwrap_or(AccessState::Approved);
     let rate = team.rate_limit_per_hour.map(i64::from);
@@ -142,22 +173,20 @@ async fn apply_team(
                 .execute(&mut **tx)
                 .await
                 .map_err(|e| if crate::error::is_unique_violation(&e) { refused(format!("{tp}.issuer_id"), "another team has this Issuer ID".into()) } else { backend_error(e) })?;
-            tx::audit(
-                tx,
-                id,
-                &actor,
-                AuditKind::TeamCreated,
-                Some(&issuer.to_string()),
-                "created from a seed file",
-                at,
-            )
-            .await?;
+            tx::audit(tx, id, actor, AuditKind::TeamCreated, Some(&issuer.to_string()), "created from a seed file", at)
+                .await?;
             tx::change(tx, &Change::TeamAccess { team_id: id }, at).await?;
             changes += 1;
             id
         }
     };
+    Ok((team_id, changes))
+}
 
+/// The team's apps, by bundle ID: created with stable IDs, or their names brought in line.
+async fn apply_apps(tx: &mut Tx, team: &SeedTeam, c: &Ctx) -> Result<(HashMap<String, AppId>, u64), StoreError> {
+    let (team_id, at, actor, tp) = (c.team_id, c.at, &c.actor, &c.tp);
+    let mut changes = 0;
     let mut apps_by_bundle: HashMap<String, AppId> = HashMap::new();
     for (a, app) in team.apps.iter().enumerate() {
         let row = sqlx::query("SELECT id, team_id, name, sku, primary_locale FROM apps WHERE bundle_id = $1")
@@ -210,7 +239,7 @@ async fn apply_team(
                 tx::audit(
                     tx,
                     team_id,
-                    &actor,
+                    actor,
                     AuditKind::AppCreated,
                     Some(&id.to_string()),
                     "created from a seed file",
@@ -223,10 +252,23 @@ async fn apply_team(
         };
         apps_by_bundle.insert(app.bundle_id.clone(), id);
     }
-    let app_ids = |bundles: &Option<Vec<String>>| -> BTreeSet<i64> {
-        bundles.iter().flatten().filter_map(|b| apps_by_bundle.get(b)).map(|a| a.0).collect()
-    };
+    Ok((apps_by_bundle, changes))
+}
 
+/// The apps of a seed entry's bundle IDs.
+fn app_ids(apps_by_bundle: &HashMap<String, AppId>, bundles: &Option<Vec<String>>) -> BTreeSet<i64> {
+    bundles.iter().flatten().filter_map(|b| apps_by_bundle.get(b)).map(|a| a.0).collect()
+}
+
+/// The team's members: added through the one member insert, or their roles and apps brought in line.
+async fn apply_members(
+    tx: &mut Tx,
+    team: &SeedTeam,
+    c: &Ctx,
+    apps_by_bundle: &HashMap<String, AppId>,
+) -> Result<(HashMap<String, RoleSet>, HashMap<String, MemberId>, u64), StoreError> {
+    let (team_id, at, actor) = (c.team_id, c.at, &c.actor);
+    let mut changes = 0;
     let mut member_roles: HashMap<String, RoleSet> = HashMap::new();
     let mut member_ids: HashMap<String, MemberId> = HashMap::new();
     for member in &team.members {
@@ -244,7 +286,7 @@ async fn apply_team(
         };
         let person_id = persons::find_or_create(tx, &person, false, at).await?;
         let all_apps = member.apps.is_none();
-        let wanted_apps = app_ids(&member.apps);
+        let wanted_apps = app_ids(apps_by_bundle, &member.apps);
         let row = sqlx::query("SELECT id, roles, all_apps_visible, provisioning_allowed FROM members WHERE team_id = $1 AND person_id = $2")
             .bind(team_id.to_string())
             .bind(person_id.to_string())
@@ -281,7 +323,8 @@ async fn apply_team(
                     .execute(&mut **tx)
                     .await
                     .map_err(backend_error)?;
-                    replace_member_apps(tx, id, &wanted_apps).await?;
+                    let visible_apps: Vec<AppId> = wanted_apps.iter().map(|a| AppId(*a)).collect();
+                    member_rows::replace_apps(tx, id, &visible_apps).await?;
                     tx::change(tx, &Change::Member { team_id, member_id: id }, at).await?;
                     changes += 1;
                 }
@@ -289,22 +332,23 @@ async fn apply_team(
             }
             None => {
                 let id = MemberId::from_uuid(stable_uuid(&["member", team.name.trim(), &email]));
-                sqlx::query("INSERT INTO members (id, team_id, person_id, roles, all_apps_visible, provisioning_allowed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                    .bind(id.to_string())
-                    .bind(team_id.to_string())
-                    .bind(person_id.to_string())
-                    .bind(roles.to_list())
-                    .bind(all_apps)
-                    .bind(member.provisioning)
-                    .bind(at.unix_timestamp())
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(backend_error)?;
-                replace_member_apps(tx, id, &wanted_apps).await?;
+                let visible_apps: Vec<AppId> = wanted_apps.iter().map(|a| AppId(*a)).collect();
+                let row = member_rows::NewRow {
+                    id,
+                    team: team_id,
+                    person: person_id,
+                    email: &email,
+                    roles,
+                    individual_keys_explicit: false,
+                    all_apps_visible: all_apps,
+                    provisioning_allowed: member.provisioning,
+                    visible_apps: &visible_apps,
+                };
+                member_rows::insert(tx, row, at).await?;
                 tx::audit(
                     tx,
                     team_id,
-                    &actor,
+                    actor,
                     AuditKind::MemberAdded,
                     Some(&email),
                     &format!("added from a seed file with roles {roles}"),
@@ -319,7 +363,18 @@ async fn apply_team(
         member_roles.insert(email.clone(), roles);
         member_ids.insert(email, id);
     }
+    Ok((member_roles, member_ids, changes))
+}
 
+/// The team's pending invitations, created once.
+async fn apply_invitations(
+    tx: &mut Tx,
+    team: &SeedTeam,
+    c: &Ctx,
+    apps_by_bundle: &HashMap<String, AppId>,
+) -> Result<u64, StoreError> {
+    let (team_id, at) = (c.team_id, c.at);
+    let mut changes = 0;
     for invitation in &team.invitations {
         let email = normalize_email(&invitation.email)?;
         let roles = role_set(&invitation.roles)?;
@@ -348,7 +403,7 @@ async fn apply_team(
             .execute(&mut **tx)
             .await
             .map_err(backend_error)?;
-            for app in app_ids(&invitation.apps) {
+            for app in app_ids(apps_by_bundle, &invitation.apps) {
                 sqlx::query("INSERT INTO invitation_apps (invitation_id, app_id) VALUES ($1, $2)")
                     .bind(id.to_string())
                     .bind(app)
@@ -359,10 +414,23 @@ async fn apply_team(
             changes += 1;
         }
     }
+    Ok(changes)
+}
 
+/// The team's keys, with the public halves the caller read or generated; a key never changes (K4).
+async fn apply_keys(
+    tx: &mut Tx,
+    team: &SeedTeam,
+    c: &Ctx,
+    public_keys: &HashMap<String, Vec<u8>>,
+    member_roles: &HashMap<String, RoleSet>,
+    member_ids: &HashMap<String, MemberId>,
+) -> Result<u64, StoreError> {
+    let (team_id, at, actor, tp) = (c.team_id, c.at, &c.actor, &c.tp);
+    let mut changes = 0;
     for (k, key) in team.keys.iter().enumerate() {
         let kp = format!("{tp}.keys[{k}]");
-        let kind = kind_of(key, &kp, &member_roles).map_err(|e| refused(e.path, e.message))?;
+        let kind = kind_of(key, &kp, member_roles).map_err(|e| refused(e.path, e.message))?;
         let public = public_keys.get(&key.key_id).ok_or_else(|| refused(kp.clone(), "no public key".into()))?;
         let (kind_name, name, roles, member) = match &kind {
             SeedKeyKind::Team { name, roles } => ("team", name.clone(), *roles, None),
@@ -410,27 +478,10 @@ async fn apply_team(
         .execute(&mut **tx)
         .await
         .map_err(|e| if crate::error::is_unique_violation(&e) { refused(format!("{kp}.member"), "this member already has an active individual key".into()) } else { backend_error(e) })?;
-        tx::audit(tx, team_id, &actor, AuditKind::KeyGenerated, Some(&key.key_id), "created from a seed file", at)
+        tx::audit(tx, team_id, actor, AuditKind::KeyGenerated, Some(&key.key_id), "created from a seed file", at)
             .await?;
         tx::change(tx, &Change::KeyDownloaded { team_id, key_id }, at).await?;
         changes += 1;
     }
     Ok(changes)
-}
-
-async fn replace_member_apps(tx: &mut Tx, member: MemberId, apps: &BTreeSet<i64>) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM member_apps WHERE member_id = $1")
-        .bind(member.to_string())
-        .execute(&mut **tx)
-        .await
-        .map_err(backend_error)?;
-    for app in apps {
-        sqlx::query("INSERT INTO member_apps (member_id, app_id) VALUES ($1, $2)")
-            .bind(member.to_string())
-            .bind(*app)
-            .execute(&mut **tx)
-            .await
-            .map_err(backend_error)?;
-    }
-    Ok(())
 }

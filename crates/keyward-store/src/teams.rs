@@ -13,7 +13,7 @@ use sqlx::Row;
 
 use crate::error::{backend_error, is_unique_violation};
 use crate::tx::{self, lock_team, now};
-use crate::{Store, convert, persons};
+use crate::{Store, convert, member_rows, persons};
 
 impl TeamStore for Store {
     async fn is_empty(&self) -> Result<bool, StoreError> {
@@ -79,23 +79,20 @@ impl TeamStore for Store {
                 }
             })?;
         let member_id = MemberId::random();
-        sqlx::query(
-            "INSERT INTO members (id, team_id, person_id, roles, all_apps_visible, provisioning_allowed, created_at) \
-             VALUES ($1, $2, $3, $4, TRUE, TRUE, $5)",
-        )
-        .bind(member_id.to_string())
-        .bind(team.id.to_string())
-        .bind(person_id.to_string())
-        .bind(account_holder_roles().to_list())
-        .bind(at.unix_timestamp())
-        .execute(&mut *tx)
-        .await
-        .map_err(backend_error)?;
-        let detail = format!(
-            "team '{}' created with Account Holder {}",
-            team.name,
-            new.account_holder.email.trim().to_lowercase()
-        );
+        let holder_email = new.account_holder.email.trim().to_lowercase();
+        let holder = member_rows::NewRow {
+            id: member_id,
+            team: team.id,
+            person: person_id,
+            email: &holder_email,
+            roles: account_holder_roles(),
+            individual_keys_explicit: false,
+            all_apps_visible: true,
+            provisioning_allowed: true,
+            visible_apps: &[],
+        };
+        member_rows::insert(&mut tx, holder, at).await?;
+        let detail = format!("team '{}' created with Account Holder {holder_email}", team.name);
         tx::audit(&mut tx, team.id, actor, AuditKind::TeamCreated, Some(&team.issuer_id.to_string()), &detail, at)
             .await?;
         tx::commit(tx).await?;

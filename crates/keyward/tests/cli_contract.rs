@@ -199,7 +199,7 @@ cli_test!(every_command_and_its_json, |kw: common::Keyward| async move {
         "access_approved",
         "app_created",
         "member_added",
-        "member_roles_changed",
+        "member_updated",
         "key_generated",
         "key_downloaded",
         "key_revoked",
