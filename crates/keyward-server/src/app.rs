@@ -6,6 +6,7 @@ use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use keyward_core::change::Change;
 use keyward_core::error::StoreError;
 use keyward_core::settings::Settings;
 use keyward_store::Store;
@@ -57,13 +58,10 @@ impl AppState {
         })
     }
 
-    /// After a console write that changes who may authenticate: reads the change feed now, so the
-    /// next request already sees it. The write has landed either way; if this read fails, the
-    /// background tailer catches up within its poll interval, so the failure is logged, not shown.
-    pub(crate) async fn catch_up(&self) {
-        if let Err(e) = self.auth.sync(&self.store).await {
-            tracing::warn!(error = %e, "reading the change feed after a console write failed; the tailer will catch up");
-        }
+    /// After a committed write that changes who may authenticate, from the API or the console:
+    /// the one way it reaches this node's tables ([`Auth::apply_written`]; never an error).
+    pub(crate) async fn written(&self, changes: &[Change]) {
+        self.auth.apply_written(&self.store, changes).await;
     }
 }
 

@@ -2,6 +2,7 @@
 //! download that makes the key pair (K9).
 
 use keyward_core::actor::ActorContext;
+use keyward_core::change::Change;
 use keyward_core::error::{DomainError, StoreError};
 use keyward_core::ids::{KeyId, TeamId};
 use keyward_core::key::ApiKey;
@@ -51,7 +52,9 @@ pub async fn revoke_keys(
     actor: &ActorContext,
 ) -> Result<Vec<ApiKey>, StoreError> {
     let revoked = state.store.revoke_keys(team, keys, actor).await?;
-    state.auth.sync(&state.store).await?;
+    let changes: Vec<Change> =
+        revoked.iter().map(|k| Change::KeyRevoked { team_id: team, key_id: k.id.clone() }).collect();
+    state.written(&changes).await;
     Ok(revoked)
 }
 
@@ -63,6 +66,6 @@ pub async fn remove_member(
     actor: &ActorContext,
 ) -> Result<(), StoreError> {
     keyward_core::ports::MemberStore::remove_member(&state.store, team, member, actor).await?;
-    state.auth.sync(&state.store).await?;
+    state.written(&[Change::Member { team_id: team, member_id: member }]).await;
     Ok(())
 }

@@ -68,3 +68,38 @@ async fn m3_the_database_away_and_back() {
     until(&srv, "/v1/apps", Some(&doomed.token()), 401, Duration::from_secs(5)).await;
     assert_eq!(status(&srv, "/v1/apps", Some(&key.token())).await, 200);
 }
+
+/// #11: a write commits, then the node cannot read the change feed to apply it. The caller is not
+/// told the write failed (it did not); this node refuses what the write changed until it reads the
+/// feed again, and then reloads everything, so nothing it dropped stays dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_committed_write_is_applied_here_even_when_the_feed_cannot_be_read() {
+    use keyward_core::change::Change;
+    use keyward_core::ports::{MemberStore, MemberUpdate};
+    use keyward_core::role::{Role, RoleSet};
+
+    let cluster = ThrowawayCluster::start_new();
+    let settings = keyward_core::settings::Settings { max_feed_staleness: 120, ..Default::default() };
+    let srv = Server::start_on(cluster.url.clone(), settings, None).await;
+    let team = srv.team("Acme").await;
+    let bystander = srv.team_key(&team, "ADMIN").await;
+    let dev = srv.individual_key(&team, "dev@acme.test", "DEVELOPER", None).await;
+    let member = dev.member.unwrap();
+    assert_eq!(status(&srv, "/v1/users", Some(&dev.token())).await, 403, "a Developer does not read users");
+    // The bystander's budget slice is leased now (M2), so it lasts while the database is away.
+    assert_eq!(status(&srv, "/v1/apps", Some(&bystander.token())).await, 200);
+
+    // The write commits; then the database goes away before this node reads the feed.
+    let update = MemberUpdate { roles: Some(RoleSet::of(&[Role::AppManager])), ..MemberUpdate::default() };
+    srv.store().update_member(team.team.id, member, update, &operator()).await.unwrap();
+    cluster.stop();
+    srv.state.auth.apply_written(srv.store(), &[Change::Member { team_id: team.team.id, member_id: member }]).await;
+    assert_eq!(status(&srv, "/v1/apps", Some(&dev.token())).await, 401, "what changed is refused here, not guessed");
+    // (An unknown /v1 path: authenticated, then 404 without reading the database that is away.)
+    assert_eq!(status(&srv, "/v1/elsewhere", Some(&bystander.token())).await, 404, "nothing else is");
+
+    // Back: the next read reloads everything, and the member acts with the new roles.
+    cluster.start();
+    until(&srv, "/v1/users", Some(&dev.token()), 200, Duration::from_secs(30)).await;
+    assert_eq!(status(&srv, "/v1/apps", Some(&bystander.token())).await, 200);
+}

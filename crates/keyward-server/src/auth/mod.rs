@@ -35,6 +35,9 @@ pub struct Auth {
     feed_failing: AtomicBool,
     /// Serializes catch-ups so changes are applied in feed order.
     sync_lock: tokio::sync::Mutex<()>,
+    /// Entries were dropped without the feed ([`Auth::apply_written`]): the next successful read
+    /// reloads the whole snapshot first, so nothing dropped stays dropped.
+    reload_pending: AtomicBool,
 }
 
 /// Milliseconds on a monotonic clock (a wall clock stepping back must not make the feed look fresh).
@@ -94,6 +97,7 @@ impl Auth {
             feed_read_at: AtomicI64::new(now_ms()),
             feed_failing: AtomicBool::new(false),
             sync_lock: tokio::sync::Mutex::new(()),
+            reload_pending: AtomicBool::new(false),
         };
         auth.reload(store).await?;
         Ok(auth)
@@ -147,6 +151,12 @@ impl Auth {
     }
 
     async fn sync_locked(&self, store: &Store) -> Result<usize, StoreError> {
+        if self.reload_pending.swap(false, Ordering::SeqCst)
+            && let Err(e) = self.reload(store).await
+        {
+            self.reload_pending.store(true, Ordering::SeqCst);
+            return Err(e);
+        }
         let mut applied = 0;
         loop {
             let after = self.position.load(Ordering::SeqCst);
@@ -160,6 +170,32 @@ impl Auth {
                 applied += 1;
             }
         }
+    }
+
+    /// After a committed write that changes who may authenticate (revocation, member removal or
+    /// change, API access, a download): this node's tables take it before the caller answers, as
+    /// spec section 4 requires. Normally by reading the feed now. If the feed cannot be read, what
+    /// the write changed is dropped from the tables here, refused until the feed is read again
+    /// (failing closed), and the next successful read reloads everything. Never an error: the write
+    /// has committed, and reporting it as failed would invite repeating it.
+    pub async fn apply_written(&self, store: &Store, changes: &[Change]) {
+        let Err(e) = self.sync(store).await else { return };
+        let _guard = self.sync_lock.lock().await;
+        for change in changes {
+            match change {
+                Change::KeyDownloaded { key_id, .. } | Change::KeyRevoked { key_id, .. } => {
+                    self.verifier.remove_key(key_id);
+                }
+                Change::TeamAccess { team_id } => self.verifier.set_team(*team_id, None),
+                Change::Member { member_id, .. } => self.verifier.set_member(*member_id, None),
+            }
+        }
+        self.reload_pending.store(true, Ordering::SeqCst);
+        tracing::warn!(
+            error = %e,
+            changes = changes.len(),
+            "the change feed could not be read after a write; what the write changed is refused here until it is"
+        );
     }
 
     /// M3: milliseconds since the feed was last read successfully.

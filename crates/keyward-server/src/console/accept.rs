@@ -215,7 +215,7 @@ pub(crate) async fn submit(
         Err(StoreError::Rule(rule)) => return refuse(StatusCode::CONFLICT, &super::words::sentence(&rule.to_string())),
         Err(e) => return store_failure(e),
     };
-    state.catch_up().await;
+    state.written(&[keyward_core::change::Change::Member { team_id: member.team_id, member_id: member.id }]).await;
     let team = match state.store.team_by_id(member.team_id).await {
         Ok(t) => t,
         Err(e) => return store_failure(e),

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::Form;
 use keyward_core::access::AccessState;
 use keyward_core::actor::Actor;
+use keyward_core::change::Change;
 use keyward_core::error::StoreError;
 use keyward_core::ids::KeyId;
 use keyward_core::key::{ApiKey, KeyKind, TEAM_KEY_ROLES};
@@ -269,7 +270,7 @@ pub(crate) async fn request_access(
     let who = actor(&page.me, page.ip.clone());
     match state.store.request_access(page.team.id, &who, state.settings.auto_approve_api_access).await {
         Ok(access) => {
-            state.catch_up().await;
+            state.written(&[Change::TeamAccess { team_id: page.team.id }]).await;
             let notice = match access {
                 AccessState::Approved => "API access is granted: you can generate keys.",
                 _ => "Requested API access. It is awaiting review.",
@@ -312,7 +313,7 @@ pub(crate) async fn download(
     match lifecycle::download_key(&state.store, page.team.id, &key_id, &actor(&page.me, page.ip.clone())).await {
         Ok((_, private)) => {
             // The key can sign from the next request on, on this server too.
-            state.catch_up().await;
+            state.written(&[Change::KeyDownloaded { team_id: page.team.id, key_id: key_id.clone() }]).await;
             let disposition = format!("attachment; filename=\"{}\"", key_id.file_name());
             let mut response = pem_body(&private).into_response();
             let h = response.headers_mut();

@@ -161,7 +161,7 @@ pub(crate) async fn review(
     let actor = ActorContext { actor: Actor::Operator, label: format!("operator {}", session.person.email), ip };
     match state.store.review_access(team.id, form.decision == "approve", &actor).await {
         Ok(access) => {
-            state.catch_up().await;
+            state.written(&[keyward_core::change::Change::TeamAccess { team_id: team.id }]).await;
             back(&session, Flash::notice(format!("{}: API access {}.", team.name, access.as_str())))
         }
         Err(StoreError::Rule(rule)) => {

@@ -91,6 +91,6 @@ pub(crate) async fn submit(State(state): State<AppState>, Form(form): Form<Setup
     {
         *current = None;
     }
-    state.catch_up().await;
+    state.written(&[keyward_core::change::Change::TeamAccess { team_id: created.team.id }]).await;
     sign_in(&state, created.person_id, &format!("/teams/{}/integrations/api", created.team.issuer_id)).await
 }

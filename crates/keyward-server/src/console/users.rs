@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum_extra::extract::Form;
+use keyward_core::change::Change;
 use keyward_core::error::StoreError;
 use keyward_core::ids::{AppId, InvitationId, MemberId};
 use keyward_core::invitation::NewInvitation;
@@ -259,7 +260,7 @@ pub(crate) async fn update(
     };
     match state.store.update_member(page.team.id, member, update, &actor(&page.me, page.ip.clone())).await {
         Ok(m) => {
-            state.catch_up().await;
+            state.written(&[Change::Member { team_id: page.team.id, member_id: member }]).await;
             back(&page, Flash::notice(format!("Saved the roles of {}.", m.email)))
         }
         Err(StoreError::Rule(keyward_core::DomainError::NotFound { .. })) => not_found(),

@@ -136,7 +136,7 @@ pub(crate) async fn handler(
     let actor = crate::jsonapi::actor(&key, ip);
     let updated = state.store.update_member(key.team_id, member, update, &actor).await.map_err(refusal)?;
     // K14: the member's individual key acts with the new roles from the next request on, here too.
-    state.auth.sync(&state.store).await?;
+    state.written(&[keyward_core::change::Change::Member { team_id: key.team_id, member_id: member }]).await;
     let base = base(&state, &headers);
     Ok(views::document(StatusCode::OK, &views::single(user::resource(&updated, &base, &Fields::default(), None), None)))
 }

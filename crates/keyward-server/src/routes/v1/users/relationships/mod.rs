@@ -37,6 +37,6 @@ pub(crate) async fn change(
     let actor = crate::jsonapi::actor(key, ip);
     let update = MemberUpdate { visible_apps: Some(change), ..MemberUpdate::default() };
     state.store.update_member(key.team_id, member, update, &actor).await.map_err(refusal)?;
-    state.auth.sync(&state.store).await?;
+    state.written(&[keyward_core::change::Change::Member { team_id: key.team_id, member_id: member }]).await;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
