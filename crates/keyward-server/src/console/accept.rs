@@ -22,9 +22,10 @@ use keyward_core::ports::{Acceptance, InvitationStore, NewPerson, SessionStore, 
 use keyward_token::session::hash_token;
 use serde::Deserialize;
 
+use super::error::{PageError, PageResult};
 use super::session::{Session, check_form, cross_site, current, sign_in};
 use super::words::title;
-use super::{message, render, store_failure};
+use super::{message, render};
 use crate::AppState;
 
 #[derive(Template)]
@@ -64,17 +65,17 @@ fn gone() -> Response {
     )
 }
 
-async fn load(state: &AppState, secret: &str, headers: &HeaderMap) -> Result<Found, Response> {
+async fn load(state: &AppState, secret: &str, headers: &HeaderMap) -> Result<Found, PageError> {
     let invitation = match state.store.invitation_by_secret(&hash_token(secret)).await {
         Ok(i) => i,
-        Err(StoreError::Rule(DomainError::NotFound { .. })) => return Err(gone()),
-        Err(e) => return Err(store_failure(e)),
+        Err(StoreError::Rule(DomainError::NotFound { .. })) => return Err(gone().into()),
+        Err(e) => return Err(e.into()),
     };
     let session = current(state, headers).await?;
     if let Some(s) = &session
         && s.person.email != invitation.email
     {
-        return Err(message(
+        return Err(PageError::Early(message(
             StatusCode::FORBIDDEN,
             "This invitation is for someone else",
             &format!(
@@ -82,10 +83,10 @@ async fn load(state: &AppState, secret: &str, headers: &HeaderMap) -> Result<Fou
                  send them the link, or sign out first if you are them.",
                 invitation.email, s.person.email, invitation.email
             ),
-        ));
+        )));
     }
-    let team = state.store.team_by_id(invitation.team_id).await.map_err(store_failure)?.name;
-    let invitee = match state.store.login_identity(&invitation.email).await.map_err(store_failure)? {
+    let team = state.store.team_by_id(invitation.team_id).await?.name;
+    let invitee = match state.store.login_identity(&invitation.email).await? {
         None => Invitee::New,
         Some((_, Some(_))) => Invitee::WithPassword,
         Some((_, None)) => Invitee::NotActivated,
@@ -147,16 +148,13 @@ fn url_encode(s: &str) -> String {
         .collect()
 }
 
-pub(crate) async fn form(State(state): State<AppState>, Path(secret): Path<String>, headers: HeaderMap) -> Response {
-    let found = match load(&state, &secret, &headers).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    match (&found.invitee, &found.session) {
+pub(crate) async fn form(State(state): State<AppState>, Path(secret): Path<String>, headers: HeaderMap) -> PageResult {
+    let found = load(&state, &secret, &headers).await?;
+    Ok(match (&found.invitee, &found.session) {
         (Invitee::NotActivated, _) => not_activated(&found),
         (Invitee::WithPassword, None) => sign_in_first(&secret, &found),
         _ => render(StatusCode::OK, &page(&secret, &found, None)),
-    }
+    })
 }
 
 #[derive(Deserialize)]
@@ -176,19 +174,14 @@ pub(crate) async fn submit(
     Path(secret): Path<String>,
     headers: HeaderMap,
     Form(form): Form<AcceptForm>,
-) -> Response {
-    let found = match load(&state, &secret, &headers).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let refuse = |status: StatusCode, msg: &str| render(status, &page(&secret, &found, Some(msg.to_owned())));
+) -> PageResult {
+    let found = load(&state, &secret, &headers).await?;
+    let refuse = |status: StatusCode, msg: &str| Ok(render(status, &page(&secret, &found, Some(msg.to_owned()))));
     let acceptance = match (&found.invitee, &found.session) {
-        (Invitee::NotActivated, _) => return not_activated(&found),
-        (Invitee::WithPassword, None) => return sign_in_first(&secret, &found),
+        (Invitee::NotActivated, _) => return Ok(not_activated(&found)),
+        (Invitee::WithPassword, None) => return Ok(sign_in_first(&secret, &found)),
         (_, Some(session)) => {
-            if let Err(refused) = check_form(session, &form.csrf, &headers) {
-                return refused;
-            }
+            check_form(session, &form.csrf, &headers)?;
             Acceptance::SignedIn(session.person.id)
         }
         (Invitee::New, None) => {
@@ -199,7 +192,7 @@ pub(crate) async fn submit(
                 return refuse(StatusCode::UNPROCESSABLE_ENTITY, "Choose a password of at least 8 characters.");
             }
             let Ok(hash) = state.passwords.hash(form.password).await else {
-                return message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
+                return Ok(message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again."));
             };
             Acceptance::NewPerson(NewPerson {
                 email: found.invitation.email.clone(),
@@ -211,19 +204,16 @@ pub(crate) async fn submit(
     };
     let member = match state.store.accept_invitation(&hash_token(&secret), acceptance).await {
         Ok(m) => m,
-        Err(StoreError::Rule(DomainError::NotFound { .. })) => return gone(),
+        Err(StoreError::Rule(DomainError::NotFound { .. })) => return Ok(gone()),
         Err(StoreError::Rule(rule)) => return refuse(StatusCode::CONFLICT, &super::words::sentence(&rule.to_string())),
-        Err(e) => return store_failure(e),
+        Err(e) => return Err(e.into()),
     };
     state.written(&[keyward_core::change::Change::Member { team_id: member.team_id, member_id: member.id }]).await;
-    let team = match state.store.team_by_id(member.team_id).await {
-        Ok(t) => t,
-        Err(e) => return store_failure(e),
-    };
+    let team = state.store.team_by_id(member.team_id).await?;
     let to = format!("/teams/{}/profile", team.issuer_id);
-    match found.session {
+    Ok(match found.session {
         // Already signed in as themselves: the session goes on (Post/Redirect/Get).
         Some(_) => (StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, to)]).into_response(),
         None => sign_in(&state, member.person_id, &to).await,
-    }
+    })
 }

@@ -11,8 +11,8 @@ use keyward_token::session::hash_token;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
+use super::error::PageResult;
 use super::session::sign_in;
-use super::store_failure;
 use super::{message, render};
 use crate::AppState;
 
@@ -32,12 +32,11 @@ fn gone() -> Response {
     )
 }
 
-pub(crate) async fn form(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    match state.store.activation(&hash_token(&token), OffsetDateTime::now_utc()).await {
-        Ok(Some(person)) => render(StatusCode::OK, &ActivatePage { token, email: person.email, error: None }),
-        Ok(None) => gone(),
-        Err(e) => store_failure(e),
-    }
+pub(crate) async fn form(State(state): State<AppState>, Path(token): Path<String>) -> PageResult {
+    Ok(match state.store.activation(&hash_token(&token), OffsetDateTime::now_utc()).await? {
+        Some(person) => render(StatusCode::OK, &ActivatePage { token, email: person.email, error: None }),
+        None => gone(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -51,29 +50,22 @@ pub(crate) async fn submit(
     State(state): State<AppState>,
     Path(token): Path<String>,
     Form(form): Form<ActivateForm>,
-) -> Response {
+) -> PageResult {
     let hash = hash_token(&token);
     let now = OffsetDateTime::now_utc();
-    let person = match state.store.activation(&hash, now).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return gone(),
-        Err(e) => return store_failure(e),
-    };
+    let Some(person) = state.store.activation(&hash, now).await? else { return Ok(gone()) };
     if form.password.chars().count() < 8 {
         let page = ActivatePage {
             token,
             email: person.email,
             error: Some("Choose a password of at least 8 characters.".into()),
         };
-        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
     let Ok(password) = state.passwords.hash(form.password.clone()).await else {
-        return message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
+        return Ok(message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again."));
     };
-    let person_id = match state.store.activate(&hash, &form.first_name, &form.last_name, password, now).await {
-        Ok(Some(id)) => id,
-        Ok(None) => return gone(),
-        Err(e) => return store_failure(e),
-    };
-    sign_in(&state, person_id, "/").await
+    let activated = state.store.activate(&hash, &form.first_name, &form.last_name, password, now).await?;
+    let Some(person_id) = activated else { return Ok(gone()) };
+    Ok(sign_in(&state, person_id, "/").await)
 }

@@ -3,7 +3,6 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
 use axum_extra::extract::Form;
 use keyward_core::app::{App, NewApp, may_create_app};
 use keyward_core::error::StoreError;
@@ -11,10 +10,11 @@ use keyward_core::ports::AppStore;
 use serde::Deserialize;
 
 use super::chrome::Chrome;
+use super::error::PageResult;
 use super::flash::{self, Flash};
+use super::render;
 use super::team_page::{TeamPage, actor};
 use super::words::sentence;
-use super::{render, store_failure};
 use crate::AppState;
 
 #[derive(Template)]
@@ -26,10 +26,10 @@ struct AppsPage {
     flash: Flash,
 }
 
-async fn show(state: &AppState, page: &TeamPage, flash: Flash, status: StatusCode) -> Response {
+async fn show(state: &AppState, page: &TeamPage, flash: Flash, status: StatusCode) -> PageResult {
     let TeamPage { session, team, me, .. } = page;
     match state.store.apps(team.id).await {
-        Ok(apps) => render(
+        Ok(apps) => Ok(render(
             status,
             &AppsPage {
                 c: Chrome::for_team(session, team, me),
@@ -37,12 +37,12 @@ async fn show(state: &AppState, page: &TeamPage, flash: Flash, status: StatusCod
                 apps,
                 flash,
             },
-        ),
-        Err(e) => store_failure(e),
+        )),
+        Err(e) => Err(e.into()),
     }
 }
 
-pub(crate) async fn page(State(state): State<AppState>, page: TeamPage) -> Response {
+pub(crate) async fn page(State(state): State<AppState>, page: TeamPage) -> PageResult {
     show(&state, &page, page.flash.clone(), StatusCode::OK).await
 }
 
@@ -56,19 +56,17 @@ pub(crate) struct NewAppForm {
 }
 
 /// New App: on success a redirect to the list, which names the app once.
-pub(crate) async fn create(State(state): State<AppState>, page: TeamPage, Form(form): Form<NewAppForm>) -> Response {
-    if let Err(refused) = page.check(&form.csrf) {
-        return refused;
-    }
+pub(crate) async fn create(State(state): State<AppState>, page: TeamPage, Form(form): Form<NewAppForm>) -> PageResult {
+    page.check(&form.csrf)?;
     let new = NewApp { name: form.name, bundle_id: form.bundle_id, sku: form.sku, primary_locale: form.primary_locale };
     match state.store.create_app(page.team.id, new, &actor(&page.me, page.ip.clone())).await {
         Ok(app) => {
             let notice = Flash::notice(format!("Created {} ({}).", app.name, app.bundle_id));
-            flash::redirect(&page.session, &format!("/teams/{}/apps", page.team.issuer_id), notice)
+            Ok(flash::redirect(&page.session, &format!("/teams/{}/apps", page.team.issuer_id), notice))
         }
         Err(StoreError::Rule(rule)) => {
             show(&state, &page, Flash::error(sentence(&rule.to_string())), StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => store_failure(e),
+        Err(e) => Err(e.into()),
     }
 }

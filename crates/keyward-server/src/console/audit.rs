@@ -4,16 +4,16 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use keyward_core::audit::{AuditEvent, AuditKind};
 use keyward_core::ports::AuditStore;
 use serde::Deserialize;
 
 use super::chrome::{Chrome, manages};
-use super::store_failure;
+use super::error::{PageError, PageResult};
+use super::render;
 use super::team_page::TeamPage;
 use super::words::When;
-use super::{not_found, render};
 use crate::AppState;
 use crate::views::timestamp;
 
@@ -40,15 +40,12 @@ fn keep(e: &AuditEvent, f: &Filter) -> bool {
         && (f.actor.is_empty() || e.actor.to_lowercase().contains(&f.actor.to_lowercase()))
 }
 
-pub(crate) async fn page(State(state): State<AppState>, page: TeamPage, Query(filter): Query<Filter>) -> Response {
+pub(crate) async fn page(State(state): State<AppState>, page: TeamPage, Query(filter): Query<Filter>) -> PageResult {
     let TeamPage { session, team, me, .. } = page;
     if !manages(&me) {
-        return not_found();
+        return Err(PageError::NotFound);
     }
-    let events = match state.store.audit(team.id).await {
-        Ok(e) => e,
-        Err(e) => return store_failure(e),
-    };
+    let events = state.store.audit(team.id).await?;
     let rows = events
         .iter()
         .filter(|e| keep(e, &filter))
@@ -69,17 +66,14 @@ pub(crate) async fn page(State(state): State<AppState>, page: TeamPage, Query(fi
         actor: filter.actor,
         rows,
     };
-    render(StatusCode::OK, &page)
+    Ok(render(StatusCode::OK, &page))
 }
 
-pub(crate) async fn export(State(state): State<AppState>, TeamPage { team, me, .. }: TeamPage) -> Response {
+pub(crate) async fn export(State(state): State<AppState>, TeamPage { team, me, .. }: TeamPage) -> PageResult {
     if !manages(&me) {
-        return not_found();
+        return Err(PageError::NotFound);
     }
-    let events = match state.store.audit(team.id).await {
-        Ok(e) => e,
-        Err(e) => return store_failure(e),
-    };
+    let events = state.store.audit(team.id).await?;
     let mut body = String::new();
     for e in events {
         let line = serde_json::json!({"at": timestamp(e.at), "event": e.event.as_str(), "actor": e.actor, "actor_ip": e.actor_ip, "subject": e.subject, "detail": e.detail});
@@ -91,5 +85,5 @@ pub(crate) async fn export(State(state): State<AppState>, TeamPage { team, me, .
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"audit-{}.jsonl\"", team.issuer_id)) {
         response.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
-    response
+    Ok(response)
 }

@@ -5,18 +5,17 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use keyward_core::ids::KeyId;
 use keyward_core::key::KeyKind;
 use keyward_core::ports::{AuthStore, KeyStore};
 use time::OffsetDateTime;
 
 use super::chrome::{Chrome, manages};
-use super::store_failure;
+use super::error::{PageError, PageResult};
+use super::render;
 use super::team_page::TeamPage;
 use super::words::When;
 use super::words::title;
-use super::{not_found, render};
 use crate::AppState;
 
 #[derive(Template)]
@@ -58,19 +57,16 @@ pub(crate) async fn page(
     State(state): State<AppState>,
     TeamPage { session, team, me, .. }: TeamPage,
     Path((_, key)): Path<(String, String)>,
-) -> Response {
-    let Ok(key_id) = KeyId::parse(&key) else { return not_found() };
-    let Ok(key) = state.store.key(&key_id).await else { return not_found() };
+) -> PageResult {
+    let Ok(key_id) = KeyId::parse(&key) else { return Err(PageError::NotFound) };
+    let key = state.store.key(&key_id).await?;
     let own = key.kind == KeyKind::Individual && key.member_id == Some(me.id);
     if key.team_id != team.id || !(manages(&me) || own) {
-        return not_found();
+        return Err(PageError::NotFound);
     }
     let now_hour = OffsetDateTime::now_utc().unix_timestamp().div_euclid(3600);
-    let (usage, failures) =
-        match (state.store.usage(&key_id, now_hour - 23).await, state.store.auth_failures(&key_id).await) {
-            (Ok(u), Ok(f)) => (u, f),
-            (Err(e), _) | (_, Err(e)) => return store_failure(e),
-        };
+    let usage = state.store.usage(&key_id, now_hour - 23).await?;
+    let failures = state.store.auth_failures(&key_id).await?;
     let page = KeyPage {
         c: Chrome::for_team(&session, &team, &me),
         id: key.id.to_string(),
@@ -93,7 +89,7 @@ pub(crate) async fn page(
             .map(|f| (When::date_time(f.at), f.rule, f.reason, f.client_ip.unwrap_or_default()))
             .collect(),
     };
-    render(StatusCode::OK, &page)
+    Ok(render(StatusCode::OK, &page))
 }
 
 #[cfg(test)]

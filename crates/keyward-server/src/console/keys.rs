@@ -4,12 +4,12 @@
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum_extra::extract::Form;
 use keyward_core::access::AccessState;
 use keyward_core::actor::Actor;
 use keyward_core::change::Change;
-use keyward_core::error::StoreError;
+use keyward_core::error::{DomainError, StoreError};
 use keyward_core::ids::KeyId;
 use keyward_core::key::{ApiKey, KeyKind, TEAM_KEY_ROLES};
 use keyward_core::member::Member;
@@ -19,11 +19,12 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::chrome::Chrome;
+use super::error::{PageError, PageResult};
 use super::flash::{self, Flash};
+use super::render;
 use super::session::CsrfForm;
 use super::team_page::{TeamPage, actor};
 use super::words::{When, sentence, title};
-use super::{not_found, render, store_failure};
 use crate::{AppState, lifecycle};
 
 pub(crate) struct KeyRow {
@@ -155,12 +156,9 @@ impl View {
     }
 }
 
-async fn show(state: &AppState, page: &TeamPage, view: View) -> Response {
+async fn show(state: &AppState, page: &TeamPage, view: View) -> PageResult {
     let TeamPage { session, team, me, .. } = page;
-    let keys = match state.store.keys(team.id, OffsetDateTime::now_utc(), state.settings.revoked_retention_days).await {
-        Ok(keys) => keys,
-        Err(e) => return store_failure(e),
-    };
+    let keys = state.store.keys(team.id, OffsetDateTime::now_utc(), state.settings.revoked_retention_days).await?;
     let (active, revoked): (Vec<_>, Vec<_>) =
         keys.iter().filter(|k| k.kind == view.tab.kind()).partition(|k| k.is_active());
     // An individual key acts with its member's current roles (K14): show those.
@@ -168,7 +166,7 @@ async fn show(state: &AppState, page: &TeamPage, view: View) -> Response {
         Tab::Team => Vec::new(),
         Tab::Individual => match state.store.members(team.id).await {
             Ok(members) => members,
-            Err(e) => return store_failure(e),
+            Err(e) => return Err(e.into()),
         },
     };
     let active_row = |k: &&ApiKey| match view.tab {
@@ -192,20 +190,20 @@ async fn show(state: &AppState, page: &TeamPage, view: View) -> Response {
         generate_open: view.panel == Panel::Generate && view.tab == Tab::Team,
         editing: view.panel == Panel::Edit && super::chrome::manages(me),
     };
-    render(view.status, &page)
+    Ok(render(view.status, &page))
 }
 
 /// The Team Keys tab.
-pub(crate) async fn page(State(state): State<AppState>, page: TeamPage, RawQuery(query): RawQuery) -> Response {
+pub(crate) async fn page(State(state): State<AppState>, page: TeamPage, RawQuery(query): RawQuery) -> PageResult {
     shown_tab(&state, page, Tab::Team, query.as_deref()).await
 }
 
 /// The Individual Keys tab.
-pub(crate) async fn individual(State(state): State<AppState>, page: TeamPage, RawQuery(query): RawQuery) -> Response {
+pub(crate) async fn individual(State(state): State<AppState>, page: TeamPage, RawQuery(query): RawQuery) -> PageResult {
     shown_tab(&state, page, Tab::Individual, query.as_deref()).await
 }
 
-async fn shown_tab(state: &AppState, page: TeamPage, tab: Tab, query: Option<&str>) -> Response {
+async fn shown_tab(state: &AppState, page: TeamPage, tab: Tab, query: Option<&str>) -> PageResult {
     let view = View { tab, panel: Panel::from_query(query), flash: page.flash.clone(), status: StatusCode::OK };
     show(state, &page, view).await
 }
@@ -224,26 +222,24 @@ pub(crate) async fn generate(
     State(state): State<AppState>,
     page: TeamPage,
     Form(form): Form<GenerateForm>,
-) -> Response {
-    if let Err(refused) = page.check(&form.csrf) {
-        return refused;
-    }
+) -> PageResult {
+    page.check(&form.csrf)?;
     let refusal = |why: String| View::refusal(Tab::Team, Panel::Generate, StatusCode::UNPROCESSABLE_ENTITY, why);
     let roles: Result<RoleSet, _> = form.roles.iter().map(|r| r.parse::<Role>()).collect();
     let Ok(roles) = roles else { return show(&state, &page, refusal("Choose roles from the list.".into())).await };
     let new = NewKey::Team { name: form.name, roles };
     let max = state.settings.max_active_team_keys;
     match lifecycle::generate_key(&state.store, page.team.id, new, max, &actor(&page.me, page.ip.clone())).await {
-        Ok(key) => flash::redirect(
+        Ok(key) => Ok(flash::redirect(
             &page.session,
             &Tab::Team.path(&page.team.issuer_id.to_string()),
             Flash::notice(format!(
                 "Generated {} ({}). Download it now: it can be downloaded only once.",
                 key.name, key.id
             )),
-        ),
+        )),
         Err(StoreError::Rule(rule)) => show(&state, &page, refusal(sentence(&rule.to_string()))).await,
-        Err(e) => store_failure(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -258,10 +254,8 @@ pub(crate) async fn request_access(
     State(state): State<AppState>,
     page: TeamPage,
     Form(form): Form<AccessForm>,
-) -> Response {
-    if let Err(refused) = page.check(&form.csrf) {
-        return refused;
-    }
+) -> PageResult {
+    page.check(&form.csrf)?;
     let refusal = |status, why: String| View::refusal(Tab::Team, Panel::None, status, why);
     if form.terms.as_deref() != Some("accepted") {
         let why = "Accept the terms to request access.".to_owned();
@@ -275,12 +269,12 @@ pub(crate) async fn request_access(
                 AccessState::Approved => "API access is granted: you can generate keys.",
                 _ => "Requested API access. It is awaiting review.",
             };
-            flash::redirect(&page.session, &Tab::Team.path(&page.team.issuer_id.to_string()), Flash::notice(notice))
+            Ok(flash::redirect(&page.session, &Tab::Team.path(&page.team.issuer_id.to_string()), Flash::notice(notice)))
         }
         Err(StoreError::Rule(rule)) => {
             show(&state, &page, refusal(StatusCode::FORBIDDEN, sentence(&rule.to_string()))).await
         }
-        Err(e) => store_failure(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -305,11 +299,9 @@ pub(crate) async fn download(
     page: TeamPage,
     Path((_, key)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,
-) -> Response {
-    if let Err(refused) = page.check(&form.csrf) {
-        return refused;
-    }
-    let Ok(key_id) = KeyId::parse(&key) else { return not_found() };
+) -> PageResult {
+    page.check(&form.csrf)?;
+    let Ok(key_id) = KeyId::parse(&key) else { return Err(PageError::NotFound) };
     match lifecycle::download_key(&state.store, page.team.id, &key_id, &actor(&page.me, page.ip.clone())).await {
         Ok((_, private)) => {
             // The key can sign from the next request on, on this server too.
@@ -322,14 +314,14 @@ pub(crate) async fn download(
             if let Ok(v) = HeaderValue::from_str(&disposition) {
                 h.insert(header::CONTENT_DISPOSITION, v);
             }
-            response
+            Ok(response)
         }
-        Err(StoreError::Rule(keyward_core::DomainError::NotFound { .. })) => not_found(),
+        Err(StoreError::Rule(DomainError::NotFound { .. })) => Err(PageError::NotFound),
         Err(StoreError::Rule(rule)) => {
             let view = View::refusal(Tab::Team, Panel::None, StatusCode::CONFLICT, sentence(&rule.to_string()));
             show(&state, &page, view).await
         }
-        Err(e) => store_failure(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -354,20 +346,20 @@ struct ConfirmRevoke {
 
 /// K11, K12: Revoke Key asks to confirm; the confirmation revokes all selected keys in one
 /// transaction, effective on this server before the redirect back to the tab.
-pub(crate) async fn revoke(State(state): State<AppState>, page: TeamPage, Form(form): Form<RevokeForm>) -> Response {
-    if let Err(refused) = page.check(&form.csrf) {
-        return refused;
-    }
+pub(crate) async fn revoke(State(state): State<AppState>, page: TeamPage, Form(form): Form<RevokeForm>) -> PageResult {
+    page.check(&form.csrf)?;
     let tab = Tab::named(form.tab.as_deref());
     let back = tab.path(&page.team.issuer_id.to_string());
     if form.keys.is_empty() {
         let why = "Select the keys to revoke.".to_owned();
         return show(&state, &page, View::refusal(tab, Panel::Edit, StatusCode::UNPROCESSABLE_ENTITY, why)).await;
     }
-    let Ok(ids) = form.keys.iter().map(|k| KeyId::parse(k)).collect::<Result<Vec<_>, _>>() else { return not_found() };
+    let Ok(ids) = form.keys.iter().map(|k| KeyId::parse(k)).collect::<Result<Vec<_>, _>>() else {
+        return Err(PageError::NotFound);
+    };
     if form.confirm.as_deref() != Some("yes") {
         let c = Chrome::for_team(&page.session, &page.team, &page.me);
-        return render(StatusCode::OK, &ConfirmRevoke { c, keys: form.keys.clone(), tab: tab.name(), back });
+        return Ok(render(StatusCode::OK, &ConfirmRevoke { c, keys: form.keys.clone(), tab: tab.name(), back }));
     }
     match lifecycle::revoke_keys(&state, page.team.id, &ids, &actor(&page.me, page.ip.clone())).await {
         Ok(_) => {
@@ -376,13 +368,13 @@ pub(crate) async fn revoke(State(state): State<AppState>, page: TeamPage, Form(f
                 1 => format!("Revoked {list}. Tokens signed with it are refused from now on."),
                 _ => format!("Revoked {list}. Tokens signed with them are refused from now on."),
             };
-            flash::redirect(&page.session, &back, Flash::notice(notice))
+            Ok(flash::redirect(&page.session, &back, Flash::notice(notice)))
         }
-        Err(StoreError::Rule(keyward_core::DomainError::NotFound { .. })) => not_found(),
+        Err(StoreError::Rule(DomainError::NotFound { .. })) => Err(PageError::NotFound),
         Err(StoreError::Rule(rule)) => {
             show(&state, &page, View::refusal(tab, Panel::Edit, StatusCode::FORBIDDEN, sentence(&rule.to_string())))
                 .await
         }
-        Err(e) => store_failure(e),
+        Err(e) => Err(e.into()),
     }
 }

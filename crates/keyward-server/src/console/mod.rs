@@ -1,6 +1,9 @@
-//! The console: server-rendered pages (askama) mirroring App Store Connect. This slice has sign-in
-//! and sign-out, the teams page, and Users and Access → Integrations → App Store Connect API for
-//! team keys (generate, single download, revoke with confirmation).
+//! The console: server-rendered pages (askama) mirroring App Store Connect, spec section 8: first-run
+//! setup, sign-in, the teams page, the operator's page, Apps, Users and Access (members and
+//! invitations; accepting an invitation), Integrations → App Store Connect API (Team Keys and
+//! Individual Keys tabs, generate, the single download, revoke), key details, the profile's
+//! individual key and the audit log. One file per page; handlers return `error::PageResult` and
+//! every form that changes something answers with a redirect (`flash.rs`).
 //!
 //! Security: sessions are random 256-bit tokens whose SHA-256 is stored; the cookie is HttpOnly,
 //! SameSite=Lax, Secure behind https. Every state-changing form carries the session's CSRF token
@@ -14,6 +17,7 @@ mod activate;
 mod apps;
 mod audit;
 mod chrome;
+mod error;
 mod flash;
 mod home;
 mod key_details;

@@ -4,7 +4,6 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
 use axum_extra::extract::Form;
 use keyward_core::actor::{Actor, ActorContext};
 use keyward_core::error::StoreError;
@@ -14,11 +13,11 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::chrome::Chrome;
+use super::error::{PageError, PageResult};
 use super::flash::{self, Flash};
+use super::render;
 use super::session::{Session, check_form};
-use super::store_failure;
 use super::words::sentence;
-use super::{not_found, render};
 use crate::AppState;
 use crate::jsonapi::ClientIp;
 
@@ -30,27 +29,23 @@ struct OperatorPage {
     flash: Flash,
 }
 
-async fn show(state: &AppState, session: &Session, flash: Flash, status: StatusCode) -> Response {
-    match state.store.teams().await {
-        Ok(teams) => {
-            let teams = teams.into_iter().map(|t| (t.name, t.issuer_id.to_string(), t.access.as_str())).collect();
-            render(status, &OperatorPage { c: Chrome::of(session), teams, flash })
-        }
-        Err(e) => store_failure(e),
-    }
+async fn show(state: &AppState, session: &Session, flash: Flash, status: StatusCode) -> PageResult {
+    let teams = state.store.teams().await?;
+    let teams = teams.into_iter().map(|t| (t.name, t.issuer_id.to_string(), t.access.as_str())).collect();
+    Ok(render(status, &OperatorPage { c: Chrome::of(session), teams, flash }))
 }
 
-pub(crate) async fn page(State(state): State<AppState>, session: Session, headers: HeaderMap) -> Response {
+pub(crate) async fn page(State(state): State<AppState>, session: Session, headers: HeaderMap) -> PageResult {
     if !session.person.is_operator {
-        return not_found();
+        return Err(PageError::NotFound);
     }
     let flash = flash::take(&session, &headers);
     show(&state, &session, flash, StatusCode::OK).await
 }
 
 /// Back to the operator page (Post/Redirect/Get), with the outcome shown once.
-fn back(session: &Session, flash: Flash) -> Response {
-    flash::redirect(session, "/operator", flash)
+fn back(session: &Session, flash: Flash) -> PageResult {
+    Ok(flash::redirect(session, "/operator", flash))
 }
 
 #[derive(Deserialize)]
@@ -68,13 +63,11 @@ pub(crate) async fn create_team(
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Form(form): Form<CreateTeamForm>,
-) -> Response {
+) -> PageResult {
     if !session.person.is_operator {
-        return not_found();
+        return Err(PageError::NotFound);
     }
-    if let Err(refused) = check_form(&session, &form.csrf, &headers) {
-        return refused;
-    }
+    check_form(&session, &form.csrf, &headers)?;
     let actor = ActorContext { actor: Actor::Operator, label: format!("operator {}", session.person.email), ip };
     let holder_email = form.account_holder.trim().to_lowercase();
     let holder = NewPerson {
@@ -93,22 +86,15 @@ pub(crate) async fn create_team(
             let why = Flash::error(sentence(&rule.to_string()));
             return show(&state, &session, why, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
-        Err(e) => return store_failure(e),
+        Err(e) => return Err(e.into()),
     };
     let has_login = matches!(state.store.login_identity(&holder_email).await, Ok(Some((_, Some(_)))));
     let notice = if has_login {
         format!("Created {}. Its Account Holder already has a login and can sign in.", created.team.name)
     } else {
-        let Ok(token) = SessionToken::generate() else {
-            return store_failure(StoreError::Backend("no randomness".into()));
-        };
-        if let Err(e) = state
-            .store
-            .set_activation(created.person_id, &token.hash(), OffsetDateTime::now_utc() + time::Duration::days(3))
-            .await
-        {
-            return store_failure(e);
-        }
+        let token = SessionToken::generate().map_err(|e| StoreError::Backend(e.to_string()))?;
+        let until = OffsetDateTime::now_utc() + time::Duration::days(3);
+        state.store.set_activation(created.person_id, &token.hash(), until).await?;
         let base = crate::views::BaseUrl::from_request(state.public_url.as_deref(), &headers, state.https);
         let link = base.url(&format!("/activate/{}", token.expose()));
         if state.mailer.enabled() {
@@ -149,15 +135,13 @@ pub(crate) async fn review(
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Form(form): Form<ReviewForm>,
-) -> Response {
+) -> PageResult {
     if !session.person.is_operator {
-        return not_found();
+        return Err(PageError::NotFound);
     }
-    if let Err(refused) = check_form(&session, &form.csrf, &headers) {
-        return refused;
-    }
-    let Ok(issuer) = issuer.parse() else { return not_found() };
-    let Ok(team) = state.store.team(&TeamRef::Issuer(issuer)).await else { return not_found() };
+    check_form(&session, &form.csrf, &headers)?;
+    let Ok(issuer) = issuer.parse() else { return Err(PageError::NotFound) };
+    let team = state.store.team(&TeamRef::Issuer(issuer)).await?;
     let actor = ActorContext { actor: Actor::Operator, label: format!("operator {}", session.person.email), ip };
     match state.store.review_access(team.id, form.decision == "approve", &actor).await {
         Ok(access) => {
@@ -167,6 +151,6 @@ pub(crate) async fn review(
         Err(StoreError::Rule(rule)) => {
             show(&state, &session, Flash::error(sentence(&rule.to_string())), StatusCode::CONFLICT).await
         }
-        Err(e) => store_failure(e),
+        Err(e) => Err(e.into()),
     }
 }

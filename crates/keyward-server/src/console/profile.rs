@@ -4,7 +4,6 @@
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use axum_extra::extract::Form;
 use keyward_core::error::StoreError;
 use keyward_core::key::{ApiKey, KeyKind};
@@ -14,10 +13,11 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::chrome::Chrome;
+use super::error::{PageError, PageResult};
 use super::flash::{self, Flash};
+use super::render;
 use super::team_page::{TeamPage, actor};
 use super::words::{When, sentence, title};
-use super::{not_found, render, store_failure};
 use crate::{AppState, lifecycle};
 
 #[derive(Template)]
@@ -40,11 +40,8 @@ async fn mine(state: &AppState, page: &TeamPage) -> Result<Option<ApiKey>, Store
     Ok(keys.into_iter().find(|k| k.kind == KeyKind::Individual && k.member_id == Some(page.me.id) && k.is_active()))
 }
 
-async fn show(state: &AppState, page: &TeamPage, flash: Flash, status: StatusCode, confirming: bool) -> Response {
-    let mine = match mine(state, page).await {
-        Ok(k) => k,
-        Err(e) => return store_failure(e),
-    };
+async fn show(state: &AppState, page: &TeamPage, flash: Flash, status: StatusCode, confirming: bool) -> PageResult {
+    let mine = mine(state, page).await?;
     let eligibility = may_generate_individual_key(page.me.roles);
     let view = ProfilePage {
         c: Chrome::for_team(&page.session, &page.team, &page.me),
@@ -55,10 +52,10 @@ async fn show(state: &AppState, page: &TeamPage, flash: Flash, status: StatusCod
         why_not: eligibility.err().map(|e| sentence(&e.to_string())).unwrap_or_default(),
         flash,
     };
-    render(status, &view)
+    Ok(render(status, &view))
 }
 
-pub(crate) async fn page(State(state): State<AppState>, page: TeamPage, RawQuery(query): RawQuery) -> Response {
+pub(crate) async fn page(State(state): State<AppState>, page: TeamPage, RawQuery(query): RawQuery) -> PageResult {
     let confirming = query.as_deref().is_some_and(|q| q.split('&').any(|p| p.split('=').next() == Some("revoke")));
     show(&state, &page, page.flash.clone(), StatusCode::OK, confirming).await
 }
@@ -71,10 +68,8 @@ pub(crate) struct KeyForm {
 }
 
 /// Generate or revoke the member's own individual key; on success a redirect back to the profile.
-pub(crate) async fn key(State(state): State<AppState>, page: TeamPage, Form(form): Form<KeyForm>) -> Response {
-    if let Err(refused) = page.check(&form.csrf) {
-        return refused;
-    }
+pub(crate) async fn key(State(state): State<AppState>, page: TeamPage, Form(form): Form<KeyForm>) -> PageResult {
+    page.check(&form.csrf)?;
     let who = actor(&page.me, page.ip.clone());
     let outcome = match form.action.as_str() {
         "generate" => lifecycle::generate_key(
@@ -90,7 +85,7 @@ pub(crate) async fn key(State(state): State<AppState>, page: TeamPage, Form(form
             let mine = match mine(&state, &page).await {
                 Ok(Some(k)) => k,
                 Ok(None) => return back(&page, Flash::error("You have no individual key to revoke.")),
-                Err(e) => return store_failure(e),
+                Err(e) => return Err(e.into()),
             };
             if form.confirm.as_deref() != Some("yes") {
                 // Nothing changes without the confirmation: the page asks for it.
@@ -100,17 +95,17 @@ pub(crate) async fn key(State(state): State<AppState>, page: TeamPage, Form(form
                 .await
                 .map(|_| format!("Revoked {}. Tokens signed with it are refused from now on.", mine.id))
         }
-        _ => return not_found(),
+        _ => return Err(PageError::NotFound),
     };
     match outcome {
         Ok(notice) => back(&page, Flash::notice(notice)),
         Err(StoreError::Rule(rule)) => {
             show(&state, &page, Flash::error(sentence(&rule.to_string())), StatusCode::CONFLICT, false).await
         }
-        Err(e) => store_failure(e),
+        Err(e) => Err(e.into()),
     }
 }
 
-fn back(page: &TeamPage, flash: Flash) -> Response {
-    flash::redirect(&page.session, &format!("/teams/{}/profile", page.team.issuer_id), flash)
+fn back(page: &TeamPage, flash: Flash) -> PageResult {
+    Ok(flash::redirect(&page.session, &format!("/teams/{}/profile", page.team.issuer_id), flash))
 }

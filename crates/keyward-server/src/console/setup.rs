@@ -10,8 +10,8 @@ use keyward_core::actor::ActorContext;
 use keyward_core::ports::{NewPerson, NewTeam, TeamStore};
 use serde::Deserialize;
 
+use super::error::{PageError, PageResult};
 use super::session::sign_in;
-use super::store_failure;
 use super::words::sentence;
 use super::{message, not_found, render};
 use crate::AppState;
@@ -55,18 +55,18 @@ pub(crate) struct SetupForm {
     password: String,
 }
 
-pub(crate) async fn submit(State(state): State<AppState>, Form(form): Form<SetupForm>) -> Response {
+pub(crate) async fn submit(State(state): State<AppState>, Form(form): Form<SetupForm>) -> PageResult {
     if !valid(&state, &form.token) {
-        return not_found();
+        return Err(PageError::NotFound);
     }
     let refuse = |msg: String| {
-        render(StatusCode::UNPROCESSABLE_ENTITY, &SetupPage { token: form.token.clone(), error: Some(msg) })
+        Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &SetupPage { token: form.token.clone(), error: Some(msg) }))
     };
     if form.password.chars().count() < 8 {
         return refuse("Choose a password of at least 8 characters.".into());
     }
     let Ok(hash) = state.passwords.hash(form.password.clone()).await else {
-        return message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
+        return Ok(message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again."));
     };
     let person = NewPerson {
         email: form.email.clone(),
@@ -84,7 +84,7 @@ pub(crate) async fn submit(State(state): State<AppState>, Form(form): Form<Setup
     {
         Ok(c) => c,
         Err(keyward_core::error::StoreError::Rule(rule)) => return refuse(sentence(&rule.to_string())),
-        Err(e) => return store_failure(e),
+        Err(e) => return Err(e.into()),
     };
     if let Some(setup) = &state.setup
         && let Ok(mut current) = setup.lock()
@@ -92,5 +92,5 @@ pub(crate) async fn submit(State(state): State<AppState>, Form(form): Form<Setup
         *current = None;
     }
     state.written(&[keyward_core::change::Change::TeamAccess { team_id: created.team.id }]).await;
-    sign_in(&state, created.person_id, &format!("/teams/{}/integrations/api", created.team.issuer_id)).await
+    Ok(sign_in(&state, created.person_id, &format!("/teams/{}/integrations/api", created.team.issuer_id)).await)
 }

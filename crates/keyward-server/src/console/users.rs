@@ -5,10 +5,9 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use axum_extra::extract::Form;
 use keyward_core::change::Change;
-use keyward_core::error::StoreError;
+use keyward_core::error::{DomainError, StoreError};
 use keyward_core::ids::{AppId, InvitationId, MemberId};
 use keyward_core::invitation::NewInvitation;
 use keyward_core::key::TEAM_KEY_ROLES;
@@ -18,11 +17,12 @@ use keyward_core::role::{Role, RoleSet};
 use serde::Deserialize;
 
 use super::chrome::Chrome;
+use super::error::{PageError, PageResult};
 use super::flash::{self, Flash};
+use super::render;
 use super::session::CsrfForm;
 use super::team_page::{TeamPage, actor};
 use super::words::{When, sentence, title};
-use super::{not_found, render, store_failure};
 use crate::invite::Delivery;
 use crate::{AppState, lifecycle};
 
@@ -69,7 +69,7 @@ impl MemberRow {
 }
 
 /// The Users page with `flash` (an outcome brought by a redirect, or a refusal) and `status`.
-async fn show(state: &AppState, page: &TeamPage, flash: Flash, status: StatusCode) -> Response {
+async fn show(state: &AppState, page: &TeamPage, flash: Flash, status: StatusCode) -> PageResult {
     let TeamPage { session, team, me, .. } = page;
     let (members, apps, invitations) = match (
         state.store.members(team.id).await,
@@ -84,7 +84,7 @@ async fn show(state: &AppState, page: &TeamPage, flash: Flash, status: StatusCod
             .await,
     ) {
         (Ok(m), Ok(a), Ok(i)) => (m, a, i),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return store_failure(e),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Err(e.into()),
     };
     let app_name =
         |id: &AppId| apps.iter().find(|a| a.id == *id).map(|a| a.name.clone()).unwrap_or_else(|| id.to_string());
@@ -134,16 +134,16 @@ async fn show(state: &AppState, page: &TeamPage, flash: Flash, status: StatusCod
         apps: apps.iter().map(|a| (a.id.to_string(), a.name.clone())).collect(),
         flash,
     };
-    render(status, &page)
+    Ok(render(status, &page))
 }
 
-pub(crate) async fn page(State(state): State<AppState>, page: TeamPage) -> Response {
+pub(crate) async fn page(State(state): State<AppState>, page: TeamPage) -> PageResult {
     show(&state, &page, page.flash.clone(), StatusCode::OK).await
 }
 
 /// Where every Users form returns to (Post/Redirect/Get), with its outcome shown once.
-fn back(page: &TeamPage, flash: Flash) -> Response {
-    flash::redirect(&page.session, &format!("/teams/{}/users", page.team.issuer_id), flash)
+fn back(page: &TeamPage, flash: Flash) -> PageResult {
+    Ok(flash::redirect(&page.session, &format!("/teams/{}/users", page.team.issuer_id), flash))
 }
 
 fn roles(names: &[String]) -> Option<RoleSet> {
@@ -165,10 +165,8 @@ pub(crate) struct InviteForm {
     individual_keys: Option<String>,
 }
 
-pub(crate) async fn invite(State(state): State<AppState>, page: TeamPage, Form(form): Form<InviteForm>) -> Response {
-    if let Err(refused) = page.check(&form.csrf) {
-        return refused;
-    }
+pub(crate) async fn invite(State(state): State<AppState>, page: TeamPage, Form(form): Form<InviteForm>) -> PageResult {
+    page.check(&form.csrf)?;
     let refuse = |msg: String| show(&state, &page, Flash::error(msg), StatusCode::UNPROCESSABLE_ENTITY);
     let Some(roles) = roles(&form.roles) else { return refuse("Choose roles from the list.".into()).await };
     let visible_apps: Vec<AppId> = form.apps.iter().filter_map(|a| a.parse().ok()).collect();
@@ -186,7 +184,7 @@ pub(crate) async fn invite(State(state): State<AppState>, page: TeamPage, Form(f
     match crate::invite::create(&state, &page.headers, page.team.id, new, &actor(&page.me, page.ip.clone())).await {
         Ok((inv, delivery)) => back(&page, delivered(&inv.email, delivery)),
         Err(StoreError::Rule(rule)) => refuse(sentence(&rule.to_string())).await,
-        Err(e) => store_failure(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -210,18 +208,16 @@ pub(crate) async fn renew(
     page: TeamPage,
     Path((_, id)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,
-) -> Response {
-    if let Err(refused) = page.check(&form.csrf) {
-        return refused;
-    }
-    let Ok(id) = id.parse::<InvitationId>() else { return not_found() };
+) -> PageResult {
+    page.check(&form.csrf)?;
+    let Ok(id) = id.parse::<InvitationId>() else { return Err(PageError::NotFound) };
     match crate::invite::renew(&state, &page.headers, page.team.id, id, &actor(&page.me, page.ip.clone())).await {
         Ok((inv, delivery)) => back(&page, delivered(&inv.email, delivery)),
-        Err(StoreError::Rule(keyward_core::DomainError::NotFound { .. })) => not_found(),
+        Err(StoreError::Rule(DomainError::NotFound { .. })) => Err(PageError::NotFound),
         Err(StoreError::Rule(rule)) => {
             show(&state, &page, Flash::error(sentence(&rule.to_string())), StatusCode::FORBIDDEN).await
         }
-        Err(e) => store_failure(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -243,12 +239,10 @@ pub(crate) async fn update(
     page: TeamPage,
     Path((_, member)): Path<(String, String)>,
     Form(form): Form<EditForm>,
-) -> Response {
-    if let Err(refused) = page.check(&form.csrf) {
-        return refused;
-    }
-    let Ok(member) = member.parse::<MemberId>() else { return not_found() };
-    let Some(roles) = roles(&form.roles) else { return not_found() };
+) -> PageResult {
+    page.check(&form.csrf)?;
+    let Ok(member) = member.parse::<MemberId>() else { return Err(PageError::NotFound) };
+    let Some(roles) = roles(&form.roles) else { return Err(PageError::NotFound) };
     let apps: Vec<AppId> = form.apps.iter().filter_map(|a| a.parse().ok()).collect();
     let all_apps = form.all_apps.is_some() || apps.is_empty();
     let update = MemberUpdate {
@@ -263,11 +257,11 @@ pub(crate) async fn update(
             state.written(&[Change::Member { team_id: page.team.id, member_id: member }]).await;
             back(&page, Flash::notice(format!("Saved the roles of {}.", m.email)))
         }
-        Err(StoreError::Rule(keyward_core::DomainError::NotFound { .. })) => not_found(),
+        Err(StoreError::Rule(DomainError::NotFound { .. })) => Err(PageError::NotFound),
         Err(StoreError::Rule(rule)) => {
             show(&state, &page, Flash::error(sentence(&rule.to_string())), StatusCode::FORBIDDEN).await
         }
-        Err(e) => store_failure(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -276,25 +270,23 @@ pub(crate) async fn remove(
     page: TeamPage,
     Path((_, member)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,
-) -> Response {
-    if let Err(refused) = page.check(&form.csrf) {
-        return refused;
-    }
-    let Ok(member) = member.parse::<MemberId>() else { return not_found() };
+) -> PageResult {
+    page.check(&form.csrf)?;
+    let Ok(member) = member.parse::<MemberId>() else { return Err(PageError::NotFound) };
     // Their address, for the message; a member of another team is not found here either.
     let email = match state.store.member(page.team.id, member).await {
         Ok(m) => m.email,
-        Err(StoreError::Rule(keyward_core::DomainError::NotFound { .. })) => return not_found(),
-        Err(e) => return store_failure(e),
+        Err(StoreError::Rule(DomainError::NotFound { .. })) => return Err(PageError::NotFound),
+        Err(e) => return Err(e.into()),
     };
     match lifecycle::remove_member(&state, page.team.id, member, &actor(&page.me, page.ip.clone())).await {
         Ok(()) => {
             back(&page, Flash::notice(format!("Removed {email}. Their individual key, if they had one, is revoked.")))
         }
-        Err(StoreError::Rule(keyward_core::DomainError::NotFound { .. })) => not_found(),
+        Err(StoreError::Rule(DomainError::NotFound { .. })) => Err(PageError::NotFound),
         Err(StoreError::Rule(rule)) => {
             show(&state, &page, Flash::error(sentence(&rule.to_string())), StatusCode::FORBIDDEN).await
         }
-        Err(e) => store_failure(e),
+        Err(e) => Err(e.into()),
     }
 }
