@@ -1,0 +1,13 @@
+//! keyward-server's integration tests, in one binary (one link instead of one per file): the HTTP
+//! surface over real HTTP, on SQLite and PostgreSQL.
+
+#[macro_use]
+mod common;
+
+mod auth_http;
+mod availability;
+mod console;
+mod openapi;
+mod revocation;
+mod routes;
+mod snapshots;

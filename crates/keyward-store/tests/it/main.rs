@@ -1,0 +1,12 @@
+//! keyward-store's integration tests, in one binary: every storage rule on SQLite and PostgreSQL,
+//! races, durability and the change feed.
+
+#[macro_use]
+mod common;
+
+mod budgets;
+mod durability;
+mod feed;
+mod lifecycle;
+mod lists;
+mod races;

@@ -1,0 +1,8 @@
+//! keyward-token's integration tests, in one binary: the T-rules, attacks and Wycheproof vectors.
+
+#[macro_use]
+mod common;
+
+mod attacks;
+mod rules;
+mod wycheproof;

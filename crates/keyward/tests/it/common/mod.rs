@@ -1,0 +1,245 @@
+//! Drives the real `keyward` binary against a throw-away database.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use keyward_store::Backend;
+use keyward_store::testing::TestDatabase;
+use serde_json::Value;
+
+/// Declares one test per backend: `cli_test!(name, |kw: Keyward| async move { … });`
+#[macro_export]
+macro_rules! cli_test {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let kw = $crate::common::Keyward::new(keyward_store::Backend::Sqlite).await;
+                ($body)(kw).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let kw = $crate::common::Keyward::new(keyward_store::Backend::Postgres).await;
+                ($body)(kw).await;
+            }
+        }
+    };
+}
+
+/// One installation: a fresh database and a working directory for key files.
+pub struct Keyward {
+    pub db: TestDatabase,
+    pub work: tempfile::TempDir,
+}
+
+/// What a command did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(self.stdout.trim())
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?} / {}", self.stdout, self.stderr))
+    }
+
+    pub fn json_lines(&self) -> Vec<Value> {
+        self.stdout.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap()).collect()
+    }
+}
+
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_keyward"))
+}
+
+impl Keyward {
+    pub async fn new(backend: Backend) -> Keyward {
+        Keyward { db: TestDatabase::new(backend).await, work: tempfile::tempdir().unwrap() }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.url.backend()
+    }
+
+    /// A `keyward` command on this installation, run in the work directory with a clean environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(binary());
+        cmd.current_dir(self.work.path())
+            .env_remove("KEYWARD_DATABASE_URL")
+            .env_remove("KEYWARD_DATA_DIR")
+            .arg("--database-url")
+            .arg(self.db.url_string())
+            .args(args);
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_stdin(args, None)
+    }
+
+    pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        let mut cmd = self.command(args);
+        cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        if let Some(input) = stdin {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        }
+        let Output { status, stdout, stderr } = child.wait_with_output().unwrap();
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        }
+    }
+
+    /// Runs a command that must succeed; returns its output.
+    pub fn ok(&self, args: &[&str]) -> Run {
+        let run = self.run(args);
+        assert_eq!(run.code, 0, "`keyward {}` failed: {}", args.join(" "), run.stderr);
+        run
+    }
+
+    /// Runs a command that must be refused with exit code 1 and a one-sentence error.
+    pub fn refused(&self, args: &[&str]) -> Run {
+        let run = self.run(args);
+        assert_eq!(run.code, 1, "`keyward {}` should be refused (exit 1): {run:?}", args.join(" "));
+        assert!(run.stderr.starts_with("error: "), "error on stderr: {:?}", run.stderr);
+        assert!(run.stdout.is_empty(), "nothing on stdout: {:?}", run.stdout);
+        run
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.work.path().join(rel)
+    }
+
+    /// `admin init` + access request/approve: a team ready for keys. Returns the init JSON.
+    pub fn approved_team(&self, name: &str, email: &str) -> Value {
+        let init = self.ok(&["admin", "init", "--team", name, "--email", email, "--json"]).json();
+        self.ok(&["admin", "access", "request", "--team", name]);
+        self.ok(&["admin", "access", "approve", "--team", name]);
+        init
+    }
+
+    /// Everything an operator can observe about a team, to prove a refusal changed nothing.
+    pub fn snapshot(&self, team: &str) -> String {
+        let keys = self.ok(&["admin", "key", "list", "--team", team, "--json"]).stdout;
+        let audit = self.ok(&["admin", "audit", "--team", team, "--json"]).stdout;
+        let teams = self.ok(&["admin", "team", "list", "--json"]).stdout;
+        format!("{keys}\n{audit}\n{teams}")
+    }
+}
+
+/// The PKCS#8 DER inside a `.p8` file.
+pub fn p8_der(path: &Path) -> Vec<u8> {
+    use base64::Engine;
+    let text = std::fs::read_to_string(path).unwrap();
+    let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD.decode(body).unwrap()
+}
+
+/// The 32-byte private scalar inside a P-256 PKCS#8 (the OCTET STRING after ECPrivateKey's version).
+pub fn private_scalar(der: &[u8]) -> Vec<u8> {
+    let marker = [0x02, 0x01, 0x01, 0x04, 0x20];
+    let at = der.windows(marker.len()).position(|w| w == marker).expect("ECPrivateKey inside PKCS#8");
+    der[at + marker.len()..at + marker.len() + 32].to_vec()
+}
+
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A running `keyward serve` on a free port; stopped (SIGTERM, then SIGKILL) on drop.
+pub struct Serving {
+    pub base: String,
+    child: std::process::Child,
+}
+
+impl Keyward {
+    pub fn serve(&self, extra_env: &[(&str, &str)]) -> Serving {
+        self.serve_with(&[], extra_env)
+    }
+
+    /// `keyward serve` with more arguments (`--test-mode`, `--seed FILE`, …).
+    pub fn serve_with(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Serving {
+        self.serve_at("127.0.0.1:0", args, extra_env)
+    }
+
+    /// `keyward serve` on a given address (to restart a node on the same port).
+    pub fn serve_at(&self, listen: &str, args: &[&str], extra_env: &[(&str, &str)]) -> Serving {
+        use std::io::BufRead;
+        let mut all = vec!["serve", "--listen", listen];
+        all.extend_from_slice(args);
+        let mut cmd = self.command(&all);
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let base = loop {
+            let line = lines.next().expect("serve printed its address").unwrap();
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                break rest.split_whitespace().next().unwrap().to_owned();
+            }
+        };
+        Serving { base, child }
+    }
+}
+
+impl Serving {
+    /// SIGTERM, then waits for the process to finish its requests and exit.
+    pub fn stop(self) {
+        drop(self);
+    }
+
+    /// SIGKILL: the process dies mid-whatever, with nothing written behind.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        for _ in 0..100 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs an independent signer (`python tests/python/…` or `node tests/node/…`); returns its token.
+pub fn external_token(program: &str, script: &str, args: &[&str]) -> String {
+    let script = format!("{}/../../{script}", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(program).arg(&script).args(args).output().unwrap();
+    assert!(out.status.success(), "{program} {script}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// The Python with the independent clients: `KEYWARD_TEST_PYTHON`, else the virtualenv
+/// `scripts/test` makes, else `python3`.
+pub fn python() -> String {
+    std::env::var("KEYWARD_TEST_PYTHON").unwrap_or_else(|_| {
+        let venv = format!("{}/../../target/test-venv/bin/python", env!("CARGO_MANIFEST_DIR"));
+        if Path::new(&venv).exists() { venv } else { "python3".into() }
+    })
+}
+
+pub fn node() -> String {
+    std::env::var("KEYWARD_TEST_NODE").unwrap_or_else(|_| "node".into())
+}

@@ -1,0 +1,15 @@
+//! The `keyward` binary's integration tests, in one binary: the CLI contract, serve, seeds, mail,
+//! TLS, independent clients and several nodes, driving the real executable.
+
+#[macro_use]
+mod common;
+
+mod cli_contract;
+mod clients;
+mod cluster;
+mod demo;
+mod key_file;
+mod mail;
+mod seeds;
+mod serve;
+mod tls;
