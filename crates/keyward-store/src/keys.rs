@@ -40,6 +40,7 @@ impl KeyStore for Store {
         max_active_team_keys: u32,
         actor: &ActorContext,
     ) -> Result<ApiKey, StoreError> {
+        key::ensure_generated_by_a_person(&actor.actor)?;
         let at = now();
         let mut tx = self.begin_write().await?;
         // The team row lock serializes every generation of this team: the count below and the
@@ -92,7 +93,6 @@ impl KeyStore for Store {
                 (KeyKind::Individual, name, RoleSet::EMPTY, Some(member_id), detail)
             }
         };
-        key::ensure_generated_by_a_person(&actor.actor)?;
         let created_by_member = match &actor.actor {
             Actor::Member(m) => Some(m.to_string()),
             Actor::Operator | Actor::TeamKey { .. } => None,

@@ -271,7 +271,7 @@ async fn apply_members(
     let mut changes = 0;
     let mut member_roles: HashMap<String, RoleSet> = HashMap::new();
     let mut member_ids: HashMap<String, MemberId> = HashMap::new();
-    for member in &team.members {
+    for (i, member) in team.members.iter().enumerate() {
         let email = normalize_email(&member.email)?;
         let roles = if member.account_holder {
             account_holder_roles()
@@ -344,7 +344,14 @@ async fn apply_members(
                     provisioning_allowed: member.provisioning,
                     visible_apps: &visible_apps,
                 };
-                member_rows::insert(tx, row, at).await?;
+                // (team, person) was looked up just above: a clash here is on the member ID the
+                // seed derives from the team and email, so say where in the seed it comes from.
+                member_rows::insert(tx, row, at).await.map_err(|e| match e {
+                    StoreError::Rule(DomainError::Conflict(_)) => {
+                        refused(format!("{}.members[{i}]", c.tp), format!("{email} clashes with an existing member"))
+                    }
+                    e => e,
+                })?;
                 tx::audit(
                     tx,
                     team_id,

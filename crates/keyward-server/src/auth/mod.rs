@@ -151,11 +151,11 @@ impl Auth {
     }
 
     async fn sync_locked(&self, store: &Store) -> Result<usize, StoreError> {
-        if self.reload_pending.swap(false, Ordering::SeqCst)
-            && let Err(e) = self.reload(store).await
-        {
-            self.reload_pending.store(true, Ordering::SeqCst);
-            return Err(e);
+        // Cleared only once the reload has finished: a reload cut short (by an error, or by
+        // `SYNC_WAIT` dropping this future) is tried again at the next read.
+        if self.reload_pending.load(Ordering::SeqCst) {
+            self.reload(store).await?;
+            self.reload_pending.store(false, Ordering::SeqCst);
         }
         let mut applied = 0;
         loop {

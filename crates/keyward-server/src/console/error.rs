@@ -48,6 +48,7 @@ impl IntoResponse for PageError {
                     DomainError::NotAllowed(_) | DomainError::CannotGenerateTeamKey | DomainError::CannotRevoke => {
                         StatusCode::FORBIDDEN
                     }
+                    DomainError::InvalidInput(_) | DomainError::InvalidId { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                     _ => StatusCode::CONFLICT,
                 };
                 message(status, "That cannot be done", &sentence(&rule.to_string()))
@@ -72,6 +73,8 @@ mod tests {
         assert_eq!(status(not_found.into()), StatusCode::NOT_FOUND);
         assert_eq!(status(StoreError::Rule(DomainError::CannotRevoke).into()), StatusCode::FORBIDDEN);
         assert_eq!(status(StoreError::Rule(DomainError::IndividualKeyExists).into()), StatusCode::CONFLICT);
+        let bad_name = DomainError::InvalidInput("a name must be printable".into());
+        assert_eq!(status(StoreError::Rule(bad_name).into()), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(status(StoreError::Backend("disk on fire".into()).into()), StatusCode::INTERNAL_SERVER_ERROR);
         let early = (StatusCode::UNPROCESSABLE_ENTITY, "refused").into_response();
         assert_eq!(status(early.into()), StatusCode::UNPROCESSABLE_ENTITY);
