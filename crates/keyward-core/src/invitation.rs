@@ -35,6 +35,17 @@ impl Invitation {
     pub fn is_expired(&self, now: OffsetDateTime) -> bool {
         now >= self.expires_at
     }
+
+    /// The roles the invitee holds on joining: K6's default grant added when the invitation
+    /// carries it (what the console shows for a pending invitation, and what acceptance writes).
+    pub fn roles_on_joining(&self) -> RoleSet {
+        if self.individual_keys_by_default { self.roles.with(Role::GenerateIndividualKeys) } else { self.roles }
+    }
+
+    /// K6b: the permission is granted explicitly, and so listed, only when `roles` names it.
+    pub fn grants_individual_keys_explicitly(&self) -> bool {
+        self.roles.contains(Role::GenerateIndividualKeys)
+    }
 }
 
 /// What it takes to invite someone.
@@ -105,5 +116,15 @@ mod tests {
         };
         assert!(ensure_acceptable(&inv, now + Duration::days(2)).is_ok());
         assert!(ensure_acceptable(&inv, now + VALIDITY).is_err());
+
+        // K6, K6b: the console's default grant is held on joining but not explicit; one named in
+        // `roles` is explicit.
+        let gik = Role::GenerateIndividualKeys;
+        assert_eq!(inv.roles_on_joining(), RoleSet::of(&[Role::Developer]));
+        let by_default = Invitation { individual_keys_by_default: true, ..inv.clone() };
+        assert_eq!(by_default.roles_on_joining(), RoleSet::of(&[Role::Developer, gik]));
+        assert!(!by_default.grants_individual_keys_explicitly());
+        let named = Invitation { roles: RoleSet::of(&[Role::Developer, gik]), ..inv };
+        assert!(named.grants_individual_keys_explicitly());
     }
 }

@@ -336,18 +336,14 @@ impl InvitationStore for Store {
         };
         let member_id = MemberId::random();
         // K6: the default grant on joining; K6b: only a grant the invitation names is explicit.
-        let joined_roles = match found.individual_keys_by_default {
-            true => found.roles.with(keyward_core::role::Role::GenerateIndividualKeys),
-            false => found.roles,
-        };
         let row = member_rows::NewRow {
             id: member_id,
             team,
             person: person_id,
             email: &found.email,
-            roles: joined_roles,
+            roles: found.roles_on_joining(),
             // K6b: an invitation naming the permission grants it explicitly.
-            individual_keys_explicit: found.roles.contains(keyward_core::role::Role::GenerateIndividualKeys),
+            individual_keys_explicit: found.grants_individual_keys_explicitly(),
             all_apps_visible: found.all_apps_visible,
             provisioning_allowed: found.provisioning_allowed,
             visible_apps: &found.visible_apps,

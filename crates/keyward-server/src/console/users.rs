@@ -117,14 +117,7 @@ async fn show(state: &AppState, page: &TeamPage, flash: Flash, status: StatusCod
                     i.id.to_string(),
                     i.email.clone(),
                     // The effective roles, as for members: the default grant is shown too.
-                    match i.individual_keys_by_default {
-                        true => i.roles.with(Role::GenerateIndividualKeys),
-                        false => i.roles,
-                    }
-                    .iter()
-                    .map(title)
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                    i.roles_on_joining().iter().map(title).collect::<Vec<_>>().join(", "),
                     When::date(i.expires_at),
                 )
             })
