@@ -2,9 +2,9 @@
 
 apt_install() {
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    if [ -z "${KEYWARD_APT_UPDATED:-}" ]; then
+    if [ -z "${KEYWARD_TEST_APT_UPDATED:-}" ]; then
       apt-get update
-      export KEYWARD_APT_UPDATED=1
+      export KEYWARD_TEST_APT_UPDATED=1
     fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y "$@"
   else
