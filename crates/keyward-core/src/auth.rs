@@ -4,8 +4,10 @@
 use time::OffsetDateTime;
 
 use crate::access::AccessState;
-use crate::ids::{AppId, IssuerId, KeyId, MemberId, TeamId};
+use crate::app::App;
+use crate::ids::{IssuerId, KeyId, MemberId, TeamId};
 use crate::key::KeyKind;
+use crate::member::Member;
 use crate::role::RoleSet;
 
 /// An active, downloaded key with its public key (SubjectPublicKeyInfo DER).
@@ -27,21 +29,15 @@ pub struct AuthTeamRecord {
     pub rate_limit_per_hour: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthMemberRecord {
-    pub member_id: MemberId,
-    pub team_id: TeamId,
-    pub roles: RoleSet,
-    pub all_apps_visible: bool,
-    pub visible_apps: Vec<AppId>,
-}
-
-/// Everything the verifier needs, read at start.
+/// Everything a serving process holds in memory, read at start: the verifier's tables and the read
+/// model (every app and member, #13).
 #[derive(Debug, Clone, Default)]
 pub struct AuthSnapshot {
     pub teams: Vec<AuthTeamRecord>,
     pub keys: Vec<AuthKeyRecord>,
-    pub members: Vec<AuthMemberRecord>,
+    /// Every member, with their person's name and the apps they see.
+    pub members: Vec<Member>,
+    pub apps: Vec<App>,
     /// The change-feed position the snapshot is consistent with.
     pub feed_position: i64,
 }

@@ -1,10 +1,10 @@
-//! The change feed (K11): one row for every write that changes who may authenticate, appended in
-//! the same transaction as the write. Serving processes tail it to keep their in-memory key tables
-//! true, whichever process made the change.
+//! The change feed (K11): one row for every write that changes who may authenticate or what the
+//! read model serves, appended in the same transaction as the write. Serving processes tail it to
+//! keep their in-memory key tables and read model true, whichever process made the change.
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{KeyId, MemberId, TeamId};
+use crate::ids::{AppId, KeyId, MemberId, TeamId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -15,8 +15,10 @@ pub enum Change {
     KeyRevoked { team_id: TeamId, key_id: KeyId },
     /// The team's API access state changed (K1–K2).
     TeamAccess { team_id: TeamId },
-    /// A member's roles or apps changed, or they were removed (K14).
+    /// A member joined, their roles, apps or name changed, or they were removed (K14).
     Member { team_id: TeamId, member_id: MemberId },
+    /// An app was created or changed: the read model of `GET /v1/apps…` takes it (#13).
+    App { team_id: TeamId, app_id: AppId },
 }
 
 impl Change {
@@ -26,6 +28,7 @@ impl Change {
             Change::KeyRevoked { .. } => "key_revoked",
             Change::TeamAccess { .. } => "team_access",
             Change::Member { .. } => "member",
+            Change::App { .. } => "app",
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::access::AccessState;
 use crate::actor::ActorContext;
 use crate::app::{App, NewApp};
 use crate::audit::AuditEvent;
-use crate::auth::{AuthFailureRecord, AuthKeyRecord, AuthMemberRecord, AuthSnapshot, AuthTeamRecord};
+use crate::auth::{AuthFailureRecord, AuthKeyRecord, AuthSnapshot, AuthTeamRecord};
 use crate::change::FeedEntry;
 use crate::error::StoreError;
 use crate::ids::{AppId, InvitationId, IssuerId, KeyId, MemberId, PersonId, TeamId};
@@ -458,10 +458,10 @@ pub trait AuthStore: Send + Sync {
     /// The key, when it is active and downloaded.
     fn auth_key(&self, key: &KeyId) -> impl Future<Output = Result<Option<AuthKeyRecord>, StoreError>> + Send;
     fn auth_team(&self, team: TeamId) -> impl Future<Output = Result<Option<AuthTeamRecord>, StoreError>> + Send;
-    fn auth_member(
-        &self,
-        member: MemberId,
-    ) -> impl Future<Output = Result<Option<AuthMemberRecord>, StoreError>> + Send;
+    /// The member, whichever their team, as the read model holds them.
+    fn auth_member(&self, member: MemberId) -> impl Future<Output = Result<Option<Member>, StoreError>> + Send;
+    /// The app, whichever its team, as the read model holds it.
+    fn auth_app(&self, app: AppId) -> impl Future<Output = Result<Option<App>, StoreError>> + Send;
     /// T14: appends failures, keeping the last [`crate::auth::FAILURES_KEPT_PER_KEY`] per key.
     fn record_auth_failures(
         &self,

@@ -3,6 +3,7 @@
 use keyward_core::actor::ActorContext;
 use keyward_core::app::App;
 use keyward_core::audit::AuditKind;
+use keyward_core::change::Change;
 use keyward_core::error::{DomainError, Resource, StoreError};
 use keyward_core::ids::{AppId, TeamId};
 use keyward_core::ports::AppUpdate;
@@ -100,6 +101,7 @@ pub(crate) async fn update(
     .await?;
     let row = sqlx::query(select_app!("WHERE id = $1")).bind(id.0).fetch_one(&mut *tx).await.map_err(backend_error)?;
     let updated = convert::app(&row)?;
+    tx::change(&mut tx, &Change::App { team_id: team, app_id: id }, at).await?;
     tx::commit(tx).await?;
     Ok(updated)
 }

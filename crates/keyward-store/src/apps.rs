@@ -3,6 +3,7 @@
 use keyward_core::actor::ActorContext;
 use keyward_core::app::{self, App, NewApp};
 use keyward_core::audit::AuditKind;
+use keyward_core::change::Change;
 use keyward_core::error::{DomainError, Resource, StoreError};
 use keyward_core::ids::{AppId, TeamId};
 use keyward_core::ports::AppStore;
@@ -93,6 +94,7 @@ impl AppStore for Store {
         let row =
             sqlx::query(select_app!("WHERE id = $1")).bind(id.0).fetch_one(&mut *tx).await.map_err(backend_error)?;
         let created = convert::app(&row)?;
+        tx::change(&mut tx, &Change::App { team_id: team, app_id: id }, at).await?;
         tx::commit(tx).await?;
         Ok(created)
     }

@@ -4,29 +4,24 @@
 use std::collections::HashMap;
 
 use keyward_core::access::AccessState;
-use keyward_core::auth::{
-    AuthFailureRecord, AuthKeyRecord, AuthMemberRecord, AuthSnapshot, AuthTeamRecord, FAILURES_KEPT_PER_KEY,
-};
+use keyward_core::app::App;
+use keyward_core::auth::{AuthFailureRecord, AuthKeyRecord, AuthSnapshot, AuthTeamRecord, FAILURES_KEPT_PER_KEY};
 use keyward_core::error::StoreError;
 use keyward_core::ids::{AppId, KeyId, MemberId, TeamId};
+use keyward_core::member::Member;
 use keyward_core::ports::{AuthStore, ChangeFeed};
 use sqlx::any::AnyRow;
 
 use crate::error::backend_error;
 use crate::tx;
-use crate::{Store, convert};
-
-fn parse<T: std::str::FromStr>(row: &AnyRow, col: &str) -> Result<T, StoreError> {
-    let s: String = convert::get(row, col)?;
-    s.parse().map_err(|_| StoreError::Backend(format!("stored {col} '{s}' is invalid")))
-}
+use crate::{Store, convert, member_rows};
 
 fn key_record(row: &AnyRow) -> Result<AuthKeyRecord, StoreError> {
     let member: Option<String> = convert::get(row, "member_id")?;
     Ok(AuthKeyRecord {
         key_id: KeyId::parse(&convert::get::<String>(row, "id")?).map_err(|e| StoreError::Backend(e.to_string()))?,
-        team_id: parse(row, "team_id")?,
-        kind: parse(row, "kind")?,
+        team_id: convert::parsed(row, "team_id")?,
+        kind: convert::parsed(row, "kind")?,
         roles: convert::roles(&convert::get::<String>(row, "roles")?)?,
         member_id: member
             .map(|m| m.parse().map_err(|_| StoreError::Backend("stored member id is invalid".into())))
@@ -37,21 +32,11 @@ fn key_record(row: &AnyRow) -> Result<AuthKeyRecord, StoreError> {
 
 fn team_record(row: &AnyRow) -> Result<AuthTeamRecord, StoreError> {
     Ok(AuthTeamRecord {
-        team_id: parse(row, "id")?,
-        issuer_id: parse(row, "issuer_id")?,
-        access: parse::<AccessState>(row, "access_state")?,
+        team_id: convert::parsed(row, "id")?,
+        issuer_id: convert::parsed(row, "issuer_id")?,
+        access: convert::parsed::<AccessState>(row, "access_state")?,
         rate_limit_per_hour: convert::get::<Option<i64>>(row, "rate_limit_per_hour")?
             .and_then(|n| u32::try_from(n).ok()),
-    })
-}
-
-fn member_record(row: &AnyRow, apps: Vec<AppId>) -> Result<AuthMemberRecord, StoreError> {
-    Ok(AuthMemberRecord {
-        member_id: parse(row, "id")?,
-        team_id: parse(row, "team_id")?,
-        roles: convert::roles(&convert::get::<String>(row, "roles")?)?,
-        all_apps_visible: convert::flag(row, "all_apps_visible")?,
-        visible_apps: apps,
     })
 }
 
@@ -76,25 +61,30 @@ impl AuthStore for Store {
         .iter()
         .map(key_record)
         .collect::<Result<_, _>>()?;
-        let mut apps: HashMap<String, Vec<AppId>> = HashMap::new();
+        let mut visible: HashMap<MemberId, Vec<AppId>> = HashMap::new();
         for row in sqlx::query("SELECT member_id, app_id FROM member_apps")
             .fetch_all(self.pool())
             .await
             .map_err(backend_error)?
         {
-            apps.entry(convert::get(&row, "member_id")?).or_default().push(AppId(convert::get(&row, "app_id")?));
+            visible.entry(convert::parsed(&row, "member_id")?).or_default().push(AppId(convert::get(&row, "app_id")?));
         }
-        let members = sqlx::query("SELECT id, team_id, roles, all_apps_visible FROM members")
+        let mut members = Vec::new();
+        for row in sqlx::query(select_member!("")).fetch_all(self.pool()).await.map_err(backend_error)? {
+            let mut m = convert::member(&row)?;
+            m.visible_apps = visible.remove(&m.id).unwrap_or_default();
+            // In the order a single member's read gives them.
+            m.visible_apps.sort_unstable();
+            members.push(m);
+        }
+        let apps = sqlx::query(select_app!(""))
             .fetch_all(self.pool())
             .await
             .map_err(backend_error)?
             .iter()
-            .map(|row| {
-                let id: String = convert::get(row, "id")?;
-                member_record(row, apps.remove(&id).unwrap_or_default())
-            })
+            .map(convert::app)
             .collect::<Result<_, _>>()?;
-        Ok(AuthSnapshot { teams, keys, members, feed_position })
+        Ok(AuthSnapshot { teams, keys, members, apps, feed_position })
     }
 
     async fn auth_key(&self, key: &KeyId) -> Result<Option<AuthKeyRecord>, StoreError> {
@@ -118,24 +108,25 @@ impl AuthStore for Store {
         row.as_ref().map(team_record).transpose()
     }
 
-    async fn auth_member(&self, member: MemberId) -> Result<Option<AuthMemberRecord>, StoreError> {
-        let Some(row) = sqlx::query("SELECT id, team_id, roles, all_apps_visible FROM members WHERE id = $1")
+    async fn auth_member(&self, member: MemberId) -> Result<Option<Member>, StoreError> {
+        let row = sqlx::query(select_member!("WHERE m.id = $1"))
             .bind(member.to_string())
             .fetch_optional(self.pool())
             .await
-            .map_err(backend_error)?
-        else {
-            return Ok(None);
-        };
-        let apps = sqlx::query("SELECT app_id FROM member_apps WHERE member_id = $1")
-            .bind(member.to_string())
-            .fetch_all(self.pool())
+            .map_err(backend_error)?;
+        match row {
+            Some(row) => member_rows::with_apps(self.pool(), &row).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn auth_app(&self, app: AppId) -> Result<Option<App>, StoreError> {
+        let row = sqlx::query(select_app!("WHERE id = $1"))
+            .bind(app.0)
+            .fetch_optional(self.pool())
             .await
-            .map_err(backend_error)?
-            .iter()
-            .map(|r| convert::get::<i64>(r, "app_id").map(AppId))
-            .collect::<Result<_, _>>()?;
-        member_record(&row, apps).map(Some)
+            .map_err(backend_error)?;
+        row.as_ref().map(convert::app).transpose()
     }
 
     async fn record_auth_failures(&self, failures: &[AuthFailureRecord]) -> Result<(), StoreError> {

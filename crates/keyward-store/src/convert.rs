@@ -24,6 +24,12 @@ where
     row.try_get(col).map_err(backend_error)
 }
 
+/// A column holding an ID (or any value) as text.
+pub(crate) fn parsed<T: std::str::FromStr>(row: &AnyRow, col: &str) -> Result<T, StoreError> {
+    let s: String = get(row, col)?;
+    s.parse().map_err(|_| StoreError::Backend(format!("stored {col} '{s}' is invalid")))
+}
+
 /// Booleans are BOOLEAN on PostgreSQL and INTEGER 0/1 on SQLite.
 pub(crate) fn flag(row: &AnyRow, col: &str) -> Result<bool, StoreError> {
     match row.try_get::<bool, _>(col) {

@@ -2,6 +2,7 @@
 
 use keyward_core::change::{Change, FeedEntry};
 use keyward_core::error::StoreError;
+use keyward_core::ids::AppId;
 use keyward_core::ports::ChangeFeed;
 use sqlx::any::AnyRow;
 
@@ -25,6 +26,10 @@ fn entry(row: &AnyRow) -> Result<FeedEntry, StoreError> {
             let m: Option<String> = convert::get(row, "member_id")?;
             Change::Member { team_id, member_id: m.and_then(|m| m.parse().ok()).ok_or_else(|| bad("member id"))? }
         }
+        "app" => {
+            let a: Option<i64> = convert::get(row, "app_id")?;
+            Change::App { team_id, app_id: a.map(AppId).ok_or_else(|| bad("app id"))? }
+        }
         _ => return Err(bad("kind")),
     };
     Ok(FeedEntry { seq, change })
@@ -33,7 +38,7 @@ fn entry(row: &AnyRow) -> Result<FeedEntry, StoreError> {
 impl ChangeFeed for Store {
     async fn changes_since(&self, after: i64) -> Result<Vec<FeedEntry>, StoreError> {
         let rows = sqlx::query(
-            "SELECT seq, kind, team_id, key_id, member_id FROM changes WHERE seq > $1 ORDER BY seq LIMIT 1000",
+            "SELECT seq, kind, team_id, key_id, member_id, app_id FROM changes WHERE seq > $1 ORDER BY seq LIMIT 1000",
         )
         .bind(after)
         .fetch_all(self.pool())

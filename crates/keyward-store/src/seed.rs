@@ -216,6 +216,7 @@ async fn apply_apps(tx: &mut Tx, team: &SeedTeam, c: &Ctx) -> Result<(HashMap<St
                         .execute(&mut **tx)
                         .await
                         .map_err(backend_error)?;
+                    tx::change(tx, &Change::App { team_id, app_id: id }, at).await?;
                     changes += 1;
                 }
                 id
@@ -246,6 +247,7 @@ async fn apply_apps(tx: &mut Tx, team: &SeedTeam, c: &Ctx) -> Result<(HashMap<St
                     at,
                 )
                 .await?;
+                tx::change(tx, &Change::App { team_id, app_id: id }, at).await?;
                 changes += 1;
                 id
             }

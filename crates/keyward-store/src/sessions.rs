@@ -1,5 +1,6 @@
 //! Console sessions and sign-in identities. Only the SHA-256 of a session token is stored.
 
+use keyward_core::change::Change;
 use keyward_core::error::StoreError;
 use keyward_core::ids::PersonId;
 use keyward_core::member::Member;
@@ -11,7 +12,7 @@ use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
 use crate::error::backend_error;
-use crate::{Store, convert, member_list};
+use crate::{Store, convert, member_list, tx};
 
 fn person(row: &AnyRow) -> Result<Person, StoreError> {
     Ok(Person {
@@ -137,6 +138,7 @@ impl SessionStore for Store {
     ) -> Result<Option<PersonId>, StoreError> {
         let first = keyward_core::team::validate_person_name(first_name)?;
         let last = keyward_core::team::validate_person_name(last_name)?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "UPDATE persons SET password_hash = $1, first_name = $2, last_name = $3, activation_hash = NULL, activation_expires = NULL \
              WHERE activation_hash = $4 AND activation_expires > $5 AND password_hash IS NULL RETURNING id",
@@ -146,17 +148,26 @@ impl SessionStore for Store {
         .bind(last)
         .bind(token_hash.to_owned())
         .bind(now.unix_timestamp())
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *tx)
         .await
         .map_err(backend_error)?;
-        match row {
-            Some(r) => Ok(Some(
-                convert::get::<String>(&r, "id")?
-                    .parse()
-                    .map_err(|_| StoreError::Backend("stored person id is invalid".into()))?,
-            )),
-            None => Ok(None),
+        let Some(row) = row else { return Ok(None) };
+        let person: PersonId = convert::get::<String>(&row, "id")?
+            .parse()
+            .map_err(|_| StoreError::Backend("stored person id is invalid".into()))?;
+        // The person's name is part of every membership the read model serves (`GET /v1/users`).
+        let members = sqlx::query("SELECT id, team_id FROM members WHERE person_id = $1")
+            .bind(person.to_string())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        for m in &members {
+            let change =
+                Change::Member { team_id: convert::parsed(m, "team_id")?, member_id: convert::parsed(m, "id")? };
+            tx::change(&mut tx, &change, now).await?;
         }
+        tx::commit(tx).await?;
+        Ok(Some(person))
     }
 
     async fn memberships(&self, person: PersonId) -> Result<Vec<(Team, Member)>, StoreError> {

@@ -92,6 +92,7 @@ impl TeamStore for Store {
             visible_apps: &[],
         };
         member_rows::insert(&mut tx, holder, at).await?;
+        tx::change(&mut tx, &Change::Member { team_id: team.id, member_id }, at).await?;
         let detail = format!("team '{}' created with Account Holder {holder_email}", team.name);
         tx::audit(&mut tx, team.id, actor, AuditKind::TeamCreated, Some(&team.issuer_id.to_string()), &detail, at)
             .await?;

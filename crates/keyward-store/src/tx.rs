@@ -95,20 +95,22 @@ pub(crate) async fn audit(
 
 /// K11: appends to the change feed inside the caller's transaction.
 pub(crate) async fn change(tx: &mut Tx, change: &Change, at: OffsetDateTime) -> Result<(), StoreError> {
-    let (team, key, member) = match change {
+    let (team, key, member, app) = match change {
         Change::KeyDownloaded { team_id, key_id } | Change::KeyRevoked { team_id, key_id } => {
-            (team_id, Some(key_id.to_string()), None)
+            (team_id, Some(key_id.to_string()), None, None)
         }
-        Change::TeamAccess { team_id } => (team_id, None, None),
-        Change::Member { team_id, member_id } => (team_id, None, Some(member_id.to_string())),
+        Change::TeamAccess { team_id } => (team_id, None, None, None),
+        Change::Member { team_id, member_id } => (team_id, None, Some(member_id.to_string()), None),
+        Change::App { team_id, app_id } => (team_id, None, None, Some(app_id.0)),
     };
     crate::backend::lock_feed(tx).await?;
-    sqlx::query("INSERT INTO changes (at, kind, team_id, key_id, member_id) VALUES ($1, $2, $3, $4, $5)")
+    sqlx::query("INSERT INTO changes (at, kind, team_id, key_id, member_id, app_id) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(at.unix_timestamp())
         .bind(change.kind())
         .bind(team.to_string())
         .bind(key)
         .bind(member)
+        .bind(app)
         .execute(&mut **tx)
         .await
         .map(|_| ())

@@ -1,5 +1,6 @@
-//! Authentication state of a serving process: the verifier's tables kept true through the change
-//! feed (K11), per-key rate limits (L1–L4), and what is written behind (T14 failures, K16 last use).
+//! Authentication state of a serving process: the verifier's tables and the read model kept true
+//! through the change feed (K11, M1), per-key rate limits (L1–L4), and what is written behind (T14
+//! failures, K16 last use).
 
 mod limiter;
 pub mod middleware;
@@ -10,9 +11,11 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use keyward_core::access::AccessState;
-use keyward_core::auth::{AuthKeyRecord, AuthMemberRecord, AuthTeamRecord};
+use keyward_core::auth::{AuthKeyRecord, AuthTeamRecord};
+use keyward_core::catalog::Catalog;
 use keyward_core::change::Change;
 use keyward_core::error::StoreError;
+use keyward_core::member::Member;
 use keyward_core::ports::{AuthStore, BudgetStore, ChangeFeed};
 use keyward_core::settings::Settings;
 use keyward_store::Store;
@@ -27,6 +30,9 @@ pub struct Auth {
     pub verifier: Verifier,
     pub limiter: RateLimiter,
     pub recorder: Recorder,
+    /// The read model: every app and member, served to `GET /v1/apps…` and `GET /v1/users/{id}`
+    /// from memory and exactly as fresh as the verifier's tables, since one feed keeps both (#13).
+    catalog: std::sync::RwLock<Catalog>,
     /// The change-feed position the tables reflect.
     position: AtomicI64,
     /// M3: when the feed was last read successfully (`now_ms`).
@@ -68,12 +74,12 @@ fn team_entry(r: &AuthTeamRecord) -> TeamEntry {
     }
 }
 
-fn member_entry(r: AuthMemberRecord) -> MemberEntry {
+fn member_entry(m: &Member) -> MemberEntry {
     MemberEntry {
-        team_id: r.team_id,
-        roles: r.roles,
-        all_apps_visible: r.all_apps_visible,
-        visible_apps: r.visible_apps.into_iter().collect::<HashSet<_>>(),
+        team_id: m.team_id,
+        roles: m.roles,
+        all_apps_visible: m.all_apps_visible,
+        visible_apps: m.visible_apps.iter().copied().collect::<HashSet<_>>(),
     }
 }
 
@@ -93,6 +99,7 @@ impl Auth {
                 RateLimiter::new(u64::from(settings.rate_limit_per_hour))
             },
             recorder: Recorder::default(),
+            catalog: std::sync::RwLock::new(Catalog::default()),
             position: AtomicI64::new(0),
             feed_read_at: AtomicI64::new(now_ms()),
             feed_failing: AtomicBool::new(false),
@@ -115,10 +122,16 @@ impl Auth {
                 table.keys.insert(e.key_id.clone(), e.into());
             }
         }
+        let mut catalog = Catalog::default();
         for m in snapshot.members {
-            table.members.insert(m.member_id, member_entry(m).into());
+            table.members.insert(m.id, member_entry(&m).into());
+            catalog.put_member(m);
+        }
+        for app in snapshot.apps {
+            catalog.put_app(app);
         }
         self.verifier.replace_all(table);
+        *self.catalog_mut() = catalog;
         self.position.store(snapshot.feed_position, Ordering::SeqCst);
         self.feed_read_at.store(now_ms(), Ordering::SeqCst);
         Ok(())
@@ -173,10 +186,12 @@ impl Auth {
     }
 
     /// After a committed write that changes who may authenticate (revocation, member removal or
-    /// change, API access, a download): this node's tables take it before the caller answers, as
-    /// spec section 4 requires. Normally by reading the feed now. If the feed cannot be read, what
-    /// the write changed is dropped from the tables here, refused until the feed is read again
-    /// (failing closed), and the next successful read reloads everything. Never an error: the write
+    /// change, API access, a download) or what the read model serves (an app): this node's tables
+    /// take it before the caller answers, as spec section 4 requires, and the caller's next read
+    /// sees its own write. Normally by reading the feed now. If the feed cannot be read, what the
+    /// write changed is dropped from the tables here, refused or not found until the feed is read
+    /// again (failing closed rather than serving what is known to be stale), and the next
+    /// successful read reloads everything. Never an error: the write
     /// has committed, and reporting it as failed would invite repeating it.
     pub async fn apply_written(&self, store: &Store, changes: &[Change]) {
         let Err(e) = self.sync(store).await else { return };
@@ -187,7 +202,11 @@ impl Auth {
                     self.verifier.remove_key(key_id);
                 }
                 Change::TeamAccess { team_id } => self.verifier.set_team(*team_id, None),
-                Change::Member { member_id, .. } => self.verifier.set_member(*member_id, None),
+                Change::Member { member_id, .. } => {
+                    self.verifier.set_member(*member_id, None);
+                    self.catalog_mut().remove_member(*member_id);
+                }
+                Change::App { team_id, app_id } => self.catalog_mut().remove_app(*team_id, *app_id),
             }
         }
         self.reload_pending.store(true, Ordering::SeqCst);
@@ -222,10 +241,28 @@ impl Auth {
             }
             Change::Member { member_id, .. } => {
                 let member = store.auth_member(*member_id).await?;
-                self.verifier.set_member(*member_id, member.map(member_entry));
+                self.verifier.set_member(*member_id, member.as_ref().map(member_entry));
+                match member {
+                    Some(m) => self.catalog_mut().put_member(m),
+                    None => self.catalog_mut().remove_member(*member_id),
+                }
             }
+            Change::App { team_id, app_id } => match store.auth_app(*app_id).await? {
+                Some(app) => self.catalog_mut().put_app(app),
+                None => self.catalog_mut().remove_app(*team_id, *app_id),
+            },
         }
         Ok(())
+    }
+
+    /// The read model, to read. Held only while copying out what a request needs (the items are
+    /// `Arc`s), never across an `await`.
+    pub fn catalog(&self) -> std::sync::RwLockReadGuard<'_, Catalog> {
+        self.catalog.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn catalog_mut(&self) -> std::sync::RwLockWriteGuard<'_, Catalog> {
+        self.catalog.write().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn position(&self) -> i64 {

@@ -67,5 +67,7 @@ pub(crate) async fn submit(
     };
     let activated = state.store.activate(&hash, &form.first_name, &form.last_name, password, now).await?;
     let Some(person_id) = activated else { return Ok(gone()) };
+    // The name is part of the person's memberships in the read model: read the feed now.
+    state.written(&[]).await;
     Ok(sign_in(&state, person_id, "/").await)
 }

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum_extra::extract::Form;
 use keyward_core::app::{App, NewApp, may_create_app};
+use keyward_core::change::Change;
 use keyward_core::error::StoreError;
 use keyward_core::ports::AppStore;
 use serde::Deserialize;
@@ -61,6 +62,7 @@ pub(crate) async fn create(State(state): State<AppState>, page: TeamPage, Form(f
     let new = NewApp { name: form.name, bundle_id: form.bundle_id, sku: form.sku, primary_locale: form.primary_locale };
     match state.store.create_app(page.team.id, new, &actor(&page.me, page.ip.clone())).await {
         Ok(app) => {
+            state.written(&[Change::App { team_id: page.team.id, app_id: app.id }]).await;
             let notice = Flash::notice(format!("Created {} ({}).", app.name, app.bundle_id));
             Ok(flash::redirect(&page.session, &format!("/teams/{}/apps", page.team.issuer_id), notice))
         }

@@ -3,8 +3,12 @@
 //! date-times with a numeric offset and no fraction.
 
 pub(crate) mod app;
+mod documents;
 pub(crate) mod invitation;
+pub(crate) mod links;
 pub(crate) mod user;
+
+pub(crate) use documents::{Links, List, Single};
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -67,44 +71,33 @@ pub(crate) fn relationship(base: &BaseUrl, resource_path: &str, name: &str, rela
 }
 
 /// A JSON:API document response with `Content-Type: application/json`.
-pub(crate) fn document(status: StatusCode, body: &Value) -> Response {
+pub(crate) fn document(status: StatusCode, body: &impl serde::Serialize) -> Response {
     let mut response = (status, serde_json::to_vec(body).unwrap_or_default()).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
-/// A list document: `data`, `included` when asked for, `links.self` (and `next` when more
-/// follow), `meta.paging`.
-pub(crate) fn list(
-    data: Vec<Value>,
+/// A list document of `data`, with `included` when asked for.
+pub(crate) fn list<T>(
+    data: Vec<T>,
     included: Option<Vec<Value>>,
     self_url: String,
     next_url: Option<String>,
     total: u64,
     limit: u32,
-) -> Value {
-    let mut links = json!({ "self": self_url });
-    if let Some(next) = next_url {
-        links["next"] = json!(next);
+) -> List<T> {
+    List {
+        data,
+        included,
+        links: Links { next: next_url, this: self_url },
+        meta: documents::Meta { paging: documents::Paging { limit, total } },
     }
-    let mut doc = json!({ "data": data, "links": links, "meta": { "paging": { "total": total, "limit": limit } } });
-    if let Some(included) = included {
-        doc["included"] = Value::Array(included);
-    }
-    doc
 }
 
-/// A single-resource document; `links.self` is the resource's own.
-pub(crate) fn single(data: Value, included: Option<Vec<Value>>) -> Value {
-    let mut doc = json!({ "data": data, "links": { "self": data_self(&data) } });
-    if let Some(included) = included {
-        doc["included"] = Value::Array(included);
-    }
-    doc
-}
-
-fn data_self(data: &Value) -> Value {
-    data["links"]["self"].clone()
+/// A single-resource document of a resource built as a `Value`; `links.self` is the resource's own.
+pub(crate) fn single(data: Value, included: Option<Vec<Value>>) -> Single<Value> {
+    let this = data["links"]["self"].as_str().unwrap_or_default().to_owned();
+    Single { data, included, links: Links::this(this) }
 }
 
 /// A date as App Store Connect shows it to people: `Nov 30, 2026` (UTC).

@@ -5,6 +5,7 @@
 mod common;
 
 mod budgets;
+mod catalog;
 mod durability;
 mod feed;
 mod lifecycle;

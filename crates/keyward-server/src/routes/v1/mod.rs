@@ -58,7 +58,6 @@ pub(crate) async fn visible_apps_document(
     render: impl Fn(&keyward_core::app::App, &BaseUrl) -> serde_json::Value,
 ) -> Result<axum::response::Response, crate::error::ApiError> {
     use keyward_core::paging::{AppFilter, AppSort, PageRequest};
-    use keyward_core::ports::AppStore;
     let visible = match (visible, &key.visible_apps) {
         (Some(ids), _) => Some(ids.into_iter().filter(|id| key_sees(key, *id)).collect()),
         (None, Some(view)) => Some(view.iter().copied().collect()),
@@ -71,7 +70,7 @@ pub(crate) async fn visible_apps_document(
         after: params.cursor()?,
         limit: params.limit("limit", DEFAULT_LIMIT, MAX_LIMIT)?,
     };
-    let result = state.store.list_apps(key.team_id, &filter, &page).await?;
+    let result = state.auth.catalog().list_apps(key.team_id, &filter, &page);
     let base = base(state, headers);
     let data = result.items.iter().map(|a| render(a, &base)).collect();
     let next = next_url(&base, uri, params, result.next.as_ref());

@@ -192,7 +192,10 @@ impl Server {
             sku: name.to_uppercase(),
             primary_locale: "en-US".into(),
         };
-        self.store().create_app(team.team.id, app, &operator()).await.unwrap().id
+        let id = self.store().create_app(team.team.id, app, &operator()).await.unwrap().id;
+        // As another process's write would, it reaches the read model through the feed.
+        self.sync().await;
+        id
     }
 
     /// Applies the change feed now, as handlers do after their writes.

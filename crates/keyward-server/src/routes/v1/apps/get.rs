@@ -1,17 +1,18 @@
-//! `GET /v1/apps/{id}`: one app; A4: an app the individual key's member does not see is a 404.
+//! `GET /v1/apps/{id}`: one app, from the read model; A4: an app the individual key's member does
+//! not see is a 404.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use keyward_core::ids::AppId;
-use keyward_core::ports::AppStore;
 
 use crate::AppState;
 use crate::auth::middleware::Authenticated;
 use crate::error::ApiError;
 use crate::jsonapi::params::Params;
 use crate::routes::v1::base;
-use crate::views::{self, Fields, app};
+use crate::views::app::AppResource;
+use crate::views::{self, Fields, Links, Single, app};
 
 /// The query parameters this endpoint accepts (also its OpenAPI parameters).
 pub(crate) const PARAMS: [&str; 1] = ["fields[apps]"];
@@ -26,9 +27,11 @@ pub(crate) async fn handler(
     let params = Params::parse(uri.query(), &PARAMS)?;
     let fields = Fields(params.fields("fields[apps]", &app::app_fields())?);
     let app_id = visible_app(&key, &id)?;
-    let app = state.store.app(key.team_id, app_id).await?;
+    let app = state.auth.catalog().app(key.team_id, app_id).ok_or_else(|| ApiError::not_found("apps", &id))?;
     let base = base(&state, &headers);
-    Ok(views::document(StatusCode::OK, &views::single(app::resource(&app, &base, &fields), None)))
+    let resource = AppResource { app: &app, base: &base, fields: &fields };
+    let links = Links::this(resource.self_url());
+    Ok(views::document(StatusCode::OK, &Single { data: resource, included: None, links }))
 }
 
 /// The app ID of the path, when the key may see it (A4); otherwise the 404 Apple gives.

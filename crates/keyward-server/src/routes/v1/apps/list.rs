@@ -1,17 +1,17 @@
 //! `GET /v1/apps`: the apps the key sees (A4: an individual key, only its member's visible apps),
-//! filtered, sorted and paged.
+//! filtered, sorted and paged, from the read model.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use keyward_core::paging::{AppFilter, AppSort, PageRequest};
-use keyward_core::ports::AppStore;
 
 use crate::AppState;
 use crate::auth::middleware::Authenticated;
 use crate::error::ApiError;
 use crate::jsonapi::params::Params;
 use crate::routes::v1::{DEFAULT_LIMIT, MAX_LIMIT, base, next_url, self_url};
+use crate::views::app::AppResource;
 use crate::views::{self, Fields, app};
 
 /// The query parameters this endpoint accepts (also its OpenAPI parameters).
@@ -45,9 +45,9 @@ pub(crate) async fn handler(
         after: params.cursor()?,
         limit: params.limit("limit", DEFAULT_LIMIT, MAX_LIMIT)?,
     };
-    let result = state.store.list_apps(key.team_id, &filter, &page).await?;
+    let result = state.auth.catalog().list_apps(key.team_id, &filter, &page);
     let base = base(&state, &headers);
-    let data = result.items.iter().map(|a| app::resource(a, &base, &fields)).collect();
+    let data = result.items.iter().map(|a| AppResource { app: a, base: &base, fields: &fields }).collect();
     let next = next_url(&base, &uri, &params, result.next.as_ref());
     Ok(views::document(StatusCode::OK, &views::list(data, None, self_url(&base, &uri), next, result.total, page.limit)))
 }

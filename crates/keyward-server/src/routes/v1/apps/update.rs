@@ -3,6 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use keyward_core::change::Change;
 use keyward_core::ports::{AppStore, AppUpdate};
 use serde_json::Value;
 
@@ -12,7 +13,8 @@ use crate::error::ApiError;
 use crate::jsonapi::body::{JsonBody, Kind, Shape, entity_of, invalid};
 use crate::routes::v1::apps::get::visible_app;
 use crate::routes::v1::base;
-use crate::views::{self, Fields, app};
+use crate::views::app::AppResource;
+use crate::views::{self, Fields, Links, Single};
 
 pub(crate) const ATTRIBUTES: [(&str, Kind); 8] = [
     ("bundleId", Kind::String),
@@ -84,6 +86,10 @@ pub(crate) async fn handler(
         }
         other => other.into(),
     })?;
+    // The next read from this node sees the change (the read model takes it from the feed).
+    state.written(&[Change::App { team_id: key.team_id, app_id }]).await;
     let base = base(&state, &headers);
-    Ok(views::document(StatusCode::OK, &views::single(app::resource(&updated, &base, &Fields::default()), None)))
+    let resource = AppResource { app: &updated, base: &base, fields: &Fields::default() };
+    let links = Links::this(resource.self_url());
+    Ok(views::document(StatusCode::OK, &Single { data: resource, included: None, links }))
 }

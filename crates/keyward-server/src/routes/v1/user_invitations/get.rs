@@ -26,7 +26,7 @@ pub(crate) async fn handler(
 ) -> Result<Response, ApiError> {
     let params = Params::parse(uri.query(), &PARAMS)?;
     let fields = Fields(params.fields("fields[userInvitations]", &invitation::INVITATION_FIELDS)?);
-    let mut include = Include::from_params(&state, &key, &params).await?;
+    let mut include = Include::from_params(&state, &key, &params)?;
     let found = state.store.invitation(key.team_id, invitation_id(&id)?).await?;
     let base = base(&state, &headers);
     let related = include.as_mut().map(|i| i.related(found.all_apps_visible, &found.visible_apps, &base));

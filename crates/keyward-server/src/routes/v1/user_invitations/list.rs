@@ -52,7 +52,7 @@ pub(crate) async fn handler(
         after: params.cursor()?,
         limit: params.limit("limit", DEFAULT_LIMIT, MAX_LIMIT)?,
     };
-    let mut include = Include::from_params(&state, &key, &params).await?;
+    let mut include = Include::from_params(&state, &key, &params)?;
     let result = state.store.list_invitations(key.team_id, &filter, &page).await?;
     let base = base(&state, &headers);
     let data = result

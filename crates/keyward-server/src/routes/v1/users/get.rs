@@ -1,10 +1,9 @@
-//! `GET /v1/users/{id}`.
+//! `GET /v1/users/{id}`, from the read model.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use keyward_core::ids::MemberId;
-use keyward_core::ports::MemberStore;
 
 use super::Include;
 use crate::AppState;
@@ -27,8 +26,9 @@ pub(crate) async fn handler(
     let params = Params::parse(uri.query(), &PARAMS)?;
     let fields = Fields(params.fields("fields[users]", &user::USER_FIELDS)?);
     let member_id = member_id(&id)?;
-    let mut include = Include::from_params(&state, &key, &params).await?;
-    let member = state.store.member(key.team_id, member_id).await?;
+    let mut include = Include::from_params(&state, &key, &params)?;
+    let member =
+        state.auth.catalog().member(key.team_id, member_id).ok_or_else(|| ApiError::not_found("users", &id))?;
     let base = base(&state, &headers);
     let related = include.as_mut().map(|i| i.related(member.all_apps_visible, &member.visible_apps, &base));
     let doc = views::single(user::resource(&member, &base, &fields, related.as_ref()), include.map(Include::included));

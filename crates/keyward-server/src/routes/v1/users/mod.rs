@@ -8,10 +8,10 @@ pub(crate) mod update;
 pub(crate) mod visible_apps;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use keyward_core::app::App;
 use keyward_core::ids::AppId;
-use keyward_core::ports::AppStore;
 use keyward_token::verify::Principal;
 use serde_json::Value;
 
@@ -25,7 +25,7 @@ use crate::views::{BaseUrl, Fields, Related, app};
 pub(crate) struct Include {
     pub limit: u32,
     pub app_fields: Fields,
-    apps: HashMap<AppId, App>,
+    apps: HashMap<AppId, Arc<App>>,
     /// In order of first appearance.
     included: Vec<(AppId, Value)>,
 }
@@ -33,7 +33,7 @@ pub(crate) struct Include {
 impl Include {
     /// `None` when the request includes nothing. A4: only the apps the calling key sees are ever
     /// listed, linked or counted.
-    pub async fn from_params(state: &AppState, key: &Principal, params: &Params) -> Result<Option<Include>, ApiError> {
+    pub fn from_params(state: &AppState, key: &Principal, params: &Params) -> Result<Option<Include>, ApiError> {
         let app_fields = Fields(params.fields("fields[apps]", &app::app_fields())?);
         let includes = params.list("include")?;
         if let Some(bad) = includes.iter().find(|i| i.as_str() != "visibleApps") {
@@ -44,9 +44,9 @@ impl Include {
             return Ok(None);
         }
         let apps = state
-            .store
-            .apps(key.team_id)
-            .await?
+            .auth
+            .catalog()
+            .team_apps(key.team_id)
             .into_iter()
             .filter(|a| crate::routes::v1::key_sees(key, a.id))
             .map(|a| (a.id, a))
