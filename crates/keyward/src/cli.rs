@@ -86,6 +86,10 @@ pub struct CredentialArgs {
 pub struct TokenArgs {
     #[command(flatten)]
     pub credentials: CredentialArgs,
+    /// Print this many tokens, one per line, each never seen before (for load tests of clients
+    /// that sign a token per request)
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub count: u32,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! `keyward token`: signs an App Store Connect-style ES256 token from a `.p8`, reading the inputs
 //! the ecosystem already uses (flags, fastlane API key JSON, `ASC_*` environment variables).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -25,8 +26,15 @@ struct FastlaneKey {
 }
 
 pub fn run(args: TokenArgs) -> Result<(), CliError> {
-    println!("{}", make_token(&args.credentials)?);
-    Ok(())
+    let (key, request) = signing_inputs(&args.credentials)?;
+    // ES256 signatures are randomized: every token of `--count` is new to the server's token cache,
+    // as tokens are from clients that sign one per request.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for _ in 0..args.count {
+        let token = sign_token(&key, &request).map_err(|e| CliError::Refused(format!("cannot sign the token: {e}")))?;
+        writeln!(out, "{token}").map_err(|e| CliError::Usage(format!("cannot write the tokens: {e}")))?;
+    }
+    out.flush().map_err(|e| CliError::Usage(format!("cannot write the tokens: {e}")))
 }
 
 fn env(name: &str) -> Option<String> {
@@ -46,6 +54,12 @@ fn read_key_file(path: &Path) -> Result<String, CliError> {
 
 /// Signs a token for the credentials.
 pub fn make_token(c: &CredentialArgs) -> Result<String, CliError> {
+    let (key, request) = signing_inputs(c)?;
+    sign_token(&key, &request).map_err(|e| CliError::Refused(format!("cannot sign the token: {e}")))
+}
+
+/// The private key and claims the credentials describe.
+fn signing_inputs(c: &CredentialArgs) -> Result<(PrivateKeyPem, TokenRequest), CliError> {
     let fastlane: Option<FastlaneKey> = match &c.api_key_json {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -120,7 +134,7 @@ pub fn make_token(c: &CredentialArgs) -> Result<String, CliError> {
         lifetime_seconds: lifetime,
         scope: c.scope.clone(),
     };
-    sign_token(&key, &request).map_err(|e| CliError::Refused(format!("cannot sign the token: {e}")))
+    Ok((key, request))
 }
 
 #[cfg(test)]
