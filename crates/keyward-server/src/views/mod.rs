@@ -5,10 +5,9 @@
 pub(crate) mod app;
 mod documents;
 pub(crate) mod invitation;
-pub(crate) mod links;
 pub(crate) mod user;
 
-pub(crate) use documents::{Links, List, Single};
+pub(crate) use documents::{Links, List, Paging, Single};
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -72,7 +71,12 @@ pub(crate) fn relationship(base: &BaseUrl, resource_path: &str, name: &str, rela
 
 /// A JSON:API document response with `Content-Type: application/json`.
 pub(crate) fn document(status: StatusCode, body: &impl serde::Serialize) -> Response {
-    let mut response = (status, serde_json::to_vec(body).unwrap_or_default()).into_response();
+    written(status, serde_json::to_vec(body).unwrap_or_default())
+}
+
+/// A JSON:API document already written as bytes (see [`app::AppWriter`]).
+pub(crate) fn written(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = (status, body).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
@@ -90,7 +94,7 @@ pub(crate) fn list<T>(
         data,
         included,
         links: Links { next: next_url, this: self_url },
-        meta: documents::Meta { paging: documents::Paging { limit, total } },
+        meta: documents::Meta { paging: Paging { limit, total } },
     }
 }
 

@@ -11,8 +11,8 @@ use crate::auth::middleware::Authenticated;
 use crate::error::ApiError;
 use crate::jsonapi::params::Params;
 use crate::routes::v1::base;
-use crate::views::app::AppResource;
-use crate::views::{self, Fields, Links, Single, app};
+use crate::views::app::AppWriter;
+use crate::views::{self, Fields, app};
 
 /// The query parameters this endpoint accepts (also its OpenAPI parameters).
 pub(crate) const PARAMS: [&str; 1] = ["fields[apps]"];
@@ -29,9 +29,7 @@ pub(crate) async fn handler(
     let app_id = visible_app(&key, &id)?;
     let app = state.auth.catalog().app(key.team_id, app_id).ok_or_else(|| ApiError::not_found("apps", &id))?;
     let base = base(&state, &headers);
-    let resource = AppResource { app: &app, base: &base, fields: &fields };
-    let links = Links::this(resource.self_url());
-    Ok(views::document(StatusCode::OK, &Single { data: resource, included: None, links }))
+    Ok(views::written(StatusCode::OK, AppWriter::new(&base, &fields).document(&app)))
 }
 
 /// The app ID of the path, when the key may see it (A4); otherwise the 404 Apple gives.

@@ -11,8 +11,8 @@ use crate::auth::middleware::Authenticated;
 use crate::error::ApiError;
 use crate::jsonapi::params::Params;
 use crate::routes::v1::{DEFAULT_LIMIT, MAX_LIMIT, base, next_url, self_url};
-use crate::views::app::AppResource;
-use crate::views::{self, Fields, app};
+use crate::views::app::AppWriter;
+use crate::views::{self, Fields, Links, Paging, app};
 
 /// The query parameters this endpoint accepts (also its OpenAPI parameters).
 pub(crate) const PARAMS: [&str; 8] =
@@ -47,7 +47,7 @@ pub(crate) async fn handler(
     };
     let result = state.auth.catalog().list_apps(key.team_id, &filter, &page);
     let base = base(&state, &headers);
-    let data = result.items.iter().map(|a| AppResource { app: a, base: &base, fields: &fields }).collect();
-    let next = next_url(&base, &uri, &params, result.next.as_ref());
-    Ok(views::document(StatusCode::OK, &views::list(data, None, self_url(&base, &uri), next, result.total, page.limit)))
+    let links = Links { next: next_url(&base, &uri, &params, result.next.as_ref()), this: self_url(&base, &uri) };
+    let paging = Paging { limit: page.limit, total: result.total };
+    Ok(views::written(StatusCode::OK, AppWriter::new(&base, &fields).list(&result.items, &links, &paging)))
 }

@@ -13,8 +13,8 @@ use crate::error::ApiError;
 use crate::jsonapi::body::{JsonBody, Kind, Shape, entity_of, invalid};
 use crate::routes::v1::apps::get::visible_app;
 use crate::routes::v1::base;
-use crate::views::app::AppResource;
-use crate::views::{self, Fields, Links, Single};
+use crate::views::app::AppWriter;
+use crate::views::{self, Fields};
 
 pub(crate) const ATTRIBUTES: [(&str, Kind); 8] = [
     ("bundleId", Kind::String),
@@ -89,7 +89,5 @@ pub(crate) async fn handler(
     // The next read from this node sees the change (the read model takes it from the feed).
     state.written(&[Change::App { team_id: key.team_id, app_id }]).await;
     let base = base(&state, &headers);
-    let resource = AppResource { app: &updated, base: &base, fields: &Fields::default() };
-    let links = Links::this(resource.self_url());
-    Ok(views::document(StatusCode::OK, &Single { data: resource, included: None, links }))
+    Ok(views::written(StatusCode::OK, AppWriter::new(&base, &Fields::default()).document(&updated)))
 }
