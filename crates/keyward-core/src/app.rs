@@ -75,6 +75,21 @@ impl NewApp {
     }
 }
 
+/// The longest subscription status URL accepted: every serving process keeps every app in memory
+/// (the read model), so a field a client sets is bounded like the ones Apple bounds.
+pub const MAX_URL_CHARS: usize = 2048;
+
+/// A subscription status URL: absolute http(s), printable, at most [`MAX_URL_CHARS`] characters.
+pub fn validate_status_url(field: &str, url: &str) -> Result<(), DomainError> {
+    let absolute = url.starts_with("https://") || url.starts_with("http://");
+    if !absolute || url.chars().count() > MAX_URL_CHARS || url.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(DomainError::InvalidInput(format!(
+            "{field} must be an http or https URL of at most {MAX_URL_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
 /// Who may create apps, as in App Store Connect.
 pub fn may_create_app(roles: RoleSet) -> Result<(), DomainError> {
     if roles.intersects(RoleSet::of(&[Role::AccountHolder, Role::Admin, Role::AppManager, Role::CreateApps])) {
@@ -107,6 +122,15 @@ pub fn may_set_all_apps(view_is_limited: bool, current: bool, requested: bool) -
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn subscription_status_urls_are_bounded_absolute_urls() {
+        assert!(validate_status_url("x", "https://example.com/notify").is_ok());
+        assert!(validate_status_url("x", &format!("https://e.com/{}", "a".repeat(2030))).is_ok());
+        assert!(validate_status_url("x", &format!("https://e.com/{}", "a".repeat(2040))).is_err());
+        assert!(validate_status_url("x", "ftp://example.com").is_err());
+        assert!(validate_status_url("x", "https://exa mple.com").is_err());
+    }
+
     use super::*;
 
     #[test]

@@ -39,6 +39,11 @@ fn sort_value(app: &App, sort: AppSort) -> &str {
     }
 }
 
+/// The order of every list: the sort column, then the ID.
+fn sort_key(app: &App, sort: AppSort) -> (&str, AppId) {
+    (sort_value(app, sort), app.id)
+}
+
 const SORTS: [AppSort; 3] = [AppSort::Name, AppSort::BundleId, AppSort::Sku];
 
 impl TeamApps {
@@ -75,14 +80,36 @@ impl TeamApps {
     }
 }
 
-/// Whether `app` passes every filter that is set (each filter: any of its values).
-fn matches(app: &App, f: &AppFilter) -> bool {
-    let any = |values: &[String], v: &str| values.is_empty() || values.iter().any(|x| x == v);
-    (f.ids.is_empty() || f.ids.contains(&app.id))
-        && any(&f.names, &app.name)
-        && any(&f.bundle_ids, &app.bundle_id)
-        && any(&f.skus, &app.sku)
-        && f.visible_to.as_ref().is_none_or(|v| v.contains(&app.id))
+/// An [`AppFilter`] as sets, so checking an app costs the same however many values were sent.
+struct Matcher<'a> {
+    ids: HashSet<AppId>,
+    names: HashSet<&'a str>,
+    bundle_ids: HashSet<&'a str>,
+    skus: HashSet<&'a str>,
+    visible: Option<HashSet<AppId>>,
+}
+
+impl<'a> Matcher<'a> {
+    fn new(f: &'a AppFilter) -> Matcher<'a> {
+        let strs = |v: &'a [String]| v.iter().map(String::as_str).collect::<HashSet<_>>();
+        Matcher {
+            ids: f.ids.iter().copied().collect(),
+            names: strs(&f.names),
+            bundle_ids: strs(&f.bundle_ids),
+            skus: strs(&f.skus),
+            visible: f.visible_to.as_ref().map(|v| v.iter().copied().collect()),
+        }
+    }
+
+    /// Whether `app` passes every filter that is set (each filter: any of its values).
+    fn matches(&self, app: &App) -> bool {
+        let any = |set: &HashSet<&str>, v: &str| set.is_empty() || set.contains(v);
+        (self.ids.is_empty() || self.ids.contains(&app.id))
+            && any(&self.names, &app.name)
+            && any(&self.bundle_ids, &app.bundle_id)
+            && any(&self.skus, &app.sku)
+            && self.visible.as_ref().is_none_or(|v| v.contains(&app.id))
+    }
 }
 
 /// The keyset of a cursor as the SQL compares it: a cursor ID that is not a number compares as 0.
@@ -134,25 +161,26 @@ impl Catalog {
         };
         let limit = page.limit as usize;
         let after = page.after.as_ref().map(cursor_key);
+        let past = |a: &App| match &after {
+            None => true,
+            Some((value, id)) if page.descending => sort_key(a, page.sort) < (value.as_str(), *id),
+            Some((value, id)) => sort_key(a, page.sort) > (value.as_str(), *id),
+        };
         // Take one more than the page to know whether another follows.
-        let (total, mut items) = match narrowed(apps, filter) {
-            // Few candidates (IDs asked for, or an individual key's apps): sort just those.
+        let (total, mut items) = match candidates(apps, filter) {
+            // Any filter names its candidates (by ID, or by value through an index): check and sort
+            // just those.
             Some(candidates) => {
-                let mut found: Vec<Arc<App>> = candidates.into_iter().filter(|a| matches(a, filter)).collect();
-                let key = |a: &Arc<App>| (sort_value(a, page.sort).to_owned(), a.id);
-                found.sort_by_key(key);
+                let matcher = Matcher::new(filter);
+                let mut found: Vec<Arc<App>> = candidates.into_iter().filter(|a| matcher.matches(a)).collect();
+                found.sort_by(|a, b| sort_key(a, page.sort).cmp(&sort_key(b, page.sort)));
                 if page.descending {
                     found.reverse();
                 }
                 let total = found.len();
-                let past = |a: &Arc<App>| match &after {
-                    None => true,
-                    Some(k) if page.descending => key(a) < *k,
-                    Some(k) => key(a) > *k,
-                };
-                (total, found.into_iter().filter(past).take(limit + 1).collect::<Vec<_>>())
+                (total, found.into_iter().filter(|a| past(a)).take(limit + 1).collect::<Vec<_>>())
             }
-            // Otherwise walk the sort's index from the cursor on.
+            // No filter: walk the sort's index from the cursor on.
             None => {
                 let index = apps.index(page.sort);
                 let range: Box<dyn Iterator<Item = &IndexKey>> = match (&after, page.descending) {
@@ -161,19 +189,8 @@ impl Catalog {
                     (Some(k), false) => Box::new(index.range((Bound::Excluded(k), Bound::Unbounded))),
                     (Some(k), true) => Box::new(index.range((Bound::Unbounded, Bound::Excluded(k))).rev()),
                 };
-                let unfiltered = filter == &AppFilter::default();
-                let page_items = range
-                    .filter_map(|(_, id)| apps.by_id.get(id))
-                    .filter(|a| unfiltered || matches(a, filter))
-                    .take(limit + 1)
-                    .cloned()
-                    .collect::<Vec<_>>();
-                let total = if unfiltered {
-                    apps.by_id.len()
-                } else {
-                    apps.by_id.values().filter(|a| matches(a, filter)).count()
-                };
-                (total, page_items)
+                let page_items = range.filter_map(|(_, id)| apps.by_id.get(id)).take(limit + 1).cloned().collect();
+                (apps.by_id.len(), page_items)
             }
         };
         let more = items.len() > limit;
@@ -204,16 +221,32 @@ impl Catalog {
     }
 }
 
-/// The apps a filter names by ID (`filter[id]`, and A4's visible apps), when it does: a short list
-/// to sort instead of walking the team's index.
-fn narrowed(apps: &TeamApps, filter: &AppFilter) -> Option<Vec<Arc<App>>> {
-    let named = match (&filter.visible_to, filter.ids.is_empty()) {
-        (None, true) => return None,
-        (None, false) => filter.ids.clone(),
-        (Some(visible), _) => visible.clone(),
+/// The apps a filter can only be among, when it sets any: those it names by ID (`filter[id]`, A4's
+/// visible apps), else those holding one of its values, found through that column's index. `None`
+/// for no filter at all.
+fn candidates(apps: &TeamApps, filter: &AppFilter) -> Option<Vec<Arc<App>>> {
+    let by_ids = |ids: &[AppId]| {
+        let unique: HashSet<AppId> = ids.iter().copied().collect();
+        unique.iter().filter_map(|id| apps.by_id.get(id)).cloned().collect()
     };
-    let unique: HashSet<AppId> = named.into_iter().collect();
-    Some(unique.iter().filter_map(|id| apps.by_id.get(id)).cloned().collect())
+    let by_values = |sort: AppSort, values: &[String]| {
+        let unique: HashSet<&String> = values.iter().collect();
+        let index = apps.index(sort);
+        unique
+            .into_iter()
+            .flat_map(|v| index.range((v.clone(), AppId(i64::MIN))..=(v.clone(), AppId(i64::MAX))))
+            .filter_map(|(_, id)| apps.by_id.get(id))
+            .cloned()
+            .collect()
+    };
+    match filter {
+        AppFilter { visible_to: Some(visible), .. } => Some(by_ids(visible)),
+        AppFilter { ids, .. } if !ids.is_empty() => Some(by_ids(ids)),
+        AppFilter { names, .. } if !names.is_empty() => Some(by_values(AppSort::Name, names)),
+        AppFilter { bundle_ids, .. } if !bundle_ids.is_empty() => Some(by_values(AppSort::BundleId, bundle_ids)),
+        AppFilter { skus, .. } if !skus.is_empty() => Some(by_values(AppSort::Sku, skus)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -347,14 +347,15 @@ pub trait BudgetStore: Send + Sync {
     /// each process counts them in memory.
     fn shares_budgets(&self) -> bool;
     /// Settles `previous` (lease ID and its final use count) and leases a new slice of `key`'s
-    /// budget `limit`, in one transaction serialized per key. Time is the database's, so the
-    /// nodes' clocks do not matter.
+    /// budget `limit` (`crate::rate_limit::lease_slice` of what is left and `wanted`), in one
+    /// transaction serialized per key. Time is the database's, so the nodes' clocks do not matter.
     fn lease_budget(
         &self,
         key: &KeyId,
         node: &str,
         limit: u64,
         previous: Option<(i64, u64)>,
+        wanted: u64,
     ) -> impl Future<Output = Result<BudgetLease, StoreError>> + Send;
     /// Reports uses of leases (ID, uses so far, whether the lease is finished), written behind.
     fn report_budget_use(&self, uses: &[(i64, u64, bool)]) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -458,10 +459,11 @@ pub trait AuthStore: Send + Sync {
     /// The key, when it is active and downloaded.
     fn auth_key(&self, key: &KeyId) -> impl Future<Output = Result<Option<AuthKeyRecord>, StoreError>> + Send;
     fn auth_team(&self, team: TeamId) -> impl Future<Output = Result<Option<AuthTeamRecord>, StoreError>> + Send;
-    /// The member, whichever their team, as the read model holds them.
-    fn auth_member(&self, member: MemberId) -> impl Future<Output = Result<Option<Member>, StoreError>> + Send;
-    /// The app, whichever its team, as the read model holds it.
-    fn auth_app(&self, app: AppId) -> impl Future<Output = Result<Option<App>, StoreError>> + Send;
+    /// These members, whichever their team, as the read model holds them; those that no longer
+    /// exist are absent. One batch of the change feed is re-read with one call.
+    fn auth_members(&self, ids: &[MemberId]) -> impl Future<Output = Result<Vec<Member>, StoreError>> + Send;
+    /// These apps, whichever their team, as the read model holds them; missing ones are absent.
+    fn auth_apps(&self, ids: &[AppId]) -> impl Future<Output = Result<Vec<App>, StoreError>> + Send;
     /// T14: appends failures, keeping the last [`crate::auth::FAILURES_KEPT_PER_KEY`] per key.
     fn record_auth_failures(
         &self,

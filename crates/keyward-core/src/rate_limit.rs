@@ -80,11 +80,26 @@ pub fn header_value(limit: u64, remaining: u64) -> String {
 }
 
 /// M2: how many requests a node leases at once from a key's shared budget, given what is left of
-/// it. Slices shrink as the budget runs out, so a node holding an unused slice withholds little:
-/// a sixteenth of what is left, at least 1 and at most 100 (one database round trip per 100
-/// requests per node while the budget is ample).
-pub fn lease_slice(remaining: u64) -> u64 {
-    if remaining == 0 { 0 } else { (remaining / 16).clamp(1, 100) }
+/// it and what the node expects to spend soon (`wanted`). Slices shrink as the budget runs out, so
+/// a node holding an unused slice withholds little: a sixteenth of what is left, at least 1, and at
+/// most `wanted` between 100 and [`MAX_SLICE`]. A quiet key costs one database round trip per 100
+/// requests per node; a busy one about one a second instead of one per 100 requests, which at
+/// tens of thousands of requests a second kept every request of the key waiting on the lease.
+pub fn lease_slice(remaining: u64, wanted: u64) -> u64 {
+    if remaining == 0 { 0 } else { (remaining / 16).clamp(1, wanted.clamp(100, MAX_SLICE)) }
+}
+
+/// The largest slice a node leases at once.
+pub const MAX_SLICE: u64 = 10_000;
+
+/// M2: what a node asks for next, from its last slice: `granted`, of which `used` went in
+/// `seconds`. A slice spent within its first second asks for four times as much; otherwise about a
+/// second's worth at the rate it went.
+pub fn next_wanted(granted: u64, used: u64, seconds: i64) -> u64 {
+    match u64::try_from(seconds) {
+        Ok(0) | Err(_) => granted.saturating_mul(4),
+        Ok(s) => used / s,
+    }
 }
 
 /// M2: how long a lease may be used, and how long an unsettled lease counts in full. A node killed
@@ -106,11 +121,19 @@ mod tests {
 
     #[test]
     fn m2_slices_shrink_as_the_budget_runs_out() {
-        assert_eq!(lease_slice(3600), 100);
-        assert_eq!(lease_slice(320), 20);
-        assert_eq!(lease_slice(20), 1);
-        assert_eq!(lease_slice(1), 1);
-        assert_eq!(lease_slice(0), 0);
+        assert_eq!(lease_slice(3600, 0), 100);
+        assert_eq!(lease_slice(320, 0), 20);
+        assert_eq!(lease_slice(20, 0), 1);
+        assert_eq!(lease_slice(1, 5000), 1);
+        assert_eq!(lease_slice(0, 5000), 0);
+        // A busy key: what the node wants, never more than a sixteenth of what is left.
+        assert_eq!(lease_slice(4_000_000_000, 6400), 6400);
+        assert_eq!(lease_slice(4_000_000_000, 1_000_000), MAX_SLICE);
+        assert_eq!(lease_slice(16_000, 6400), 1000);
+        // Wanted: four times a slice spent within a second, else a second's worth.
+        assert_eq!(next_wanted(100, 100, 0), 400);
+        assert_eq!(next_wanted(400, 400, 2), 200);
+        assert_eq!(next_wanted(100, 3, 25), 0);
     }
 
     #[test]

@@ -43,6 +43,14 @@ pub(crate) async fn update(
         primary_locale: app.primary_locale.clone(),
     }
     .validate()?;
+    for (field, url) in [
+        ("subscriptionStatusUrl", &u.subscription_status_url),
+        ("subscriptionStatusUrlForSandbox", &u.subscription_status_url_for_sandbox),
+    ] {
+        if let Some(Some(url)) = url {
+            keyward_core::app::validate_status_url(field, url)?;
+        }
+    }
     if let Some(v) = u.subscription_status_url {
         app.subscription_status_url = v;
     }

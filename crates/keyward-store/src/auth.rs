@@ -13,8 +13,9 @@ use keyward_core::ports::{AuthStore, ChangeFeed};
 use sqlx::any::AnyRow;
 
 use crate::error::backend_error;
+use crate::sql::Dynamic;
 use crate::tx;
-use crate::{Store, convert, member_rows};
+use crate::{Store, convert};
 
 fn key_record(row: &AnyRow) -> Result<AuthKeyRecord, StoreError> {
     let member: Option<String> = convert::get(row, "member_id")?;
@@ -108,25 +109,41 @@ impl AuthStore for Store {
         row.as_ref().map(team_record).transpose()
     }
 
-    async fn auth_member(&self, member: MemberId) -> Result<Option<Member>, StoreError> {
-        let row = sqlx::query(select_member!("WHERE m.id = $1"))
-            .bind(member.to_string())
-            .fetch_optional(self.pool())
-            .await
-            .map_err(backend_error)?;
-        match row {
-            Some(row) => member_rows::with_apps(self.pool(), &row).await.map(Some),
-            None => Ok(None),
+    async fn auth_members(&self, ids: &[MemberId]) -> Result<Vec<Member>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
+        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        let mut q = Dynamic::new(select_member!("WHERE m.id IN "));
+        q.text_list(&ids);
+        let mut members = q
+            .query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(backend_error)?
+            .iter()
+            .map(convert::member)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut q = Dynamic::new("SELECT member_id, app_id FROM member_apps WHERE member_id IN ");
+        q.text_list(&ids);
+        let mut visible: HashMap<MemberId, Vec<AppId>> = HashMap::new();
+        for row in q.query().fetch_all(self.pool()).await.map_err(backend_error)? {
+            visible.entry(convert::parsed(&row, "member_id")?).or_default().push(AppId(convert::get(&row, "app_id")?));
+        }
+        for m in &mut members {
+            m.visible_apps = visible.remove(&m.id).unwrap_or_default();
+            m.visible_apps.sort_unstable();
+        }
+        Ok(members)
     }
 
-    async fn auth_app(&self, app: AppId) -> Result<Option<App>, StoreError> {
-        let row = sqlx::query(select_app!("WHERE id = $1"))
-            .bind(app.0)
-            .fetch_optional(self.pool())
-            .await
-            .map_err(backend_error)?;
-        row.as_ref().map(convert::app).transpose()
+    async fn auth_apps(&self, ids: &[AppId]) -> Result<Vec<App>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = Dynamic::new(select_app!("WHERE id IN "));
+        q.int_list(&ids.iter().map(|a| a.0).collect::<Vec<_>>());
+        q.query().fetch_all(self.pool()).await.map_err(backend_error)?.iter().map(convert::app).collect()
     }
 
     async fn record_auth_failures(&self, failures: &[AuthFailureRecord]) -> Result<(), StoreError> {

@@ -31,6 +31,7 @@ impl BudgetStore for Store {
         node: &str,
         limit: u64,
         previous: Option<(i64, u64)>,
+        wanted: u64,
     ) -> Result<BudgetLease, StoreError> {
         let mut tx = self.begin_write().await?;
         crate::backend::lock_budget(&mut tx, key).await?;
@@ -65,7 +66,7 @@ impl BudgetStore for Store {
         let spent = u64::try_from(convert::get::<i64>(&row, "spent")?).unwrap_or(0);
         let oldest: Option<i64> = convert::get(&row, "oldest")?;
         let remaining = limit.saturating_sub(spent);
-        let granted = lease_slice(remaining);
+        let granted = lease_slice(remaining, wanted);
         let expires_at = now + LEASE_SECONDS;
         let id = if granted > 0 {
             let row = sqlx::query(

@@ -44,9 +44,11 @@ impl TestDatabase {
                 let mut conn = PgConnection::connect(&admin).await.unwrap_or_else(|e| {
                     panic!("no PostgreSQL at {admin} ({e}); run scripts/test, which provides one, or set KEYWARD_TEST_POSTGRES_URL")
                 });
-                conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .await
-                    .unwrap_or_else(|e| panic!("create test database: {e}"));
+                // Byte order, whatever the server's default locale: the read model compares strings
+                // byte by byte, and the SQL lists it is tested against must agree.
+                let create =
+                    format!("CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'");
+                conn.execute(sqlx::AssertSqlSafe(create)).await.unwrap_or_else(|e| panic!("create test database: {e}"));
                 let _ = conn.close().await;
                 let url = DatabaseUrl::Postgres(replace_database(&admin, &name));
                 TestDatabase { url, dir: None, pg_name: Some(name) }

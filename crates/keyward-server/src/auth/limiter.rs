@@ -4,7 +4,8 @@
 //! Several nodes (PostgreSQL, M2): one budget per key for the installation. The node leases slices
 //! of a key's budget from the database (`BudgetStore::lease_budget`), spends them in memory and
 //! reports its uses behind every second; a new slice is leased when one runs out or expires. The
-//! lease that settles the previous one is the only round trip, one per slice (up to 100 requests).
+//! lease that settles the previous one is the only round trip, one per slice: 100 requests for a
+//! quiet key, growing for a busy one to about a second's worth (`rate_limit::next_wanted`).
 //!
 //! `X-Rate-Limit` then shows the remaining budget as this node knows it: what was left for everyone
 //! when it took its last slice, plus what is left of that slice. Other nodes' spending since then
@@ -17,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use keyward_core::error::StoreError;
 use keyward_core::ids::KeyId;
 use keyward_core::ports::BudgetStore;
-use keyward_core::rate_limit::{Decision, Window};
+use keyward_core::rate_limit::{Decision, Window, next_wanted};
 use keyward_store::Store;
 
 /// A node's slice of one key's shared budget.
@@ -33,6 +34,9 @@ struct Slice {
     usable_until: i64,
     /// Everyone's remaining budget when the slice was leased.
     remaining_after: u64,
+    /// How big the slice was and when it was leased: how fast it goes decides the next one's size.
+    granted: u64,
+    leased_at: i64,
     limit: u64,
     /// Over budget until then: answered 429 without asking the database again.
     limited_until: i64,
@@ -90,16 +94,23 @@ impl RateLimiter {
         }
         if s.limit != limit || s.left == 0 || now >= s.usable_until {
             let previous = s.lease.map(|id| (id, s.used));
+            let wanted = match s.lease {
+                Some(_) => next_wanted(s.granted, s.used, now - s.leased_at),
+                None => 0,
+            };
             // Bounded: a database that does not answer fails this request, not the key's queue.
-            let lease = tokio::time::timeout(LEASE_WAIT, store.lease_budget(key, &shared.node, limit, previous))
-                .await
-                .map_err(|_| StoreError::Backend("leasing budget timed out".into()))??;
+            let lease =
+                tokio::time::timeout(LEASE_WAIT, store.lease_budget(key, &shared.node, limit, previous, wanted))
+                    .await
+                    .map_err(|_| StoreError::Backend("leasing budget timed out".into()))??;
             *s = Slice {
                 lease: lease.id,
                 left: lease.granted,
                 // The database's clock decides expiry; this node counts the time it has left on its own.
                 usable_until: now + lease.valid_for - MARGIN,
                 remaining_after: lease.remaining_after,
+                granted: lease.granted,
+                leased_at: now,
                 limit,
                 ..Slice::default()
             };

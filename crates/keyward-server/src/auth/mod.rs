@@ -7,7 +7,7 @@ pub mod middleware;
 mod recorder;
 pub(crate) mod tail;
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use keyward_core::access::AccessState;
@@ -15,6 +15,7 @@ use keyward_core::auth::{AuthKeyRecord, AuthTeamRecord};
 use keyward_core::catalog::Catalog;
 use keyward_core::change::Change;
 use keyward_core::error::StoreError;
+use keyward_core::ids::{AppId, MemberId, TeamId};
 use keyward_core::member::Member;
 use keyward_core::ports::{AuthStore, BudgetStore, ChangeFeed};
 use keyward_core::settings::Settings;
@@ -106,12 +107,18 @@ impl Auth {
             sync_lock: tokio::sync::Mutex::new(()),
             reload_pending: AtomicBool::new(false),
         };
-        auth.reload(store).await?;
+        auth.reload_locked(store).await?;
         Ok(auth)
     }
 
-    /// Replaces the tables with a fresh snapshot.
+    /// Replaces the tables with a fresh snapshot (test mode's reset), in turn with the feed's
+    /// readers: a change applied meanwhile could otherwise land in the tables being replaced.
     pub async fn reload(&self, store: &Store) -> Result<(), StoreError> {
+        let _guard = self.sync_lock.lock().await;
+        self.reload_locked(store).await
+    }
+
+    async fn reload_locked(&self, store: &Store) -> Result<(), StoreError> {
         let snapshot = store.auth_snapshot().await?;
         let mut table = AuthTable::default();
         for t in &snapshot.teams {
@@ -131,7 +138,9 @@ impl Auth {
             catalog.put_app(app);
         }
         self.verifier.replace_all(table);
-        *self.catalog_mut() = catalog;
+        // The old catalog is freed after the lock is released, not while readers wait.
+        let old = std::mem::replace(&mut *self.catalog_mut(), catalog);
+        drop(old);
         self.position.store(snapshot.feed_position, Ordering::SeqCst);
         self.feed_read_at.store(now_ms(), Ordering::SeqCst);
         Ok(())
@@ -167,7 +176,7 @@ impl Auth {
         // Cleared only once the reload has finished: a reload cut short (by an error, or by
         // `SYNC_WAIT` dropping this future) is tried again at the next read.
         if self.reload_pending.load(Ordering::SeqCst) {
-            self.reload(store).await?;
+            self.reload_locked(store).await?;
             self.reload_pending.store(false, Ordering::SeqCst);
         }
         let mut applied = 0;
@@ -177,10 +186,26 @@ impl Auth {
             if entries.is_empty() {
                 return Ok(applied);
             }
-            for entry in entries {
-                self.apply(store, &entry.change).await?;
-                self.position.store(entry.seq, Ordering::SeqCst);
-                applied += 1;
+            // Keys and teams one by one; members and apps, which a seed or a script can change by
+            // the thousand, re-read with one query each per batch.
+            let mut members = BTreeSet::new();
+            let mut apps = BTreeSet::new();
+            for entry in &entries {
+                match &entry.change {
+                    Change::Member { member_id, .. } => {
+                        members.insert(*member_id);
+                    }
+                    Change::App { team_id, app_id } => {
+                        apps.insert((*team_id, *app_id));
+                    }
+                    other => self.apply(store, other).await?,
+                }
+            }
+            self.apply_members(store, &members.into_iter().collect::<Vec<_>>()).await?;
+            self.apply_apps(store, &apps.into_iter().collect::<Vec<_>>()).await?;
+            applied += entries.len();
+            if let Some(last) = entries.last() {
+                self.position.store(last.seq, Ordering::SeqCst);
             }
         }
     }
@@ -189,10 +214,10 @@ impl Auth {
     /// change, API access, a download) or what the read model serves (an app): this node's tables
     /// take it before the caller answers, as spec section 4 requires, and the caller's next read
     /// sees its own write. Normally by reading the feed now. If the feed cannot be read, what the
-    /// write changed is dropped from the tables here, refused or not found until the feed is read
-    /// again (failing closed rather than serving what is known to be stale), and the next
-    /// successful read reloads everything. Never an error: the write
-    /// has committed, and reporting it as failed would invite repeating it.
+    /// write changed is dropped from the verifier's tables here, refused until the feed is read
+    /// again (failing closed), the read model keeps what it had, and the next successful read
+    /// reloads everything. Never an error: the write has committed, and reporting it as failed
+    /// would invite repeating it.
     pub async fn apply_written(&self, store: &Store, changes: &[Change]) {
         let Err(e) = self.sync(store).await else { return };
         let _guard = self.sync_lock.lock().await;
@@ -202,11 +227,9 @@ impl Auth {
                     self.verifier.remove_key(key_id);
                 }
                 Change::TeamAccess { team_id } => self.verifier.set_team(*team_id, None),
-                Change::Member { member_id, .. } => {
-                    self.verifier.set_member(*member_id, None);
-                    self.catalog_mut().remove_member(*member_id);
-                }
-                Change::App { team_id, app_id } => self.catalog_mut().remove_app(*team_id, *app_id),
+                Change::Member { member_id, .. } => self.verifier.set_member(*member_id, None),
+                // Reads keep what they had until the reload: stale for a moment rather than absent.
+                Change::App { .. } => {}
             }
         }
         self.reload_pending.store(true, Ordering::SeqCst);
@@ -239,18 +262,43 @@ impl Auth {
                 let team = store.auth_team(*team_id).await?;
                 self.verifier.set_team(*team_id, team.as_ref().map(team_entry));
             }
-            Change::Member { member_id, .. } => {
-                let member = store.auth_member(*member_id).await?;
-                self.verifier.set_member(*member_id, member.as_ref().map(member_entry));
-                match member {
-                    Some(m) => self.catalog_mut().put_member(m),
-                    None => self.catalog_mut().remove_member(*member_id),
-                }
-            }
-            Change::App { team_id, app_id } => match store.auth_app(*app_id).await? {
-                Some(app) => self.catalog_mut().put_app(app),
-                None => self.catalog_mut().remove_app(*team_id, *app_id),
-            },
+            Change::Member { member_id, .. } => self.apply_members(store, &[*member_id]).await?,
+            Change::App { team_id, app_id } => self.apply_apps(store, &[(*team_id, *app_id)]).await?,
+        }
+        Ok(())
+    }
+
+    /// Re-reads these members: present ones replace their entries, missing ones are removed.
+    async fn apply_members(&self, store: &Store, ids: &[MemberId]) -> Result<(), StoreError> {
+        let found = store.auth_members(ids).await?;
+        let mut gone: HashSet<MemberId> = ids.iter().copied().collect();
+        for m in &found {
+            gone.remove(&m.id);
+            self.verifier.set_member(m.id, Some(member_entry(m)));
+        }
+        for id in &gone {
+            self.verifier.set_member(*id, None);
+        }
+        let mut catalog = self.catalog_mut();
+        for m in found {
+            catalog.put_member(m);
+        }
+        for id in gone {
+            catalog.remove_member(id);
+        }
+        Ok(())
+    }
+
+    /// Re-reads these apps: present ones replace their entries, missing ones are removed.
+    async fn apply_apps(&self, store: &Store, ids: &[(TeamId, AppId)]) -> Result<(), StoreError> {
+        let found = store.auth_apps(&ids.iter().map(|(_, a)| *a).collect::<Vec<_>>()).await?;
+        let present: HashSet<AppId> = found.iter().map(|a| a.id).collect();
+        let mut catalog = self.catalog_mut();
+        for (team, id) in ids.iter().filter(|(_, id)| !present.contains(id)) {
+            catalog.remove_app(*team, *id);
+        }
+        for app in found {
+            catalog.put_app(app);
         }
         Ok(())
     }

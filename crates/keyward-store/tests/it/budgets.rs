@@ -15,7 +15,7 @@ both_backends!(m2_concurrent_leases_never_exceed_the_budget, |store: keyward_sto
                 let mut granted = 0;
                 let mut previous = None;
                 loop {
-                    let lease = store.lease_budget(&key, &format!("node{n}"), 50, previous).await.unwrap();
+                    let lease = store.lease_budget(&key, &format!("node{n}"), 50, previous, 0).await.unwrap();
                     if lease.granted == 0 {
                         assert!(lease.retry_after > 0);
                         return granted;
@@ -37,13 +37,13 @@ both_backends!(
     m2_an_abandoned_lease_counts_only_its_reported_uses_once_expired,
     |store: keyward_store::Store, _db| async move {
         let key = new_key_id();
-        let first = store.lease_budget(&key, "killed", 1600, None).await.unwrap();
+        let first = store.lease_budget(&key, "killed", 1600, None, 0).await.unwrap();
         assert_eq!((first.granted, first.valid_for), (100, LEASE_SECONDS));
         store.report_budget_use(&[(first.id.unwrap(), 3, false)]).await.unwrap();
-        let meanwhile = store.lease_budget(&key, "other", 1600, None).await.unwrap();
+        let meanwhile = store.lease_budget(&key, "other", 1600, None, 0).await.unwrap();
         assert_eq!(meanwhile.remaining_after + meanwhile.granted, 1500, "the live lease counts in full");
         keyward_store::testing::expire_budget_leases(&store).await;
-        let later = store.lease_budget(&key, "other", 1600, meanwhile.id.map(|id| (id, 0))).await.unwrap();
+        let later = store.lease_budget(&key, "other", 1600, meanwhile.id.map(|id| (id, 0)), 0).await.unwrap();
         assert_eq!(later.remaining_after + later.granted, 1597, "then only its 3 reported uses");
     }
 );

@@ -121,6 +121,6 @@ both_backends!(
         let this_app = Change::App { team_id: t.team.id, app_id: app.id };
         assert_eq!(changes.iter().filter(|c| **c == this_app).count(), 2, "{changes:?}");
         // What the feed names, re-read, is the app as it is now.
-        assert_eq!(store.auth_app(app.id).await.unwrap().unwrap().primary_locale, "fr-FR");
+        assert_eq!(store.auth_apps(&[app.id]).await.unwrap()[0].primary_locale, "fr-FR");
     }
 );

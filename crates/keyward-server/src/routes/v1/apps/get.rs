@@ -27,7 +27,11 @@ pub(crate) async fn handler(
     let params = Params::parse(uri.query(), &PARAMS)?;
     let fields = Fields(params.fields("fields[apps]", &app::app_fields())?);
     let app_id = visible_app(&key, &id)?;
-    let app = state.auth.catalog().app(key.team_id, app_id).ok_or_else(|| ApiError::not_found("apps", &id))?;
+    let app = state
+        .auth
+        .catalog()
+        .app(key.team_id, app_id)
+        .ok_or_else(|| ApiError::not_found("apps", &app_id.to_string()))?;
     let base = base(&state, &headers);
     Ok(views::written(StatusCode::OK, AppWriter::new(&base, &fields).document(&app)))
 }

@@ -27,12 +27,20 @@ pub(crate) async fn handler(
     let fields = Fields(params.fields("fields[users]", &user::USER_FIELDS)?);
     let member_id = member_id(&id)?;
     let mut include = Include::from_params(&state, &key, &params)?;
-    let member =
-        state.auth.catalog().member(key.team_id, member_id).ok_or_else(|| ApiError::not_found("users", &id))?;
+    let member = member(&state, &key, member_id)?;
     let base = base(&state, &headers);
     let related = include.as_mut().map(|i| i.related(member.all_apps_visible, &member.visible_apps, &base));
     let doc = views::single(user::resource(&member, &base, &fields, related.as_ref()), include.map(Include::included));
     Ok(views::document(StatusCode::OK, &doc))
+}
+
+/// A member of the calling key's team, from the read model; another team's is not found.
+pub(crate) fn member(
+    state: &AppState,
+    key: &keyward_token::verify::Principal,
+    id: MemberId,
+) -> Result<std::sync::Arc<keyward_core::member::Member>, ApiError> {
+    state.auth.catalog().member(key.team_id, id).ok_or_else(|| ApiError::not_found("users", &id.to_string()))
 }
 
 /// A `users` ID from the path; anything that is not one is a 404, like an unknown ID.

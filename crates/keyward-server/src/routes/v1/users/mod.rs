@@ -7,27 +7,33 @@ pub(crate) mod relationships;
 pub(crate) mod update;
 pub(crate) mod visible_apps;
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::Arc;
 
-use keyward_core::app::App;
-use keyward_core::ids::AppId;
+use keyward_core::ids::{AppId, TeamId};
+use keyward_core::paging::{AppFilter, AppSort, PageRequest};
 use keyward_token::verify::Principal;
 use serde_json::Value;
 
 use crate::AppState;
+use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::jsonapi::params::Params;
 use crate::routes::v1::{DEFAULT_RELATED_LIMIT, MAX_RELATED_LIMIT};
+use crate::views::app::AppWriter;
 use crate::views::{BaseUrl, Fields, Related, app};
 
 /// `include=visibleApps`, `limit[visibleApps]`, `fields[apps]` of a users or invitations request.
 pub(crate) struct Include {
     pub limit: u32,
     pub app_fields: Fields,
-    apps: HashMap<AppId, Arc<App>>,
+    auth: Arc<Auth>,
+    team: TeamId,
+    /// A4: the apps the calling key sees, when it does not see all of the team's.
+    key_view: Option<Arc<HashSet<AppId>>>,
     /// In order of first appearance.
-    included: Vec<(AppId, Value)>,
+    included: Vec<Value>,
+    seen: HashSet<AppId>,
 }
 
 impl Include {
@@ -43,43 +49,41 @@ impl Include {
         if includes.is_empty() {
             return Ok(None);
         }
-        let apps = state
-            .auth
-            .catalog()
-            .team_apps(key.team_id)
-            .into_iter()
-            .filter(|a| crate::routes::v1::key_sees(key, a.id))
-            .map(|a| (a.id, a))
-            .collect();
-        Ok(Some(Include { limit, app_fields, apps, included: Vec::new() }))
+        Ok(Some(Include {
+            limit,
+            app_fields,
+            auth: state.auth.clone(),
+            team: key.team_id,
+            key_view: key.visible_apps.clone(),
+            included: Vec::new(),
+            seen: HashSet::new(),
+        }))
     }
 
-    /// The relationship linkage of one resource's visible apps, adding them to `included`.
-    /// A member who sees all apps lists every app of the team.
+    /// The relationship linkage of one resource's visible apps (the first `limit` in the order of
+    /// `GET /v1/apps`, and how many there are), adding them to `included`. A member who sees all
+    /// apps lists every app of the team. Read from the read model's name index: the cost is the
+    /// page, not the team's size.
     pub fn related(&mut self, all_apps: bool, visible: &[AppId], base: &BaseUrl) -> Related {
-        let mut ids: Vec<AppId> = if all_apps {
-            self.apps.keys().copied().collect()
-        } else {
-            visible.iter().copied().filter(|id| self.apps.contains_key(id)).collect()
+        let visible_to = match (all_apps, &self.key_view) {
+            (true, view) => view.as_ref().map(|v| v.iter().copied().collect()),
+            (false, None) => Some(visible.to_vec()),
+            (false, Some(view)) => Some(visible.iter().copied().filter(|id| view.contains(id)).collect()),
         };
-        // The order of GET /v1/apps: by name, then ID.
-        ids.sort_by(|a, b| {
-            let name = |id: &AppId| self.apps.get(id).map(|x| x.name.clone()).unwrap_or_default();
-            name(a).cmp(&name(b)).then(a.cmp(b))
-        });
-        let total = ids.len();
-        ids.truncate(self.limit as usize);
-        for id in &ids {
-            if let Some(a) = self.apps.get(id)
-                && !self.included.iter().any(|(seen, _)| seen == id)
-            {
-                self.included.push((*id, app::resource(a, base, &self.app_fields)));
+        let filter = AppFilter { visible_to, ..AppFilter::default() };
+        let request = PageRequest { sort: AppSort::Name, descending: false, after: None, limit: self.limit };
+        let page = self.auth.catalog().list_apps(self.team, &filter, &request);
+        let writer = AppWriter::new(base, &self.app_fields);
+        for a in &page.items {
+            if self.seen.insert(a.id) {
+                self.included.push(writer.value(a));
             }
         }
-        Related { ids: ids.iter().map(|i| ("apps".to_owned(), i.to_string())).collect(), total, limit: self.limit }
+        let ids = page.items.iter().map(|a| ("apps".to_owned(), a.id.to_string())).collect();
+        Related { ids, total: usize::try_from(page.total).unwrap_or(usize::MAX), limit: self.limit }
     }
 
     pub fn included(self) -> Vec<Value> {
-        self.included.into_iter().map(|(_, v)| v).collect()
+        self.included
     }
 }

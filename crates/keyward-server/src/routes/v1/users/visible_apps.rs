@@ -3,9 +3,8 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
-use keyward_core::ports::MemberStore;
 
-use super::get::member_id;
+use super::get::{member, member_id};
 use crate::AppState;
 use crate::auth::middleware::Authenticated;
 use crate::error::ApiError;
@@ -25,8 +24,8 @@ pub(crate) async fn handler(
 ) -> Result<Response, ApiError> {
     let params = Params::parse(uri.query(), &PARAMS)?;
     let fields = Fields(params.fields("fields[apps]", &app::app_fields())?);
-    let member = state.store.member(key.team_id, member_id(&id)?).await?;
-    let visible = (!member.all_apps_visible).then_some(member.visible_apps);
+    let member = member(&state, &key, member_id(&id)?)?;
+    let visible = (!member.all_apps_visible).then(|| member.visible_apps.clone());
     visible_apps_document(&state, &key, visible, &uri, &headers, &params, |a, base| app::resource(a, base, &fields))
         .await
 }

@@ -3,14 +3,13 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
-use keyward_core::ports::MemberStore;
 use serde_json::json;
 
 use crate::AppState;
 use crate::auth::middleware::Authenticated;
 use crate::error::ApiError;
 use crate::jsonapi::params::Params;
-use crate::routes::v1::users::get::member_id;
+use crate::routes::v1::users::get::{member, member_id};
 use crate::routes::v1::visible_apps_document;
 
 /// The query parameters this endpoint accepts (also its OpenAPI parameters).
@@ -24,8 +23,8 @@ pub(crate) async fn handler(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let params = Params::parse(uri.query(), &PARAMS)?;
-    let member = state.store.member(key.team_id, member_id(&id)?).await?;
-    let visible = (!member.all_apps_visible).then_some(member.visible_apps);
+    let member = member(&state, &key, member_id(&id)?)?;
+    let visible = (!member.all_apps_visible).then(|| member.visible_apps.clone());
     visible_apps_document(
         &state,
         &key,
