@@ -110,18 +110,34 @@ async fn everywhere(
     want: u16,
     within: Duration,
 ) {
+    poll_everywhere(nodes, client, path, token, within, |status, _| status == want).await;
+}
+
+/// Polls `path` on every node until its status and JSON body satisfy `want`; panics after `within`.
+async fn poll_everywhere(
+    nodes: &[&crate::common::Serving],
+    client: &reqwest::Client,
+    path: &str,
+    token: &str,
+    within: Duration,
+    want: impl Fn(u16, &serde_json::Value) -> bool,
+) {
     let deadline = tokio::time::Instant::now() + within;
     for node in nodes {
         loop {
-            let got =
-                client.get(format!("{}{path}", node.base)).bearer_auth(token).send().await.unwrap().status().as_u16();
-            if got == want {
+            let (status, body) = get_json(client, &format!("{}{path}", node.base), token).await;
+            if want(status, &body) {
                 break;
             }
-            assert!(tokio::time::Instant::now() < deadline, "{} still answers {got} on {path}, not {want}", node.base);
+            assert!(tokio::time::Instant::now() < deadline, "{} still answers {status} {body} on {path}", node.base);
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+}
+
+async fn get_json(client: &reqwest::Client, url: &str, token: &str) -> (u16, serde_json::Value) {
+    let r = client.get(url).bearer_auth(token).send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or_default())
 }
 
 fn individual_token(kw: &crate::common::Keyward, email: &str, roles: &str) -> (String, String) {
@@ -402,29 +418,6 @@ async fn cluster_behind_nginx_one_budget_and_a_rolling_restart_without_failures(
     );
 }
 
-/// Polls `path` on every node until its JSON body satisfies `want`; panics after `within`.
-async fn read_everywhere(
-    nodes: &[&crate::common::Serving],
-    client: &reqwest::Client,
-    path: &str,
-    token: &str,
-    within: Duration,
-    want: impl Fn(&serde_json::Value) -> bool,
-) {
-    let deadline = tokio::time::Instant::now() + within;
-    for node in nodes {
-        loop {
-            let r = client.get(format!("{}{path}", node.base)).bearer_auth(token).send().await.unwrap();
-            let body: serde_json::Value = r.json().await.unwrap_or_default();
-            if want(&body) {
-                break;
-            }
-            assert!(tokio::time::Instant::now() < deadline, "{} still answers {body} on {path}", node.base);
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
-
 // M1 for the read model (#13): apps and members are served from memory on every node, kept by the
 // same feed as the key table. An app created by the CLI, changed through the API on node 1, and a
 // member added by the CLI are read the same on every node, and the node that made a change reads it
@@ -457,8 +450,8 @@ async fn cluster_reads_are_as_fresh_as_authentication_on_every_node() {
     ]);
     let app = created.json()["id"].as_str().map(str::to_owned).unwrap_or_else(|| created.json()["id"].to_string());
     let listed =
-        |b: &serde_json::Value| b["data"].as_array().is_some_and(|d| d.iter().any(|a| a["id"] == app.as_str()));
-    read_everywhere(&all, &client, "/v1/apps", &admin, Duration::from_secs(1), listed).await;
+        |_: u16, b: &serde_json::Value| b["data"].as_array().is_some_and(|d| d.iter().any(|a| a["id"] == app.as_str()));
+    poll_everywhere(&all, &client, "/v1/apps", &admin, Duration::from_secs(1), listed).await;
     everywhere(&all, &client, &format!("/v1/apps/{app}"), &admin, 200, Duration::from_secs(1)).await;
 
     // Node 1 changes it through the API and reads its own write back at once; the others follow.
@@ -466,31 +459,16 @@ async fn cluster_reads_are_as_fresh_as_authentication_on_every_node() {
     let r =
         client.patch(format!("{}/v1/apps/{app}", nodes[0].base)).bearer_auth(&admin).json(&body).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    let own: serde_json::Value = client
-        .get(format!("{}/v1/apps/{app}", nodes[0].base))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, own) = get_json(&client, &format!("{}/v1/apps/{app}", nodes[0].base), &admin).await;
     assert_eq!(own["data"]["attributes"]["primaryLocale"], "fr-FR", "read-your-writes on the node that wrote");
-    let french = |b: &serde_json::Value| b["data"]["attributes"]["primaryLocale"] == "fr-FR";
-    read_everywhere(&all, &client, &format!("/v1/apps/{app}"), &admin, Duration::from_secs(1), french).await;
+    let french = |_: u16, b: &serde_json::Value| b["data"]["attributes"]["primaryLocale"] == "fr-FR";
+    poll_everywhere(&all, &client, &format!("/v1/apps/{app}"), &admin, Duration::from_secs(1), french).await;
 
     // A member added by the CLI is served by ID on every node.
     kw.ok(&["admin", "member", "add", "--team", "Acme", "--email", "new@acme.test", "--roles", "DEVELOPER"]);
-    let users: serde_json::Value = client
-        .get(format!("{}/v1/users?filter[username]=new@acme.test", nodes[1].base))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, users) =
+        get_json(&client, &format!("{}/v1/users?filter[username]=new@acme.test", nodes[1].base), &admin).await;
     let member = users["data"][0]["id"].as_str().unwrap().to_owned();
-    let named = |b: &serde_json::Value| b["data"]["attributes"]["username"] == "new@acme.test";
-    read_everywhere(&all, &client, &format!("/v1/users/{member}"), &admin, Duration::from_secs(1), named).await;
+    let named = |_: u16, b: &serde_json::Value| b["data"]["attributes"]["username"] == "new@acme.test";
+    poll_everywhere(&all, &client, &format!("/v1/users/{member}"), &admin, Duration::from_secs(1), named).await;
 }
