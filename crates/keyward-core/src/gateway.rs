@@ -1,0 +1,361 @@
+//! Spec section 10: a policy that gives Keyward's keys to any HTTP API. Routes map path prefixes to
+//! areas, and areas to the roles that may read and write in them (G1), beside Keyward's own paths
+//! (G4). This module holds the rules; reading the TOML file, with the line of every value, is the
+//! binary's (`keyward/src/policy.rs`), which turns each [`Problem`]'s [`Place`] into a line.
+
+use std::collections::BTreeMap;
+
+use crate::key::KeyKind;
+use crate::role::{Role, RoleSet};
+
+/// The audience of tokens for the routes when the policy names none (T6).
+pub const DEFAULT_AUDIENCE: &str = "appstoreconnect-v1";
+
+/// Keyward's own paths, which no route may claim (G4). `/v1` is not among them: a route may claim
+/// it, or a path under it, for an API of the same shape.
+pub const KEYWARD_PATHS: [&str; 14] = [
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/openapi.json",
+    "/_keyward",
+    "/login",
+    "/logout",
+    "/setup",
+    "/activate",
+    "/invitations",
+    "/teams",
+    "/operator",
+    "/static",
+    "/favicon.ico",
+];
+
+/// A policy as the file states it, before it is checked: roles and areas are names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Draft {
+    pub audience: Option<String>,
+    pub upstream: Option<String>,
+    pub routes: Vec<DraftRoute>,
+    pub areas: Vec<DraftArea>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftRoute {
+    pub prefix: String,
+    pub area: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftArea {
+    pub name: String,
+    pub read: Vec<String>,
+    pub write: Vec<String>,
+    pub individual_keys: Option<bool>,
+}
+
+/// A checked policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    pub audience: String,
+    pub upstream: Option<String>,
+    /// Longest prefix first, so the first match is the most specific (prefixes never overlap).
+    pub routes: Vec<Route>,
+    pub areas: BTreeMap<String, AreaRules>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub prefix: String,
+    pub area: String,
+}
+
+/// Who may act in an area: `read` for GET, HEAD and OPTIONS, `write` for every other method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AreaRules {
+    pub read: RoleSet,
+    pub write: RoleSet,
+    /// `false`: team keys only, as A3.
+    pub individual_keys: bool,
+}
+
+/// Where in the file a problem is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    Audience,
+    Upstream,
+    /// `routes[i].prefix`.
+    RoutePrefix(usize),
+    /// `routes[i].area`.
+    RouteArea(usize),
+    /// The `index`th role of `areas.<area>.<list>` (`read` or `write`).
+    AreaRole {
+        area: String,
+        list: &'static str,
+        index: usize,
+    },
+    /// `[areas.<area>]` itself.
+    Area(String),
+}
+
+/// Why a policy is refused, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub place: Place,
+    pub reason: String,
+}
+
+fn problem(place: Place, reason: impl Into<String>) -> Problem {
+    Problem { place, reason: reason.into() }
+}
+
+/// Whether `path` is `prefix` or below it, on whole path segments (`/widgets`, `/widgets/1`,
+/// never `/widgetsX`).
+pub fn under(path: &str, prefix: &str) -> bool {
+    path == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
+}
+
+fn check_prefix(prefix: &str) -> Result<(), String> {
+    let shape_ok = prefix.starts_with('/')
+        && prefix.len() > 1
+        && !prefix.ends_with('/')
+        && !prefix.contains("//")
+        && prefix.bytes().all(|b| b.is_ascii_graphic() && !b"?#%\\".contains(&b))
+        && !prefix.split('/').any(|segment| segment == "." || segment == "..");
+    if !shape_ok {
+        return Err(format!(
+            "'{prefix}' is not a path prefix: start with '/', no trailing '/', no '.' or '..' segments, query or fragment"
+        ));
+    }
+    let own = KEYWARD_PATHS.iter().find(|own| under(own, prefix) || under(prefix, own));
+    match own {
+        Some(own) => Err(format!("'{prefix}' would take over Keyward's own path {own}")),
+        None => Ok(()),
+    }
+}
+
+/// An upstream is an absolute `http` or `https` URL with a host and nothing after its path.
+fn check_upstream(url: &str) -> Result<(), String> {
+    let bad = || format!("'{url}' is not an upstream URL such as http://127.0.0.1:9000");
+    let rest = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")).ok_or_else(bad)?;
+    let host = rest.split('/').next().unwrap_or_default();
+    let host_ok = !host.is_empty()
+        && !host.contains('@')
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        && !host.starts_with(':');
+    if !host_ok || url.contains(['?', '#', ' ']) {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+fn roles(area: &str, list: &'static str, names: &[String], problems: &mut Vec<Problem>) -> RoleSet {
+    let mut set = RoleSet::EMPTY;
+    for (index, name) in names.iter().enumerate() {
+        match name.parse::<Role>() {
+            Ok(role) => set = set.with(role),
+            Err(_) => problems.push(problem(
+                Place::AreaRole { area: area.to_owned(), list, index },
+                format!("unknown role '{name}' (Apple's roles, such as ADMIN or DEVELOPER)"),
+            )),
+        }
+    }
+    set
+}
+
+impl Draft {
+    /// G4: checks the whole policy and names every problem, not only the first.
+    pub fn check(&self) -> Result<Policy, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let audience = self.audience.clone().unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned());
+        if audience.trim().is_empty() || audience.chars().any(char::is_control) {
+            problems.push(problem(Place::Audience, "the audience must be a non-empty string"));
+        }
+        if let Some(url) = &self.upstream
+            && let Err(reason) = check_upstream(url)
+        {
+            problems.push(problem(Place::Upstream, reason));
+        }
+        let mut areas = BTreeMap::new();
+        for a in &self.areas {
+            if areas.contains_key(&a.name) {
+                problems.push(problem(Place::Area(a.name.clone()), format!("area '{}' is defined twice", a.name)));
+            }
+            let rules = AreaRules {
+                read: roles(&a.name, "read", &a.read, &mut problems),
+                write: roles(&a.name, "write", &a.write, &mut problems),
+                individual_keys: a.individual_keys.unwrap_or(true),
+            };
+            areas.insert(a.name.clone(), rules);
+        }
+        if self.routes.is_empty() {
+            problems.push(problem(Place::RoutePrefix(0), "the policy has no [[routes]]"));
+        }
+        for (i, r) in self.routes.iter().enumerate() {
+            if let Err(reason) = check_prefix(&r.prefix) {
+                problems.push(problem(Place::RoutePrefix(i), reason));
+            }
+            if !areas.contains_key(&r.area) {
+                problems.push(problem(
+                    Place::RouteArea(i),
+                    format!("unknown area '{}': define [areas.{}]", r.area, r.area),
+                ));
+            }
+            for (j, other) in self.routes.iter().enumerate().take(i) {
+                if under(&r.prefix, &other.prefix) || under(&other.prefix, &r.prefix) {
+                    problems.push(problem(
+                        Place::RoutePrefix(i),
+                        format!("'{}' overlaps the prefix '{}' of routes[{j}]", r.prefix, other.prefix),
+                    ));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let mut routes: Vec<Route> =
+            self.routes.iter().map(|r| Route { prefix: r.prefix.clone(), area: r.area.clone() }).collect();
+        routes.sort_by_key(|r| std::cmp::Reverse(r.prefix.len()));
+        Ok(Policy { audience, upstream: self.upstream.clone(), routes, areas })
+    }
+}
+
+/// Why the policy refuses a key (G1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// `individual_keys = false` in the area.
+    TeamKeysOnly { area: String },
+    /// None of the roles may act so in the area.
+    NoAllowedRole { area: String, write: bool },
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::TeamKeysOnly { area } => write!(f, "individual keys are not allowed in the {area} area"),
+            Refusal::NoAllowedRole { area, write: true } => {
+                write!(f, "none of the key's roles may write in the {area} area")
+            }
+            Refusal::NoAllowedRole { area, .. } => write!(f, "none of the key's roles may read in the {area} area"),
+        }
+    }
+}
+
+/// GET, HEAD and OPTIONS read; every other method writes.
+pub fn is_read(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "OPTIONS")
+}
+
+impl Policy {
+    /// The route `path` falls under, and its area's rules; `None` for a path under no route.
+    pub fn route_for(&self, path: &str) -> Option<(&Route, &AreaRules)> {
+        let route = self.routes.iter().find(|r| under(path, &r.prefix))?;
+        Some((route, self.areas.get(&route.area)?))
+    }
+
+    /// G1 (A2 with the area's roles, A3 with `individual_keys`): whether a key of `kind` acting
+    /// with `roles` may make a `method` request in `route`'s area.
+    pub fn authorize(
+        &self,
+        route: &Route,
+        rules: &AreaRules,
+        kind: KeyKind,
+        roles: RoleSet,
+        method: &str,
+    ) -> Result<(), Refusal> {
+        if kind == KeyKind::Individual && !rules.individual_keys {
+            return Err(Refusal::TeamKeysOnly { area: route.area.clone() });
+        }
+        let write = !is_read(method);
+        let allowed = if write { rules.write } else { rules.read };
+        if roles.intersects(allowed) { Ok(()) } else { Err(Refusal::NoAllowedRole { area: route.area.clone(), write }) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn widgets() -> Draft {
+        Draft {
+            audience: Some("acme-api-v1".into()),
+            upstream: Some("http://127.0.0.1:9000".into()),
+            routes: vec![DraftRoute { prefix: "/widgets".into(), area: "widgets".into() }],
+            areas: vec![DraftArea {
+                name: "widgets".into(),
+                read: vec!["ADMIN".into(), "APP_MANAGER".into(), "DEVELOPER".into()],
+                write: vec!["ADMIN".into(), "APP_MANAGER".into()],
+                individual_keys: Some(false),
+            }],
+        }
+    }
+
+    #[test]
+    fn g1_a_route_takes_whole_segments_and_its_area_decides_by_method() {
+        let policy = widgets().check().unwrap();
+        assert_eq!(policy.audience, "acme-api-v1");
+        let (route, rules) = policy.route_for("/widgets/1").unwrap();
+        assert!(policy.route_for("/widgets").is_some());
+        assert!(policy.route_for("/widgetsX").is_none(), "whole segments only");
+        assert!(policy.route_for("/v1/apps").is_none());
+        let dev = RoleSet::of(&[Role::Developer]);
+        assert_eq!(policy.authorize(route, rules, KeyKind::Team, dev, "GET"), Ok(()));
+        assert_eq!(policy.authorize(route, rules, KeyKind::Team, dev, "OPTIONS"), Ok(()));
+        assert!(matches!(
+            policy.authorize(route, rules, KeyKind::Team, dev, "DELETE"),
+            Err(Refusal::NoAllowedRole { write: true, .. })
+        ));
+        let admin = RoleSet::of(&[Role::Admin]);
+        assert_eq!(policy.authorize(route, rules, KeyKind::Team, admin, "POST"), Ok(()));
+        assert!(matches!(
+            policy.authorize(route, rules, KeyKind::Individual, admin, "GET"),
+            Err(Refusal::TeamKeysOnly { .. })
+        ));
+    }
+
+    #[test]
+    fn g4_a_policy_is_checked_whole_and_every_problem_is_placed() {
+        let mut draft = widgets();
+        draft.upstream = Some("ftp://x".into());
+        draft.areas[0].write.push("ADMINN".into());
+        draft.routes.push(DraftRoute { prefix: "/widgets/special".into(), area: "gadgets".into() });
+        draft.routes.push(DraftRoute { prefix: "/teams/x".into(), area: "widgets".into() });
+        draft.routes.push(DraftRoute { prefix: "/a/../b".into(), area: "widgets".into() });
+        let problems = draft.check().unwrap_err();
+        let places: Vec<&Place> = problems.iter().map(|p| &p.place).collect();
+        assert!(places.contains(&&Place::Upstream), "{problems:?}");
+        assert!(places.contains(&&Place::AreaRole { area: "widgets".into(), list: "write", index: 2 }));
+        assert!(places.contains(&&Place::RouteArea(1)), "unknown area");
+        assert!(problems.iter().any(|p| p.place == Place::RoutePrefix(1) && p.reason.contains("overlaps")));
+        assert!(
+            problems.iter().any(|p| p.place == Place::RoutePrefix(2) && p.reason.contains("Keyward's own path /teams"))
+        );
+        assert!(problems.iter().any(|p| p.place == Place::RoutePrefix(3) && p.reason.contains("not a path prefix")));
+    }
+
+    #[test]
+    fn g4_keywards_own_paths_stay_and_v1_may_be_claimed() {
+        for own in ["/", "/healthz", "/_keyward", "/_keyward/authz", "/static/x", "/teams"] {
+            let mut draft = widgets();
+            draft.routes[0].prefix = own.into();
+            assert!(draft.check().is_err(), "{own}");
+        }
+        let mut draft = widgets();
+        draft.routes[0].prefix = "/v1/widgets".into();
+        assert!(draft.check().is_ok(), "a path under /v1 may be routed");
+        let mut draft = widgets();
+        draft.upstream = None;
+        draft.audience = None;
+        assert_eq!(draft.check().unwrap().audience, DEFAULT_AUDIENCE, "forward auth alone, Apple's audience");
+    }
+
+    #[test]
+    fn routes_are_tried_longest_first() {
+        let mut draft = widgets();
+        draft.routes.push(DraftRoute { prefix: "/gadgets".into(), area: "widgets".into() });
+        let policy = draft.check().unwrap();
+        assert_eq!(policy.routes[0].prefix, "/widgets");
+        assert_eq!(policy.route_for("/gadgets/7").unwrap().0.prefix, "/gadgets");
+    }
+}
