@@ -50,6 +50,24 @@ pub enum Command {
     /// Certificates for clients that hard-code https://api.appstoreconnect.apple.com
     #[command(subcommand)]
     Tls(TlsCommand),
+    /// Gateway policies (spec section 10)
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Check a policy file: every problem is named with its line (exit 2), else its routes are listed
+    Check(PolicyCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyCheckArgs {
+    /// The policy file (TOML)
+    pub file: PathBuf,
+    /// Print the checked policy as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Where the key and its identity come from: flags, then a fastlane-style API key JSON file, then

@@ -7,6 +7,7 @@ mod config;
 mod error;
 mod output;
 mod p8;
+mod policy;
 mod seed;
 
 use std::process::ExitCode;

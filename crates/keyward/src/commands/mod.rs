@@ -4,6 +4,7 @@ mod admin;
 mod api;
 mod demo;
 mod migrate;
+mod policy;
 mod serve;
 mod tls;
 mod token;
@@ -22,6 +23,7 @@ pub async fn run(command: Command, config: Config) -> Result<(), CliError> {
         Command::Token(args) => token::run(args),
         Command::Api(args) => api::run(args).await,
         Command::Tls(crate::cli::TlsCommand::Init(args)) => tls::init(&config, args),
+        Command::Policy(crate::cli::PolicyCommand::Check(args)) => policy::check(&args),
     }
 }
 

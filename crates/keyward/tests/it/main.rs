@@ -10,6 +10,7 @@ mod cluster;
 mod demo;
 mod key_file;
 mod mail;
+mod policy;
 mod seeds;
 mod serve;
 mod tls;
