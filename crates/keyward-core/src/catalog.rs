@@ -144,11 +144,6 @@ impl Catalog {
         self.apps.get(&team)?.by_id.get(&id).cloned()
     }
 
-    /// Every app of `team`, in no particular order.
-    pub fn team_apps(&self, team: TeamId) -> Vec<Arc<App>> {
-        self.apps.get(&team).map(|t| t.by_id.values().cloned().collect()).unwrap_or_default()
-    }
-
     pub fn app_count(&self) -> usize {
         self.apps.values().map(|t| t.by_id.len()).sum()
     }
@@ -214,10 +209,6 @@ impl Catalog {
     /// One member of `team`; another team's member is not found.
     pub fn member(&self, team: TeamId, id: MemberId) -> Option<Arc<Member>> {
         self.members.get(&id).filter(|m| m.team_id == team).cloned()
-    }
-
-    pub fn member_count(&self) -> usize {
-        self.members.len()
     }
 }
 
