@@ -60,6 +60,18 @@ async fn invite_developer(holder: &Browser, issuer: &str, csrf: &str) -> String 
     holder.follow(r).await
 }
 
+/// Submits New App (Fizz, com.zeta.fizz) on the apps page at `apps`: the answer's status.
+async fn new_app(holder: &Browser, apps: &str, csrf: &str) -> u16 {
+    let form = [
+        ("csrf", csrf),
+        ("name", "Fizz"),
+        ("bundle_id", "com.zeta.fizz"),
+        ("sku", "FIZZ"),
+        ("primary_locale", "en-US"),
+    ];
+    holder.post(apps, &form).await.status().as_u16()
+}
+
 /// Accepts the invitation at `link` in a new browser, which is then signed in.
 async fn accept(srv: &Server, link: &str) -> Browser {
     let mut dev = Browser::new(srv);
@@ -102,14 +114,7 @@ server_test!(l1_access_is_requested_with_the_terms_accepted_and_approved_by_an_o
 server_test!(an_app_created_in_the_console_is_listed, |srv: Server| async move {
     let (team, holder, csrf) = zeta(&srv).await;
     let apps = format!("/teams/{}/apps", team.team.issuer_id);
-    let form = [
-        ("csrf", csrf.as_str()),
-        ("name", "Fizz"),
-        ("bundle_id", "com.zeta.fizz"),
-        ("sku", "FIZZ"),
-        ("primary_locale", "en-US"),
-    ];
-    assert_eq!(holder.post(&apps, &form).await.status().as_u16(), 303);
+    assert_eq!(new_app(&holder, &apps, &csrf).await, 303);
     assert!(holder.get(&apps).await.1.contains("com.zeta.fizz"));
 });
 
@@ -185,14 +190,7 @@ server_test!(removing_a_member_redirects_and_says_so_once, |srv: Server| async m
 server_test!(the_audit_log_shows_every_step_and_exports_json_lines, |srv: Server| async move {
     let (team, holder, csrf, dev) = zeta_with_developer(&srv).await;
     let issuer = team.team.issuer_id.to_string();
-    let form = [
-        ("csrf", csrf.as_str()),
-        ("name", "Fizz"),
-        ("bundle_id", "com.zeta.fizz"),
-        ("sku", "FIZZ"),
-        ("primary_locale", "en-US"),
-    ];
-    assert_eq!(holder.post(&format!("/teams/{issuer}/apps"), &form).await.status().as_u16(), 303);
+    assert_eq!(new_app(&holder, &format!("/teams/{issuer}/apps"), &csrf).await, 303);
     let profile = format!("/teams/{issuer}/profile");
     let dcsrf = dev.csrf(&profile).await;
     for action in [

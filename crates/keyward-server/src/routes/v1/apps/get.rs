@@ -25,7 +25,7 @@ pub(crate) async fn handler(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let params = Params::parse(uri.query(), &PARAMS)?;
-    let fields = Fields(params.fields("fields[apps]", &app::app_fields())?);
+    let fields = Fields(params.fields("fields[apps]", app::app_fields())?);
     let app_id = visible_app(&key, &id)?;
     let app = state
         .auth

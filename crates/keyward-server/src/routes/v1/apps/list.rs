@@ -25,7 +25,7 @@ pub(crate) async fn handler(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let params = Params::parse(uri.query(), &PARAMS)?;
-    let fields = Fields(params.fields("fields[apps]", &app::app_fields())?);
+    let fields = Fields(params.fields("fields[apps]", app::app_fields())?);
     let (sort, descending) = match params.sort(&["name", "bundleId", "sku"])? {
         Some(("bundleId", d)) => (AppSort::BundleId, d),
         Some(("sku", d)) => (AppSort::Sku, d),

@@ -24,7 +24,7 @@ pub(crate) async fn handler(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let params = Params::parse(uri.query(), &PARAMS)?;
-    let fields = Fields(params.fields("fields[apps]", &app::app_fields())?);
+    let fields = Fields(params.fields("fields[apps]", app::app_fields())?);
     let found = state.store.invitation(key.team_id, invitation_id(&id)?).await?;
     let visible = (!found.all_apps_visible).then_some(found.visible_apps);
     visible_apps_document(&state, &key, visible, &uri, &headers, &params, |a, base| app::resource(a, base, &fields))

@@ -40,7 +40,7 @@ impl Include {
     /// `None` when the request includes nothing. A4: only the apps the calling key sees are ever
     /// listed, linked or counted.
     pub fn from_params(state: &AppState, key: &Principal, params: &Params) -> Result<Option<Include>, ApiError> {
-        let app_fields = Fields(params.fields("fields[apps]", &app::app_fields())?);
+        let app_fields = Fields(params.fields("fields[apps]", app::app_fields())?);
         let includes = params.list("include")?;
         if let Some(bad) = includes.iter().find(|i| i.as_str() != "visibleApps") {
             return Err(ApiError::parameter("include", format!("'{bad}' is not a valid relationship name")));

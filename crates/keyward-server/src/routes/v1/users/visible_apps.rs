@@ -23,7 +23,7 @@ pub(crate) async fn handler(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let params = Params::parse(uri.query(), &PARAMS)?;
-    let fields = Fields(params.fields("fields[apps]", &app::app_fields())?);
+    let fields = Fields(params.fields("fields[apps]", app::app_fields())?);
     let member = member(&state, &key, member_id(&id)?)?;
     let visible = (!member.all_apps_visible).then(|| member.visible_apps.clone());
     visible_apps_document(&state, &key, visible, &uri, &headers, &params, |a, base| app::resource(a, base, &fields))
