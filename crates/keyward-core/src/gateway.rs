@@ -134,7 +134,7 @@ fn check_prefix(prefix: &str) -> Result<(), String> {
 }
 
 /// An upstream is an absolute `http` or `https` URL with a host and nothing after its path.
-fn check_upstream(url: &str) -> Result<(), String> {
+pub fn check_upstream(url: &str) -> Result<(), String> {
     let bad = || format!("'{url}' is not an upstream URL such as http://127.0.0.1:9000");
     let rest = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")).ok_or_else(bad)?;
     let host = rest.split('/').next().unwrap_or_default();
@@ -238,6 +238,32 @@ impl std::fmt::Display for Refusal {
             Refusal::NoAllowedRole { area, .. } => write!(f, "none of the key's roles may read in the {area} area"),
         }
     }
+}
+
+/// Whether a request path is in a form every upstream reads as this code does. Refused: dot
+/// segments (`/public/../widgets` matches `/public` here and may reach `/widgets` upstream),
+/// encoded slashes, backslashes and dots (`%2f`, `%5c`, `%2e`), `..;` (path parameters, as servlet
+/// containers read them), NUL and whitespace. A route's area could otherwise be passed under
+/// another's name.
+pub fn check_request_path(path: &str) -> Result<(), &'static str> {
+    if !path.starts_with('/') {
+        return Err("the path must start with '/'");
+    }
+    if path.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'\\') {
+        return Err("the path holds whitespace, a control character or a backslash");
+    }
+    let lower = path.to_ascii_lowercase();
+    if ["%2f", "%5c", "%2e", "%00"].iter().any(|encoded| lower.contains(encoded)) {
+        return Err("the path holds an encoded '/', '\\', '.' or NUL");
+    }
+    let dot_segment = path.split('/').any(|segment| {
+        let name = segment.split(';').next().unwrap_or_default();
+        name == "." || name == ".."
+    });
+    if dot_segment {
+        return Err("the path holds a '.' or '..' segment");
+    }
+    Ok(())
 }
 
 /// GET, HEAD and OPTIONS read; every other method writes.
@@ -348,6 +374,29 @@ mod tests {
         draft.upstream = None;
         draft.audience = None;
         assert_eq!(draft.check().unwrap().audience, DEFAULT_AUDIENCE, "forward auth alone, Apple's audience");
+    }
+
+    #[test]
+    fn g1_paths_an_upstream_could_read_otherwise_are_refused() {
+        for ok in ["/widgets", "/widgets/1", "/widgets/a.b", "/widgets/...", "/widgets/%20x", "/w;v=1/x"] {
+            assert_eq!(check_request_path(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "widgets",
+            "/public/../widgets",
+            "/public/./x",
+            "/public/..;/widgets",
+            "/public/%2e%2e/widgets",
+            "/public/%2E./widgets",
+            "/public%2fwidgets",
+            "/public%5Cwidgets",
+            "/public\\..\\widgets",
+            "/a b",
+            "/a%00",
+            "/public/..",
+        ] {
+            assert!(check_request_path(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -473,6 +473,17 @@ pub trait AuthStore: Send + Sync {
     fn record_usage(&self, usage: &[(KeyId, i64, u64)]) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Requests per hour of a key from `since_hour` on, oldest first.
     fn usage(&self, key: &KeyId, since_hour: i64) -> impl Future<Output = Result<Vec<(i64, u64)>, StoreError>> + Send;
+    /// Adds requests per key, gateway route area and Unix hour; keeps two days.
+    fn record_area_usage(
+        &self,
+        usage: &[(KeyId, String, i64, u64)],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Requests of a key per gateway route area from `since_hour` on, by area name.
+    fn area_usage(
+        &self,
+        key: &KeyId,
+        since_hour: i64,
+    ) -> impl Future<Output = Result<Vec<(String, u64)>, StoreError>> + Send;
     /// T14: the most recent failures of a key, newest first.
     fn auth_failures(&self, key: &KeyId) -> impl Future<Output = Result<Vec<AuthFailureRecord>, StoreError>> + Send;
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{any, get};
 use keyward_core::change::Change;
 use keyward_core::error::StoreError;
 use keyward_core::settings::Settings;
@@ -37,6 +37,8 @@ pub struct AppState {
     pub mailer: Arc<crate::mail::Mailer>,
     /// `serve --test-mode` only: the reset seed and the request log.
     pub test_mode: Option<Arc<crate::test_mode::TestMode>>,
+    /// `serve --policy`: forward auth, and with an upstream the reverse proxy (spec section 10).
+    pub gateway: Option<Arc<crate::gateway::Gateway>>,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             mailer: Arc::new(crate::mail::Mailer::Off),
             setup: None,
             test_mode: None,
+            gateway: None,
         })
     }
 
@@ -94,8 +97,19 @@ pub fn router(state: AppState) -> Router {
             .route_layer(from_fn_with_state(state.clone(), crate::test_mode::same_origin_only)),
         None => Router::new(),
     };
+    let gateway_routes = match state.gateway {
+        Some(_) => {
+            use crate::gateway::{authz, refusal};
+            Router::new()
+                .route(authz::PATH, any(authz::handler))
+                .route(&format!("{}/{{*original}}", authz::PATH), any(authz::handler))
+                .route("/_keyward/refusal/{status}", get(refusal::handler))
+        }
+        None => Router::new(),
+    };
     let router = Router::new()
         .merge(test_routes)
+        .merge(gateway_routes)
         .merge(crate::console::routes())
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
@@ -105,6 +119,12 @@ pub fn router(state: AppState) -> Router {
         .fallback(routes::fallback::handler);
     let router = match state.test_mode {
         Some(_) => router.layer(from_fn_with_state(state.clone(), crate::test_mode::record)),
+        None => router,
+    };
+    // G2, G4: the policy's routes go upstream before Keyward's own routing sees them; prefixes
+    // cannot claim Keyward's paths, so only `/v1` can be taken over, and only when a route says so.
+    let router = match state.gateway.as_ref().and_then(|g| g.upstream.as_ref()) {
+        Some(_) => router.layer(from_fn_with_state(state.clone(), crate::gateway::proxy::layer)),
         None => router,
     };
     router.layer(axum::middleware::from_fn(host_from_authority)).with_state(state)

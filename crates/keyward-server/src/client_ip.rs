@@ -69,7 +69,7 @@ impl TrustedProxies {
         list.iter().map(|s| s.parse()).collect::<Result<Vec<_>, _>>().map(TrustedProxies)
     }
 
-    fn trusts(&self, ip: IpAddr) -> bool {
+    pub fn trusts(&self, ip: IpAddr) -> bool {
         self.0.iter().any(|b| b.contains(ip))
     }
 

@@ -156,6 +156,34 @@ impl ApiError {
         )
     }
 
+    /// G2: the gateway's upstream refused the connection or broke it off.
+    pub fn bad_gateway() -> Self {
+        Self::new(
+            StatusCode::BAD_GATEWAY,
+            "BAD_GATEWAY",
+            "The upstream service could not be reached.",
+            Some("The service behind this gateway did not answer. Please try again shortly.".into()),
+        )
+    }
+
+    /// G2: the gateway's upstream did not answer within the gateway's timeout.
+    pub fn gateway_timeout() -> Self {
+        Self::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "GATEWAY_TIMEOUT",
+            "The upstream service did not answer in time.",
+            Some("The service behind this gateway took too long to answer. Please try again shortly.".into()),
+        )
+    }
+
+    /// G1, G3: a request this gateway cannot vouch for: a path under no route, or in a form an
+    /// upstream could read as another path, or an original request the proxy did not describe.
+    pub fn forbidden_because(detail: &str) -> Self {
+        let mut e = Self::forbidden();
+        e.detail = Some(format!("The API key in use does not allow this request: {detail}"));
+        e
+    }
+
     pub fn internal() -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "UNEXPECTED_ERROR", "An unexpected error occurred.", None)
     }

@@ -5,6 +5,8 @@
 //! - [`app`]: the axum router and its state.
 //! - [`auth`]: the bearer-token layer (T-, A-, L-rules), the change-feed tailer, write-behind.
 //! - [`error`]: Apple's error envelope, the one place errors become responses.
+//! - [`gateway`]: Keyward in front of another API: forward auth and the reverse proxy (spec
+//!   section 10).
 //! - [`serve`]: binding, background tasks (K13 purge) and graceful shutdown.
 
 // Errors here are finished HTTP responses (ApiError, Response), built once per refused request;
@@ -20,6 +22,7 @@ pub mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod gateway;
 pub mod invite;
 mod jsonapi;
 pub mod lifecycle;

@@ -1,5 +1,5 @@
 //! `GET /metrics`: Prometheus text. Counters and histograms are recorded where things happen
-//! (`auth::middleware`); this module installs the recorder once per process and renders it.
+//! (`auth::middleware`, `gateway`); this module installs the recorder once per process and renders it.
 
 use std::sync::OnceLock;
 
@@ -17,6 +17,11 @@ pub fn install() -> Option<&'static PrometheusHandle> {
                 .set_buckets_for_metric(
                     Matcher::Full("keyward_token_verify_seconds".into()),
                     &[0.000_002, 0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.001, 0.01],
+                )
+                .ok()?
+                .set_buckets_for_metric(
+                    Matcher::Full("keyward_gateway_upstream_seconds".into()),
+                    &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0],
                 )
                 .ok()?;
             match builder.install_recorder() {

@@ -219,6 +219,51 @@ impl AuthStore for Store {
             .collect()
     }
 
+    async fn record_area_usage(&self, usage: &[(KeyId, String, i64, u64)]) -> Result<(), StoreError> {
+        if usage.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool().begin().await.map_err(backend_error)?;
+        for (key, area, hour, n) in usage {
+            sqlx::query(
+                "INSERT INTO key_area_usage (key_id, area, hour, requests) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (key_id, area, hour) DO UPDATE SET requests = key_area_usage.requests + excluded.requests",
+            )
+            .bind(key.to_string())
+            .bind(area)
+            .bind(*hour)
+            .bind(i64::try_from(*n).unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        }
+        let oldest = usage.iter().map(|(_, _, h, _)| *h).max().unwrap_or(0) - 48;
+        sqlx::query("DELETE FROM key_area_usage WHERE hour < $1")
+            .bind(oldest)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        tx::commit(tx).await
+    }
+
+    async fn area_usage(&self, key: &KeyId, since_hour: i64) -> Result<Vec<(String, u64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT area, CAST(SUM(requests) AS BIGINT) AS requests FROM key_area_usage \
+             WHERE key_id = $1 AND hour >= $2 GROUP BY area ORDER BY area",
+        )
+        .bind(key.to_string())
+        .bind(since_hour)
+        .fetch_all(self.pool())
+        .await
+        .map_err(backend_error)?;
+        rows.iter()
+            .map(|r| {
+                let requests = u64::try_from(convert::get::<i64>(r, "requests")?).unwrap_or(0);
+                Ok((convert::get::<String>(r, "area")?, requests))
+            })
+            .collect()
+    }
+
     async fn auth_failures(&self, key: &KeyId) -> Result<Vec<AuthFailureRecord>, StoreError> {
         let rows = sqlx::query("SELECT key_id, at, rule, reason, client_ip FROM auth_failures WHERE key_id = $1 ORDER BY seq DESC LIMIT $2")
             .bind(key.to_string())

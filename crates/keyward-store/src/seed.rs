@@ -38,8 +38,10 @@ fn role_set(list: &[String]) -> Result<RoleSet, StoreError> {
 }
 
 /// The tables, children first, for a wipe. The change feed stays: tailers need its positions.
-const TABLES: [&str; 12] = [
+const TABLES: [&str; 14] = [
     "budget_leases",
+    "key_usage",
+    "key_area_usage",
     "sessions",
     "member_apps",
     "invitation_apps",

@@ -158,6 +158,14 @@ pub struct ServeArgs {
     /// shippers); also the `log_format` setting
     #[arg(long, value_name = "FORMAT", value_parser = ["text", "json"])]
     pub log_format: Option<String>,
+    /// Put Keyward's keys in front of your own API with this policy file (TOML; see
+    /// docs/GATEWAY.md): forward auth at /_keyward/authz; also the `policy` setting
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Proxy the policy's routes to this URL (overrides the policy's `upstream`); also the
+    /// `upstream` setting
+    #[arg(long, value_name = "URL")]
+    pub upstream: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -41,6 +41,13 @@ pub struct Config {
     /// `10.0.0.0/8`), as a list or a comma-separated string (`KEYWARD_TRUSTED_PROXIES`).
     #[serde(deserialize_with = "list_or_commas")]
     pub trusted_proxies: Vec<String>,
+    /// Spec section 10: a gateway policy file; forward auth at `/_keyward/authz`, and with an
+    /// upstream the reverse proxy.
+    pub policy: Option<PathBuf>,
+    /// The upstream the policy's routes are proxied to; overrides the policy file's `upstream`.
+    pub upstream: Option<String>,
+    /// Seconds the gateway waits for the upstream's response headers, then answers 504.
+    pub upstream_timeout_seconds: u32,
     /// `[mail]`: invitation and activation mail (`KEYWARD_MAIL_SMTP_URL`, `KEYWARD_MAIL_FROM`,
     /// `KEYWARD_MAIL_PASSWORD`).
     pub mail: MailSettings,
@@ -78,6 +85,9 @@ impl Default for Config {
             rate_limit_per_hour: s.rate_limit_per_hour,
             max_feed_staleness: s.max_feed_staleness,
             trusted_proxies: Vec::new(),
+            policy: None,
+            upstream: None,
+            upstream_timeout_seconds: 60,
             mail: MailSettings::default(),
         }
     }
@@ -96,6 +106,10 @@ pub struct Overrides {
     pub public_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_format: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<String>,
 }
 
 impl Config {
@@ -125,6 +139,14 @@ impl Config {
                 "invalid configuration: log_format must be \"text\" or \"json\", not \"{}\"",
                 config.log_format
             )));
+        }
+        if config.upstream.is_some() && config.policy.is_none() {
+            return Err(CliError::Usage(
+                "invalid configuration: upstream needs a policy (--policy FILE): it says which paths go upstream and who may call them".into(),
+            ));
+        }
+        if config.upstream_timeout_seconds == 0 {
+            return Err(CliError::Usage("invalid configuration: upstream_timeout_seconds must be at least 1".into()));
         }
         Ok(config)
     }

@@ -20,20 +20,18 @@ use crate::error::CliError;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let listen_flags = match &cli.command {
-        Command::Serve(args) => (args.listen.clone(), args.public_url.clone()),
-        _ => (None, None),
-    };
-    let overrides = Overrides {
+    let mut overrides = Overrides {
         data_dir: cli.global.data_dir.clone(),
         database_url: cli.global.database_url.clone(),
-        listen: listen_flags.0,
-        public_url: listen_flags.1,
-        log_format: match &cli.command {
-            Command::Serve(a) => a.log_format.clone(),
-            _ => None,
-        },
+        ..Overrides::default()
     };
+    if let Command::Serve(args) = &cli.command {
+        overrides.listen = args.listen.clone();
+        overrides.public_url = args.public_url.clone();
+        overrides.log_format = args.log_format.clone();
+        overrides.policy = args.policy.clone();
+        overrides.upstream = args.upstream.clone();
+    }
     let result = Config::load(cli.global.config.as_deref(), overrides).and_then(|config| {
         init_logging(&config, matches!(cli.command, Command::Serve(_)));
         let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -105,6 +105,19 @@ pub fn parse(file: &str, text: &str) -> Result<Policy, String> {
     })
 }
 
+/// `serve --policy FILE [--upstream URL]`: the policy read and checked at start (G4), with
+/// `upstream` (the flag or setting) in place of the file's own, checked by the same rule.
+pub fn load(path: &std::path::Path, upstream: Option<&str>) -> Result<Policy, String> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read the policy {name}: {e}"))?;
+    let mut policy = parse(&name, &text)?;
+    if let Some(url) = upstream {
+        keyward_core::gateway::check_upstream(url).map_err(|reason| format!("upstream: {reason}"))?;
+        policy.upstream = Some(url.to_owned());
+    }
+    Ok(policy)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,7 +34,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
     }
 }
 
-fn client_ip(state: &AppState, req: &Request) -> Option<String> {
+pub(crate) fn client_ip(state: &AppState, req: &Request) -> Option<String> {
     crate::client_ip::of(req.extensions(), req.headers(), state)
 }
 
@@ -50,19 +50,21 @@ fn bearer(headers: &HeaderMap) -> Result<&str, AuthFailure> {
     if token.is_empty() { Err(AuthFailure::EmptyToken) } else { Ok(token) }
 }
 
-/// T1–T15, recording a refusal against its key (T14). Returns the 401 response on failure.
-fn authenticate(
+/// T1–T15 for `target`, with tokens for `audience` (T6: `token_audience` for `/v1`, the policy's
+/// for the gateway's routes), recording a refusal against its key (T14). Returns the 401 response
+/// on failure.
+pub(crate) fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
-    method: &Method,
-    uri: &Uri,
+    audience: &str,
+    target: &RequestTarget<'_>,
     ip: Option<String>,
     now: i64,
 ) -> Result<Arc<Principal>, Response> {
     let started = Instant::now();
-    let target = RequestTarget { method: method.as_str(), path: uri.path(), query: uri.query() };
-    let outcome =
-        bearer(headers).map_err(Rejection::from).and_then(|token| state.auth.verifier.verify(token, now, &target));
+    let outcome = bearer(headers)
+        .map_err(Rejection::from)
+        .and_then(|token| state.auth.verifier.verify_for(audience, token, now, target));
     metrics::histogram!("keyward_token_verify_seconds").record(started.elapsed().as_secs_f64());
     match outcome {
         Ok((principal, path)) => {
@@ -96,13 +98,13 @@ fn authenticate(
     }
 }
 
-fn rate_header(limit: u64, remaining: u64) -> (HeaderName, String) {
+pub(crate) fn rate_header(limit: u64, remaining: u64) -> (HeaderName, String) {
     (X_RATE_LIMIT, header_value(limit, remaining))
 }
 
 /// L1–L3: spends one request of the key's budget, or answers 429. With shared budgets (M2) a
 /// database that cannot lease a slice fails the request closed (503), never open.
-async fn spend(state: &AppState, principal: &Principal, now: i64) -> Result<(u64, u64), Response> {
+pub(crate) async fn spend(state: &AppState, principal: &Principal, now: i64) -> Result<(u64, u64), Response> {
     let limit = state.auth.limiter.limit_for(principal.rate_limit_per_hour);
     match state.auth.limiter.acquire(&state.store, &principal.key_id, limit, now).await {
         Ok(Decision::Allowed { remaining }) => Ok((limit, remaining)),
@@ -121,7 +123,7 @@ async fn spend(state: &AppState, principal: &Principal, now: i64) -> Result<(u64
     }
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 
@@ -162,6 +164,13 @@ pub(crate) fn feed_fresh(state: &AppState) -> bool {
     state.auth.feed_age_ms() <= i64::from(state.settings.max_feed_staleness) * 1000
 }
 
+/// [`authenticate`] for Keyward's own `/v1` API.
+fn authenticate_v1(state: &AppState, req: &Request, ip: Option<String>, now: i64) -> Result<Arc<Principal>, Response> {
+    let uri = req.uri();
+    let target = RequestTarget { method: req.method().as_str(), path: uri.path(), query: uri.query() };
+    authenticate(state, req.headers(), &state.settings.token_audience, &target, ip, now)
+}
+
 /// The middleware of every `/v1/…` route.
 pub async fn require_token(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     if let Some(refused) = fail_closed(&state) {
@@ -169,7 +178,7 @@ pub async fn require_token(State(state): State<AppState>, mut req: Request, next
     }
     let now = now();
     let ip = client_ip(&state, &req);
-    let principal = match authenticate(&state, req.headers(), req.method(), req.uri(), ip, now) {
+    let principal = match authenticate_v1(&state, &req, ip, now) {
         Ok(p) => p,
         Err(response) => return response,
     };
@@ -198,7 +207,7 @@ pub async fn unknown_path(State(state): State<AppState>, req: Request) -> Respon
     }
     let now = now();
     let ip = client_ip(&state, &req);
-    let principal = match authenticate(&state, req.headers(), req.method(), req.uri(), ip, now) {
+    let principal = match authenticate_v1(&state, &req, ip, now) {
         Ok(p) => p,
         Err(response) => return response,
     };

@@ -22,6 +22,8 @@ pub struct Recorder {
     last_used: Mutex<HashMap<KeyId, (i64, bool)>>,
     /// Requests per key and hour not yet written (the console's chart).
     usage: Mutex<HashMap<(KeyId, i64), u64>>,
+    /// Requests per key, gateway route area and hour not yet written (the key details page).
+    area_usage: Mutex<HashMap<(KeyId, String, i64), u64>>,
 }
 
 impl Recorder {
@@ -50,6 +52,13 @@ impl Recorder {
         }
     }
 
+    /// A request through the gateway, in a route's `area` (spec section 10).
+    pub fn used_in_area(&self, key: &KeyId, area: &str, now: i64) {
+        if let Ok(mut usage) = self.area_usage.lock() {
+            *usage.entry((key.clone(), area.to_owned(), now.div_euclid(3600))).or_default() += 1;
+        }
+    }
+
     /// Writes what is buffered. Failures to write are logged by the caller and retried next time.
     pub async fn flush(&self, store: &Store) -> Result<(), StoreError> {
         let failures = self.failures.lock().map(|mut f| std::mem::take(&mut *f)).unwrap_or_default();
@@ -68,6 +77,12 @@ impl Recorder {
         store.record_last_used(&uses).await?;
         let usage: Vec<(KeyId, i64, u64)> =
             self.usage.lock().map(|mut u| u.drain().map(|((k, h), n)| (k, h, n)).collect()).unwrap_or_default();
-        store.record_usage(&usage).await
+        store.record_usage(&usage).await?;
+        let areas: Vec<(KeyId, String, i64, u64)> = self
+            .area_usage
+            .lock()
+            .map(|mut u| u.drain().map(|((k, a, h), n)| (k, a, h, n)).collect())
+            .unwrap_or_default();
+        store.record_area_usage(&areas).await
     }
 }

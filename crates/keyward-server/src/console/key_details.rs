@@ -1,5 +1,5 @@
 //! Key details: the key, its requests per hour over the last 24 hours (an SVG drawn here, no
-//! script), and its recent authentication failures with their reasons (T14). Team keys are shown to
+//! script), its requests per gateway route area, and its recent authentication failures with their reasons (T14). Team keys are shown to
 //! the Account Holder and Admins, individual keys also to their member.
 
 use askama::Template;
@@ -34,6 +34,8 @@ struct KeyPage {
     bars: Vec<(usize, u64, u64, String, u64)>,
     total: u64,
     peak: u64,
+    /// Requests through the gateway (spec section 10), by route area.
+    areas: Vec<(String, u64)>,
     failures: Vec<(When, String, String, String)>,
 }
 
@@ -66,6 +68,7 @@ pub(crate) async fn page(
     }
     let now_hour = OffsetDateTime::now_utc().unix_timestamp().div_euclid(3600);
     let usage = state.store.usage(&key_id, now_hour - 23).await?;
+    let areas = state.store.area_usage(&key_id, now_hour - 23).await?;
     let failures = state.store.auth_failures(&key_id).await?;
     let page = KeyPage {
         c: Chrome::for_team(&session, &team, &me),
@@ -84,6 +87,7 @@ pub(crate) async fn page(
         total: usage.iter().map(|(_, n)| n).sum(),
         peak: usage.iter().map(|(_, n)| *n).max().unwrap_or(0),
         bars: bars(&usage, now_hour),
+        areas,
         failures: failures
             .into_iter()
             .map(|f| (When::date_time(f.at), f.rule, f.reason, f.client_ip.unwrap_or_default()))

@@ -19,8 +19,14 @@ pub(crate) type TokenHash = [u8; 32];
 /// What an entry costs without its scope: the key, the principal and the map's overhead.
 const ENTRY_BYTES: usize = 256;
 
-pub(crate) fn hash(token: &str) -> TokenHash {
-    let d = digest::digest(&digest::SHA256, token.as_bytes());
+/// The key of a token verified for `audience`: SHA-256 over the audience, a NUL (which neither an
+/// audience from configuration nor a header value holds) and the token.
+pub(crate) fn hash(audience: &str, token: &str) -> TokenHash {
+    let mut ctx = digest::Context::new(&digest::SHA256);
+    ctx.update(audience.as_bytes());
+    ctx.update(&[0]);
+    ctx.update(token.as_bytes());
+    let d = ctx.finish();
     let mut out = [0u8; 32];
     out.copy_from_slice(d.as_ref());
     out

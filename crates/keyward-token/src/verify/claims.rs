@@ -31,14 +31,15 @@ pub(crate) fn check_claims(
     key: &KeyEntry,
     team: &TeamEntry,
     now: i64,
+    audience: &str,
     config: &VerifierConfig,
     target: &RequestTarget<'_>,
 ) -> Result<Checked, AuthFailure> {
     // T6: aud is the audience, or an array containing it.
     match payload.get("aud") {
         None => return Err(AuthFailure::AudMissing),
-        Some(Value::String(a)) if *a == config.audience => {}
-        Some(Value::Array(items)) if items.iter().any(|a| a.as_str() == Some(config.audience.as_str())) => {}
+        Some(Value::String(a)) if a == audience => {}
+        Some(Value::Array(items)) if items.iter().any(|a| a.as_str() == Some(audience)) => {}
         Some(other) => return Err(AuthFailure::AudMismatch { aud: other.to_string() }),
     }
     // T7: team keys name their team's Issuer ID; individual keys say sub "user" and no iss.

@@ -121,9 +121,22 @@ impl Verifier {
         }
     }
 
-    /// Verifies `token` for a request at `now` (Unix seconds).
+    /// Verifies `token` for a request at `now` (Unix seconds), for the configured audience (T6).
     pub fn verify(
         &self,
+        token: &str,
+        now: i64,
+        target: &RequestTarget<'_>,
+    ) -> Result<(Arc<Principal>, Path), Rejection> {
+        self.verify_for(&self.config.audience, token, now, target)
+    }
+
+    /// [`Verifier::verify`] for another audience: the gateway's routes have their policy's (spec
+    /// section 10). The cache is keyed on the audience with the token, so a token accepted for one
+    /// audience is never a cache hit for another.
+    pub fn verify_for(
+        &self,
+        audience: &str,
         token: &str,
         now: i64,
         target: &RequestTarget<'_>,
@@ -134,7 +147,7 @@ impl Verifier {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(AuthFailure::TooLong { bytes: token.len() }.into());
         }
-        let h = cache::hash(token);
+        let h = cache::hash(audience, token);
         if let Some(hit) = self.cache.get(&h) {
             let p = &hit.principal;
             let fail = |failure| Rejection { failure, key_id: Some(p.key_id.clone()) };
@@ -142,7 +155,7 @@ impl Verifier {
             claims::check_scope(p.scope.as_deref(), target).map_err(fail)?;
             return Ok((hit.principal, Path::CacheHit));
         }
-        self.verify_miss(token, h, now, target, || {})
+        self.verify_miss(audience, token, h, now, target, || {})
     }
 
     /// [`Verifier::verify`] with `between` run after the table was read and before the cache
@@ -155,18 +168,20 @@ impl Verifier {
         target: &RequestTarget<'_>,
         between: impl FnOnce(),
     ) -> Result<(Arc<Principal>, Path), Rejection> {
-        self.verify_miss(token, cache::hash(token), now, target, between)
+        let audience = &self.config.audience;
+        self.verify_miss(audience, token, cache::hash(audience, token), now, target, between)
     }
 
     fn verify_miss(
         &self,
+        audience: &str,
         token: &str,
         h: cache::TokenHash,
         now: i64,
         target: &RequestTarget<'_>,
         between: impl FnOnce(),
     ) -> Result<(Arc<Principal>, Path), Rejection> {
-        let (principal, iat, nbf, generation) = self.verify_uncached(token, now, target)?;
+        let (principal, iat, nbf, generation) = self.verify_uncached(audience, token, now, target)?;
         between();
         let principal = Arc::new(principal);
         let entry = Cached { principal: principal.clone(), iat, nbf };
@@ -177,6 +192,7 @@ impl Verifier {
     /// The principal, its `iat` and `nbf`, and the table generation it was read at.
     fn verify_uncached(
         &self,
+        audience: &str,
         token: &str,
         now: i64,
         target: &RequestTarget<'_>,
@@ -227,7 +243,7 @@ impl Verifier {
         let signing_input = &token[..h64.len() + 1 + p64.len()];
         check_signature(&key.public, signing_input.as_bytes(), &signature).map_err(fail)?;
         let payload = decode_object(p64, "payload").map_err(|r| fail(r.failure))?;
-        let checked = claims::check_claims(&payload, &key, &team, now, &self.config, target).map_err(fail)?;
+        let checked = claims::check_claims(&payload, &key, &team, now, audience, &self.config, target).map_err(fail)?;
         let (roles, visible_apps) = match key.kind {
             KeyKind::Team => (key.roles, None),
             KeyKind::Individual => match &member {

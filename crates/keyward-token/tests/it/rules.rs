@@ -272,3 +272,20 @@ fn t14_failures_name_the_known_key_and_a_precise_reason() {
     let unknown = craft(&f.team_private, json!({"alg": "ES256", "kid": "NOSUCHKEY1"}), f.team_claims());
     assert_eq!(f.verifier.verify(&unknown, NOW, &GET_APPS).unwrap_err().key_id, None);
 }
+
+// T6 and T15 with the gateway's audience (spec section 10): a token accepted, and cached, for one
+// audience is refused for another, in both directions, and is no cache hit there.
+#[test]
+fn t6_a_token_cached_for_one_audience_is_refused_for_another() {
+    let f = fixture();
+    let apple = f.team_token();
+    let gateway = f.team_token_with(|c| c["aud"] = json!("acme-api-v1"));
+    assert!(f.verifier.verify(&apple, NOW, &GET_APPS).is_ok());
+    assert!(f.verifier.verify_for("acme-api-v1", &gateway, NOW, &GET_APPS).is_ok());
+    assert_eq!(f.verifier.cached_tokens(), 2);
+    let crossed = f.verifier.verify_for("acme-api-v1", &apple, NOW, &GET_APPS);
+    assert!(matches!(crossed.map_err(|r| r.failure), Err(AuthFailure::AudMismatch { .. })));
+    assert!(matches!(f.verify(&gateway), Err(AuthFailure::AudMismatch { .. })));
+    let (_, path) = f.verifier.verify_for("acme-api-v1", &gateway, NOW, &GET_APPS).unwrap();
+    assert_eq!(path, keyward_token::verify::Path::CacheHit, "its own audience still hits");
+}

@@ -17,6 +17,15 @@ pub async fn run(config: &Config, args: &ServeArgs) -> Result<(), CliError> {
     let listen: SocketAddr = config.listen.parse().map_err(|_| {
         CliError::Usage(format!("'{}' is not an address to listen on, such as 127.0.0.1:8080", config.listen))
     })?;
+    // G4: a policy is checked whole before anything else starts.
+    let gateway = match &config.policy {
+        Some(path) => {
+            let policy = crate::policy::load(path, config.upstream.as_deref()).map_err(CliError::Usage)?;
+            let timeout = Duration::from_secs(u64::from(config.upstream_timeout_seconds));
+            Some(keyward_server::gateway::Gateway::new(policy, timeout).map_err(CliError::Usage)?)
+        }
+        None => None,
+    };
     let url = config.database_url()?;
     let store = super::open_store(config).await?;
     tracing::info!(database = %url, backend = %store.backend(), "database ready");
@@ -61,6 +70,21 @@ pub async fn run(config: &Config, args: &ServeArgs) -> Result<(), CliError> {
     }
     let mut state = AppState::new(store, config.settings(), config.public_url.clone()).await?;
     state.trusted_proxies = Arc::new(trusted_proxies);
+    if let Some(gateway) = gateway {
+        let routes = gateway.policy.routes.iter().map(|r| r.prefix.as_str()).collect::<Vec<_>>().join(", ");
+        match &gateway.upstream {
+            Some(upstream) => announce(format!(
+                "Gateway: {routes} proxied to {} for tokens with audience {} (forward auth: /_keyward/authz)",
+                upstream.url(),
+                gateway.policy.audience
+            )),
+            None => announce(format!(
+                "Gateway: forward auth at /_keyward/authz for {routes}, tokens with audience {}",
+                gateway.policy.audience
+            )),
+        }
+        state.gateway = Some(Arc::new(gateway));
+    }
     state.mailer = Arc::new(mailer);
     if args.test_mode {
         let banner = "TEST MODE: POST /_keyward/reset WIPES THE DATABASE AND RE-APPLIES THE SEED; GET /_keyward/requests LISTS REQUESTS. NEVER USE THIS IN PRODUCTION.";

@@ -305,55 +305,16 @@ async fn cluster_a_killed_node_loses_no_acknowledged_write() {
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
 }
 
-/// A real nginx (Debian's, `KEYWARD_TEST_NGINX`) balancing round-robin over `upstreams`, retrying
-/// a request on the next node when one refuses the connection or answers 502/503.
-struct Nginx {
-    base: String,
-    child: std::process::Child,
-    _dir: tempfile::TempDir,
-}
-
-impl Nginx {
-    fn start(upstreams: &[String]) -> Nginx {
-        let nginx = std::env::var("KEYWARD_TEST_NGINX").unwrap_or_else(|_| "/usr/sbin/nginx".into());
-        assert!(
-            std::path::Path::new(&nginx).exists(),
-            "no nginx at {nginx}: scripts/test installs Debian's nginx-light"
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let d = dir.path().display();
-        let servers: String = upstreams.iter().map(|u| format!("    server {u} max_fails=0;\n")).collect();
-        let conf = format!(
-            "worker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\nevents {{ worker_connections 512; }}\n\
-             http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
-             \x20 upstream keyward {{\n{servers}  }}\n\
-             \x20 server {{\n    listen 127.0.0.1:{port};\n    location / {{\n      proxy_pass http://keyward;\n      proxy_next_upstream error timeout http_502 http_503;\n      proxy_connect_timeout 2s;\n      proxy_set_header Host $host;\n      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n    }}\n  }}\n}}\n"
-        );
-        std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
-        let conf = dir.path().join("nginx.conf").display().to_string();
-        let mut child = std::process::Command::new(&nginx)
-            .args(["-p", &dir.path().display().to_string(), "-c", &conf, "-g", "daemon off;"])
-            .spawn()
-            .unwrap();
-        let base = format!("http://127.0.0.1:{port}");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Nginx { base, child, _dir: dir };
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("nginx did not start: {}", std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default());
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A real nginx balancing round-robin over `upstreams`, retrying a request on the next node when
+/// one refuses the connection or answers 502/503.
+fn balancer(upstreams: &[String]) -> crate::common::Nginx {
+    let servers: String = upstreams.iter().map(|u| format!("    server {u} max_fails=0;\n")).collect();
+    crate::common::Nginx::start(|port| {
+        format!(
+            "  upstream keyward {{\n{servers}  }}\n\
+             \x20 server {{\n    listen 127.0.0.1:{port};\n    location / {{\n      proxy_pass http://keyward;\n      proxy_next_upstream error timeout http_502 http_503;\n      proxy_connect_timeout 2s;\n      proxy_set_header Host $host;\n      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n    }}\n  }}"
+        )
+    })
 }
 
 fn free_addr() -> String {
@@ -371,7 +332,7 @@ async fn cluster_behind_nginx_one_budget_and_a_rolling_restart_without_failures(
     let issuer = teams[0]["issuer_id"].as_str().unwrap().to_owned();
     let addrs: Vec<String> = (0..3).map(|_| free_addr()).collect();
     let mut nodes: Vec<Option<crate::common::Serving>> = addrs.iter().map(|a| Some(kw.serve_at(a, &[], &[]))).collect();
-    let lb = Nginx::start(&addrs);
+    let lb = balancer(&addrs);
     let client = reqwest::Client::new();
     let mut accepted = 0;
     for _ in 0..60 {

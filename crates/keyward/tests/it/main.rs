@@ -8,6 +8,7 @@ mod cli_contract;
 mod clients;
 mod cluster;
 mod demo;
+mod gateway;
 mod key_file;
 mod mail;
 mod policy;

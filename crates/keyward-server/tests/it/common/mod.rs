@@ -99,8 +99,19 @@ impl Server {
 
     /// A server on a database the test provides (a cluster it stops and starts, say).
     pub async fn start_on(url: keyward_store::DatabaseUrl, settings: Settings, db: Option<TestDatabase>) -> Server {
+        Server::start_configured(url, settings, db, |_| {}).await
+    }
+
+    /// A server whose state `configure` finishes (a gateway policy, say) before it serves.
+    pub async fn start_configured(
+        url: keyward_store::DatabaseUrl,
+        settings: Settings,
+        db: Option<TestDatabase>,
+        configure: impl FnOnce(&mut AppState),
+    ) -> Server {
         let store = Store::open_and_migrate(&url).await.unwrap();
-        let state = AppState::new(store, settings, None).await.unwrap();
+        let mut state = AppState::new(store, settings, None).await.unwrap();
+        configure(&mut state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();

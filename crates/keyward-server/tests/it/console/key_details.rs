@@ -31,3 +31,38 @@ server_test!(key_details_show_usage_and_recent_failures_to_their_owners, |srv: S
     assert_eq!(dev.login("dev@acme.test", PASSWORD).await, 303);
     assert_eq!(dev.get(&details).await.0, 404, "a Developer does not see team keys' details");
 });
+
+// #14: requests through the gateway are shown per route area.
+server_test!(key_details_show_requests_per_gateway_route_area, |srv: Server| async move {
+    use keyward_core::gateway::{Draft, DraftArea, DraftRoute};
+    let draft = Draft {
+        routes: vec![DraftRoute { prefix: "/widgets".into(), area: "widgets".into() }],
+        areas: vec![DraftArea {
+            name: "widgets".into(),
+            read: vec!["DEVELOPER".into()],
+            write: vec![],
+            individual_keys: None,
+        }],
+        ..Draft::default()
+    };
+    let gateway =
+        keyward_server::gateway::Gateway::new(draft.check().unwrap(), std::time::Duration::from_secs(5)).unwrap();
+    let db = srv.url.clone();
+    let srv = Server::start_configured(db, keyward_core::settings::Settings::default(), None, |state| {
+        state.gateway = Some(std::sync::Arc::new(gateway));
+    })
+    .await;
+    let team = srv.team("Acme").await;
+    person_with_password(&srv, &team, "admin@acme.test", &[Role::Admin]).await;
+    let key = srv.team_key(&team, "DEVELOPER").await;
+    for _ in 0..3 {
+        assert_eq!(srv.get("/_keyward/authz/widgets/1", &key.token()).await.status().as_u16(), 200);
+    }
+    assert_eq!(srv.get("/v1/apps", &key.token()).await.status().as_u16(), 200, "not a gateway request");
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let mut admin = Browser::new(&srv);
+    assert_eq!(admin.login("admin@acme.test", PASSWORD).await, 303);
+    let (status, html) = admin.get(&format!("/teams/{}/integrations/api/keys/{}", team.team.issuer_id, key.id)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Requests per route area") && html.contains("<td>widgets</td><td>3</td>"), "{html}");
+});

@@ -197,6 +197,11 @@ impl Keyward {
 }
 
 impl Serving {
+    /// The process, to read its memory from `/proc`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGTERM, then waits for the process to finish its requests and exit.
     pub fn stop(self) {
         drop(self);
@@ -242,4 +247,48 @@ pub fn python() -> String {
 
 pub fn node() -> String {
     std::env::var("KEYWARD_TEST_NODE").unwrap_or_else(|_| "node".into())
+}
+
+/// A real nginx (Debian's, `KEYWARD_TEST_NGINX`) on a free loopback port, with the `http` block's
+/// content `server` writes for that port (temp paths and logs are set here); killed on drop.
+pub struct Nginx {
+    pub base: String,
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Nginx {
+    pub fn start(server: impl FnOnce(u16) -> String) -> Nginx {
+        let nginx = std::env::var("KEYWARD_TEST_NGINX").unwrap_or_else(|_| "/usr/sbin/nginx".into());
+        assert!(Path::new(&nginx).exists(), "no nginx at {nginx}: scripts/test installs Debian's nginx-light");
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let d = dir.path().display();
+        let conf = format!(
+            "worker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\nevents {{ worker_connections 512; }}\n\
+             http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  \
+             fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n{}\n}}\n",
+            server(port)
+        );
+        std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
+        let conf = dir.path().join("nginx.conf").display().to_string();
+        let mut child =
+            Command::new(&nginx).args(["-p", &d.to_string(), "-c", &conf, "-g", "daemon off;"]).spawn().unwrap();
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Nginx { base: format!("http://127.0.0.1:{port}"), child, _dir: dir };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("nginx did not start: {}", std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default());
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
