@@ -152,6 +152,10 @@ fn roles(area: &str, list: &'static str, names: &[String], problems: &mut Vec<Pr
     let mut set = RoleSet::EMPTY;
     for (index, name) in names.iter().enumerate() {
         match name.parse::<Role>() {
+            Ok(Role::GenerateIndividualKeys) => problems.push(problem(
+                Place::AreaRole { area: area.to_owned(), list, index },
+                "GENERATE_INDIVIDUAL_KEYS is a permission, not a role an area can allow",
+            )),
             Ok(role) => set = set.with(role),
             Err(_) => problems.push(problem(
                 Place::AreaRole { area: area.to_owned(), list, index },
@@ -241,10 +245,12 @@ impl std::fmt::Display for Refusal {
 }
 
 /// Whether a request path is in a form every upstream reads as this code does. Refused: dot
-/// segments (`/public/../widgets` matches `/public` here and may reach `/widgets` upstream),
-/// encoded slashes, backslashes and dots (`%2f`, `%5c`, `%2e`), `..;` (path parameters, as servlet
-/// containers read them), NUL and whitespace. A route's area could otherwise be passed under
-/// another's name.
+/// segments (`/public/../widgets` matches `/public` here and may reach `/widgets` upstream), and
+/// everything an upstream may decode into one or into a separator: encoded `/`, `\`, `.`, `;` and
+/// `%` itself (double encoding), `%` without two hex digits (IIS's `%u002e`), percent-encodings
+/// that are not UTF-8 (overlong `%c0%ae`), look-alikes of `.`, `/` and `\` that Unicode
+/// normalisation folds into them, `..;` (path parameters, as servlet containers read them),
+/// backslashes, NUL and whitespace. A route's area could otherwise be passed under another's name.
 pub fn check_request_path(path: &str) -> Result<(), &'static str> {
     if !path.starts_with('/') {
         return Err("the path must start with '/'");
@@ -252,9 +258,35 @@ pub fn check_request_path(path: &str) -> Result<(), &'static str> {
     if path.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'\\') {
         return Err("the path holds whitespace, a control character or a backslash");
     }
-    let lower = path.to_ascii_lowercase();
-    if ["%2f", "%5c", "%2e", "%00"].iter().any(|encoded| lower.contains(encoded)) {
-        return Err("the path holds an encoded '/', '\\', '.' or NUL");
+    let bytes = path.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'%' {
+            decoded.push(bytes[i]);
+            i += 1;
+            continue;
+        }
+        let hex = |b: Option<&u8>| b.and_then(|b| (*b as char).to_digit(16));
+        let (Some(high), Some(low)) = (hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) else {
+            return Err("the path holds a '%' that is not followed by two hex digits");
+        };
+        let byte = u8::try_from(high * 16 + low).unwrap_or(0);
+        if matches!(byte, b'/' | b'\\' | b'.' | b';' | b'%' | 0) {
+            return Err("the path holds an encoded '/', '\\', '.', ';', '%' or NUL");
+        }
+        decoded.push(byte);
+        i += 3;
+    }
+    let Ok(text) = std::str::from_utf8(&decoded) else {
+        return Err("the path's percent-encoding is not UTF-8");
+    };
+    // Fullwidth and other look-alikes of '.', '/' and '\' that NFKC folds into them.
+    if text
+        .chars()
+        .any(|c| matches!(c, '\u{2024}' | '\u{2044}' | '\u{2215}' | '\u{FE52}' | '\u{FF0E}' | '\u{FF0F}' | '\u{FF3C}'))
+    {
+        return Err("the path holds a character Unicode normalisation turns into '.', '/' or '\\'");
     }
     let dot_segment = path.split('/').any(|segment| {
         let name = segment.split(';').next().unwrap_or_default();
@@ -345,6 +377,7 @@ mod tests {
         let mut draft = widgets();
         draft.upstream = Some("ftp://x".into());
         draft.areas[0].write.push("ADMINN".into());
+        draft.areas[0].read.push("GENERATE_INDIVIDUAL_KEYS".into());
         draft.routes.push(DraftRoute { prefix: "/widgets/special".into(), area: "gadgets".into() });
         draft.routes.push(DraftRoute { prefix: "/teams/x".into(), area: "widgets".into() });
         draft.routes.push(DraftRoute { prefix: "/a/../b".into(), area: "widgets".into() });
@@ -352,6 +385,7 @@ mod tests {
         let places: Vec<&Place> = problems.iter().map(|p| &p.place).collect();
         assert!(places.contains(&&Place::Upstream), "{problems:?}");
         assert!(places.contains(&&Place::AreaRole { area: "widgets".into(), list: "write", index: 2 }));
+        assert!(places.contains(&&Place::AreaRole { area: "widgets".into(), list: "read", index: 3 }), "a permission");
         assert!(places.contains(&&Place::RouteArea(1)), "unknown area");
         assert!(problems.iter().any(|p| p.place == Place::RoutePrefix(1) && p.reason.contains("overlaps")));
         assert!(
@@ -378,7 +412,9 @@ mod tests {
 
     #[test]
     fn g1_paths_an_upstream_could_read_otherwise_are_refused() {
-        for ok in ["/widgets", "/widgets/1", "/widgets/a.b", "/widgets/...", "/widgets/%20x", "/w;v=1/x"] {
+        for ok in
+            ["/widgets", "/widgets/1", "/widgets/a.b", "/widgets/...", "/widgets/%20x", "/w;v=1/x", "/w/caf%C3%A9"]
+        {
             assert_eq!(check_request_path(ok), Ok(()), "{ok}");
         }
         for bad in [
@@ -394,6 +430,14 @@ mod tests {
             "/a b",
             "/a%00",
             "/public/..",
+            "/public/%u002e%u002e/widgets",
+            "/public/%252e%252e/widgets",
+            "/public/%c0%ae%c0%ae/widgets",
+            "/public/..%3b/widgets",
+            "/public/%EF%BC%8E%EF%BC%8E/widgets",
+            "/public/\u{FF0E}\u{FF0E}/widgets",
+            "/public/%",
+            "/public/%4",
         ] {
             assert!(check_request_path(bad).is_err(), "{bad}");
         }

@@ -38,9 +38,13 @@ pub(crate) fn client_ip(state: &AppState, req: &Request) -> Option<String> {
     crate::client_ip::of(req.extensions(), req.headers(), state)
 }
 
-/// T1: the token of an `Authorization: Bearer …` header.
+/// T1: the token of the one `Authorization: Bearer …` header.
 fn bearer(headers: &HeaderMap) -> Result<&str, AuthFailure> {
-    let value = headers.get(header::AUTHORIZATION).ok_or(AuthFailure::MissingHeader)?;
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let value = values.next().ok_or(AuthFailure::MissingHeader)?;
+    if values.next().is_some() {
+        return Err(AuthFailure::SeveralHeaders);
+    }
     let value = value.to_str().map_err(|_| AuthFailure::NotBearer)?;
     let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
     if !scheme.eq_ignore_ascii_case("bearer") {

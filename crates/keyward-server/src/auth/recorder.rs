@@ -77,12 +77,28 @@ impl Recorder {
         store.record_last_used(&uses).await?;
         let usage: Vec<(KeyId, i64, u64)> =
             self.usage.lock().map(|mut u| u.drain().map(|((k, h), n)| (k, h, n)).collect()).unwrap_or_default();
-        store.record_usage(&usage).await?;
+        if let Err(e) = store.record_usage(&usage).await {
+            // Counted again next time rather than lost.
+            if let Ok(mut u) = self.usage.lock() {
+                for (k, h, n) in usage {
+                    *u.entry((k, h)).or_default() += n;
+                }
+            }
+            return Err(e);
+        }
         let areas: Vec<(KeyId, String, i64, u64)> = self
             .area_usage
             .lock()
             .map(|mut u| u.drain().map(|((k, a, h), n)| (k, a, h, n)).collect())
             .unwrap_or_default();
-        store.record_area_usage(&areas).await
+        if let Err(e) = store.record_area_usage(&areas).await {
+            if let Ok(mut u) = self.area_usage.lock() {
+                for (k, a, h, n) in areas {
+                    *u.entry((k, a, h)).or_default() += n;
+                }
+            }
+            return Err(e);
+        }
+        Ok(())
     }
 }

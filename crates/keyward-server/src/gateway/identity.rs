@@ -13,10 +13,16 @@ pub(crate) const KEY_KIND: HeaderName = HeaderName::from_static("x-keyward-key-k
 pub(crate) const ROLES: HeaderName = HeaderName::from_static("x-keyward-roles");
 pub(crate) const MEMBER_ID: HeaderName = HeaderName::from_static("x-keyward-member-id");
 
-/// Removes every `X-Keyward-*` header, whatever its case or count.
+/// Whether a header name is, or reads as, `X-Keyward-…`: servers that turn headers into CGI-style
+/// variables (`HTTP_X_KEYWARD_ROLES`) cannot tell `X_Keyward_Roles` or `X.Keyward.Roles` apart.
+fn looks_like_identity(name: &str) -> bool {
+    let folded: String = name.chars().map(|c| if c == '_' || c == '.' { '-' } else { c }).collect();
+    folded.starts_with("x-keyward-")
+}
+
+/// Removes every `X-Keyward-*` header and its look-alikes, whatever their case or count.
 pub(crate) fn strip_client_identity(headers: &mut HeaderMap) {
-    let names: Vec<HeaderName> =
-        headers.keys().filter(|name| name.as_str().starts_with("x-keyward-")).cloned().collect();
+    let names: Vec<HeaderName> = headers.keys().filter(|name| looks_like_identity(name.as_str())).cloned().collect();
     for name in names {
         headers.remove(&name);
     }
@@ -61,6 +67,9 @@ mod tests {
         headers.append("x-keyward-roles", HeaderValue::from_static("ACCOUNT_HOLDER"));
         headers.append("x-keyward-anything", HeaderValue::from_static("1"));
         headers.append("x-keywardish", HeaderValue::from_static("kept"));
+        headers.append("x_keyward_member_id", HeaderValue::from_static("forged"));
+        headers.append("X-Keyward_Roles", HeaderValue::from_static("ADMIN"));
+        headers.append("x.keyward.key-id", HeaderValue::from_static("FORGED"));
         strip_client_identity(&mut headers);
         assert_eq!(headers.len(), 1, "{headers:?}");
         assert!(headers.contains_key("x-keywardish"));

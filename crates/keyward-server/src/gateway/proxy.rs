@@ -60,9 +60,12 @@ async fn forward(state: &AppState, gateway: &Gateway, req: Request) -> Response 
     };
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let mut headers = std::mem::take(&mut parts.headers);
-    forwarded_headers(state, &mut headers, peer);
+    // In this order: what the client may remove first, then what Keyward writes.
     remove_hop_by_hop(&mut headers);
     headers.remove(header::AUTHORIZATION);
+    remove_overrides(&mut headers);
+    remove_keyward_cookies(&mut headers);
+    forwarded_headers(state, &mut headers, peer);
     headers.remove(header::HOST);
     identity::strip_client_identity(&mut headers);
     identity::insert(&mut headers, &admitted.principal);
@@ -80,6 +83,7 @@ async fn forward(state: &AppState, gateway: &Gateway, req: Request) -> Response 
             count("proxy", Some(&admitted.area), "forwarded");
             let (mut parts, body) = response.into_parts();
             remove_hop_by_hop(&mut parts.headers);
+            remove_keyward_set_cookies(&mut parts.headers);
             with_rate(Response::from_parts(parts, Body::new(body)))
         }
         Ok(Err(e)) => {
@@ -120,14 +124,92 @@ fn forwarded_headers(state: &AppState, headers: &mut HeaderMap, peer: Option<IpA
         headers.insert(PROTO, HeaderValue::from_static(if state.https { "https" } else { "http" }));
     }
     if !(trusted && headers.contains_key(&HOST)) {
-        match headers.get(header::HOST).cloned() {
+        // The configured public host when there is one: a client chooses its own Host.
+        let public = state
+            .public_url
+            .as_deref()
+            .and_then(|url| url.split("://").nth(1))
+            .map(|rest| rest.split('/').next().unwrap_or_default().to_owned());
+        let host = match public {
+            Some(host) => HeaderValue::from_str(&host).ok(),
+            None => headers.get(header::HOST).cloned(),
+        };
+        match host {
             Some(host) => headers.insert(HOST, host),
             None => headers.remove(&HOST),
         };
     }
+    if !trusted {
+        for name in ["x-real-ip", "x-forwarded-port", "x-forwarded-prefix", "x-forwarded-server"] {
+            headers.remove(name);
+        }
+    }
 }
 
-/// RFC 9110 section 7.6.1: the headers of one connection, and those `Connection` names.
+/// Headers that ask an upstream to act on another method or path than the one Keyward admitted
+/// (`X-HTTP-Method-Override: DELETE` on a GET a reader may make), or that describe the request
+/// as forward auth reads it: none is Keyward's to pass on.
+fn remove_overrides(headers: &mut HeaderMap) {
+    for name in [
+        "x-http-method-override",
+        "x-http-method",
+        "x-method-override",
+        "x-original-url",
+        "x-rewrite-url",
+        "x-original-uri",
+        "x-original-method",
+        "x-forwarded-uri",
+        "x-forwarded-method",
+    ] {
+        headers.remove(name);
+    }
+}
+
+/// Keyward's console cookies (the session, the flash) stay with Keyward: an upstream on the same
+/// origin must not receive a console session.
+fn remove_keyward_cookies(headers: &mut HeaderMap) {
+    let kept: Vec<String> = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty() && !is_keyward_cookie(pair.split('=').next().unwrap_or_default()))
+        .map(str::to_owned)
+        .collect();
+    headers.remove(header::COOKIE);
+    if !kept.is_empty()
+        && let Ok(v) = HeaderValue::from_str(&kept.join("; "))
+    {
+        headers.insert(header::COOKIE, v);
+    }
+}
+
+/// An upstream on the same origin cannot set or replace Keyward's console cookies.
+fn remove_keyward_set_cookies(headers: &mut HeaderMap) {
+    let kept: Vec<HeaderValue> = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter(|v| {
+            let name = v.to_str().ok().and_then(|v| v.split('=').next()).unwrap_or_default();
+            !is_keyward_cookie(name.trim())
+        })
+        .cloned()
+        .collect();
+    headers.remove(header::SET_COOKIE);
+    for v in kept {
+        headers.append(header::SET_COOKIE, v);
+    }
+}
+
+fn is_keyward_cookie(name: &str) -> bool {
+    let name = name.strip_prefix("__Host-").or_else(|| name.strip_prefix("__Secure-")).unwrap_or(name);
+    name.starts_with("keyward_")
+}
+
+/// RFC 9110 section 7.6.1: the headers of one connection, and those `Connection` names, except
+/// the ones a client could name to strip what the upstream relies on (framing, `Host`,
+/// `X-Forwarded-*`, which Keyward writes).
 fn remove_hop_by_hop(headers: &mut HeaderMap) {
     let named: Vec<HeaderName> = headers
         .get_all(header::CONNECTION)
@@ -135,6 +217,10 @@ fn remove_hop_by_hop(headers: &mut HeaderMap) {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .filter(|name| {
+            let n = name.as_str();
+            !(n == "host" || n == "content-length" || n == "content-type" || n.starts_with("x-forwarded-"))
+        })
         .collect();
     for name in named {
         headers.remove(name);
@@ -161,7 +247,8 @@ mod tests {
     #[test]
     fn g2_hop_by_hop_headers_and_those_connection_names_go() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::CONNECTION, HeaderValue::from_static("keep-alive, X-Secret-Hop"));
+        headers.insert(header::CONNECTION, HeaderValue::from_static("keep-alive, X-Secret-Hop, Content-Length"));
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from_static("2"));
         headers.insert("x-secret-hop", HeaderValue::from_static("1"));
         headers.insert("keep-alive", HeaderValue::from_static("timeout=5"));
         headers.insert(header::TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
@@ -169,7 +256,21 @@ mod tests {
         headers.insert(header::PROXY_AUTHORIZATION, HeaderValue::from_static("Basic eA=="));
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         remove_hop_by_hop(&mut headers);
-        assert_eq!(headers.len(), 1, "{headers:?}");
-        assert!(headers.contains_key(header::ACCEPT));
+        assert_eq!(headers.len(), 2, "{headers:?}");
+        assert!(headers.contains_key(header::ACCEPT) && headers.contains_key(header::CONTENT_LENGTH));
+    }
+
+    #[test]
+    fn g2_keywards_cookies_stay_with_keyward() {
+        let mut headers = HeaderMap::new();
+        headers.append(header::COOKIE, HeaderValue::from_static("keyward_session=s3cret; theme=dark"));
+        headers.append(header::COOKIE, HeaderValue::from_static("__Host-keyward_flash=x; app=1"));
+        remove_keyward_cookies(&mut headers);
+        assert_eq!(headers.get(header::COOKIE).map(|v| v.to_str().unwrap_or_default()), Some("theme=dark; app=1"));
+        let mut answer = HeaderMap::new();
+        answer.append(header::SET_COOKIE, HeaderValue::from_static("keyward_session=planted; Path=/"));
+        answer.append(header::SET_COOKIE, HeaderValue::from_static("app=2; Path=/"));
+        remove_keyward_set_cookies(&mut answer);
+        assert_eq!(answer.get_all(header::SET_COOKIE).iter().count(), 1);
     }
 }

@@ -8,6 +8,8 @@ use std::fmt;
 pub enum AuthFailure {
     // T1
     MissingHeader,
+    /// More than one `Authorization` header: which one a proxy behind us reads is not ours to say.
+    SeveralHeaders,
     NotBearer,
     EmptyToken,
     // T2
@@ -107,6 +109,7 @@ impl AuthFailure {
         use AuthFailure::*;
         match self {
             MissingHeader => "missing_header",
+            SeveralHeaders => "several_headers",
             NotBearer => "not_bearer",
             EmptyToken => "empty_token",
             TooLong { .. } => "too_long",
@@ -142,7 +145,7 @@ impl AuthFailure {
     pub fn rule(&self) -> &'static str {
         use AuthFailure::*;
         match self {
-            MissingHeader | NotBearer | EmptyToken => "T1",
+            MissingHeader | SeveralHeaders | NotBearer | EmptyToken => "T1",
             TooLong { .. }
             | NotThreeSegments { .. }
             | BadBase64 { .. }
@@ -167,6 +170,7 @@ impl fmt::Display for AuthFailure {
         use AuthFailure::*;
         match self {
             MissingHeader => write!(f, "no Authorization header"),
+            SeveralHeaders => write!(f, "more than one Authorization header"),
             NotBearer => write!(f, "the Authorization header does not use the Bearer scheme"),
             EmptyToken => write!(f, "the bearer token is empty"),
             TooLong { bytes } => write!(f, "the token is {bytes} bytes long; at most 8192 are accepted"),

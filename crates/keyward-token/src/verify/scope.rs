@@ -50,8 +50,8 @@ fn ignored(name: &str) -> bool {
     matches!(name, "limit" | "cursor" | "sort") || name.starts_with("fields[") || name.starts_with("limit[")
 }
 
-/// Percent-decodes what clients encode in query names and values (brackets, commas, …).
-fn decode(s: &str) -> String {
+/// Percent-decodes; in a query `+` is a space, in a path it is itself.
+fn percent_decode(s: &str, plus_is_space: bool) -> Vec<u8> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -64,10 +64,21 @@ fn decode(s: &str) -> String {
             i += 3;
             continue;
         }
-        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+        out.push(if plus_is_space && bytes[i] == b'+' { b' ' } else { bytes[i] });
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
+}
+
+/// Percent-decodes what clients encode in query names and values (brackets, commas, …).
+fn decode(s: &str) -> String {
+    String::from_utf8_lossy(&percent_decode(s, true)).into_owned()
+}
+
+/// A path as it is compared (T12): decoded when that is text, else exactly as written, so two
+/// paths an upstream tells apart (`a+b` and `a b`, `%FE` and `%FF`) never compare equal.
+fn decode_path(s: &str) -> String {
+    String::from_utf8(percent_decode(s, false)).unwrap_or_else(|_| s.to_owned())
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -100,16 +111,17 @@ impl ScopeEntry {
             Some((p, q)) => (p, Some(q)),
             None => (target, None),
         };
-        Ok(ScopeEntry { method: method.to_owned(), path: decode(path), query: query_set(query) })
+        Ok(ScopeEntry { method: method.to_owned(), path: decode_path(path), query: query_set(query) })
     }
 
     pub fn matches(&self, target: &RequestTarget<'_>) -> bool {
-        self.method == target.method && self.path == decode(target.path) && self.query == query_set(target.query)
+        self.method == target.method && self.path == decode_path(target.path) && self.query == query_set(target.query)
     }
 
-    /// T11: a GET of a resource on Apple's long-lived list.
+    /// T11: a GET of a resource on Apple's long-lived list, under `/v1` (a gateway route's
+    /// `/widgets/ciProducts` is no such resource).
     pub fn allows_long_lived(&self) -> bool {
-        let resource = self.path.trim_start_matches('/').split('/').nth(1).unwrap_or_default();
+        let resource = self.path.strip_prefix("/v1/").and_then(|rest| rest.split('/').next()).unwrap_or_default();
         self.method == "GET" && LONG_LIVED_RESOURCES.contains(&resource)
     }
 }
@@ -181,5 +193,18 @@ mod tests {
         assert!(!post.allows_long_lived());
         let apps = Scope(vec![ScopeEntry::parse("GET /v1/apps").expect("valid")]);
         assert!(!apps.allows_long_lived());
+        let gateway = Scope(vec![ScopeEntry::parse("GET /widgets/ciProducts").expect("valid")]);
+        assert!(!gateway.allows_long_lived(), "only Apple's resources, under /v1");
+    }
+
+    #[test]
+    fn t12_paths_an_upstream_tells_apart_never_match() {
+        let plus = ScopeEntry::parse("GET /files/a+b").expect("valid");
+        assert!(plus.matches(&t("GET", "/files/a+b", None)));
+        assert!(plus.matches(&t("GET", "/files/a%2Bb", None)), "the same path, encoded");
+        assert!(!plus.matches(&t("GET", "/files/a%20b", None)), "+ is no space in a path");
+        let binary = ScopeEntry::parse("GET /files/%FF").expect("valid");
+        assert!(binary.matches(&t("GET", "/files/%FF", None)));
+        assert!(!binary.matches(&t("GET", "/files/%FE", None)), "not text: compared as written");
     }
 }

@@ -127,6 +127,14 @@ async fn g3_undescribed_contradictory_or_unrouted_requests_are_refused() {
         let response = ask(headers).await.unwrap();
         assert_eq!(apple_error(response).await.0, 403, "{why}");
     }
+    let unknown = client
+        .get(&authz)
+        .header("X-Original-Method", "GET")
+        .header("X-Original-URI", "/gadgets/1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(apple_error(unknown).await.0, 401, "without a key, nothing is learnt of the routes");
     let agreed = ask(&[
         ("X-Forwarded-Method", "GET"),
         ("X-Forwarded-Uri", "/widgets/1"),

@@ -28,8 +28,11 @@ async fn g2_the_upstream_gets_the_request_with_keywards_identity_and_not_the_tok
         .header("X-Keyward-Key-Id", "FORGED")
         .header("X-Keyward-Roles", "ACCOUNT_HOLDER")
         .header("x-keyward-member-id", "someone")
-        .header("Connection", "X-Hop")
+        .header("Connection", "X-Hop, X-Forwarded-For, X-Forwarded-Host")
         .header("X-Hop", "secret")
+        .header("x_keyward_roles", "ACCOUNT_HOLDER")
+        .header("X-HTTP-Method-Override", "DELETE")
+        .header("Cookie", "keyward_session=console-secret; theme=dark")
         .header("X-Forwarded-For", "6.6.6.6")
         .header("X-Custom", "kept")
         .body("twelve bytes")
@@ -56,6 +59,9 @@ async fn g2_the_upstream_gets_the_request_with_keywards_identity_and_not_the_tok
     let host = node.base.trim_start_matches("http://");
     assert_eq!(h["x-forwarded-host"], serde_json::json!([host]));
     assert_eq!(h["x-custom"], serde_json::json!(["kept"]));
+    assert!(h.get("x_keyward_roles").is_none(), "look-alikes of the identity headers go too: {h}");
+    assert!(h.get("x-http-method-override").is_none(), "the upstream acts on the admitted method: {h}");
+    assert_eq!(h["cookie"], serde_json::json!(["theme=dark"]), "the console's session stays with Keyward");
 
     // An individual key: the member, and the member's roles.
     let response = client.get(format!("{}/widgets", node.base)).bearer_auth(acme.individual(&kw)).send().await.unwrap();
@@ -106,6 +112,14 @@ async fn g1_who_may_not_call_never_reaches_the_upstream() {
 
     let none = client.get(url("/widgets/1")).send().await.unwrap();
     assert_eq!(apple_error(none).await, (401, "NOT_AUTHORIZED".into()));
+    let two = client
+        .get(url("/widgets/1"))
+        .header("Authorization", format!("Bearer {developer}"))
+        .header("Authorization", "Bearer another")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(apple_error(two).await.0, 401, "two Authorization headers: which one counts is not ours to guess");
 
     let admin = acme.admin(&kw, AUDIENCE);
     for sneaky in
