@@ -259,9 +259,10 @@ pub fn check_request_path(path: &str) -> Result<(), &'static str> {
         return Err("the path holds whitespace, a control character or a backslash");
     }
     let bytes = path.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
+    let plain = !bytes.iter().any(|b| *b == b'%' || !b.is_ascii());
+    let mut decoded = Vec::with_capacity(if plain { 0 } else { bytes.len() });
     let mut i = 0;
-    while i < bytes.len() {
+    while !plain && i < bytes.len() {
         if bytes[i] != b'%' {
             decoded.push(bytes[i]);
             i += 1;
@@ -278,7 +279,7 @@ pub fn check_request_path(path: &str) -> Result<(), &'static str> {
         decoded.push(byte);
         i += 3;
     }
-    let Ok(text) = std::str::from_utf8(&decoded) else {
+    let Ok(text) = std::str::from_utf8(if plain { bytes } else { &decoded }) else {
         return Err("the path's percent-encoding is not UTF-8");
     };
     // Fullwidth and other look-alikes of '.', '/' and '\' that NFKC folds into them.

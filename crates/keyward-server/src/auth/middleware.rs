@@ -62,7 +62,7 @@ pub(crate) fn authenticate(
     headers: &HeaderMap,
     audience: &str,
     target: &RequestTarget<'_>,
-    ip: Option<String>,
+    ip: impl FnOnce() -> Option<String>,
     now: i64,
 ) -> Result<Arc<Principal>, Response> {
     let started = Instant::now();
@@ -90,7 +90,7 @@ pub(crate) fn authenticate(
                     at: OffsetDateTime::from_unix_timestamp(now).unwrap_or_else(|_| OffsetDateTime::now_utc()),
                     rule: rejection.failure.rule().to_owned(),
                     reason: reason.clone(),
-                    client_ip: ip,
+                    client_ip: ip(),
                 });
             }
             tracing::debug!(rule = rejection.failure.rule(), %reason, "token refused");
@@ -169,10 +169,10 @@ pub(crate) fn feed_fresh(state: &AppState) -> bool {
 }
 
 /// [`authenticate`] for Keyward's own `/v1` API.
-fn authenticate_v1(state: &AppState, req: &Request, ip: Option<String>, now: i64) -> Result<Arc<Principal>, Response> {
+fn authenticate_v1(state: &AppState, req: &Request, now: i64) -> Result<Arc<Principal>, Response> {
     let uri = req.uri();
     let target = RequestTarget { method: req.method().as_str(), path: uri.path(), query: uri.query() };
-    authenticate(state, req.headers(), &state.settings.token_audience, &target, ip, now)
+    authenticate(state, req.headers(), &state.settings.token_audience, &target, || client_ip(state, req), now)
 }
 
 /// The middleware of every `/v1/…` route.
@@ -181,8 +181,7 @@ pub async fn require_token(State(state): State<AppState>, mut req: Request, next
         return refused;
     }
     let now = now();
-    let ip = client_ip(&state, &req);
-    let principal = match authenticate_v1(&state, &req, ip, now) {
+    let principal = match authenticate_v1(&state, &req, now) {
         Ok(p) => p,
         Err(response) => return response,
     };
@@ -210,8 +209,7 @@ pub async fn unknown_path(State(state): State<AppState>, req: Request) -> Respon
         return refused;
     }
     let now = now();
-    let ip = client_ip(&state, &req);
-    let principal = match authenticate_v1(&state, &req, ip, now) {
+    let principal = match authenticate_v1(&state, &req, now) {
         Ok(p) => p,
         Err(response) => return response,
     };

@@ -15,15 +15,20 @@ use time::OffsetDateTime;
 /// Most failures buffered between flushes; beyond it (a flood of forged tokens) they are dropped.
 const MAX_BUFFERED_FAILURES: usize = 10_000;
 
+/// An hour (Unix seconds / 3600), a gateway route area, and the requests a key made there.
+type AreaHour = (i64, String, u64);
+
 #[derive(Debug, Default)]
 pub struct Recorder {
     failures: Mutex<Vec<AuthFailureRecord>>,
     /// Last minute each key was used, and whether it is not yet written.
     last_used: Mutex<HashMap<KeyId, (i64, bool)>>,
     /// Requests per key and hour not yet written (the console's chart).
-    usage: Mutex<HashMap<(KeyId, i64), u64>>,
-    /// Requests per key, gateway route area and hour not yet written (the key details page).
-    area_usage: Mutex<HashMap<(KeyId, String, i64), u64>>,
+    /// Per key a short list of (hour, requests): counting allocates nothing once a key is in.
+    usage: Mutex<HashMap<KeyId, Vec<(i64, u64)>>>,
+    /// Requests per key, gateway route area and hour not yet written (the key details page). Per
+    /// key a short list of (hour, area, requests): counting allocates nothing once a key is in.
+    area_usage: Mutex<HashMap<KeyId, Vec<AreaHour>>>,
 }
 
 impl Recorder {
@@ -37,9 +42,7 @@ impl Recorder {
 
     /// K16: remembers the minute; at most one write per key and minute follows.
     pub fn used(&self, key: &KeyId, now: i64) {
-        if let Ok(mut usage) = self.usage.lock() {
-            *usage.entry((key.clone(), now.div_euclid(3600))).or_default() += 1;
-        }
+        self.add_uses(key, now.div_euclid(3600), 1);
         let minute = now - now.rem_euclid(60);
         if let Ok(mut map) = self.last_used.lock() {
             match map.get_mut(key) {
@@ -54,8 +57,30 @@ impl Recorder {
 
     /// A request through the gateway, in a route's `area` (spec section 10).
     pub fn used_in_area(&self, key: &KeyId, area: &str, now: i64) {
-        if let Ok(mut usage) = self.area_usage.lock() {
-            *usage.entry((key.clone(), area.to_owned(), now.div_euclid(3600))).or_default() += 1;
+        self.add_area_uses(key, area, now.div_euclid(3600), 1);
+    }
+
+    fn add_uses(&self, key: &KeyId, hour: i64, requests: u64) {
+        let Ok(mut usage) = self.usage.lock() else { return };
+        if !usage.contains_key(key) {
+            usage.insert(key.clone(), Vec::new());
+        }
+        let Some(counts) = usage.get_mut(key) else { return };
+        match counts.iter_mut().find(|(h, _)| *h == hour) {
+            Some((_, n)) => *n += requests,
+            None => counts.push((hour, requests)),
+        }
+    }
+
+    fn add_area_uses(&self, key: &KeyId, area: &str, hour: i64, requests: u64) {
+        let Ok(mut usage) = self.area_usage.lock() else { return };
+        if !usage.contains_key(key) {
+            usage.insert(key.clone(), Vec::new());
+        }
+        let Some(counts) = usage.get_mut(key) else { return };
+        match counts.iter_mut().find(|(h, a, _)| *h == hour && a == area) {
+            Some((_, _, n)) => *n += requests,
+            None => counts.push((hour, area.to_owned(), requests)),
         }
     }
 
@@ -75,27 +100,32 @@ impl Recorder {
             Err(_) => Vec::new(),
         };
         store.record_last_used(&uses).await?;
-        let usage: Vec<(KeyId, i64, u64)> =
-            self.usage.lock().map(|mut u| u.drain().map(|((k, h), n)| (k, h, n)).collect()).unwrap_or_default();
+        let usage: Vec<(KeyId, i64, u64)> = self
+            .usage
+            .lock()
+            .map(|mut u| {
+                u.drain().flat_map(|(k, counts)| counts.into_iter().map(move |(h, n)| (k.clone(), h, n))).collect()
+            })
+            .unwrap_or_default();
         if let Err(e) = store.record_usage(&usage).await {
             // Counted again next time rather than lost.
-            if let Ok(mut u) = self.usage.lock() {
-                for (k, h, n) in usage {
-                    *u.entry((k, h)).or_default() += n;
-                }
+            for (k, h, n) in usage {
+                self.add_uses(&k, h, n);
             }
             return Err(e);
         }
         let areas: Vec<(KeyId, String, i64, u64)> = self
             .area_usage
             .lock()
-            .map(|mut u| u.drain().map(|((k, a, h), n)| (k, a, h, n)).collect())
+            .map(|mut u| {
+                u.drain()
+                    .flat_map(|(k, counts)| counts.into_iter().map(move |(h, a, n)| (k.clone(), a, h, n)))
+                    .collect()
+            })
             .unwrap_or_default();
         if let Err(e) = store.record_area_usage(&areas).await {
-            if let Ok(mut u) = self.area_usage.lock() {
-                for (k, a, h, n) in areas {
-                    *u.entry((k, a, h)).or_default() += n;
-                }
+            for (k, a, h, n) in areas {
+                self.add_area_uses(&k, &a, h, n);
             }
             return Err(e);
         }

@@ -48,12 +48,12 @@ pub(crate) struct Original<'a> {
     pub headers: &'a HeaderMap,
 }
 
-/// G1 for `original`; `ip` is the client's address for T14's failure records.
+/// G1 for `original`; `ip` gives the client's address for T14's failure records.
 pub(crate) async fn admit(
     state: &AppState,
     gateway: &Gateway,
     original: Original<'_>,
-    ip: Option<String>,
+    ip: impl FnOnce() -> Option<String>,
 ) -> Result<Admitted, Refused> {
     if let Some(response) = fail_closed(state) {
         return Err(refused(response, "feed_stale", None));

@@ -17,9 +17,9 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::admit::{Original, admit};
-use super::{count, identity};
+use super::identity;
 use crate::AppState;
-use crate::auth::middleware::{X_RATE_LIMIT, client_ip};
+use crate::auth::middleware::X_RATE_LIMIT;
 use crate::error::ApiError;
 use keyward_core::rate_limit::header_value;
 
@@ -93,7 +93,7 @@ pub(crate) async fn handler(State(state): State<AppState>, req: Request) -> Resp
     let described = match describe(req.method(), suffix, req.uri().query(), req.headers()) {
         Ok(d) => d,
         Err(why) => {
-            count("authz", None, "undescribed");
+            gateway.count("authz", None, "undescribed");
             return ApiError::forbidden_because(why).into_response();
         }
     };
@@ -101,11 +101,11 @@ pub(crate) async fn handler(State(state): State<AppState>, req: Request) -> Resp
         Some((p, q)) => (p, Some(q)),
         None => (described.uri.as_str(), None),
     };
-    let ip = client_ip(&state, &req);
-    let original = Original { method: &described.method, path, query, headers: req.headers() };
-    match admit(&state, &gateway, original, ip).await {
+    let (extensions, headers) = (req.extensions(), req.headers());
+    let original = Original { method: &described.method, path, query, headers };
+    match admit(&state, &gateway, original, || crate::client_ip::of(extensions, headers, &state)).await {
         Ok(admitted) => {
-            count("authz", Some(&admitted.area), "allowed");
+            gateway.count("authz", Some(&admitted.area), "allowed");
             let mut response = StatusCode::OK.into_response();
             let headers = response.headers_mut();
             identity::insert(headers, &admitted.principal);
@@ -115,7 +115,7 @@ pub(crate) async fn handler(State(state): State<AppState>, req: Request) -> Resp
             response
         }
         Err(refused) => {
-            count("authz", refused.area.as_deref(), refused.outcome);
+            gateway.count("authz", refused.area.as_deref(), refused.outcome);
             refused.response
         }
     }

@@ -36,7 +36,7 @@ pub(crate) fn insert(headers: &mut HeaderMap, principal: &Principal) {
         KeyKind::Individual => "individual",
     };
     let values = [
-        (KEY_ID, text(principal.key_id.to_string())),
+        (KEY_ID, HeaderValue::from_str(principal.key_id.as_str()).ok()),
         (ISSUER_ID, text(principal.issuer_id.to_string())),
         (KEY_KIND, Some(HeaderValue::from_static(kind))),
         // The permission to generate individual keys is Apple's, not a role an upstream decides by.

@@ -17,18 +17,42 @@ pub(crate) mod proxy;
 pub(crate) mod refusal;
 mod upstream;
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use keyward_core::gateway::Policy;
+use metrics::Counter;
 
 pub use upstream::Upstream;
 
-/// Counts a gateway request (`via`: `proxy` or `authz`) by its route's area and outcome. Both
-/// labels are bounded: areas come from the policy, outcomes from this module.
-pub(crate) fn count(via: &'static str, area: Option<&str>, outcome: &'static str) {
-    let area = area.unwrap_or("").to_owned();
-    metrics::counter!("keyward_gateway_requests_total", "via" => via, "area" => area, "outcome" => outcome)
-        .increment(1);
+/// How a gateway request came: through the proxy, or as a forward-auth check.
+const VIAS: [&str; 2] = ["proxy", "authz"];
+/// Every outcome a gateway request is counted under.
+const OUTCOMES: [&str; 11] = [
+    "forwarded",
+    "allowed",
+    "unauthorized",
+    "forbidden",
+    "no_route",
+    "undescribed",
+    "rate_limited",
+    "unavailable",
+    "feed_stale",
+    "upstream_unreachable",
+    "upstream_timeout",
+];
+
+/// `keyward_gateway_requests_total{via, area, outcome}`, one handle per label set, registered on
+/// first use (the recorder is installed when serving starts): counting looks nothing up by name.
+/// Labels are bounded: areas come from the policy, outcomes from [`OUTCOMES`].
+#[derive(Default)]
+struct Counters(OnceLock<HashMap<String, Vec<Counter>>>);
+
+impl std::fmt::Debug for Counters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Counters")
+    }
 }
 
 /// A checked policy, and the upstream when Keyward also proxies.
@@ -36,6 +60,7 @@ pub(crate) fn count(via: &'static str, area: Option<&str>, outcome: &'static str
 pub struct Gateway {
     pub policy: Policy,
     pub upstream: Option<Upstream>,
+    counters: Counters,
 }
 
 impl Gateway {
@@ -46,6 +71,30 @@ impl Gateway {
             Some(url) => Some(Upstream::new(url, timeout)?),
             None => None,
         };
-        Ok(Gateway { policy, upstream })
+        Ok(Gateway { policy, upstream, counters: Counters::default() })
+    }
+
+    /// Counts a gateway request by how it came, its route's area (none: no route) and its outcome.
+    pub(crate) fn count(&self, via: &'static str, area: Option<&str>, outcome: &'static str) {
+        let counters = self.counters.0.get_or_init(|| {
+            let areas = self.policy.areas.keys().cloned().chain([String::new()]);
+            areas
+                .map(|area| {
+                    let handles = VIAS
+                        .iter()
+                        .flat_map(|via| OUTCOMES.iter().map(move |outcome| (*via, *outcome)))
+                        .map(|(via, outcome)| {
+                            metrics::counter!("keyward_gateway_requests_total", "via" => via, "area" => area.clone(), "outcome" => outcome)
+                        })
+                        .collect();
+                    (area, handles)
+                })
+                .collect()
+        });
+        let via = VIAS.iter().position(|v| *v == via).unwrap_or(0);
+        let outcome = OUTCOMES.iter().position(|o| *o == outcome).unwrap_or(0);
+        if let Some(counter) = counters.get(area.unwrap_or("")).and_then(|c| c.get(via * OUTCOMES.len() + outcome)) {
+            counter.increment(1);
+        }
     }
 }

@@ -16,9 +16,9 @@ use axum::response::{IntoResponse, Response};
 use keyward_core::rate_limit::header_value;
 
 use super::admit::{Original, admit};
-use super::{Gateway, count, identity};
+use super::{Gateway, identity};
 use crate::AppState;
-use crate::auth::middleware::{X_RATE_LIMIT, client_ip};
+use crate::auth::middleware::X_RATE_LIMIT;
 use crate::error::ApiError;
 
 /// In front of every other route: a path under one of the policy's routes goes to the upstream;
@@ -35,14 +35,14 @@ async fn forward(state: &AppState, gateway: &Gateway, req: Request) -> Response 
     let Some(upstream) = &gateway.upstream else {
         return ApiError::path_error().into_response();
     };
-    let ip = client_ip(state, &req);
     let (mut parts, body) = req.into_parts();
     let original =
         Original { method: &parts.method, path: parts.uri.path(), query: parts.uri.query(), headers: &parts.headers };
+    let ip = || crate::client_ip::of(&parts.extensions, &parts.headers, state);
     let admitted = match admit(state, gateway, original, ip).await {
         Ok(a) => a,
         Err(refused) => {
-            count("proxy", refused.area.as_deref(), refused.outcome);
+            gateway.count("proxy", refused.area.as_deref(), refused.outcome);
             return refused.response;
         }
     };
@@ -55,7 +55,7 @@ async fn forward(state: &AppState, gateway: &Gateway, req: Request) -> Response 
     };
     let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
     let Ok(uri) = upstream.uri_for(path_and_query) else {
-        count("proxy", Some(&admitted.area), "upstream_unreachable");
+        gateway.count("proxy", Some(&admitted.area), "upstream_unreachable");
         return with_rate(ApiError::bad_gateway().into_response());
     };
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
@@ -80,7 +80,7 @@ async fn forward(state: &AppState, gateway: &Gateway, req: Request) -> Response 
         .record(started.elapsed().as_secs_f64());
     match answer {
         Ok(Ok(response)) => {
-            count("proxy", Some(&admitted.area), "forwarded");
+            gateway.count("proxy", Some(&admitted.area), "forwarded");
             let (mut parts, body) = response.into_parts();
             remove_hop_by_hop(&mut parts.headers);
             remove_keyward_set_cookies(&mut parts.headers);
@@ -88,12 +88,12 @@ async fn forward(state: &AppState, gateway: &Gateway, req: Request) -> Response 
         }
         Ok(Err(e)) => {
             tracing::warn!(upstream = %upstream.url(), error = %e, "the upstream cannot be reached");
-            count("proxy", Some(&admitted.area), "upstream_unreachable");
+            gateway.count("proxy", Some(&admitted.area), "upstream_unreachable");
             with_rate(ApiError::bad_gateway().into_response())
         }
         Err(_) => {
             tracing::warn!(upstream = %upstream.url(), timeout = ?upstream.timeout, "the upstream did not answer in time");
-            count("proxy", Some(&admitted.area), "upstream_timeout");
+            gateway.count("proxy", Some(&admitted.area), "upstream_timeout");
             with_rate(ApiError::gateway_timeout().into_response())
         }
     }

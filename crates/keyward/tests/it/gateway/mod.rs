@@ -5,6 +5,7 @@
 
 mod authz;
 mod nginx;
+mod nodes;
 mod proxy;
 mod streaming;
 mod upstream;

@@ -77,6 +77,7 @@ async fn g2_the_upstream_gets_the_request_with_keywards_identity_and_not_the_tok
         .lines()
         .find(|l| {
             l.starts_with("keyward_gateway_requests_total{")
+                && l.contains("via=\"proxy\"")
                 && l.contains("area=\"widgets\"")
                 && l.contains("outcome=\"forwarded\"")
         })
