@@ -273,8 +273,8 @@ pub fn check_request_path(path: &str) -> Result<(), &'static str> {
             return Err("the path holds a '%' that is not followed by two hex digits");
         };
         let byte = u8::try_from(high * 16 + low).unwrap_or(0);
-        if matches!(byte, b'/' | b'\\' | b'.' | b';' | b'%' | 0) {
-            return Err("the path holds an encoded '/', '\\', '.', ';', '%' or NUL");
+        if matches!(byte, b'/' | b'\\' | b'.' | b';' | b'%') || byte < 0x20 || byte == 0x7f {
+            return Err("the path holds an encoded '/', '\\', '.', ';', '%' or control character");
         }
         decoded.push(byte);
         i += 3;
@@ -282,12 +282,14 @@ pub fn check_request_path(path: &str) -> Result<(), &'static str> {
     let Ok(text) = std::str::from_utf8(if plain { bytes } else { &decoded }) else {
         return Err("the path's percent-encoding is not UTF-8");
     };
-    // Fullwidth and other look-alikes of '.', '/' and '\' that NFKC folds into them.
-    if text
-        .chars()
-        .any(|c| matches!(c, '\u{2024}' | '\u{2044}' | '\u{2215}' | '\u{FE52}' | '\u{FF0E}' | '\u{FF0F}' | '\u{FF3C}'))
-    {
-        return Err("the path holds a character Unicode normalisation turns into '.', '/' or '\\'");
+    // Look-alikes NFKC folds into '.', '/', '\', ';' or '%': the dot leaders, the small form and
+    // fullwidth forms (whole blocks), the Greek question mark, the division and fraction slashes.
+    let look_alike = |c: char| {
+        matches!(c, '\u{2024}'..='\u{2026}' | '\u{FE50}'..='\u{FE6F}' | '\u{FF01}'..='\u{FF5E}')
+            || matches!(c, '\u{037E}' | '\u{2044}' | '\u{2215}')
+    };
+    if text.chars().any(look_alike) {
+        return Err("the path holds a character Unicode normalisation turns into '.', '/', '\\', ';' or '%'");
     }
     let dot_segment = path.split('/').any(|segment| {
         let name = segment.split(';').next().unwrap_or_default();
@@ -439,6 +441,11 @@ mod tests {
             "/public/\u{FF0E}\u{FF0E}/widgets",
             "/public/%",
             "/public/%4",
+            "/public/\u{2025}/widgets",
+            "/public/..\u{FE54}/widgets",
+            "/public/\u{FF05}2e",
+            "/public/%09",
+            "/public/%7F",
         ] {
             assert!(check_request_path(bad).is_err(), "{bad}");
         }

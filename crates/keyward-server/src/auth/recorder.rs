@@ -62,25 +62,27 @@ impl Recorder {
 
     fn add_uses(&self, key: &KeyId, hour: i64, requests: u64) {
         let Ok(mut usage) = self.usage.lock() else { return };
-        if !usage.contains_key(key) {
-            usage.insert(key.clone(), Vec::new());
-        }
-        let Some(counts) = usage.get_mut(key) else { return };
-        match counts.iter_mut().find(|(h, _)| *h == hour) {
-            Some((_, n)) => *n += requests,
-            None => counts.push((hour, requests)),
+        match usage.get_mut(key) {
+            Some(counts) => match counts.iter_mut().find(|(h, _)| *h == hour) {
+                Some((_, n)) => *n += requests,
+                None => counts.push((hour, requests)),
+            },
+            None => {
+                usage.insert(key.clone(), vec![(hour, requests)]);
+            }
         }
     }
 
     fn add_area_uses(&self, key: &KeyId, area: &str, hour: i64, requests: u64) {
         let Ok(mut usage) = self.area_usage.lock() else { return };
-        if !usage.contains_key(key) {
-            usage.insert(key.clone(), Vec::new());
-        }
-        let Some(counts) = usage.get_mut(key) else { return };
-        match counts.iter_mut().find(|(h, a, _)| *h == hour && a == area) {
-            Some((_, _, n)) => *n += requests,
-            None => counts.push((hour, area.to_owned(), requests)),
+        match usage.get_mut(key) {
+            Some(counts) => match counts.iter_mut().find(|(h, a, _)| *h == hour && a == area) {
+                Some((_, _, n)) => *n += requests,
+                None => counts.push((hour, area.to_owned(), requests)),
+            },
+            None => {
+                usage.insert(key.clone(), vec![(hour, area.to_owned(), requests)]);
+            }
         }
     }
 

@@ -58,12 +58,8 @@ pub(crate) async fn admit(
     if let Some(response) = fail_closed(state) {
         return Err(refused(response, "feed_stale", None));
     }
-    let now = now();
-    let method = original.method.as_str();
-    let target = RequestTarget { method, path: original.path, query: original.query };
-    // Authenticated first, so that callers without a key learn nothing of the routes.
-    let principal = authenticate(state, original.headers, &gateway.policy.audience, &target, ip, now)
-        .map_err(|response| refused(response, "unauthorized", None))?;
+    // G3: a URI under no route is a 403 whoever asks. The routes are no secret: the proxy in front
+    // of Keyward only asks about paths it routes here.
     if let Err(why) = check_request_path(original.path) {
         return Err(refused(ApiError::forbidden_because(why).into_response(), "forbidden", None));
     }
@@ -72,6 +68,11 @@ pub(crate) async fn admit(
         return Err(refused(ApiError::forbidden_because(&why).into_response(), "no_route", None));
     };
     let area = Some(route.area.as_str());
+    let now = now();
+    let method = original.method.as_str();
+    let target = RequestTarget { method, path: original.path, query: original.query };
+    let principal = authenticate(state, original.headers, &gateway.policy.audience, &target, ip, now)
+        .map_err(|response| refused(response, "unauthorized", area))?;
     if let Err(why) = gateway.policy.authorize(route, rules, principal.kind, principal.roles, method) {
         tracing::debug!(key = %principal.key_id, %why, "gateway request forbidden");
         let limit = state.auth.limiter.limit_for(principal.rate_limit_per_hour);

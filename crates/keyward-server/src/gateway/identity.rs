@@ -14,10 +14,12 @@ pub(crate) const ROLES: HeaderName = HeaderName::from_static("x-keyward-roles");
 pub(crate) const MEMBER_ID: HeaderName = HeaderName::from_static("x-keyward-member-id");
 
 /// Whether a header name is, or reads as, `X-Keyward-…`: servers that turn headers into CGI-style
-/// variables (`HTTP_X_KEYWARD_ROLES`) cannot tell `X_Keyward_Roles` or `X.Keyward.Roles` apart.
+/// variables (`HTTP_X_KEYWARD_ROLES`) cannot tell `X_Keyward_Roles` or `X.Keyward.Roles` apart, so
+/// every punctuation character counts as `-`.
 fn looks_like_identity(name: &str) -> bool {
-    let folded: String = name.chars().map(|c| if c == '_' || c == '.' { '-' } else { c }).collect();
-    folded.starts_with("x-keyward-")
+    const PREFIX: &[u8] = b"x-keyward-";
+    let fold = |b: u8| if b.is_ascii_alphanumeric() { b.to_ascii_lowercase() } else { b'-' };
+    name.len() >= PREFIX.len() && name.bytes().zip(PREFIX).all(|(b, p)| fold(b) == *p)
 }
 
 /// Removes every `X-Keyward-*` header and its look-alikes, whatever their case or count.

@@ -77,6 +77,8 @@ impl Gateway {
     /// Counts a gateway request by how it came, its route's area (none: no route) and its outcome.
     pub(crate) fn count(&self, via: &'static str, area: Option<&str>, outcome: &'static str) {
         let counters = self.counters.0.get_or_init(|| {
+            // Handles made before the recorder exists would count nowhere, forever.
+            crate::metrics::install();
             let areas = self.policy.areas.keys().cloned().chain([String::new()]);
             areas
                 .map(|area| {
@@ -91,8 +93,12 @@ impl Gateway {
                 })
                 .collect()
         });
-        let via = VIAS.iter().position(|v| *v == via).unwrap_or(0);
-        let outcome = OUTCOMES.iter().position(|o| *o == outcome).unwrap_or(0);
+        let (Some(via), Some(outcome)) =
+            (VIAS.iter().position(|v| *v == via), OUTCOMES.iter().position(|o| *o == outcome))
+        else {
+            debug_assert!(false, "an uncounted gateway outcome: {via} {outcome}");
+            return;
+        };
         if let Some(counter) = counters.get(area.unwrap_or("")).and_then(|c| c.get(via * OUTCOMES.len() + outcome)) {
             counter.increment(1);
         }

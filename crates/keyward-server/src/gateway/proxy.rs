@@ -166,33 +166,38 @@ fn remove_overrides(headers: &mut HeaderMap) {
 }
 
 /// Keyward's console cookies (the session, the flash) stay with Keyward: an upstream on the same
-/// origin must not receive a console session.
+/// origin must not receive a console session. Read as bytes, so other cookies with non-ASCII
+/// values pass unchanged.
 fn remove_keyward_cookies(headers: &mut HeaderMap) {
-    let kept: Vec<String> = headers
+    let kept: Vec<&[u8]> = headers
         .get_all(header::COOKIE)
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .map(str::trim)
-        .filter(|pair| !pair.is_empty() && !is_keyward_cookie(pair.split('=').next().unwrap_or_default()))
-        .map(str::to_owned)
+        .flat_map(|v| v.as_bytes().split(|b| *b == b';'))
+        .map(<[u8]>::trim_ascii)
+        .filter(|pair| {
+            let name = pair.split(|b| *b == b'=').next().unwrap_or_default();
+            !pair.is_empty() && !is_keyward_cookie(&String::from_utf8_lossy(name.trim_ascii()))
+        })
         .collect();
+    let joined = kept.join(&b"; "[..]);
     headers.remove(header::COOKIE);
-    if !kept.is_empty()
-        && let Ok(v) = HeaderValue::from_str(&kept.join("; "))
+    if !joined.is_empty()
+        && let Ok(v) = HeaderValue::from_bytes(&joined)
     {
         headers.insert(header::COOKIE, v);
     }
 }
 
-/// An upstream on the same origin cannot set or replace Keyward's console cookies.
+/// An upstream on the same origin cannot set or replace Keyward's console cookies. Conservative:
+/// any cookie whose name-value pair mentions `keyward_` goes, whether it names one (`keyward_session=…`)
+/// or hides one in a nameless cookie (`=keyward_session=…`, sent by browsers as that name).
 fn remove_keyward_set_cookies(headers: &mut HeaderMap) {
     let kept: Vec<HeaderValue> = headers
         .get_all(header::SET_COOKIE)
         .iter()
         .filter(|v| {
-            let name = v.to_str().ok().and_then(|v| v.split('=').next()).unwrap_or_default();
-            !is_keyward_cookie(name.trim())
+            let pair = v.as_bytes().split(|b| *b == b';').next().unwrap_or_default();
+            !String::from_utf8_lossy(pair).to_ascii_lowercase().contains("keyward_")
         })
         .cloned()
         .collect();
@@ -265,11 +270,24 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.append(header::COOKIE, HeaderValue::from_static("keyward_session=s3cret; theme=dark"));
         headers.append(header::COOKIE, HeaderValue::from_static("__Host-keyward_flash=x; app=1"));
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_bytes(b"name=caf\xc3\xa9").unwrap_or(HeaderValue::from_static("x")),
+        );
         remove_keyward_cookies(&mut headers);
-        assert_eq!(headers.get(header::COOKIE).map(|v| v.to_str().unwrap_or_default()), Some("theme=dark; app=1"));
+        assert_eq!(
+            headers.get(header::COOKIE).map(HeaderValue::as_bytes),
+            Some(&b"theme=dark; app=1; name=caf\xc3\xa9"[..]),
+            "other cookies pass as they were, non-ASCII values included"
+        );
         let mut answer = HeaderMap::new();
         answer.append(header::SET_COOKIE, HeaderValue::from_static("keyward_session=planted; Path=/"));
         answer.append(header::SET_COOKIE, HeaderValue::from_static("app=2; Path=/"));
+        answer.append(header::SET_COOKIE, HeaderValue::from_static("=keyward_session=planted; Path=/teams"));
+        answer.append(
+            header::SET_COOKIE,
+            HeaderValue::from_bytes(b"Keyward_Session=\xff; Path=/").unwrap_or(HeaderValue::from_static("x")),
+        );
         remove_keyward_set_cookies(&mut answer);
         assert_eq!(answer.get_all(header::SET_COOKIE).iter().count(), 1);
     }

@@ -80,7 +80,10 @@ pub(crate) fn check_claims(
     let nbf = number(payload, "nbf")?;
     let skew = config.clock_skew_seconds;
     // T11: the longest lifetime this token may have.
-    let max = if scope.as_ref().is_some_and(Scope::allows_long_lived) { MAX_LONG_LIFETIME } else { MAX_LIFETIME };
+    // Only for Apple's API: the gateway's routes (another audience) never take 180-day tokens.
+    let apple = audience == config.audience;
+    let max =
+        if apple && scope.as_ref().is_some_and(Scope::allows_long_lived) { MAX_LONG_LIFETIME } else { MAX_LIFETIME };
     // T9: when iat is present, the lifetime is bounded.
     // Checked: an `iat` near i64::MIN would overflow, and a wrapped lifetime would pass.
     if let Some(iat) = iat {

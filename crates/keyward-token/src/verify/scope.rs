@@ -24,7 +24,8 @@ pub const LONG_LIVED_RESOURCES: [&str; 14] = [
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScopeEntry {
     method: String,
-    path: String,
+    /// Decoded bytes: two paths compare equal exactly when they decode to the same bytes.
+    path: Vec<u8>,
     query: BTreeSet<(String, String)>,
 }
 
@@ -50,7 +51,8 @@ fn ignored(name: &str) -> bool {
     matches!(name, "limit" | "cursor" | "sort") || name.starts_with("fields[") || name.starts_with("limit[")
 }
 
-/// Percent-decodes; in a query `+` is a space, in a path it is itself.
+/// Percent-decodes; in a query `+` is a space, in a path it is itself (T12: paths an upstream tells
+/// apart, `a+b` and `a b`, never compare equal).
 fn percent_decode(s: &str, plus_is_space: bool) -> Vec<u8> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -73,12 +75,6 @@ fn percent_decode(s: &str, plus_is_space: bool) -> Vec<u8> {
 /// Percent-decodes what clients encode in query names and values (brackets, commas, …).
 fn decode(s: &str) -> String {
     String::from_utf8_lossy(&percent_decode(s, true)).into_owned()
-}
-
-/// A path as it is compared (T12): decoded when that is text, else exactly as written, so two
-/// paths an upstream tells apart (`a+b` and `a b`, `%FE` and `%FF`) never compare equal.
-fn decode_path(s: &str) -> String {
-    String::from_utf8(percent_decode(s, false)).unwrap_or_else(|_| s.to_owned())
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -111,17 +107,20 @@ impl ScopeEntry {
             Some((p, q)) => (p, Some(q)),
             None => (target, None),
         };
-        Ok(ScopeEntry { method: method.to_owned(), path: decode_path(path), query: query_set(query) })
+        Ok(ScopeEntry { method: method.to_owned(), path: percent_decode(path, false), query: query_set(query) })
     }
 
     pub fn matches(&self, target: &RequestTarget<'_>) -> bool {
-        self.method == target.method && self.path == decode_path(target.path) && self.query == query_set(target.query)
+        self.method == target.method
+            && self.path == percent_decode(target.path, false)
+            && self.query == query_set(target.query)
     }
 
     /// T11: a GET of a resource on Apple's long-lived list, under `/v1` (a gateway route's
     /// `/widgets/ciProducts` is no such resource).
     pub fn allows_long_lived(&self) -> bool {
-        let resource = self.path.strip_prefix("/v1/").and_then(|rest| rest.split('/').next()).unwrap_or_default();
+        let path = std::str::from_utf8(&self.path).unwrap_or_default();
+        let resource = path.strip_prefix("/v1/").and_then(|rest| rest.split('/').next()).unwrap_or_default();
         self.method == "GET" && LONG_LIVED_RESOURCES.contains(&resource)
     }
 }
@@ -205,6 +204,7 @@ mod tests {
         assert!(!plus.matches(&t("GET", "/files/a%20b", None)), "+ is no space in a path");
         let binary = ScopeEntry::parse("GET /files/%FF").expect("valid");
         assert!(binary.matches(&t("GET", "/files/%FF", None)));
-        assert!(!binary.matches(&t("GET", "/files/%FE", None)), "not text: compared as written");
+        assert!(!binary.matches(&t("GET", "/files/%FE", None)), "another byte");
+        assert!(!binary.matches(&t("GET", "/files/%25FF", None)), "the text %FF is not the byte");
     }
 }

@@ -289,3 +289,21 @@ fn t6_a_token_cached_for_one_audience_is_refused_for_another() {
     let (_, path) = f.verifier.verify_for("acme-api-v1", &gateway, NOW, &GET_APPS).unwrap();
     assert_eq!(path, keyward_token::verify::Path::CacheHit, "its own audience still hits");
 }
+
+// T11: 180-day scoped tokens are Apple's; for the gateway's audience the usual 20 minutes hold.
+#[test]
+fn t11_long_lived_tokens_are_for_apples_audience_only() {
+    let f = fixture();
+    let long = |aud: &str| {
+        f.team_token_with(|c| {
+            c["aud"] = json!(aud);
+            c["iat"] = json!(NOW);
+            c["exp"] = json!(NOW + 30 * 24 * 3600);
+            c["scope"] = json!(["GET /v1/ciProducts"]);
+        })
+    };
+    let ci = RequestTarget { method: "GET", path: "/v1/ciProducts", query: None };
+    assert!(f.verifier.verify(&long("appstoreconnect-v1"), NOW, &ci).is_ok());
+    let gateway = f.verifier.verify_for("acme-api-v1", &long("acme-api-v1"), NOW, &ci);
+    assert!(matches!(gateway.map_err(|r| r.failure), Err(AuthFailure::LifetimeTooLong { .. })));
+}

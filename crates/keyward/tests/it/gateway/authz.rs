@@ -134,7 +134,7 @@ async fn g3_undescribed_contradictory_or_unrouted_requests_are_refused() {
         .send()
         .await
         .unwrap();
-    assert_eq!(apple_error(unknown).await.0, 401, "without a key, nothing is learnt of the routes");
+    assert_eq!(apple_error(unknown).await.0, 403, "G3: a URI under no route, whoever asks");
     let agreed = ask(&[
         ("X-Forwarded-Method", "GET"),
         ("X-Forwarded-Uri", "/widgets/1"),
