@@ -85,8 +85,8 @@ pub(crate) fn app_fields() -> &'static [&'static str] {
 pub(crate) struct AppWriter<'a> {
     base: &'a BaseUrl,
     fields: &'a Fields,
-    /// What follows the attributes, split where the app's ID goes.
-    tail: Vec<Vec<u8>>,
+    /// What follows the attributes, with holes where the app's ID goes.
+    tail: Pieces,
 }
 
 /// Appends `s` as a JSON string, quoted and escaped.
@@ -100,25 +100,34 @@ pub(crate) fn write_value(out: &mut Vec<u8>, v: &(impl Serialize + ?Sized)) {
     serde_json::to_writer(out, v).unwrap_or(());
 }
 
-/// Pieces of bytes with a hole between each two, where the app's ID is written.
+/// Bytes with holes where the app's ID is written: one buffer and the holes' offsets, so a
+/// request's template costs two allocations however many links an app has.
 #[derive(Default)]
-struct Pieces(Vec<Vec<u8>>);
+struct Pieces {
+    bytes: Vec<u8>,
+    holes: Vec<usize>,
+}
 
 impl Pieces {
     fn text(&mut self, s: &str) -> &mut Self {
-        if self.0.is_empty() {
-            self.0.push(Vec::new());
-        }
-        if let Some(last) = self.0.last_mut() {
-            last.extend_from_slice(s.as_bytes());
-        }
+        self.bytes.extend_from_slice(s.as_bytes());
         self
     }
 
     fn id(&mut self) -> &mut Self {
-        self.text("");
-        self.0.push(Vec::new());
+        self.holes.push(self.bytes.len());
         self
+    }
+
+    /// Appends the bytes with `id` in every hole.
+    fn fill(&self, id: &[u8], out: &mut Vec<u8>) {
+        let mut from = 0;
+        for &hole in &self.holes {
+            out.extend_from_slice(self.bytes.get(from..hole).unwrap_or_default());
+            out.extend_from_slice(id);
+            from = hole;
+        }
+        out.extend_from_slice(self.bytes.get(from..).unwrap_or_default());
     }
 }
 
@@ -127,7 +136,7 @@ impl<'a> AppWriter<'a> {
         // The base as it reads inside a JSON string (a Host header may hold a quote).
         let quoted = serde_json::to_string(&base.0).unwrap_or_default();
         let b = quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or_default();
-        let mut t = Pieces::default();
+        let mut t = Pieces { bytes: Vec::with_capacity(4096), holes: Vec::with_capacity(80) };
         t.text("},\"id\":\"").id().text("\",\"links\":{\"self\":\"").text(b).text("/v1/apps/").id().text("\"}");
         let mut names = RELATIONSHIPS_WRITTEN.iter().filter(|n| fields.has(n)).peekable();
         if names.peek().is_some() {
@@ -140,22 +149,14 @@ impl<'a> AppWriter<'a> {
             t.text("}");
         }
         t.text(",\"type\":\"apps\"}");
-        AppWriter { base, fields, tail: t.0 }
+        AppWriter { base, fields, tail: t }
     }
 
     /// Appends `app` as a resource object.
     pub fn write(&self, app: &App, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"attributes\":{");
         self.attributes(app, out);
-        let id = app.id.to_string();
-        let mut pieces = self.tail.iter();
-        if let Some(first) = pieces.next() {
-            out.extend_from_slice(first);
-        }
-        for piece in pieces {
-            out.extend_from_slice(id.as_bytes());
-            out.extend_from_slice(piece);
-        }
+        self.tail.fill(app.id.to_string().as_bytes(), out);
     }
 
     /// A single-resource document: the app and `links.self`, its own.
