@@ -30,7 +30,8 @@ pub(crate) async fn handler(
     let member = member(&state, &key, member_id)?;
     let base = base(&state, &headers);
     let related = include.as_mut().map(|i| i.related(member.all_apps_visible, &member.visible_apps, &base));
-    let doc = views::single(user::resource(&member, &base, &fields, related.as_ref()), include.map(Include::included));
+    let doc =
+        user::UserResource::new(&member, &base, &fields, related.as_ref()).document(include.map(Include::included));
     Ok(views::document(StatusCode::OK, &doc))
 }
 
