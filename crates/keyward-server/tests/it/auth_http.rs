@@ -29,6 +29,18 @@ server_test!(t1_missing_or_non_bearer_credentials_get_apples_401, |srv: Server| 
         assert!(uuid::Uuid::try_parse(body["errors"][0]["id"].as_str().unwrap()).is_ok());
         assert_eq!(limit, None, "no budget header for a refused token");
     }
+    // Two Authorization headers, the first valid: which one a proxy behind us reads is not ours to
+    // guess, so neither counts.
+    let two = srv
+        .client
+        .get(format!("{}/v1/apps", srv.base))
+        .header("authorization", format!("Bearer {}", key.token()))
+        .header("authorization", "Bearer another")
+        .send()
+        .await
+        .unwrap();
+    let (status, _, body) = parts(two).await;
+    assert_eq!((status, code(&body)), (401, "NOT_AUTHORIZED"), "two Authorization headers");
 });
 
 server_test!(t2_to_t13_each_rule_refuses_over_http, |srv: Server| async move {
