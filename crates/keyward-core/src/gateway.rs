@@ -301,6 +301,65 @@ pub fn check_request_path(path: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// How a forward-auth check describes the request it asks about (G3), convention by convention:
+/// nginx `auth_request` (`X-Original-Method`, `X-Original-URI`), Traefik and Caddy
+/// (`X-Forwarded-Method`, `X-Forwarded-Uri`), Envoy (the path after the check's prefix, with the
+/// check's own method and query).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Descriptions<'a> {
+    pub check_method: &'a str,
+    /// Envoy: what follows the prefix in the check's path (empty: nothing).
+    pub after_prefix: &'a str,
+    pub check_query: Option<&'a str>,
+    pub original_method: Option<&'a str>,
+    pub original_uri: Option<&'a str>,
+    pub forwarded_method: Option<&'a str>,
+    pub forwarded_uri: Option<&'a str>,
+}
+
+/// The request a check is about: its method (as sent: methods are case-sensitive, and `get` is
+/// not a read) and its URI (path and query).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Described {
+    pub method: String,
+    pub uri: String,
+}
+
+impl Descriptions<'_> {
+    /// G3: the request every description present names. A proxy also passes the client's own
+    /// headers on (a client behind Traefik can add an `X-Original-URI` of its choosing), so two
+    /// descriptions that disagree are refused, never resolved by a guess; and a convention whose
+    /// check does not carry the original method (nginx, Traefik, Caddy) must name it.
+    pub fn original(&self) -> Result<Described, &'static str> {
+        let envoy_uri = (!self.after_prefix.is_empty()).then(|| match self.check_query {
+            Some(q) => format!("{}?{q}", self.after_prefix),
+            None => self.after_prefix.to_owned(),
+        });
+        let uris: Vec<&str> =
+            [self.original_uri, self.forwarded_uri, envoy_uri.as_deref()].into_iter().flatten().collect();
+        let Some(&uri) = uris.first() else {
+            return Err(
+                "the proxy did not say which request to authorize (X-Original-URI, X-Forwarded-Uri, or a path after /_keyward/authz)",
+            );
+        };
+        let named: Vec<&str> = [self.original_method, self.forwarded_method].into_iter().flatten().collect();
+        let method = match (named.first(), &envoy_uri) {
+            (Some(m), _) => *m,
+            (None, Some(_)) => self.check_method,
+            (None, None) => {
+                return Err("the proxy did not say the request's method (X-Original-Method or X-Forwarded-Method)");
+            }
+        };
+        let agree = uris.iter().all(|u| *u == uri)
+            && named.iter().all(|n| *n == method)
+            && (envoy_uri.is_none() || method == self.check_method);
+        if !agree {
+            return Err("the proxy's descriptions of the request disagree");
+        }
+        Ok(Described { method: method.to_owned(), uri: uri.to_owned() })
+    }
+}
+
 /// GET, HEAD and OPTIONS read; every other method writes.
 pub fn is_read(method: &str) -> bool {
     matches!(method, "GET" | "HEAD" | "OPTIONS")
@@ -448,6 +507,34 @@ mod tests {
             "/public/%7F",
         ] {
             assert!(check_request_path(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn g3_every_description_present_must_agree() {
+        let nginx = Descriptions {
+            check_method: "GET",
+            original_method: Some("DELETE"),
+            original_uri: Some("/widgets/1?x=1"),
+            ..Descriptions::default()
+        };
+        assert_eq!(nginx.original(), Ok(Described { method: "DELETE".into(), uri: "/widgets/1?x=1".into() }));
+        let envoy = Descriptions {
+            check_method: "PUT",
+            after_prefix: "/widgets/1",
+            check_query: Some("a=b"),
+            ..Descriptions::default()
+        };
+        assert_eq!(envoy.original(), Ok(Described { method: "PUT".into(), uri: "/widgets/1?a=b".into() }));
+        let refused = [
+            Descriptions { check_method: "GET", ..Descriptions::default() },
+            Descriptions { check_method: "GET", original_uri: Some("/widgets/1"), ..Descriptions::default() },
+            Descriptions { forwarded_uri: Some("/widgets/2"), forwarded_method: Some("GET"), ..nginx },
+            Descriptions { forwarded_uri: Some("/widgets/1?x=1"), forwarded_method: Some("GET"), ..nginx },
+            Descriptions { original_method: Some("GET"), ..envoy },
+        ];
+        for d in refused {
+            assert!(d.original().is_err(), "{d:?}");
         }
     }
 

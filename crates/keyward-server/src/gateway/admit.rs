@@ -16,10 +16,10 @@ use crate::error::ApiError;
 
 /// A request the gateway lets through.
 #[derive(Debug)]
-pub(crate) struct Admitted {
+pub(crate) struct Admitted<'g> {
     pub principal: Arc<Principal>,
     /// The route's area, for metrics and the key's usage.
-    pub area: String,
+    pub area: &'g str,
     /// `X-Rate-Limit`.
     pub limit: u64,
     pub remaining: u64,
@@ -27,15 +27,15 @@ pub(crate) struct Admitted {
 
 /// Why a request is refused, as the response to send and the label its metrics count it under.
 #[derive(Debug)]
-pub(crate) struct Refused {
+pub(crate) struct Refused<'g> {
     pub response: Response,
     pub outcome: &'static str,
     /// The route's area, when the path had one.
-    pub area: Option<String>,
+    pub area: Option<&'g str>,
 }
 
-fn refused(response: Response, outcome: &'static str, area: Option<&str>) -> Refused {
-    Refused { response, outcome, area: area.map(str::to_owned) }
+fn refused<'g>(response: Response, outcome: &'static str, area: Option<&'g str>) -> Refused<'g> {
+    Refused { response, outcome, area }
 }
 
 /// The original request, as the proxy received it or as a forward-auth call describes it.
@@ -49,12 +49,12 @@ pub(crate) struct Original<'a> {
 }
 
 /// G1 for `original`; `ip` gives the client's address for T14's failure records.
-pub(crate) async fn admit(
+pub(crate) async fn admit<'g>(
     state: &AppState,
-    gateway: &Gateway,
+    gateway: &'g Gateway,
     original: Original<'_>,
     ip: impl FnOnce() -> Option<String>,
-) -> Result<Admitted, Refused> {
+) -> Result<Admitted<'g>, Refused<'g>> {
     if let Some(response) = fail_closed(state) {
         return Err(refused(response, "feed_stale", None));
     }
@@ -86,5 +86,5 @@ pub(crate) async fn admit(
     })?;
     state.auth.recorder.used(&principal.key_id, now);
     state.auth.recorder.used_in_area(&principal.key_id, &route.area, now);
-    Ok(Admitted { principal, area: route.area.clone(), limit, remaining })
+    Ok(Admitted { principal, area: &route.area, limit, remaining })
 }

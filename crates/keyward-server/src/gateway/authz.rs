@@ -10,7 +10,8 @@
 //!
 //! Those headers come from the proxy, but a proxy also passes the client's own headers, so a client
 //! behind Traefik could send an `X-Original-URI` of its choosing. Every description present must
-//! therefore agree; a request whose descriptions disagree is refused, never resolved by a guess.
+//! therefore agree: the rule is `keyward_core::gateway::Descriptions::original`; this module only
+//! reads the headers (one of each, as text) and the check's path.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
@@ -21,17 +22,11 @@ use super::identity;
 use crate::AppState;
 use crate::auth::middleware::X_RATE_LIMIT;
 use crate::error::ApiError;
+use keyward_core::gateway::Descriptions;
 use keyward_core::rate_limit::header_value;
 
 /// Where forward auth is served; Envoy appends the original path to it.
 pub(crate) const PATH: &str = "/_keyward/authz";
-
-/// The original method and URI (path and query) of a forward-auth request.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Described {
-    pub method: Method,
-    pub uri: String,
-}
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, &'static str> {
     let mut values = headers.get_all(name).iter();
@@ -42,46 +37,22 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, &'s
     }
 }
 
-/// Reads the original request from whichever conventions are present, and refuses when two of them
-/// disagree. `suffix` is what follows [`PATH`] in the request's path (Envoy), `query` its query.
-pub(crate) fn describe(
-    request_method: &Method,
-    suffix: &str,
-    query: Option<&str>,
-    headers: &HeaderMap,
-) -> Result<Described, &'static str> {
-    let original_uri = header(headers, "x-original-uri")?;
-    let forwarded_uri = header(headers, "x-forwarded-uri")?;
-    let envoy_uri = (!suffix.is_empty()).then(|| match query {
-        Some(q) => format!("{suffix}?{q}"),
-        None => suffix.to_owned(),
-    });
-    let uris: Vec<&str> = [original_uri, forwarded_uri, envoy_uri.as_deref()].into_iter().flatten().collect();
-    let Some(&uri) = uris.first() else {
-        return Err(
-            "the proxy did not say which request to authorize (X-Original-URI, X-Forwarded-Uri, or a path after /_keyward/authz)",
-        );
+/// The original request, as the check's headers and path describe it ([`Descriptions`]).
+fn describe(req: &Request) -> Result<(Method, String), &'static str> {
+    let headers = req.headers();
+    let check_method = req.method().as_str();
+    let descriptions = Descriptions {
+        check_method,
+        after_prefix: req.uri().path().strip_prefix(PATH).unwrap_or_default(),
+        check_query: req.uri().query(),
+        original_method: header(headers, "x-original-method")?,
+        original_uri: header(headers, "x-original-uri")?,
+        forwarded_method: header(headers, "x-forwarded-method")?,
+        forwarded_uri: header(headers, "x-forwarded-uri")?,
     };
-    if uris.iter().any(|u| *u != uri) {
-        return Err("the proxy's descriptions of the request disagree");
-    }
-    let named: Vec<&str> =
-        [header(headers, "x-original-method")?, header(headers, "x-forwarded-method")?].into_iter().flatten().collect();
-    // Envoy's check carries the original method itself; nginx's subrequest and Caddy's and
-    // Traefik's checks must name it, since their own method need not be the original's.
-    let method = match (named.first(), &envoy_uri) {
-        // As sent: methods are case-sensitive, and `get` is not a read.
-        (Some(m), _) => Method::from_bytes(m.as_bytes()).map_err(|_| "the original method is not a method")?,
-        (None, Some(_)) => request_method.clone(),
-        (None, None) => {
-            return Err("the proxy did not say the request's method (X-Original-Method or X-Forwarded-Method)");
-        }
-    };
-    let agree = named.iter().all(|n| *n == method.as_str());
-    if !agree || (envoy_uri.is_some() && method != *request_method) {
-        return Err("the proxy's descriptions of the request disagree");
-    }
-    Ok(Described { method, uri: uri.to_owned() })
+    let described = descriptions.original()?;
+    let method = Method::from_bytes(described.method.as_bytes()).map_err(|_| "the original method is not a method")?;
+    Ok((method, described.uri))
 }
 
 /// `/_keyward/authz` and `/_keyward/authz/{*original}`, for any method.
@@ -89,23 +60,22 @@ pub(crate) async fn handler(State(state): State<AppState>, req: Request) -> Resp
     let Some(gateway) = state.gateway.clone() else {
         return ApiError::path_error().into_response();
     };
-    let suffix = req.uri().path().strip_prefix(PATH).unwrap_or_default();
-    let described = match describe(req.method(), suffix, req.uri().query(), req.headers()) {
+    let (method, uri) = match describe(&req) {
         Ok(d) => d,
         Err(why) => {
             gateway.count("authz", None, "undescribed");
             return ApiError::forbidden_because(why).into_response();
         }
     };
-    let (path, query) = match described.uri.split_once('?') {
+    let (path, query) = match uri.split_once('?') {
         Some((p, q)) => (p, Some(q)),
-        None => (described.uri.as_str(), None),
+        None => (uri.as_str(), None),
     };
     let (extensions, headers) = (req.extensions(), req.headers());
-    let original = Original { method: &described.method, path, query, headers };
+    let original = Original { method: &method, path, query, headers };
     match admit(&state, &gateway, original, || crate::client_ip::of(extensions, headers, &state)).await {
         Ok(admitted) => {
-            gateway.count("authz", Some(&admitted.area), "allowed");
+            gateway.count("authz", Some(admitted.area), "allowed");
             let mut response = StatusCode::OK.into_response();
             let headers = response.headers_mut();
             identity::insert(headers, &admitted.principal);
@@ -115,7 +85,7 @@ pub(crate) async fn handler(State(state): State<AppState>, req: Request) -> Resp
             response
         }
         Err(refused) => {
-            gateway.count("authz", refused.area.as_deref(), refused.outcome);
+            gateway.count("authz", refused.area, refused.outcome);
             refused.response
         }
     }

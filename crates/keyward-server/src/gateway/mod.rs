@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use keyward_core::gateway::Policy;
-use metrics::Counter;
+use metrics::{Counter, Histogram};
 
 pub use upstream::Upstream;
 
@@ -43,11 +43,18 @@ const OUTCOMES: [&str; 11] = [
     "upstream_timeout",
 ];
 
-/// `keyward_gateway_requests_total{via, area, outcome}`, one handle per label set, registered on
-/// first use (the recorder is installed when serving starts): counting looks nothing up by name.
-/// Labels are bounded: areas come from the policy, outcomes from [`OUTCOMES`].
+/// One area's metrics: `keyward_gateway_requests_total{via, area, outcome}`, one handle per
+/// (via, outcome), and `keyward_gateway_upstream_seconds{area}`.
+struct AreaMetrics {
+    requests: Vec<Counter>,
+    upstream: Histogram,
+}
+
+/// Every area's metrics (and those of requests under no route, area ""), registered on first use
+/// (the recorder is installed when serving starts): counting looks nothing up by name and
+/// allocates nothing. Labels are bounded: areas come from the policy, outcomes from [`OUTCOMES`].
 #[derive(Default)]
-struct Counters(OnceLock<HashMap<String, Vec<Counter>>>);
+struct Counters(OnceLock<HashMap<String, AreaMetrics>>);
 
 impl std::fmt::Debug for Counters {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -74,33 +81,45 @@ impl Gateway {
         Ok(Gateway { policy, upstream, counters: Counters::default() })
     }
 
-    /// Counts a gateway request by how it came, its route's area (none: no route) and its outcome.
-    pub(crate) fn count(&self, via: &'static str, area: Option<&str>, outcome: &'static str) {
-        let counters = self.counters.0.get_or_init(|| {
+    fn metrics(&self, area: Option<&str>) -> Option<&AreaMetrics> {
+        let all = self.counters.0.get_or_init(|| {
             // Handles made before the recorder exists would count nowhere, forever.
             crate::metrics::install();
             let areas = self.policy.areas.keys().cloned().chain([String::new()]);
             areas
                 .map(|area| {
-                    let handles = VIAS
+                    let requests = VIAS
                         .iter()
                         .flat_map(|via| OUTCOMES.iter().map(move |outcome| (*via, *outcome)))
                         .map(|(via, outcome)| {
                             metrics::counter!("keyward_gateway_requests_total", "via" => via, "area" => area.clone(), "outcome" => outcome)
                         })
                         .collect();
-                    (area, handles)
+                    let upstream = metrics::histogram!("keyward_gateway_upstream_seconds", "area" => area.clone());
+                    (area, AreaMetrics { requests, upstream })
                 })
                 .collect()
         });
+        all.get(area.unwrap_or(""))
+    }
+
+    /// Counts a gateway request by how it came, its route's area (none: no route) and its outcome.
+    pub(crate) fn count(&self, via: &'static str, area: Option<&str>, outcome: &'static str) {
         let (Some(via), Some(outcome)) =
             (VIAS.iter().position(|v| *v == via), OUTCOMES.iter().position(|o| *o == outcome))
         else {
             debug_assert!(false, "an uncounted gateway outcome: {via} {outcome}");
             return;
         };
-        if let Some(counter) = counters.get(area.unwrap_or("")).and_then(|c| c.get(via * OUTCOMES.len() + outcome)) {
+        if let Some(counter) = self.metrics(area).and_then(|m| m.requests.get(via * OUTCOMES.len() + outcome)) {
             counter.increment(1);
+        }
+    }
+
+    /// How long the upstream took to answer a request in `area`.
+    pub(crate) fn upstream_latency(&self, area: &str, seconds: f64) {
+        if let Some(m) = self.metrics(Some(area)) {
+            m.upstream.record(seconds);
         }
     }
 }

@@ -42,7 +42,7 @@ async fn forward(state: &AppState, gateway: &Gateway, req: Request) -> Response 
     let admitted = match admit(state, gateway, original, ip).await {
         Ok(a) => a,
         Err(refused) => {
-            gateway.count("proxy", refused.area.as_deref(), refused.outcome);
+            gateway.count("proxy", refused.area, refused.outcome);
             return refused.response;
         }
     };
@@ -55,7 +55,7 @@ async fn forward(state: &AppState, gateway: &Gateway, req: Request) -> Response 
     };
     let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
     let Ok(uri) = upstream.uri_for(path_and_query) else {
-        gateway.count("proxy", Some(&admitted.area), "upstream_unreachable");
+        gateway.count("proxy", Some(admitted.area), "upstream_unreachable");
         return with_rate(ApiError::bad_gateway().into_response());
     };
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
@@ -76,11 +76,10 @@ async fn forward(state: &AppState, gateway: &Gateway, req: Request) -> Response 
     *outgoing.headers_mut() = headers;
     let started = Instant::now();
     let answer = tokio::time::timeout(upstream.timeout, upstream.client.request(outgoing)).await;
-    metrics::histogram!("keyward_gateway_upstream_seconds", "area" => admitted.area.clone())
-        .record(started.elapsed().as_secs_f64());
+    gateway.upstream_latency(admitted.area, started.elapsed().as_secs_f64());
     match answer {
         Ok(Ok(response)) => {
-            gateway.count("proxy", Some(&admitted.area), "forwarded");
+            gateway.count("proxy", Some(admitted.area), "forwarded");
             let (mut parts, body) = response.into_parts();
             remove_hop_by_hop(&mut parts.headers);
             remove_keyward_set_cookies(&mut parts.headers);
@@ -88,12 +87,12 @@ async fn forward(state: &AppState, gateway: &Gateway, req: Request) -> Response 
         }
         Ok(Err(e)) => {
             tracing::warn!(upstream = %upstream.url(), error = %e, "the upstream cannot be reached");
-            gateway.count("proxy", Some(&admitted.area), "upstream_unreachable");
+            gateway.count("proxy", Some(admitted.area), "upstream_unreachable");
             with_rate(ApiError::bad_gateway().into_response())
         }
         Err(_) => {
             tracing::warn!(upstream = %upstream.url(), timeout = ?upstream.timeout, "the upstream did not answer in time");
-            gateway.count("proxy", Some(&admitted.area), "upstream_timeout");
+            gateway.count("proxy", Some(admitted.area), "upstream_timeout");
             with_rate(ApiError::gateway_timeout().into_response())
         }
     }
