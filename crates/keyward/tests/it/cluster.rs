@@ -142,21 +142,7 @@ async fn get_json(client: &reqwest::Client, url: &str, token: &str) -> (u16, ser
 
 fn individual_token(kw: &crate::common::Keyward, email: &str, roles: &str) -> (String, String) {
     kw.ok(&["admin", "member", "add", "--team", "Acme", "--email", email, "--roles", roles]);
-    let out = kw.path("keys").display().to_string();
-    let created = kw.ok(&[
-        "admin",
-        "key",
-        "create",
-        "--team",
-        "Acme",
-        "--individual",
-        "--member",
-        email,
-        "--out",
-        &out,
-        "--json",
-    ]);
-    let file = created.json()["file"].as_str().unwrap().to_owned();
+    let (_, file) = kw.individual_key("Acme", email);
     let token = kw.ok(&["token", "--key-file", &file, "--individual"]).stdout.trim().to_owned();
     (token, file)
 }
@@ -255,10 +241,7 @@ async fn cluster_revocations_and_member_changes_reach_every_node() {
 }
 
 fn token_for_new_key_roles(kw: &crate::common::Keyward, issuer: &str, name: &str, roles: &str) -> String {
-    let out = kw.path("keys").display().to_string();
-    let created =
-        kw.ok(&["admin", "key", "create", "--team", "Acme", "--name", name, "--roles", roles, "--out", &out, "--json"]);
-    let file = created.json()["file"].as_str().unwrap().to_owned();
+    let (_, file) = kw.team_key("Acme", name, roles);
     kw.ok(&["token", "--key-file", &file, "--issuer-id", issuer]).stdout.trim().to_owned()
 }
 

@@ -131,6 +131,36 @@ impl Keyward {
         init
     }
 
+    /// `admin key create` of a team key of `team`, downloaded into `keys/`: its Key ID and file.
+    pub fn team_key(&self, team: &str, name: &str, roles: &str) -> (String, String) {
+        let out = self.path("keys").display().to_string();
+        let created = self
+            .ok(&["admin", "key", "create", "--team", team, "--name", name, "--roles", roles, "--out", &out, "--json"]);
+        let json = created.json();
+        (json["key_id"].as_str().unwrap().to_owned(), json["file"].as_str().unwrap().to_owned())
+    }
+
+    /// `admin key create --individual` for the member `email` of `team`, downloaded into `keys/`:
+    /// its Key ID and file.
+    pub fn individual_key(&self, team: &str, email: &str) -> (String, String) {
+        let out = self.path("keys").display().to_string();
+        let created = self.ok(&[
+            "admin",
+            "key",
+            "create",
+            "--team",
+            team,
+            "--individual",
+            "--member",
+            email,
+            "--out",
+            &out,
+            "--json",
+        ]);
+        let json = created.json();
+        (json["key_id"].as_str().unwrap().to_owned(), json["file"].as_str().unwrap().to_owned())
+    }
+
     /// Everything an operator can observe about a team, to prove a refusal changed nothing.
     pub fn snapshot(&self, team: &str) -> String {
         let keys = self.ok(&["admin", "key", "list", "--team", team, "--json"]).stdout;

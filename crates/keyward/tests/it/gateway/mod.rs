@@ -45,33 +45,10 @@ impl Acme {
     pub fn new(kw: &Keyward) -> Acme {
         let init = kw.approved_team("Acme", "ana@acme.test");
         let issuer = init["issuer_id"].as_str().unwrap().to_owned();
-        let out = kw.path("keys").display().to_string();
-        let team_key = |name: &str, roles: &str| {
-            let created = kw.ok(&[
-                "admin", "key", "create", "--team", "Acme", "--name", name, "--roles", roles, "--out", &out, "--json",
-            ]);
-            let json = created.json();
-            (json["key_id"].as_str().unwrap().to_owned(), json["file"].as_str().unwrap().to_owned())
-        };
-        let (admin_key, admin_file) = team_key("Admin", "ADMIN");
-        let (_, developer_file) = team_key("Dev", "DEVELOPER");
+        let (admin_key, admin_file) = kw.team_key("Acme", "Admin", "ADMIN");
+        let (_, developer_file) = kw.team_key("Acme", "Dev", "DEVELOPER");
         kw.ok(&["admin", "member", "add", "--team", "Acme", "--email", "boss@acme.test", "--roles", "ADMIN"]);
-        let individual = kw
-            .ok(&[
-                "admin",
-                "key",
-                "create",
-                "--team",
-                "Acme",
-                "--individual",
-                "--member",
-                "boss@acme.test",
-                "--out",
-                &out,
-                "--json",
-            ])
-            .json();
-        let individual_file = individual["file"].as_str().unwrap().to_owned();
+        let (_, individual_file) = kw.individual_key("Acme", "boss@acme.test");
         Acme { issuer, admin_key, admin_file, developer_file, individual_file }
     }
 
