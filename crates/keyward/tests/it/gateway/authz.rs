@@ -2,12 +2,8 @@
 
 use keyward_store::Backend;
 
-use super::{AUDIENCE, Acme, apple_error, serve, write_policy};
+use super::{AUDIENCE, Acme, apple_error, header, serve, write_policy};
 use crate::common::Keyward;
-
-fn header(response: &reqwest::Response, name: &str) -> Option<String> {
-    response.headers().get(name).map(|v| v.to_str().unwrap().to_owned())
-}
 
 // Each proxy's convention is understood, and the answer carries the identity and the budget.
 cli_test!(g3_nginx_traefik_caddy_and_envoy_ask_in_their_own_words, |kw: Keyward| async move {

@@ -85,6 +85,11 @@ pub fn serve(kw: &Keyward, policy: &std::path::Path, args: &[&str], env: &[(&str
     kw.serve_with(&all, env)
 }
 
+/// A response header as text.
+pub fn header(response: &reqwest::Response, name: &str) -> Option<String> {
+    response.headers().get(name).map(|v| v.to_str().unwrap().to_owned())
+}
+
 /// The single Apple error of a refusal: status, code.
 pub async fn apple_error(response: reqwest::Response) -> (u16, String) {
     let status = response.status().as_u16();

@@ -5,7 +5,7 @@ use keyward_store::Backend;
 use serde_json::Value;
 
 use super::upstream::Upstream;
-use super::{AUDIENCE, Acme, apple_error, serve, write_policy};
+use super::{AUDIENCE, Acme, apple_error, header, serve, write_policy};
 use crate::common::{Keyward, Nginx};
 
 /// The `nginx` block of docs/GATEWAY.md's "nginx" section.
@@ -24,10 +24,6 @@ fn documented_nginx(keyward: &str, upstream: &str) -> Nginx {
             .replace("127.0.0.1:9000", upstream)
             .replace("listen 80;", &format!("listen 127.0.0.1:{port};"))
     })
-}
-
-fn header(response: &reqwest::Response, name: &str) -> Option<String> {
-    response.headers().get(name).map(|v| v.to_str().unwrap().to_owned())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

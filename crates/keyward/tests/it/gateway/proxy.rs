@@ -6,11 +6,11 @@ use keyward_store::Backend;
 use serde_json::Value;
 
 use super::upstream::Upstream;
-use super::{AUDIENCE, Acme, apple_error, raw_status, serve, write_policy};
+use super::{AUDIENCE, Acme, apple_error, header, raw_status, serve, write_policy};
 use crate::common::Keyward;
 
 fn rate_limit(response: &reqwest::Response) -> String {
-    response.headers().get("x-rate-limit").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+    header(response, "x-rate-limit").unwrap_or_default()
 }
 
 // G2: what reaches the upstream is the client's request, minus its credentials, its own identity
