@@ -7,14 +7,14 @@
 
 use thiserror::Error;
 
-use crate::role::Role;
+use crate::role::{Role, UnknownRole};
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DomainError {
     #[error("'{value}' is not a valid {kind}")]
     InvalidId { kind: &'static str, value: String },
-    #[error("'{0}' is not a role; roles are Apple's UserRole values such as ADMIN or DEVELOPER")]
-    UnknownRole(String),
+    #[error(transparent)]
+    UnknownRole(#[from] UnknownRole),
     #[error("{0}")]
     InvalidInput(String),
     #[error("{what} '{id}' was not found")]
@@ -133,5 +133,11 @@ impl StoreError {
             StoreError::Rule(e) => Some(e),
             StoreError::Backend(_) => None,
         }
+    }
+}
+
+impl From<UnknownRole> for StoreError {
+    fn from(e: UnknownRole) -> Self {
+        StoreError::Rule(e.into())
     }
 }

@@ -5,7 +5,11 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::DomainError;
+/// A name that is not one of Apple's `UserRole` values. Callers see it as
+/// `DomainError::UnknownRole` (the conversion lives with `DomainError`, which names roles).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a role; roles are Apple's UserRole values such as ADMIN or DEVELOPER")]
+pub struct UnknownRole(pub String);
 
 /// A role, spelled as Apple's `UserRole` enum. `GenerateIndividualKeys` is the permission
 /// *Generate Individual API Keys*, which Apple's REST API also carries inside `roles`.
@@ -45,6 +49,27 @@ impl Role {
         Role::GenerateIndividualKeys,
     ];
 
+    /// App Store Connect's name of the role (`APP_MANAGER` → "App Manager"), spelled out because
+    /// some are not the enum's words ("Access to Reports", "Generate Individual API Keys"). The
+    /// console and invitation mail show it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Role::AccountHolder => "Account Holder",
+            Role::Admin => "Admin",
+            Role::AppManager => "App Manager",
+            Role::Developer => "Developer",
+            Role::Marketing => "Marketing",
+            Role::Sales => "Sales",
+            Role::Finance => "Finance",
+            Role::CustomerSupport => "Customer Support",
+            Role::AccessToReports => "Access to Reports",
+            Role::CreateApps => "Create Apps",
+            Role::CloudManagedAppDistribution => "Cloud Managed App Distribution",
+            Role::CloudManagedDeveloperId => "Cloud Managed Developer ID",
+            Role::GenerateIndividualKeys => "Generate Individual API Keys",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::AccountHolder => "ACCOUNT_HOLDER",
@@ -75,11 +100,11 @@ impl fmt::Display for Role {
 }
 
 impl FromStr for Role {
-    type Err = DomainError;
+    type Err = UnknownRole;
 
     /// Exact, case-sensitive: Apple's API refuses `admin` for `ADMIN`, and so do we.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| DomainError::UnknownRole(s.to_owned()))
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| UnknownRole(s.to_owned()))
     }
 }
 
@@ -96,7 +121,7 @@ impl RoleSet {
     }
 
     /// Parses `ADMIN,DEVELOPER` (the CLI and storage form). Empty entries are refused.
-    pub fn parse_list(s: &str) -> Result<Self, DomainError> {
+    pub fn parse_list(s: &str) -> Result<Self, UnknownRole> {
         if s.trim().is_empty() {
             return Ok(Self::EMPTY);
         }

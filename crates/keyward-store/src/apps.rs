@@ -10,7 +10,7 @@ use keyward_core::ports::AppStore;
 
 use crate::error::backend_error;
 use crate::tx::{self, Tx, lock_team, now};
-use crate::{Store, convert};
+use crate::{Store, app_rows, convert};
 
 /// Apple's app IDs are 10-digit numbers; ours are random in that range, so they reveal nothing
 /// about how many apps other teams have.
@@ -76,19 +76,19 @@ impl AppStore for Store {
         {
             id = random_app_id();
         }
-        sqlx::query(
-            "INSERT INTO apps (id, team_id, name, bundle_id, sku, primary_locale, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(id.0)
-        .bind(team.to_string())
-        .bind(new.name.clone())
-        .bind(new.bundle_id.clone())
-        .bind(new.sku.clone())
-        .bind(new.primary_locale.clone())
-        .bind(at.unix_timestamp())
-        .execute(&mut *tx)
-        .await
-        .map_err(backend_error)?;
+        let row = app_rows::NewRow {
+            id,
+            team,
+            name: &new.name,
+            bundle_id: &new.bundle_id,
+            sku: &new.sku,
+            primary_locale: &new.primary_locale,
+        };
+        // Checked above under the team's lock; a clash here is another team's bundle ID, committed
+        // meanwhile.
+        app_rows::insert(&mut tx, row, at).await?.or_taken(|| {
+            DomainError::Conflict(format!("the bundle ID '{}' is already used by an app", new.bundle_id)).into()
+        })?;
         let detail = format!("app '{}' ({}) created", new.name, new.bundle_id);
         tx::audit(&mut tx, team, actor, AuditKind::AppCreated, Some(&id.to_string()), &detail, at).await?;
         let row =

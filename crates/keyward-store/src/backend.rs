@@ -157,6 +157,16 @@ pub(crate) fn migrator(backend: Backend) -> &'static Migrator {
     }
 }
 
+/// A transaction on either backend. Every write runs in one, opened by `Store::begin_write`
+/// with [`begin_write_statement`].
+pub(crate) type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// M2: whether the nodes of an installation share each key's budget through the database. Only
+/// PostgreSQL serves several nodes; SQLite's one node counts in memory.
+pub(crate) fn shares_budgets(backend: Backend) -> bool {
+    backend == Backend::Postgres
+}
+
 /// The statement that opens a write transaction. SQLite takes the database write lock at once, so
 /// a transaction never has to upgrade a read snapshot (which can fail under concurrency);
 /// PostgreSQL locks rows as the transaction touches them.
@@ -176,7 +186,7 @@ pub(crate) fn begin_write_statement(backend: Backend) -> &'static str {
 /// No deadlock: after its first feed append a transaction takes no further row lock that another
 /// transaction could hold while waiting for this one (each write locks its team first; the seed,
 /// which touches many teams, takes this lock before anything else).
-pub(crate) async fn lock_feed(tx: &mut crate::tx::Tx) -> Result<(), StoreError> {
+pub(crate) async fn lock_feed(tx: &mut Tx) -> Result<(), StoreError> {
     if tx.backend_name() == "PostgreSQL" {
         sqlx::query("SELECT pg_advisory_xact_lock(7316461528105367553)")
             .execute(&mut **tx)
@@ -188,7 +198,7 @@ pub(crate) async fn lock_feed(tx: &mut crate::tx::Tx) -> Result<(), StoreError> 
 
 /// M2: leases of one key's budget are granted one at a time (a transaction-scoped advisory lock on
 /// the key; SQLite's write transactions are serial already).
-pub(crate) async fn lock_budget(tx: &mut crate::tx::Tx, key: &keyward_core::ids::KeyId) -> Result<(), StoreError> {
+pub(crate) async fn lock_budget(tx: &mut Tx, key: &keyward_core::ids::KeyId) -> Result<(), StoreError> {
     if tx.backend_name() == "PostgreSQL" {
         sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
             .bind(format!("keyward-budget:{key}"))
@@ -200,7 +210,7 @@ pub(crate) async fn lock_budget(tx: &mut crate::tx::Tx, key: &keyward_core::ids:
 }
 
 /// The database's clock, in Unix seconds: budget leases are timed by it, not by the nodes'.
-pub(crate) async fn database_now(tx: &mut crate::tx::Tx) -> Result<i64, StoreError> {
+pub(crate) async fn database_now(tx: &mut Tx) -> Result<i64, StoreError> {
     let sql = if tx.backend_name() == "PostgreSQL" {
         "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS BIGINT) AS now"
     } else {

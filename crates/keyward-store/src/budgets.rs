@@ -18,11 +18,11 @@ use keyward_core::rate_limit::{LEASE_SECONDS, lease_slice, retry_after_minute};
 
 use crate::error::backend_error;
 use crate::tx;
-use crate::{Backend, Store, convert};
+use crate::{Store, convert};
 
 impl BudgetStore for Store {
     fn shares_budgets(&self) -> bool {
-        self.backend() == Backend::Postgres
+        crate::backend::shares_budgets(self.backend())
     }
 
     async fn lease_budget(

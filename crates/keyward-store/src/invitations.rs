@@ -18,7 +18,7 @@ use sqlx::any::AnyRow;
 use crate::error::backend_error;
 use crate::sql::Dynamic;
 use crate::tx::{self, Tx, lock_team, now};
-use crate::{Store, apps, convert, member_rows, persons};
+use crate::{Store, apps, convert, invitation_rows, member_rows, persons};
 
 const COLUMNS: &str = "SELECT id, team_id, email, first_name, last_name, roles, individual_keys_by_default, all_apps_visible, provisioning_allowed, expires_at FROM invitations ";
 
@@ -174,33 +174,21 @@ impl InvitationStore for Store {
         }
         let id = InvitationId::random();
         let expires = at + invitation::VALIDITY;
-        sqlx::query(
-            "INSERT INTO invitations (id, team_id, email, first_name, last_name, roles, all_apps_visible, provisioning_allowed, created_at, expires_at, secret_hash, individual_keys_by_default) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(id.to_string())
-        .bind(team.to_string())
-        .bind(email.clone())
-        .bind(first)
-        .bind(last)
-        .bind(roles.to_list())
-        .bind(new.all_apps_visible)
-        .bind(new.provisioning_allowed)
-        .bind(at.unix_timestamp())
-        .bind(expires.unix_timestamp())
-        .bind(secret_hash.to_owned())
-        .bind(new.individual_keys_by_default && !roles.contains(keyward_core::role::Role::GenerateIndividualKeys))
-        .execute(&mut *tx)
-        .await
-        .map_err(backend_error)?;
-        for app in &new.visible_apps {
-            sqlx::query("INSERT INTO invitation_apps (invitation_id, app_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(id.to_string())
-                .bind(app.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend_error)?;
-        }
+        let row = invitation_rows::NewRow {
+            id,
+            team,
+            email: &email,
+            first_name: &first,
+            last_name: &last,
+            roles,
+            individual_keys_by_default: new.individual_keys_by_default,
+            all_apps_visible: new.all_apps_visible,
+            provisioning_allowed: new.provisioning_allowed,
+            visible_apps: &new.visible_apps,
+            secret_hash,
+            expires_at: expires,
+        };
+        invitation_rows::insert(&mut tx, row, at).await?;
         tx::audit(
             &mut tx,
             team,

@@ -16,9 +16,9 @@ use keyward_core::role::RoleSet;
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use crate::error::{backend_error, is_unique_violation};
+use crate::error::backend_error;
 use crate::tx::{self, Tx, lock_team, now};
-use crate::{Store, convert};
+use crate::{Store, convert, key_rows};
 
 async fn key_in_tx(tx: &mut Tx, team: TeamId, id: &KeyId) -> Result<ApiKey, StoreError> {
     let row = sqlx::query(select_key!("WHERE id = $1 AND team_id = $2"))
@@ -94,7 +94,7 @@ impl KeyStore for Store {
             }
         };
         let created_by_member = match &actor.actor {
-            Actor::Member(m) => Some(m.to_string()),
+            Actor::Member(m) => Some(*m),
             Actor::Operator | Actor::TeamKey { .. } => None,
         };
         // K8: Key IDs are unique across the installation; a drawn ID already in use is redrawn.
@@ -107,28 +107,23 @@ impl KeyStore for Store {
         if id_taken {
             return Err(DomainError::KeyIdTaken(key_id.to_string()).into());
         }
-        sqlx::query(
-            "INSERT INTO api_keys (id, team_id, kind, name, roles, member_id, created_by_member, created_by_label, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(key_id.to_string())
-        .bind(team.to_string())
-        .bind(kind.as_str())
-        .bind(name)
-        .bind(roles.to_list())
-        .bind(member_id.map(|m| m.to_string()))
-        .bind(created_by_member)
-        .bind(actor.label.clone())
-        .bind(at.unix_timestamp())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| match is_unique_violation(&e) {
-            // The Key ID was drawn by a concurrent transaction (K8), or K6's partial unique index
-            // caught what the check above, under the team's lock, already refuses. Either way the
-            // caller draws again, and the next attempt names the real reason.
-            true => StoreError::Rule(DomainError::KeyIdTaken(key_id.to_string())),
-            false => backend_error(e),
-        })?;
+        let row = key_rows::NewRow {
+            id: &key_id,
+            team,
+            kind,
+            name: &name,
+            roles,
+            member: member_id,
+            created_by_member,
+            created_by_label: &actor.label,
+            public_key: None,
+        };
+        // The Key ID was drawn by a concurrent transaction (K8), or K6's partial unique index caught
+        // what the check above, under the team's lock, already refuses. Either way the caller draws
+        // again, and the next attempt names the real reason.
+        key_rows::insert(&mut tx, row, at)
+            .await?
+            .or_taken(|| StoreError::Rule(DomainError::KeyIdTaken(key_id.to_string())))?;
         tx::audit(&mut tx, team, actor, AuditKind::KeyGenerated, Some(key_id.as_str()), &detail, at).await?;
         let created = key_in_tx(&mut tx, team, &key_id).await?;
         tx::commit(tx).await?;

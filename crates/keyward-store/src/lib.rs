@@ -15,6 +15,7 @@
 mod sql;
 
 mod app_list;
+mod app_rows;
 mod app_update;
 mod apps;
 mod audit;
@@ -24,7 +25,9 @@ mod budgets;
 mod convert;
 mod error;
 mod feed;
+mod invitation_rows;
 mod invitations;
+mod key_rows;
 mod keys;
 mod member_list;
 mod member_rows;
@@ -33,6 +36,7 @@ mod members;
 mod persons;
 mod seed;
 mod sessions;
+mod team_rows;
 mod teams;
 mod tx;
 

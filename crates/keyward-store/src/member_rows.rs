@@ -1,5 +1,6 @@
 //! Member rows, written one way by every writer: members added by the operator or the API, the
-//! Account Holder of a new team, invitees joining, and seeds all insert through [`insert`], and
+//! Account Holder of a new team, invitees joining, and seeds all insert through [`insert`]; roles,
+//! app access and provisioning change through the setters here (`member_update.rs` and seeds), and
 //! visible apps are replaced through [`replace_apps`]. The reads that fill in a member's apps live
 //! here too, so `members.rs` (the `MemberStore`) and `member_update.rs` need not import each other.
 
@@ -52,6 +53,41 @@ pub(crate) async fn insert(tx: &mut Tx, row: NewRow<'_>, at: OffsetDateTime) -> 
         false => backend_error(e),
     })?;
     replace_apps(tx, row.id, row.visible_apps).await
+}
+
+/// A member's roles, and whether Generate Individual API Keys among them was granted explicitly
+/// (K6b). Rules are the caller's (`keyward_core::member::change_roles`, `next_grant`).
+pub(crate) async fn set_roles(tx: &mut Tx, member: MemberId, roles: RoleSet, explicit: bool) -> Result<(), StoreError> {
+    sqlx::query("UPDATE members SET roles = $1, individual_keys_explicit = $2 WHERE id = $3")
+        .bind(roles.to_list())
+        .bind(explicit)
+        .bind(member.to_string())
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+        .map_err(backend_error)
+}
+
+/// A4: whether the member sees every app of the team.
+pub(crate) async fn set_all_apps_visible(tx: &mut Tx, member: MemberId, all: bool) -> Result<(), StoreError> {
+    sqlx::query("UPDATE members SET all_apps_visible = $1 WHERE id = $2")
+        .bind(all)
+        .bind(member.to_string())
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+        .map_err(backend_error)
+}
+
+/// Apple's `provisioningAllowed`.
+pub(crate) async fn set_provisioning_allowed(tx: &mut Tx, member: MemberId, allowed: bool) -> Result<(), StoreError> {
+    sqlx::query("UPDATE members SET provisioning_allowed = $1 WHERE id = $2")
+        .bind(allowed)
+        .bind(member.to_string())
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+        .map_err(backend_error)
 }
 
 /// Sets the apps a member sees to exactly `apps` (A4). Callers check that they are the team's.

@@ -12,7 +12,6 @@ use keyward_core::ids::{AppId, MemberId, TeamId};
 use keyward_core::member::{self, Member};
 use keyward_core::ports::{MemberUpdate, VisibleAppsChange};
 
-use crate::error::backend_error;
 use crate::tx::{self, lock_team, now};
 use crate::{Store, apps, member_rows};
 
@@ -39,35 +38,19 @@ pub(crate) async fn update(
             let how = if explicit { "explicitly" } else { "by default" };
             changes.push(format!("Generate Individual API Keys now held {how}"));
         }
-        sqlx::query("UPDATE members SET roles = $1, individual_keys_explicit = $2 WHERE id = $3")
-            .bind(next.to_list())
-            .bind(explicit)
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(backend_error)?;
+        member_rows::set_roles(&mut tx, id, next, explicit).await?;
     }
     if let Some(all) = update.all_apps_visible {
         if all != current.all_apps_visible {
             changes.push(format!("all apps visible: {all}"));
         }
-        sqlx::query("UPDATE members SET all_apps_visible = $1 WHERE id = $2")
-            .bind(all)
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(backend_error)?;
+        member_rows::set_all_apps_visible(&mut tx, id, all).await?;
     }
     if let Some(allowed) = update.provisioning_allowed {
         if allowed != current.provisioning_allowed {
             changes.push(format!("provisioning allowed: {allowed}"));
         }
-        sqlx::query("UPDATE members SET provisioning_allowed = $1 WHERE id = $2")
-            .bind(allowed)
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(backend_error)?;
+        member_rows::set_provisioning_allowed(&mut tx, id, allowed).await?;
     }
     if let Some(change) = update.visible_apps {
         let mut apps: BTreeSet<AppId> = current.visible_apps.iter().copied().collect();

@@ -9,6 +9,7 @@ use keyward_core::audit::AuditKind;
 use keyward_core::change::Change;
 use keyward_core::error::{DomainError, StoreError};
 use keyward_core::ids::{AppId, InvitationId, IssuerId, KeyId, MemberId, TeamId};
+use keyward_core::key::KeyKind;
 use keyward_core::member::{account_holder_roles, roles_for_new_member};
 use keyward_core::ports::{NewPerson, SeedOutcome, SeedStore};
 use keyward_core::role::{Role, RoleSet};
@@ -19,7 +20,7 @@ use time::OffsetDateTime;
 
 use crate::error::backend_error;
 use crate::tx::{self, Tx, now};
-use crate::{Store, member_rows, persons};
+use crate::{Store, app_rows, invitation_rows, key_rows, member_rows, persons, team_rows};
 
 /// Seeded rows get IDs derived from what names them (team name, email, bundle ID), so applying a
 /// seed after a reset gives every team, member, person, app and invitation the same ID again and a
@@ -27,6 +28,12 @@ use crate::{Store, member_rows, persons};
 fn stable_uuid(parts: &[&str]) -> uuid::Uuid {
     const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6b65_7977_6172_6473_6565_6473_0000_0001);
     uuid::Uuid::new_v5(&NAMESPACE, parts.join("\u{1f}").as_bytes())
+}
+
+/// The form of a secret's SHA-256 (64 hex digits), but the hash of no secret anyone holds: 244
+/// random bits, so finding a secret that hashes to it is a SHA-256 preimage.
+fn unknown_secret_hash() -> String {
+    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
 }
 
 fn refused(path: String, message: String) -> StoreError {
@@ -149,13 +156,8 @@ async fn apply_team_row(
             let current_rate: Option<i64> = row.try_get("rate_limit_per_hour").map_err(backend_error)?;
             let id: TeamId = id.parse().map_err(|_| StoreError::Backend("stored team id is invalid".into()))?;
             if state != access.as_str() || current_rate != rate {
-                sqlx::query("UPDATE teams SET access_state = $1, rate_limit_per_hour = $2 WHERE id = $3")
-                    .bind(access.as_str())
-                    .bind(rate)
-                    .bind(id.to_string())
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(backend_error)?;
+                team_rows::set_access(tx, id, access).await?;
+                team_rows::set_rate_limit(tx, id, team.rate_limit_per_hour).await?;
                 tx::change(tx, &Change::TeamAccess { team_id: id }, at).await?;
                 changes += 1;
             }
@@ -165,16 +167,17 @@ async fn apply_team_row(
             let id = TeamId::from_uuid(stable_uuid(&["team", team.name.trim()]));
             let issuer =
                 team.issuer_id.unwrap_or_else(|| IssuerId::from_uuid(stable_uuid(&["issuer", team.name.trim()])));
-            sqlx::query("INSERT INTO teams (id, issuer_id, name, access_state, rate_limit_per_hour, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(id.to_string())
-                .bind(issuer.to_string())
-                .bind(team.name.trim().to_owned())
-                .bind(access.as_str())
-                .bind(rate)
-                .bind(at.unix_timestamp())
-                .execute(&mut **tx)
-                .await
-                .map_err(|e| if crate::error::is_unique_violation(&e) { refused(format!("{tp}.issuer_id"), "another team has this Issuer ID".into()) } else { backend_error(e) })?;
+            let row = team_rows::NewRow {
+                id,
+                issuer,
+                name: team.name.trim(),
+                access,
+                rate_limit_per_hour: team.rate_limit_per_hour,
+            };
+            // The team was looked up by name just above: a clash is on the Issuer ID.
+            team_rows::insert(tx, row, at)
+                .await?
+                .or_taken(|| refused(format!("{tp}.issuer_id"), "another team has this Issuer ID".into()))?;
             tx::audit(tx, id, actor, AuditKind::TeamCreated, Some(&issuer.to_string()), "created from a seed file", at)
                 .await?;
             tx::change(tx, &Change::TeamAccess { team_id: id }, at).await?;
@@ -210,14 +213,7 @@ async fn apply_apps(tx: &mut Tx, team: &SeedTeam, c: &Ctx) -> Result<(HashMap<St
                     && row.try_get::<String, _>("sku").map_err(backend_error)? == app.sku
                     && row.try_get::<String, _>("primary_locale").map_err(backend_error)? == app.primary_locale;
                 if !same {
-                    sqlx::query("UPDATE apps SET name = $1, sku = $2, primary_locale = $3 WHERE id = $4")
-                        .bind(app.name.clone())
-                        .bind(app.sku.clone())
-                        .bind(app.primary_locale.clone())
-                        .bind(id.0)
-                        .execute(&mut **tx)
-                        .await
-                        .map_err(backend_error)?;
+                    app_rows::align(tx, id, &app.name, &app.sku, &app.primary_locale).await?;
                     tx::change(tx, &Change::App { team_id, app_id: id }, at).await?;
                     changes += 1;
                 }
@@ -228,17 +224,17 @@ async fn apply_apps(tx: &mut Tx, team: &SeedTeam, c: &Ctx) -> Result<(HashMap<St
                     let n = stable_uuid(&["app", &app.bundle_id]).as_u128() % 1_000_000_000;
                     AppId(1_000_000_000 + i64::try_from(n).unwrap_or(0))
                 });
-                sqlx::query("INSERT INTO apps (id, team_id, name, bundle_id, sku, primary_locale, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                    .bind(id.0)
-                    .bind(team_id.to_string())
-                    .bind(app.name.clone())
-                    .bind(app.bundle_id.clone())
-                    .bind(app.sku.clone())
-                    .bind(app.primary_locale.clone())
-                    .bind(at.unix_timestamp())
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(|e| if crate::error::is_unique_violation(&e) { refused(format!("{tp}.apps[{a}]"), "the app ID or SKU is taken".into()) } else { backend_error(e) })?;
+                let row = app_rows::NewRow {
+                    id,
+                    team: team_id,
+                    name: &app.name,
+                    bundle_id: &app.bundle_id,
+                    sku: &app.sku,
+                    primary_locale: &app.primary_locale,
+                };
+                app_rows::insert(tx, row, at)
+                    .await?
+                    .or_taken(|| refused(format!("{tp}.apps[{a}]"), "the app ID or SKU is taken".into()))?;
                 tx::audit(
                     tx,
                     team_id,
@@ -291,7 +287,7 @@ async fn apply_members(
         let person_id = persons::find_or_create(tx, &person, false, at).await?;
         let all_apps = member.apps.is_none();
         let wanted_apps = app_ids(apps_by_bundle, &member.apps);
-        let row = sqlx::query("SELECT id, roles, all_apps_visible, provisioning_allowed FROM members WHERE team_id = $1 AND person_id = $2")
+        let row = sqlx::query("SELECT id, roles, individual_keys_explicit, all_apps_visible, provisioning_allowed FROM members WHERE team_id = $1 AND person_id = $2")
             .bind(team_id.to_string())
             .bind(person_id.to_string())
             .fetch_optional(&mut **tx)
@@ -317,16 +313,10 @@ async fn apply_members(
                     && crate::convert::flag(&row, "provisioning_allowed")? == member.provisioning
                     && current_apps == wanted_apps;
                 if !same {
-                    sqlx::query(
-                        "UPDATE members SET roles = $1, all_apps_visible = $2, provisioning_allowed = $3 WHERE id = $4",
-                    )
-                    .bind(roles.to_list())
-                    .bind(all_apps)
-                    .bind(member.provisioning)
-                    .bind(id.to_string())
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(backend_error)?;
+                    let explicit = crate::convert::flag(&row, "individual_keys_explicit")?;
+                    member_rows::set_roles(tx, id, roles, explicit).await?;
+                    member_rows::set_all_apps_visible(tx, id, all_apps).await?;
+                    member_rows::set_provisioning_allowed(tx, id, member.provisioning).await?;
                     let visible_apps: Vec<AppId> = wanted_apps.iter().map(|a| AppId(*a)).collect();
                     member_rows::replace_apps(tx, id, &visible_apps).await?;
                     tx::change(tx, &Change::Member { team_id, member_id: id }, at).await?;
@@ -389,39 +379,38 @@ async fn apply_invitations(
     for invitation in &team.invitations {
         let email = normalize_email(&invitation.email)?;
         let roles = role_set(&invitation.roles)?;
-        let exists = sqlx::query("SELECT 1 AS one FROM invitations WHERE team_id = $1 AND email = $2")
-            .bind(team_id.to_string())
-            .bind(email.clone())
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(backend_error)?;
+        // Pending, or accepted already (the invitee is a member): nothing to do.
+        let exists = sqlx::query(
+            "SELECT 1 AS one FROM invitations WHERE team_id = $1 AND email = $2 \
+             UNION ALL SELECT 1 AS one FROM members m JOIN persons p ON p.id = m.person_id \
+             WHERE m.team_id = $1 AND p.email = $2",
+        )
+        .bind(team_id.to_string())
+        .bind(email.clone())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(backend_error)?;
         if exists.is_none() {
             let id = InvitationId::from_uuid(stable_uuid(&["invitation", team.name.trim(), &email]));
-            sqlx::query(
-                "INSERT INTO invitations (id, team_id, email, first_name, last_name, roles, all_apps_visible, provisioning_allowed, created_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(id.to_string())
-            .bind(team_id.to_string())
-            .bind(email.clone())
-            .bind(invitation.first_name.clone())
-            .bind(invitation.last_name.clone())
-            .bind(roles.to_list())
-            .bind(invitation.apps.is_none())
-            .bind(invitation.provisioning)
-            .bind(at.unix_timestamp())
-            .bind((at + keyward_core::invitation::VALIDITY).unix_timestamp())
-            .execute(&mut **tx)
-            .await
-            .map_err(backend_error)?;
-            for app in app_ids(apps_by_bundle, &invitation.apps) {
-                sqlx::query("INSERT INTO invitation_apps (invitation_id, app_id) VALUES ($1, $2)")
-                    .bind(id.to_string())
-                    .bind(app)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(backend_error)?;
-            }
+            let visible_apps: Vec<AppId> = app_ids(apps_by_bundle, &invitation.apps).into_iter().map(AppId).collect();
+            // Like every invitation, it is accepted by a secret link. Nobody knows this one's
+            // secret: the console's "new link" (or the API's renewal) hands out one that works.
+            let secret = unknown_secret_hash();
+            let row = invitation_rows::NewRow {
+                id,
+                team: team_id,
+                email: &email,
+                first_name: &invitation.first_name,
+                last_name: &invitation.last_name,
+                roles,
+                individual_keys_by_default: true,
+                all_apps_visible: invitation.apps.is_none(),
+                provisioning_allowed: invitation.provisioning,
+                visible_apps: &visible_apps,
+                secret_hash: &secret,
+                expires_at: at + keyward_core::invitation::VALIDITY,
+            };
+            invitation_rows::insert(tx, row, at).await?;
             changes += 1;
         }
     }
@@ -443,10 +432,10 @@ async fn apply_keys(
         let kp = format!("{tp}.keys[{k}]");
         let kind = kind_of(key, &kp, member_roles).map_err(|e| refused(e.path, e.message))?;
         let public = public_keys.get(&key.key_id).ok_or_else(|| refused(kp.clone(), "no public key".into()))?;
-        let (kind_name, name, roles, member) = match &kind {
-            SeedKeyKind::Team { name, roles } => ("team", name.clone(), *roles, None),
+        let (kind, name, roles, member) = match &kind {
+            SeedKeyKind::Team { name, roles } => (KeyKind::Team, name.clone(), *roles, None),
             SeedKeyKind::Individual { member_email } => {
-                ("individual", member_email.clone(), RoleSet::EMPTY, member_ids.get(member_email).copied())
+                (KeyKind::Individual, member_email.clone(), RoleSet::EMPTY, member_ids.get(member_email).copied())
             }
         };
         let row = sqlx::query(
@@ -458,7 +447,7 @@ async fn apply_keys(
         .map_err(backend_error)?;
         if let Some(row) = row {
             let same = row.try_get::<String, _>("team_id").map_err(backend_error)? == team_id.to_string()
-                && row.try_get::<String, _>("kind").map_err(backend_error)? == kind_name
+                && row.try_get::<String, _>("kind").map_err(backend_error)? == kind.as_str()
                 && row.try_get::<String, _>("roles").map_err(backend_error)? == roles.to_list()
                 && row.try_get::<Option<String>, _>("member_id").map_err(backend_error)?
                     == member.map(|m| m.to_string())
@@ -474,21 +463,20 @@ async fn apply_keys(
             continue;
         }
         let key_id = KeyId::parse(&key.key_id)?;
-        sqlx::query(
-            "INSERT INTO api_keys (id, team_id, kind, name, roles, member_id, created_by_member, created_by_label, created_at, public_key, downloaded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, NULL, 'seed', $7, $8, $7)",
-        )
-        .bind(key.key_id.clone())
-        .bind(team_id.to_string())
-        .bind(kind_name)
-        .bind(name)
-        .bind(roles.to_list())
-        .bind(member.map(|m| m.to_string()))
-        .bind(at.unix_timestamp())
-        .bind(public.clone())
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| if crate::error::is_unique_violation(&e) { refused(format!("{kp}.member"), "this member already has an active individual key".into()) } else { backend_error(e) })?;
+        let row = key_rows::NewRow {
+            id: &key_id,
+            team: team_id,
+            kind,
+            name: &name,
+            roles,
+            member,
+            created_by_member: None,
+            created_by_label: "seed",
+            public_key: Some(public),
+        };
+        key_rows::insert(tx, row, at)
+            .await?
+            .or_taken(|| refused(format!("{kp}.member"), "this member already has an active individual key".into()))?;
         tx::audit(tx, team_id, actor, AuditKind::KeyGenerated, Some(&key.key_id), "created from a seed file", at)
             .await?;
         tx::change(tx, &Change::KeyDownloaded { team_id, key_id }, at).await?;

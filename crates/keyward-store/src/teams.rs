@@ -11,9 +11,9 @@ use keyward_core::ports::{NewTeam, TeamCreated, TeamRef, TeamStore};
 use keyward_core::team::{Team, validate_team_name};
 use sqlx::Row;
 
-use crate::error::{backend_error, is_unique_violation};
+use crate::error::backend_error;
 use crate::tx::{self, lock_team, now};
-use crate::{Store, convert, member_rows, persons};
+use crate::{Store, convert, member_rows, persons, team_rows};
 
 impl TeamStore for Store {
     async fn is_empty(&self) -> Result<bool, StoreError> {
@@ -63,21 +63,16 @@ impl TeamStore for Store {
             rate_limit_per_hour: None,
             created_at: at.replace_nanosecond(0).unwrap_or(at),
         };
-        sqlx::query("INSERT INTO teams (id, issuer_id, name, access_state, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(team.id.to_string())
-            .bind(team.issuer_id.to_string())
-            .bind(team.name.clone())
-            .bind(team.access.as_str())
-            .bind(at.unix_timestamp())
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    StoreError::Rule(DomainError::Conflict(format!("a team named '{}' already exists", team.name)))
-                } else {
-                    backend_error(e)
-                }
-            })?;
+        let row = team_rows::NewRow {
+            id: team.id,
+            issuer: team.issuer_id,
+            name: &team.name,
+            access: team.access,
+            rate_limit_per_hour: None,
+        };
+        team_rows::insert(&mut tx, row, at)
+            .await?
+            .or_taken(|| DomainError::Conflict(format!("a team named '{}' already exists", team.name)).into())?;
         let member_id = MemberId::random();
         let holder_email = new.account_holder.email.trim().to_lowercase();
         let holder = member_rows::NewRow {
@@ -140,7 +135,7 @@ impl TeamStore for Store {
         let current = lock_team(&mut tx, team).await?;
         let roles = tx::actor_roles(&mut tx, team, &actor.actor).await?.unwrap_or_default();
         let next = access::request_access(roles, current.access, auto_approve)?;
-        set_access(&mut tx, team, next).await?;
+        team_rows::set_access(&mut tx, team, next).await?;
         tx::audit(
             &mut tx,
             team,
@@ -180,12 +175,7 @@ impl TeamStore for Store {
         let at = now();
         let mut tx = self.begin_write().await?;
         lock_team(&mut tx, team).await?;
-        sqlx::query("UPDATE teams SET rate_limit_per_hour = $1 WHERE id = $2")
-            .bind(per_hour.map(i64::from))
-            .bind(team.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(backend_error)?;
+        team_rows::set_rate_limit(&mut tx, team, per_hour).await?;
         let detail = match per_hour {
             Some(n) => format!("each key's hourly budget set to {n} requests"),
             None => "each key's hourly budget reset to the installation default".to_owned(),
@@ -208,7 +198,7 @@ impl TeamStore for Store {
         let mut tx = self.begin_write().await?;
         let current = lock_team(&mut tx, team).await?;
         let next = access::review_access(current.access, approve)?;
-        set_access(&mut tx, team, next).await?;
+        team_rows::set_access(&mut tx, team, next).await?;
         let (kind, detail) = if approve {
             (AuditKind::AccessApproved, "approved the API access request")
         } else {
@@ -219,14 +209,4 @@ impl TeamStore for Store {
         tx::commit(tx).await?;
         Ok(next)
     }
-}
-
-async fn set_access(tx: &mut tx::Tx, team: TeamId, state: AccessState) -> Result<(), StoreError> {
-    sqlx::query("UPDATE teams SET access_state = $1 WHERE id = $2")
-        .bind(state.as_str())
-        .bind(team.to_string())
-        .execute(&mut **tx)
-        .await
-        .map(|_| ())
-        .map_err(backend_error)
 }

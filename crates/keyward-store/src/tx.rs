@@ -8,7 +8,7 @@ use keyward_core::error::{DomainError, Resource, StoreError};
 use keyward_core::ids::TeamId;
 use keyward_core::role::RoleSet;
 use keyward_core::team::Team;
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::Store;
@@ -16,7 +16,7 @@ use crate::backend::begin_write_statement;
 use crate::convert;
 use crate::error::backend_error;
 
-pub(crate) type Tx = Transaction<'static, Any>;
+pub(crate) use crate::backend::Tx;
 
 pub(crate) fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()

@@ -44,3 +44,9 @@ impl From<keyward_core::DomainError> for CliError {
         CliError::Usage(e.to_string())
     }
 }
+
+impl From<keyward_core::role::UnknownRole> for CliError {
+    fn from(e: keyward_core::role::UnknownRole) -> Self {
+        CliError::Usage(e.to_string())
+    }
+}

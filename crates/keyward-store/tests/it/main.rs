@@ -11,3 +11,4 @@ mod feed;
 mod lifecycle;
 mod lists;
 mod races;
+mod seeds;

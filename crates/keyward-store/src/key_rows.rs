@@ -1,0 +1,53 @@
+//! API key rows, written one way by every writer: key generation (console, CLI, API) and seeds
+//! insert through [`insert`]. No column can hold a private key (K9).
+
+use keyward_core::error::StoreError;
+use keyward_core::ids::{KeyId, MemberId, TeamId};
+use keyward_core::key::KeyKind;
+use keyward_core::role::RoleSet;
+use time::OffsetDateTime;
+
+use crate::error::{Inserted, inserted};
+use crate::tx::Tx;
+
+/// A key row about to be written.
+pub(crate) struct NewRow<'a> {
+    pub id: &'a KeyId,
+    pub team: TeamId,
+    pub kind: KeyKind,
+    /// A team key's name; an individual key's member's name.
+    pub name: &'a str,
+    /// A team key's roles (K3); empty for individual keys, which act with their member's.
+    pub roles: RoleSet,
+    pub member: Option<MemberId>,
+    /// Who generated it (K10: only they may download a team key), and how the audit log names them.
+    pub created_by_member: Option<MemberId>,
+    pub created_by_label: &'a str,
+    /// The public half, for a key whose pair exists already (a seed's): it counts as downloaded.
+    /// `None` for a generated key, whose pair is made at its single download (K9).
+    pub public_key: Option<&'a [u8]>,
+}
+
+/// Inserts the key. [`Inserted::Taken`] when its Key ID is in use (K8) or its member has an active
+/// individual key (K6's partial unique index).
+pub(crate) async fn insert(tx: &mut Tx, row: NewRow<'_>, at: OffsetDateTime) -> Result<Inserted, StoreError> {
+    let downloaded_at = row.public_key.map(|_| at.unix_timestamp());
+    let result = sqlx::query(
+        "INSERT INTO api_keys (id, team_id, kind, name, roles, member_id, created_by_member, created_by_label, \
+         created_at, public_key, downloaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(row.id.to_string())
+    .bind(row.team.to_string())
+    .bind(row.kind.as_str())
+    .bind(row.name.to_owned())
+    .bind(row.roles.to_list())
+    .bind(row.member.map(|m| m.to_string()))
+    .bind(row.created_by_member.map(|m| m.to_string()))
+    .bind(row.created_by_label.to_owned())
+    .bind(at.unix_timestamp())
+    .bind(row.public_key.map(<[u8]>::to_vec))
+    .bind(downloaded_at)
+    .execute(&mut **tx)
+    .await;
+    inserted(result)
+}
