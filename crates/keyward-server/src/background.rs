@@ -1,4 +1,5 @@
-//! Background work of a serving process.
+//! Background work of a serving process: the K13 purge, and what is written behind (T14 failures,
+//! K16 last use, M2 budget uses). The change-feed tailer is the replica's (`replica::tail`).
 
 use std::time::Duration;
 
@@ -22,6 +23,26 @@ pub async fn purge_revoked_keys(state: AppState, every: Duration, mut shutdown: 
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Flushes failures and last-use times every `every`, and once more at shutdown; with shared
+/// budgets (M2) also the uses of this node's slices, and at shutdown the unused rest given back.
+pub async fn write_behind(state: AppState, every: Duration, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let stop = tokio::select! {
+            _ = tokio::time::sleep(every) => false,
+            _ = shutdown.changed() => true,
+        };
+        if let Err(e) = state.recorder.flush(&state.store).await {
+            tracing::warn!(error = %e, "writing authentication failures and last use failed; retrying");
+        }
+        if let Err(e) = state.limiter.report(stop).await {
+            tracing::warn!(error = %e, "reporting budget use failed; retrying");
+        }
+        if stop {
+            return;
         }
     }
 }

@@ -8,11 +8,11 @@
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 
-use axum::extract::ConnectInfo;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRef};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
-
-use crate::AppState;
 
 /// An address block, `10.0.0.0/8`, `::1` or `192.0.2.7` (a single address).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,20 +107,23 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 }
 
 /// The client's address as text, `None` without connection info (in-process tests).
-pub(crate) fn of(parts_ext: &axum::http::Extensions, headers: &HeaderMap, state: &AppState) -> Option<String> {
+pub(crate) fn of(parts_ext: &axum::http::Extensions, headers: &HeaderMap, trusted: &TrustedProxies) -> Option<String> {
     let peer = parts_ext.get::<ConnectInfo<SocketAddr>>()?.0.ip();
-    Some(state.trusted_proxies.client(peer, headers).to_string())
+    Some(trusted.client(peer, headers).to_string())
 }
 
-/// The extractor handlers take.
+/// The extractor handlers take, from any state that holds the trusted proxies.
 #[derive(Debug, Clone)]
 pub(crate) struct ClientIp(pub Option<String>);
 
-impl axum::extract::FromRequestParts<AppState> for ClientIp {
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp
+where
+    Arc<TrustedProxies>: FromRef<S>,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(of(&parts.extensions, &parts.headers, state)))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(of(&parts.extensions, &parts.headers, &Arc::<TrustedProxies>::from_ref(state))))
     }
 }
 

@@ -70,7 +70,7 @@ async fn deliver(
         return Delivery::Link(link);
     }
     let team = state.store.team_by_id(invitation.team_id).await.map(|t| t.name).unwrap_or_default();
-    let roles = invitation.roles.iter().map(crate::console::role_title).collect::<Vec<_>>().join(", ");
+    let roles = invitation.roles.iter().map(keyward_core::role::Role::title).collect::<Vec<_>>().join(", ");
     let expires = crate::views::human_date(invitation.expires_at);
     let mail = crate::mail::invitation(&invitation.email, &team, &actor.label, &roles, &link, &expires);
     match state.mailer.send(mail).await {

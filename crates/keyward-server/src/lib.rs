@@ -2,8 +2,9 @@
 //!
 //! - [`lifecycle`]: generating a key (drawing Key IDs) and the single download (K9), composed from
 //!   `keyward-token` (key material) and the store.
-//! - [`app`]: the axum router and its state.
-//! - [`auth`]: the bearer-token layer (T-, A-, L-rules), the change-feed tailer, write-behind.
+//! - [`state`]: what every handler shares; [`router`]: which path goes where.
+//! - [`replica`]: this node's copy of keys, members and apps, kept true by the change feed.
+//! - [`auth`]: the one admission of keyed requests (T-, A-, L-rules) and its budgets.
 //! - [`error`]: Apple's error envelope, the one place errors become responses.
 //! - [`gateway`]: Keyward in front of another API: forward auth and the reverse proxy (spec
 //!   section 10).
@@ -13,7 +14,6 @@
 // boxing them would buy nothing on the success path.
 #![allow(clippy::result_large_err)]
 
-pub mod app;
 pub mod auth;
 pub mod background;
 pub mod client_ip;
@@ -29,10 +29,14 @@ pub mod lifecycle;
 pub mod mail;
 pub mod metrics;
 pub mod openapi;
+pub mod replica;
+mod router;
 mod routes;
 pub mod serve;
+pub mod state;
 pub mod test_mode;
 mod views;
 
-pub use app::{AppState, router};
+pub use router::router;
 pub use serve::{ServeOptions, serve, serve_on, serve_tls};
+pub use state::AppState;

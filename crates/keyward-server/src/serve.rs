@@ -80,8 +80,8 @@ impl Background {
         let (stop, stop_rx) = watch::channel(false);
         let tasks = vec![
             tokio::spawn(background::purge_revoked_keys(state.clone(), options.purge_every, stop_rx.clone())),
-            tokio::spawn(crate::auth::tail::tail_changes(state.clone(), stop_rx.clone())),
-            tokio::spawn(crate::auth::tail::flush_recorder(state.clone(), options.flush_every, stop_rx)),
+            tokio::spawn(crate::replica::tail::tail_changes(state.clone(), stop_rx.clone())),
+            tokio::spawn(background::write_behind(state.clone(), options.flush_every, stop_rx)),
         ];
         Background { stop, tasks }
     }

@@ -23,9 +23,9 @@ use keyward_token::session::hash_token;
 use serde::Deserialize;
 
 use super::error::{PageError, PageResult};
+use super::page::{message, render};
 use super::session::{Session, check_form, cross_site, current, sign_in};
 use super::words::title;
-use super::{message, render};
 use crate::AppState;
 
 #[derive(Template)]

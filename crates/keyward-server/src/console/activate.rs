@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum_extra::extract::Form;
 use keyward_core::ports::SessionStore;
@@ -12,8 +12,8 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::error::PageResult;
-use super::session::sign_in;
-use super::{message, render};
+use super::page::{message, render};
+use super::session::{cross_site, sign_in};
 use crate::AppState;
 
 #[derive(Template)]
@@ -49,8 +49,14 @@ pub(crate) struct ActivateForm {
 pub(crate) async fn submit(
     State(state): State<AppState>,
     Path(token): Path<String>,
+    headers: HeaderMap,
     Form(form): Form<ActivateForm>,
 ) -> PageResult {
+    // Login CSRF: a page must not activate its author's own link in a victim's browser and so
+    // sign the victim in to the author's account.
+    if cross_site(&headers) {
+        return Ok(message(StatusCode::FORBIDDEN, "Request refused", "This form did not come from this site."));
+    }
     let hash = hash_token(&token);
     let now = OffsetDateTime::now_utc();
     let Some(person) = state.store.activation(&hash, now).await? else { return Ok(gone()) };

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::chrome::Chrome;
 use super::error::PageResult;
 use super::flash::{self, Flash};
-use super::render;
+use super::page::render;
 use super::team_page::{TeamPage, actor};
 use super::words::sentence;
 use crate::AppState;

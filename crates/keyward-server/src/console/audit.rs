@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::chrome::{Chrome, manages};
 use super::error::{PageError, PageResult};
-use super::render;
+use super::page::render;
 use super::team_page::TeamPage;
 use super::words::When;
 use crate::AppState;

@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use keyward_core::error::{DomainError, StoreError};
 
+use super::page::{message, not_found, store_failure};
 use super::words::sentence;
-use super::{message, not_found, store_failure};
 
 #[derive(Debug)]
 pub(crate) enum PageError {

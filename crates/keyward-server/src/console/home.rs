@@ -7,8 +7,8 @@ use axum::response::Response;
 use keyward_core::ports::SessionStore;
 
 use super::chrome::Chrome;
+use super::page::{message, render};
 use super::session::Session;
-use super::{message, render};
 use crate::AppState;
 
 pub(crate) struct TeamRow {

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 use super::chrome::{Chrome, manages};
 use super::error::{PageError, PageResult};
-use super::render;
+use super::page::render;
 use super::team_page::TeamPage;
 use super::words::When;
 use super::words::title;

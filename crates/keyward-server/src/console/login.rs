@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use keyward_core::ports::SessionStore;
 use serde::Deserialize;
 
+use super::page::{message, render};
 use super::session::sign_in;
-use super::session::{Session, check_form, clear_cookie, cookie_value, cross_site, local_path};
-use super::{message, render};
+use super::session::{Session, check_form, clear_cookie, cookie_value, cross_site, local_path, secure};
 use crate::AppState;
 use crate::jsonapi::ClientIp;
 
@@ -91,7 +91,7 @@ pub(crate) async fn submit(
     };
     state.throttle.succeeded(attempt);
     // Rotation: any session this browser had is ended; the new one gets a new token.
-    if let Some(old) = cookie_value(&headers) {
+    if let Some(old) = cookie_value(&headers, secure(&state)) {
         let _ = state.store.delete_session(&keyward_token::session::hash_token(&old)).await;
     }
     sign_in(&state, person.id, next).await
@@ -112,5 +112,5 @@ pub(crate) async fn logout(
         return refused;
     }
     let _ = state.store.delete_session(&session.token_hash).await;
-    ([(header::SET_COOKIE, clear_cookie())], Redirect::to("/login")).into_response()
+    ([(header::SET_COOKIE, clear_cookie(session.secure))], Redirect::to("/login")).into_response()
 }

@@ -24,26 +24,22 @@ mod key_details;
 mod keys;
 mod login;
 mod operator;
-mod passwords;
+mod page;
+pub mod passwords;
 mod profile;
 mod session;
 mod setup;
 mod team_page;
-mod throttle;
+pub mod throttle;
 mod users;
 mod words;
 
-use askama::Template;
 use axum::Router;
 use axum::extract::Request;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-
-pub use passwords::Passwords;
-pub use throttle::Throttle;
-pub(crate) use words::title as role_title;
 
 use crate::AppState;
 
@@ -104,36 +100,4 @@ async fn security_headers(req: Request, next: Next) -> Response {
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     response
-}
-
-/// Renders a page; a template fault is a 500 that says nothing of the cause.
-pub(crate) fn render(status: StatusCode, page: &impl Template) -> Response {
-    match page.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "message.html")]
-pub(crate) struct Message<'a> {
-    pub title: &'a str,
-    pub message: &'a str,
-}
-
-pub(crate) fn message(status: StatusCode, title: &str, message: &str) -> Response {
-    render(status, &Message { title, message })
-}
-
-pub(crate) fn not_found() -> Response {
-    message(StatusCode::NOT_FOUND, "Not found", "There is nothing here, or you are not allowed to see it.")
-}
-
-/// A storage failure: logged with its cause, shown as a generic page (nothing leaks to the browser).
-pub(crate) fn store_failure(e: keyward_core::error::StoreError) -> Response {
-    tracing::error!(error = %e, "console request failed");
-    message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.")
 }

@@ -11,7 +11,11 @@ use time::OffsetDateTime;
 
 use crate::AppState;
 
+/// The session cookie over http. Over https it is [`HOST_COOKIE`]: browsers accept a `__Host-`
+/// cookie only from this host, `Secure`, for `Path=/`, so a sibling subdomain cannot plant one
+/// (session fixation) or shadow it.
 pub(crate) const COOKIE: &str = "keyward_session";
+pub(crate) const HOST_COOKIE: &str = "__Host-keyward_session";
 /// Sessions last 12 hours.
 pub(crate) const LIFETIME: time::Duration = time::Duration::hours(12);
 
@@ -36,21 +40,31 @@ impl std::fmt::Debug for Session {
     }
 }
 
-pub(crate) fn cookie_value(headers: &HeaderMap) -> Option<String> {
+fn cookie_name(secure: bool) -> &'static str {
+    if secure { HOST_COOKIE } else { COOKIE }
+}
+
+/// The session token the browser sent. Over https only the `__Host-` cookie counts: a plain
+/// `keyward_session` there can only have been planted.
+pub(crate) fn cookie_value(headers: &HeaderMap, secure: bool) -> Option<String> {
+    let wanted = cookie_name(secure);
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
         let (name, value) = pair.trim().split_once('=')?;
-        (name == COOKIE).then(|| value.to_owned())
+        (name == wanted).then(|| value.to_owned())
     })
 }
 
-/// `Set-Cookie` for a new session (Secure when the console is served over https).
+/// `Set-Cookie` for a new session: `__Host-` and `Secure` when the console is served over https.
 pub(crate) fn set_cookie(token: &str, secure: bool) -> String {
+    let name = cookie_name(secure);
     let secure = if secure { "; Secure" } else { "" };
-    format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", LIFETIME.whole_seconds())
+    format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", LIFETIME.whole_seconds())
 }
 
-pub(crate) fn clear_cookie() -> String {
-    format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+pub(crate) fn clear_cookie(secure: bool) -> String {
+    let name = cookie_name(secure);
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
 
 pub(crate) fn secure(state: &AppState) -> bool {
@@ -60,7 +74,7 @@ pub(crate) fn secure(state: &AppState) -> bool {
 /// The signed-in person's session, if any: for pages that anyone may open but that answer
 /// differently to a signed-in person (accepting an invitation).
 pub(crate) async fn current(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, Response> {
-    let Some(token) = cookie_value(headers) else { return Ok(None) };
+    let Some(token) = cookie_value(headers, secure(state)) else { return Ok(None) };
     let hash = keyward_token::session::hash_token(&token);
     match state.store.session(&hash, OffsetDateTime::now_utc()).await {
         Ok(record) => Ok(record.map(|r| Session {
@@ -70,7 +84,7 @@ pub(crate) async fn current(state: &AppState, headers: &HeaderMap) -> Result<Opt
             other_teams: Vec::new(),
             secure: secure(state),
         })),
-        Err(e) => Err(super::store_failure(e)),
+        Err(e) => Err(super::page::store_failure(e)),
     }
 }
 
@@ -100,7 +114,7 @@ impl FromRequestParts<AppState> for Session {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let to_login = || Redirect::to("/login").into_response();
-        let Some(token) = cookie_value(&parts.headers) else { return Err(to_login()) };
+        let Some(token) = cookie_value(&parts.headers, secure(state)) else { return Err(to_login()) };
         let hash = keyward_token::session::hash_token(&token);
         match state.store.session(&hash, OffsetDateTime::now_utc()).await {
             Ok(Some(record)) => Ok(Session {
@@ -113,7 +127,11 @@ impl FromRequestParts<AppState> for Session {
             Ok(None) => Err(to_login()),
             Err(e) => {
                 tracing::error!(error = %e, "session lookup failed");
-                Err(super::message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again."))
+                Err(super::page::message(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "Please try again.",
+                ))
             }
         }
     }
@@ -128,7 +146,7 @@ pub(crate) struct CsrfForm {
 /// A state-changing form must echo the session's CSRF token and come from this site.
 pub(crate) fn check_form(session: &Session, csrf: &str, headers: &HeaderMap) -> Result<(), Response> {
     let forbidden = || {
-        super::message(
+        super::page::message(
             StatusCode::FORBIDDEN,
             "Request refused",
             "This form has expired or did not come from this site. Reload the page and try again.",
@@ -152,19 +170,34 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub(crate) async fn sign_in(state: &AppState, person: keyward_core::ids::PersonId, to: &str) -> Response {
     use keyward_token::session::{SessionToken, random_token};
     let (Ok(token), Ok(csrf)) = (SessionToken::generate(), random_token()) else {
-        return super::message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
+        return super::page::message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
     };
     if let Err(e) = state.store.create_session(person, &token.hash(), &csrf, OffsetDateTime::now_utc() + LIFETIME).await
     {
         tracing::error!(error = %e, "creating a session failed");
-        return super::message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
+        return super::page::message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
     }
     ([(header::SET_COOKIE, set_cookie(token.expose(), secure(state)))], Redirect::to(to)).into_response()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::local_path;
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn over_https_the_session_is_a_host_cookie_and_a_plain_one_is_ignored() {
+        let set = set_cookie("t0ken", true);
+        assert!(set.starts_with("__Host-keyward_session=t0ken; Path=/;") && set.ends_with("; Secure"), "{set}");
+        assert!(clear_cookie(true).starts_with("__Host-keyward_session=;") && clear_cookie(true).ends_with("; Secure"));
+        assert!(set_cookie("t0ken", false).starts_with("keyward_session=t0ken;"));
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, "keyward_session=planted; theme=dark".parse().unwrap());
+        assert_eq!(cookie_value(&headers, true), None, "a sibling's plain cookie is no session over https");
+        assert_eq!(cookie_value(&headers, false).as_deref(), Some("planted"));
+        headers.append(header::COOKIE, "__Host-keyward_session=mine".parse().unwrap());
+        assert_eq!(cookie_value(&headers, true).as_deref(), Some("mine"));
+    }
 
     #[test]
     fn next_stays_on_this_site() {

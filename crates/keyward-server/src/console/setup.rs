@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum_extra::extract::Form;
 use keyward_core::actor::ActorContext;
@@ -11,9 +11,9 @@ use keyward_core::ports::{NewPerson, NewTeam, TeamStore};
 use serde::Deserialize;
 
 use super::error::{PageError, PageResult};
-use super::session::sign_in;
+use super::page::{message, not_found, render};
+use super::session::{cross_site, sign_in};
 use super::words::sentence;
-use super::{message, not_found, render};
 use crate::AppState;
 
 #[derive(Template)]
@@ -55,9 +55,18 @@ pub(crate) struct SetupForm {
     password: String,
 }
 
-pub(crate) async fn submit(State(state): State<AppState>, Form(form): Form<SetupForm>) -> PageResult {
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<SetupForm>,
+) -> PageResult {
     if !valid(&state, &form.token) {
         return Err(PageError::NotFound);
+    }
+    // The setup token is in the URL the terminal printed: a page that learnt it must not make this
+    // browser create the operator and sign in as it.
+    if cross_site(&headers) {
+        return Ok(message(StatusCode::FORBIDDEN, "Request refused", "This form did not come from this site."));
     }
     let refuse = |msg: String| {
         Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &SetupPage { token: form.token.clone(), error: Some(msg) }))

@@ -13,7 +13,7 @@ use keyward_core::ports::SessionStore;
 use keyward_core::team::Team;
 
 use super::flash::Flash;
-use super::not_found;
+use super::page::not_found;
 use super::session::{Session, check_form};
 use crate::AppState;
 
@@ -58,7 +58,7 @@ impl FromRequestParts<AppState> for TeamPage {
             .map(|(t, _)| (t.name.clone(), t.issuer_id.to_string()))
             .collect();
         let (team, me) = memberships.into_iter().find(|(t, _)| t.issuer_id == issuer).ok_or_else(not_found)?;
-        let ip = crate::client_ip::of(&parts.extensions, &parts.headers, state);
+        let ip = crate::client_ip::of(&parts.extensions, &parts.headers, &state.trusted_proxies);
         let flash = super::flash::take(&session, &parts.headers);
         Ok(TeamPage { session, team, me, ip, headers: parts.headers.clone(), flash })
     }

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use super::chrome::Chrome;
 use super::error::{PageError, PageResult};
 use super::flash::{self, Flash};
-use super::render;
+use super::page::render;
 use super::session::CsrfForm;
 use super::team_page::{TeamPage, actor};
 use super::words::{When, sentence, title};

@@ -1,26 +1,10 @@
-//! App Store Connect's words for what the console shows: role titles, messages as sentences.
+//! App Store Connect's words for what the console shows: role titles, messages as sentences, dates.
 
 use keyward_core::role::Role;
 
-/// App Store Connect's names of roles (`APP_MANAGER` → "App Manager"), spelled out because some
-/// are not the enum's words ("Access to Reports", "Generate Individual API Keys").
+/// A role's title as pages show it ([`Role::title`]).
 pub(crate) fn title(role: Role) -> String {
-    match role {
-        Role::AccountHolder => "Account Holder",
-        Role::Admin => "Admin",
-        Role::AppManager => "App Manager",
-        Role::Developer => "Developer",
-        Role::Marketing => "Marketing",
-        Role::Sales => "Sales",
-        Role::Finance => "Finance",
-        Role::CustomerSupport => "Customer Support",
-        Role::AccessToReports => "Access to Reports",
-        Role::CreateApps => "Create Apps",
-        Role::CloudManagedAppDistribution => "Cloud Managed App Distribution",
-        Role::CloudManagedDeveloperId => "Cloud Managed Developer ID",
-        Role::GenerateIndividualKeys => "Generate Individual API Keys",
-    }
-    .to_owned()
+    role.title().to_owned()
 }
 
 /// A rule's message as a sentence: capitalised, one full stop.

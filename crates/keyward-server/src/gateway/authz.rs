@@ -14,16 +14,15 @@
 //! reads the headers (one of each, as text) and the check's path.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::admit::{Original, admit};
+use super::admit::{admit, route};
 use super::identity;
 use crate::AppState;
-use crate::auth::middleware::X_RATE_LIMIT;
+use crate::auth::gate::{Ask, X_RATE_LIMIT};
 use crate::error::ApiError;
 use keyward_core::gateway::Descriptions;
-use keyward_core::rate_limit::header_value;
 
 /// Where forward auth is served; Envoy appends the original path to it.
 pub(crate) const PATH: &str = "/_keyward/authz";
@@ -71,21 +70,29 @@ pub(crate) async fn handler(State(state): State<AppState>, req: Request) -> Resp
         Some((p, q)) => (p, Some(q)),
         None => (uri.as_str(), None),
     };
+    let routed = match route(&gateway, path) {
+        Ok(r) => r,
+        Err(refused) => {
+            gateway.count("authz", None, refused.outcome);
+            return refused.response;
+        }
+    };
     let (extensions, headers) = (req.extensions(), req.headers());
-    let original = Original { method: &method, path, query, headers };
-    match admit(&state, &gateway, original, || crate::client_ip::of(extensions, headers, &state)).await {
+    let original = Ask { method: method.as_str(), path, query, headers, audience: &gateway.policy.audience };
+    let ip = || crate::client_ip::of(extensions, headers, &state.trusted_proxies);
+    match admit(&state, &gateway, routed, original, ip).await {
         Ok(admitted) => {
-            gateway.count("authz", Some(admitted.area), "allowed");
+            gateway.count("authz", Some(routed.area()), "allowed");
             let mut response = StatusCode::OK.into_response();
             let headers = response.headers_mut();
             identity::insert(headers, &admitted.principal);
-            if let Ok(v) = HeaderValue::from_str(&header_value(admitted.limit, admitted.remaining)) {
+            if let Some(v) = admitted.rate_limit() {
                 headers.insert(X_RATE_LIMIT, v);
             }
             response
         }
         Err(refused) => {
-            gateway.count("authz", refused.area, refused.outcome);
+            gateway.count("authz", Some(routed.area()), refused.outcome);
             refused.response
         }
     }

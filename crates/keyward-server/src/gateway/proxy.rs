@@ -13,40 +13,54 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Version, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use keyward_core::rate_limit::header_value;
+use keyward_core::gateway::{AreaRules, Route};
 
-use super::admit::{Original, admit};
-use super::{Gateway, identity};
+use super::admit::{admit, checked};
+use super::{Gateway, Upstream, identity};
 use crate::AppState;
-use crate::auth::middleware::X_RATE_LIMIT;
+use crate::auth::gate::{Ask, Refused, X_RATE_LIMIT};
 use crate::error::ApiError;
 
 /// In front of every other route: a path under one of the policy's routes goes to the upstream;
 /// everything else (Keyward's own paths, `/v1` unless claimed) to Keyward's router.
 pub(crate) async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let gateway = match &state.gateway {
-        Some(g) if g.upstream.is_some() && g.policy.route_for(req.uri().path()).is_some() => g.clone(),
-        _ => return next.run(req).await,
-    };
-    forward(&state, &gateway, req).await
+    let Some(gateway) = state.gateway.clone() else { return next.run(req).await };
+    let Some(upstream) = &gateway.upstream else { return next.run(req).await };
+    // The one match of the path against the routes: what it finds is what is admitted.
+    let Some(found) = gateway.policy.route_for(req.uri().path()) else { return next.run(req).await };
+    forward(&state, &gateway, upstream, found, req).await
 }
 
-async fn forward(state: &AppState, gateway: &Gateway, req: Request) -> Response {
-    let Some(upstream) = &gateway.upstream else {
-        return ApiError::path_error().into_response();
-    };
+async fn forward(
+    state: &AppState,
+    gateway: &Gateway,
+    upstream: &Upstream,
+    found: (&Route, &AreaRules),
+    req: Request,
+) -> Response {
     let (mut parts, body) = req.into_parts();
-    let original =
-        Original { method: &parts.method, path: parts.uri.path(), query: parts.uri.query(), headers: &parts.headers };
-    let ip = || crate::client_ip::of(&parts.extensions, &parts.headers, state);
-    let admitted = match admit(state, gateway, original, ip).await {
-        Ok(a) => a,
-        Err(refused) => {
-            gateway.count("proxy", refused.area, refused.outcome);
-            return refused.response;
-        }
+    let refused = |refused: Refused, area: Option<&str>| {
+        gateway.count("proxy", area, refused.outcome);
+        refused.response
     };
-    let rate = HeaderValue::from_str(&header_value(admitted.limit, admitted.remaining)).ok();
+    let routed = match checked(found, parts.uri.path()) {
+        Ok(r) => r,
+        Err(r) => return refused(r, None),
+    };
+    let area = routed.area();
+    let original = Ask {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+        headers: &parts.headers,
+        audience: &gateway.policy.audience,
+    };
+    let ip = || crate::client_ip::of(&parts.extensions, &parts.headers, &state.trusted_proxies);
+    let admitted = match admit(state, gateway, routed, original, ip).await {
+        Ok(a) => a,
+        Err(r) => return refused(r, Some(area)),
+    };
+    let rate = admitted.rate_limit();
     let with_rate = |mut response: Response| {
         if let Some(v) = rate.clone() {
             response.headers_mut().insert(X_RATE_LIMIT, v);
@@ -55,7 +69,7 @@ async fn forward(state: &AppState, gateway: &Gateway, req: Request) -> Response 
     };
     let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
     let Ok(uri) = upstream.uri_for(path_and_query) else {
-        gateway.count("proxy", Some(admitted.area), "upstream_unreachable");
+        gateway.count("proxy", Some(area), "upstream_unreachable");
         return with_rate(ApiError::bad_gateway().into_response());
     };
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
@@ -76,10 +90,10 @@ async fn forward(state: &AppState, gateway: &Gateway, req: Request) -> Response 
     *outgoing.headers_mut() = headers;
     let started = Instant::now();
     let answer = tokio::time::timeout(upstream.timeout, upstream.client.request(outgoing)).await;
-    gateway.upstream_latency(admitted.area, started.elapsed().as_secs_f64());
+    gateway.upstream_latency(area, started.elapsed().as_secs_f64());
     match answer {
         Ok(Ok(response)) => {
-            gateway.count("proxy", Some(admitted.area), "forwarded");
+            gateway.count("proxy", Some(area), "forwarded");
             let (mut parts, body) = response.into_parts();
             remove_hop_by_hop(&mut parts.headers);
             remove_keyward_set_cookies(&mut parts.headers);
@@ -87,12 +101,12 @@ async fn forward(state: &AppState, gateway: &Gateway, req: Request) -> Response 
         }
         Ok(Err(e)) => {
             tracing::warn!(upstream = %upstream.url(), error = %e, "the upstream cannot be reached");
-            gateway.count("proxy", Some(admitted.area), "upstream_unreachable");
+            gateway.count("proxy", Some(area), "upstream_unreachable");
             with_rate(ApiError::bad_gateway().into_response())
         }
         Err(_) => {
             tracing::warn!(upstream = %upstream.url(), timeout = ?upstream.timeout, "the upstream did not answer in time");
-            gateway.count("proxy", Some(admitted.area), "upstream_timeout");
+            gateway.count("proxy", Some(area), "upstream_timeout");
             with_rate(ApiError::gateway_timeout().into_response())
         }
     }
@@ -106,6 +120,7 @@ fn forwarded_headers(state: &AppState, headers: &mut HeaderMap, peer: Option<IpA
     const PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
     const HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
     let trusted = peer.is_some_and(|ip| state.trusted_proxies.trusts(ip));
+    remove_forwarded_look_alikes(headers);
     headers.remove(header::FORWARDED);
     let chain = trusted
         .then(|| headers.get_all(&FOR).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(", "))
@@ -138,18 +153,72 @@ fn forwarded_headers(state: &AppState, headers: &mut HeaderMap, peer: Option<IpA
             None => headers.remove(&HOST),
         };
     }
-    if !trusted {
-        for name in ["x-real-ip", "x-forwarded-port", "x-forwarded-prefix", "x-forwarded-server"] {
-            headers.remove(name);
-        }
+    remove_client_addresses(headers, trusted);
+}
+
+/// A header name as servers that turn headers into CGI-style variables read it (`HTTP_X_FORWARDED_FOR`):
+/// every character that is not a letter or digit is `-`, so `X_Forwarded_For` and `X.Forwarded.For`
+/// are `x-forwarded-for` to them.
+fn folded(name: &HeaderName) -> String {
+    name.as_str().bytes().map(|b| if b.is_ascii_alphanumeric() { char::from(b) } else { '-' }).collect()
+}
+
+/// Removes every header whose folded name `doomed` names; it is told whether the name is spelled
+/// exactly so (`false`: a look-alike, which no proxy Keyward trusts writes).
+fn remove_where(headers: &mut HeaderMap, doomed: impl Fn(&str, bool) -> bool) {
+    let names: Vec<HeaderName> = headers
+        .keys()
+        .filter(|name| {
+            let folded = folded(name);
+            let exact = folded == name.as_str();
+            doomed(&folded, exact)
+        })
+        .cloned()
+        .collect();
+    for name in names {
+        headers.remove(name);
     }
+}
+
+/// Look-alikes of the headers Keyward writes or vouches for (`X_Forwarded_For: 6.6.6.6` beside the
+/// `X-Forwarded-For` Keyward sets would be the same variable to a CGI-style server).
+fn remove_forwarded_look_alikes(headers: &mut HeaderMap) {
+    const WRITTEN: [&str; 4] = ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded"];
+    remove_where(headers, |folded, exact| !exact && WRITTEN.contains(&folded));
+}
+
+/// Headers in which some proxy or CDN names the client's address. An upstream that believes one
+/// would take a client's word for its address, so none passes from a client, under any spelling.
+/// A trusted proxy vouches for what it writes itself (`X-Real-IP` and the `X-Forwarded-*` it sets,
+/// spelled exactly); the CDN headers go even from it, since such a proxy passes a client's copies
+/// on unchanged.
+fn remove_client_addresses(headers: &mut HeaderMap, trusted: bool) {
+    const ALWAYS: [&str; 13] = [
+        "true-client-ip",
+        "cf-connecting-ip",
+        "x-client-ip",
+        "client-ip",
+        "x-cluster-client-ip",
+        "fastly-client-ip",
+        "x-originating-ip",
+        "x-remote-ip",
+        "x-remote-addr",
+        "x-forwarded",
+        "forwarded-for",
+        "x-original-forwarded-for",
+        "x-envoy-external-address",
+    ];
+    const UNLESS_TRUSTED: [&str; 4] = ["x-real-ip", "x-forwarded-port", "x-forwarded-prefix", "x-forwarded-server"];
+    remove_where(headers, |folded, exact| {
+        ALWAYS.contains(&folded) || (UNLESS_TRUSTED.contains(&folded) && !(trusted && exact))
+    });
 }
 
 /// Headers that ask an upstream to act on another method or path than the one Keyward admitted
 /// (`X-HTTP-Method-Override: DELETE` on a GET a reader may make), or that describe the request
-/// as forward auth reads it: none is Keyward's to pass on.
+/// as forward auth reads it, under any spelling: none is Keyward's to pass on.
 fn remove_overrides(headers: &mut HeaderMap) {
-    for name in [
+    const OVERRIDES: [&str; 9] = [
         "x-http-method-override",
         "x-http-method",
         "x-method-override",
@@ -159,9 +228,8 @@ fn remove_overrides(headers: &mut HeaderMap) {
         "x-original-method",
         "x-forwarded-uri",
         "x-forwarded-method",
-    ] {
-        headers.remove(name);
-    }
+    ];
+    remove_where(headers, |folded, _| OVERRIDES.contains(&folded));
 }
 
 /// Keyward's console cookies (the session, the flash) stay with Keyward: an upstream on the same
@@ -246,6 +314,7 @@ fn remove_hop_by_hop(headers: &mut HeaderMap) {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -262,6 +331,54 @@ mod tests {
         remove_hop_by_hop(&mut headers);
         assert_eq!(headers.len(), 2, "{headers:?}");
         assert!(headers.contains_key(header::ACCEPT) && headers.contains_key(header::CONTENT_LENGTH));
+    }
+
+    #[test]
+    fn g2_client_address_look_alikes_never_reach_the_upstream() {
+        let planted = [
+            "true-client-ip",
+            "cf-connecting-ip",
+            "x-client-ip",
+            "x-cluster-client-ip",
+            "true_client_ip",
+            "x-real-ip",
+            "x_real_ip",
+            "x-forwarded-port",
+            "client-ip",
+            "x.client.ip",
+        ];
+        for trusted in [false, true] {
+            let mut headers = HeaderMap::new();
+            for name in planted {
+                headers.insert(HeaderName::from_static(name), HeaderValue::from_static("6.6.6.6"));
+            }
+            headers.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
+            remove_client_addresses(&mut headers, trusted);
+            let left: Vec<&str> = headers.keys().map(HeaderName::as_str).collect();
+            let expected: &[&str] = if trusted { &["x-real-ip", "x-forwarded-port", "accept"] } else { &["accept"] };
+            let mut left_sorted = left.clone();
+            left_sorted.sort_unstable();
+            let mut expected_sorted = expected.to_vec();
+            expected_sorted.sort_unstable();
+            assert_eq!(left_sorted, expected_sorted, "trusted: {trusted}");
+        }
+    }
+
+    #[test]
+    fn g2_look_alikes_of_forwarded_and_override_headers_go() {
+        let mut headers = HeaderMap::new();
+        for name in
+            ["x_forwarded_for", "x_forwarded_host", "X.Forwarded.Proto", "x_http_method_override", "x_original_url"]
+        {
+            headers.insert(HeaderName::from_bytes(name.as_bytes()).unwrap(), HeaderValue::from_static("6.6.6.6"));
+        }
+        headers.insert("x-forwarded-for", HeaderValue::from_static("10.0.0.1"));
+        headers.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
+        remove_forwarded_look_alikes(&mut headers);
+        remove_overrides(&mut headers);
+        let mut left: Vec<&str> = headers.keys().map(HeaderName::as_str).collect();
+        left.sort_unstable();
+        assert_eq!(left, ["accept", "x-forwarded-for"], "the exact spelling is forwarded_headers' to judge");
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub(crate) async fn healthz() -> Response {
 /// Ready when the database answers within 2 s and the change feed is fresh (M3).
 pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     match tokio::time::timeout(std::time::Duration::from_secs(2), state.store.ping()).await {
-        Ok(Ok(())) if crate::auth::middleware::feed_fresh(&state) => (StatusCode::OK, "ready\n").into_response(),
+        Ok(Ok(())) if state.feed_fresh() => (StatusCode::OK, "ready\n").into_response(),
         Ok(Ok(())) => (StatusCode::SERVICE_UNAVAILABLE, "change feed not yet read again\n").into_response(),
         Ok(Err(e)) => {
             tracing::debug!(error = %e, "readiness check: database unreachable");

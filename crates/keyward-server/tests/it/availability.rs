@@ -91,7 +91,7 @@ async fn a_committed_write_is_applied_here_even_when_the_feed_cannot_be_read() {
     let update = MemberUpdate { roles: Some(RoleSet::of(&[Role::AppManager])), ..MemberUpdate::default() };
     srv.store().update_member(team.team.id, member, update, &operator()).await.unwrap();
     cluster.stop();
-    srv.state.auth.apply_written(srv.store(), &[Change::Member { team_id: team.team.id, member_id: member }]).await;
+    srv.state.replica.apply_written(srv.store(), &[Change::Member { team_id: team.team.id, member_id: member }]).await;
     assert_eq!(status(&srv, "/v1/apps", Some(&dev.token())).await, 401, "what changed is refused here, not guessed");
     // (An unknown /v1 path: authenticated, then 404 without reading the database that is away.)
     assert_eq!(status(&srv, "/v1/elsewhere", Some(&bystander.token())).await, 404, "nothing else is");

@@ -155,7 +155,7 @@ server_test!(t15_a_role_change_reaches_tokens_accepted_before_it, |srv: Server| 
             ..MemberUpdate::default()
         };
         srv.store().update_member(team.team.id, member, update, &operator()).await.unwrap();
-        srv.state.auth.sync(srv.store()).await.unwrap();
+        srv.state.replica.sync(srv.store()).await.unwrap();
     })
     .await;
     assert!(replayed.iter().all(|s| *s == 403), "a Developer's token reads users: {replayed:?}");

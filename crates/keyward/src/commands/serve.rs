@@ -68,6 +68,14 @@ pub async fn run(config: &Config, args: &ServeArgs) -> Result<(), CliError> {
             "invalid configuration: [mail] needs public_url, the address people open the mailed links at".into(),
         ));
     }
+    let https_public_url = config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+    if !config.trusted_proxies.is_empty() && !args.tls && !https_public_url {
+        // Behind a proxy that terminates TLS, only public_url tells Keyward the console is https.
+        tracing::warn!(
+            "trusted_proxies is set but public_url is not https://…: if the proxy serves the console over https, \
+             set public_url so console cookies are Secure and the session is a __Host- cookie no sibling site can plant"
+        );
+    }
     let mut state = AppState::new(store, config.settings(), config.public_url.clone()).await?;
     state.trusted_proxies = Arc::new(trusted_proxies);
     if let Some(gateway) = gateway {

@@ -70,7 +70,7 @@ pub(crate) async fn visible_apps_document(
         after: params.cursor()?,
         limit: params.limit("limit", DEFAULT_LIMIT, MAX_LIMIT)?,
     };
-    let result = state.auth.catalog().list_apps(key.team_id, &filter, &page);
+    let result = state.replica.catalog().list_apps(key.team_id, &filter, &page);
     let base = base(state, headers);
     let data = result.items.iter().map(|a| render(a, &base)).collect();
     let next = next_url(&base, uri, params, result.next.as_ref());

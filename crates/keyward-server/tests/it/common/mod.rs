@@ -211,7 +211,7 @@ impl Server {
 
     /// Applies the change feed now, as handlers do after their writes.
     pub async fn sync(&self) {
-        self.state.auth.sync(self.store()).await.unwrap();
+        self.state.replica.sync(self.store()).await.unwrap();
     }
 
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {

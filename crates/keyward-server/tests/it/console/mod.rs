@@ -5,11 +5,12 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common::*;
-use keyward_core::ports::{KeyStore, MemberStore, NewMember, NewPerson};
+use keyward_core::ports::{KeyStore, MemberStore, NewMember, NewPerson, TeamStore};
 use keyward_core::role::{Role, RoleSet};
 use reqwest::redirect::Policy;
 
 mod access;
+mod cross_site;
 mod invitations;
 mod key_details;
 mod keys;
@@ -84,6 +85,34 @@ impl Browser {
         let (_, html) = self.get(path).await;
         html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
     }
+}
+
+/// The operator (op@home.test, the Account Holder of "Home") creates team `name` for `holder` on
+/// the operator's page: the operator's browser and the activation link the page shows once.
+async fn operator_creates_team(srv: &Server, name: &str, holder: &str) -> (Browser, String) {
+    let hash = keyward_token::password::hash_password(PASSWORD).unwrap();
+    srv.store()
+        .create_team(
+            keyward_core::ports::NewTeam {
+                name: "Home".into(),
+                account_holder: NewPerson {
+                    email: "op@home.test".into(),
+                    first_name: "O".into(),
+                    last_name: "P".into(),
+                    password_hash: Some(hash),
+                },
+                holder_is_operator: true,
+            },
+            &operator(),
+        )
+        .await
+        .unwrap();
+    let mut op = Browser::new(srv);
+    assert_eq!(op.login("op@home.test", PASSWORD).await, 303);
+    let csrf = op.csrf("/operator").await;
+    let r = op.post("/operator/teams", &[("csrf", &csrf), ("name", name), ("account_holder", holder)]).await;
+    let link = link_in(&op.follow(r).await, "/activate/");
+    (op, link)
 }
 
 async fn person_with_password(

@@ -234,30 +234,7 @@ server_test!(the_audit_log_shows_every_step_and_exports_json_lines, |srv: Server
 });
 
 server_test!(operator_creates_a_team_whose_account_holder_sets_a_password_once, |srv: Server| async move {
-    let hash = keyward_token::password::hash_password(PASSWORD).unwrap();
-    srv.store()
-        .create_team(
-            keyward_core::ports::NewTeam {
-                name: "Home".into(),
-                account_holder: NewPerson {
-                    email: "op@home.test".into(),
-                    first_name: "O".into(),
-                    last_name: "P".into(),
-                    password_hash: Some(hash),
-                },
-                holder_is_operator: true,
-            },
-            &operator(),
-        )
-        .await
-        .unwrap();
-    let mut op = Browser::new(&srv);
-    assert_eq!(op.login("op@home.test", PASSWORD).await, 303);
-    let csrf = op.csrf("/operator").await;
-    let r =
-        op.post("/operator/teams", &[("csrf", &csrf), ("name", "Newco"), ("account_holder", "boss@newco.test")]).await;
-    let html = op.follow(r).await;
-    let link = link_in(&html, "/activate/");
+    let (_op, link) = operator_creates_team(&srv, "Newco", "boss@newco.test").await;
     let boss = Browser::new(&srv);
     assert_eq!(boss.get(&link).await.0, 200);
     let r = boss.post(&link, &[("first_name", "Bo"), ("last_name", "Ss"), ("password", PASSWORD)]).await;

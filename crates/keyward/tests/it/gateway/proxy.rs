@@ -86,6 +86,41 @@ async fn g2_the_upstream_gets_the_request_with_keywards_identity_and_not_the_tok
     assert!(metrics.contains("keyward_gateway_upstream_seconds_bucket{area=\"widgets\""), "{metrics}");
 }
 
+/// G2: an upstream that reads a client-address header would take the client's word for its
+/// address; none reaches it from a client that is not a trusted proxy, under any spelling.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn g2_client_address_headers_from_a_client_never_reach_the_upstream() {
+    let kw = Keyward::new(Backend::Sqlite).await;
+    let acme = Acme::new(&kw);
+    let upstream = Upstream::start().await;
+    let node = serve(&kw, &write_policy(&kw, None), &["--upstream", &upstream.url()], &[]);
+    let planted = [
+        "True-Client-IP",
+        "CF-Connecting-IP",
+        "X-Client-IP",
+        "Client-IP",
+        "X-Cluster-Client-IP",
+        "X-Real-IP",
+        "True_Client_IP",
+        "X_Forwarded_For",
+        "X_Forwarded_Host",
+    ];
+    let mut request =
+        reqwest::Client::new().get(format!("{}/widgets", node.base)).bearer_auth(acme.admin(&kw, AUDIENCE));
+    for name in planted {
+        request = request.header(name, "6.6.6.6");
+    }
+    let response = request.header("X-Custom", "kept").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let seen: Value = response.json().await.unwrap();
+    let h = &seen["headers"];
+    assert_eq!(h["x-custom"], serde_json::json!(["kept"]), "other headers pass: {h}");
+    for name in planted {
+        assert!(h.get(name.to_ascii_lowercase()).is_none(), "{name} reached the upstream: {h}");
+    }
+    assert!(!h.to_string().contains("6.6.6.6"), "the planted address reached the upstream: {h}");
+}
+
 // G1: refusals are Apple's, carry X-Rate-Limit once the key is known, and never reach the upstream.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn g1_who_may_not_call_never_reaches_the_upstream() {

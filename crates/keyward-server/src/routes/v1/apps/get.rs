@@ -28,7 +28,7 @@ pub(crate) async fn handler(
     let fields = Fields(params.fields("fields[apps]", app::app_fields())?);
     let app_id = visible_app(&key, &id)?;
     let app = state
-        .auth
+        .replica
         .catalog()
         .app(key.team_id, app_id)
         .ok_or_else(|| ApiError::not_found("apps", &app_id.to_string()))?;

@@ -45,7 +45,7 @@ pub(crate) async fn handler(
         after: params.cursor()?,
         limit: params.limit("limit", DEFAULT_LIMIT, MAX_LIMIT)?,
     };
-    let result = state.auth.catalog().list_apps(key.team_id, &filter, &page);
+    let result = state.replica.catalog().list_apps(key.team_id, &filter, &page);
     let base = base(&state, &headers);
     let links = Links { next: next_url(&base, &uri, &params, result.next.as_ref()), this: self_url(&base, &uri) };
     let paging = Paging { limit: page.limit, total: result.total };

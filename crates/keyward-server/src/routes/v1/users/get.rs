@@ -41,7 +41,7 @@ pub(crate) fn member(
     key: &keyward_token::verify::Principal,
     id: MemberId,
 ) -> Result<std::sync::Arc<keyward_core::member::Member>, ApiError> {
-    state.auth.catalog().member(key.team_id, id).ok_or_else(|| ApiError::not_found("users", &id.to_string()))
+    state.replica.catalog().member(key.team_id, id).ok_or_else(|| ApiError::not_found("users", &id.to_string()))
 }
 
 /// A `users` ID from the path; anything that is not one is a 404, like an unknown ID.

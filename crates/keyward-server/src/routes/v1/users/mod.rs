@@ -16,9 +16,9 @@ use keyward_token::verify::Principal;
 use serde_json::Value;
 
 use crate::AppState;
-use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::jsonapi::params::Params;
+use crate::replica::Replica;
 use crate::routes::v1::{DEFAULT_RELATED_LIMIT, MAX_RELATED_LIMIT};
 use crate::views::app::AppWriter;
 use crate::views::{BaseUrl, Fields, Related, app};
@@ -27,7 +27,7 @@ use crate::views::{BaseUrl, Fields, Related, app};
 pub(crate) struct Include {
     pub limit: u32,
     pub app_fields: Fields,
-    auth: Arc<Auth>,
+    replica: Arc<Replica>,
     team: TeamId,
     /// A4: the apps the calling key sees, when it does not see all of the team's.
     key_view: Option<Arc<HashSet<AppId>>>,
@@ -52,7 +52,7 @@ impl Include {
         Ok(Some(Include {
             limit,
             app_fields,
-            auth: state.auth.clone(),
+            replica: state.replica.clone(),
             team: key.team_id,
             key_view: key.visible_apps.clone(),
             included: Vec::new(),
@@ -72,7 +72,7 @@ impl Include {
         };
         let filter = AppFilter { visible_to, ..AppFilter::default() };
         let request = PageRequest { sort: AppSort::Name, descending: false, after: None, limit: self.limit };
-        let page = self.auth.catalog().list_apps(self.team, &filter, &request);
+        let page = self.replica.catalog().list_apps(self.team, &filter, &request);
         let writer = AppWriter::new(base, &self.app_fields);
         for a in &page.items {
             if self.seen.insert(a.id) {

@@ -1,11 +1,7 @@
-//! Test mode (`keyward serve --test-mode`, never on by default): `POST /_keyward/reset` wipes the
-//! database and re-applies the seed file in one transaction, so a test suite starts each test from
-//! a known state; `GET /_keyward/requests` lists the last 1,000 `/v1` requests with the key and,
-//! for refusals, the authentication failure, so a test can assert what its client sent. Both refuse
-//! requests from web pages ([`same_origin_only`]).
+//! Test mode's routes and layers: the request log ([`record`]), `POST /_keyward/reset`,
+//! `GET /_keyward/requests`, and the guard both sit behind ([`same_origin_only`]).
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::collections::HashMap;
 
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
@@ -13,44 +9,13 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use keyward_core::ports::SeedStore;
 use keyward_core::seed::SeedFile;
-use serde::Serialize;
 use serde_json::json;
 
+use super::{KEPT, RecordedRequest};
 use crate::AppState;
+use crate::auth::gate::AuthNote;
 use crate::error::ApiError;
 use crate::views;
-
-const KEPT: usize = 1000;
-
-/// What the bearer-token layer learned about a request, left on its response for the log.
-#[derive(Debug, Clone, Default)]
-pub struct AuthNote {
-    pub key_id: Option<String>,
-    pub failure: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RecordedRequest {
-    pub at: String,
-    pub method: String,
-    pub path: String,
-    pub key_id: Option<String>,
-    pub status: u16,
-    pub failure: Option<String>,
-}
-
-#[derive(Debug)]
-pub struct TestMode {
-    /// The seed to re-apply on reset, with every seeded key's public key.
-    pub seed: Option<(SeedFile, HashMap<String, Vec<u8>>)>,
-    requests: Mutex<VecDeque<RecordedRequest>>,
-}
-
-impl TestMode {
-    pub fn new(seed: Option<(SeedFile, HashMap<String, Vec<u8>>)>) -> Self {
-        Self { seed, requests: Mutex::new(VecDeque::with_capacity(KEPT)) }
-    }
-}
 
 /// Records every API request (outermost layer, so refusals are recorded too).
 pub(crate) async fn record(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -132,8 +97,8 @@ pub(crate) async fn reset(State(state): State<AppState>) -> Result<Response, Api
     let empty = (SeedFile { teams: vec![] }, HashMap::new());
     let (file, keys) = tm.seed.as_ref().unwrap_or(&empty);
     let outcome = state.store.apply_seed(file, keys, true).await?;
-    state.auth.reload(&state.store).await?;
-    state.auth.limiter.clear();
+    state.replica.reload(&state.store).await?;
+    state.limiter.clear();
     if let Ok(mut log) = tm.requests.lock() {
         log.clear();
     }

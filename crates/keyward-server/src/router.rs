@@ -1,72 +1,16 @@
-//! The router and the state every handler shares.
-
-use std::sync::Arc;
+//! The whole HTTP surface: which path goes to which handler, behind which layer. The top of the
+//! crate: nothing imports it but `serve.rs`.
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::{any, get};
-use keyward_core::change::Change;
-use keyward_core::error::StoreError;
-use keyward_core::settings::Settings;
-use keyward_store::Store;
 
-use crate::auth::{Auth, middleware};
+use crate::AppState;
+use crate::auth::middleware;
 use crate::error::ApiError;
 use crate::routes;
-
-/// Shared by every handler. Cloning is cheap (a pool handle and `Arc`s).
-#[derive(Debug, Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub settings: Arc<Settings>,
-    pub auth: Arc<Auth>,
-    /// The base of absolute links in responses; from the request's `Host` when unset.
-    pub public_url: Option<String>,
-    /// Served over TLS: links default to `https://` and the host the client asked for.
-    pub https: bool,
-    /// First-run setup: the one-time token of the setup URL, until it is used.
-    pub setup: Option<Arc<std::sync::Mutex<Option<String>>>>,
-    /// Console sign-in throttling.
-    pub throttle: Arc<crate::console::Throttle>,
-    /// Argon2 off the async workers, a few at a time.
-    pub passwords: crate::console::Passwords,
-    /// Proxies whose `X-Forwarded-For` names the client (setting `trusted_proxies`).
-    pub trusted_proxies: Arc<crate::client_ip::TrustedProxies>,
-    /// Invitation and activation mail (`[mail]`); off when not configured.
-    pub mailer: Arc<crate::mail::Mailer>,
-    /// `serve --test-mode` only: the reset seed and the request log.
-    pub test_mode: Option<Arc<crate::test_mode::TestMode>>,
-    /// `serve --policy`: forward auth, and with an upstream the reverse proxy (spec section 10).
-    pub gateway: Option<Arc<crate::gateway::Gateway>>,
-}
-
-impl AppState {
-    /// Loads the verifier's tables from the store.
-    pub async fn new(store: Store, settings: Settings, public_url: Option<String>) -> Result<AppState, StoreError> {
-        let auth = Auth::load(&store, &settings).await?;
-        Ok(AppState {
-            store,
-            settings: Arc::new(settings),
-            auth: Arc::new(auth),
-            public_url,
-            https: false,
-            throttle: Arc::default(),
-            passwords: crate::console::Passwords::default(),
-            trusted_proxies: Arc::default(),
-            mailer: Arc::new(crate::mail::Mailer::Off),
-            setup: None,
-            test_mode: None,
-            gateway: None,
-        })
-    }
-
-    /// After a committed write that changes who may authenticate, from the API or the console:
-    /// the one way it reaches this node's tables ([`Auth::apply_written`]; never an error).
-    pub(crate) async fn written(&self, changes: &[Change]) {
-        self.auth.apply_written(&self.store, changes).await;
-    }
-}
+use crate::test_mode::routes as test_mode;
 
 /// The whole HTTP surface. Every `/v1` route sits behind the bearer-token layer; unknown `/v1`
 /// paths are authenticated, then answered 404 `PATH_ERROR`.
@@ -92,9 +36,9 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed().into_response() });
     let test_routes = match state.test_mode {
         Some(_) => Router::new()
-            .route("/_keyward/reset", axum::routing::post(crate::test_mode::reset))
-            .route("/_keyward/requests", get(crate::test_mode::requests))
-            .route_layer(from_fn_with_state(state.clone(), crate::test_mode::same_origin_only)),
+            .route("/_keyward/reset", axum::routing::post(test_mode::reset))
+            .route("/_keyward/requests", get(test_mode::requests))
+            .route_layer(from_fn_with_state(state.clone(), test_mode::same_origin_only)),
         None => Router::new(),
     };
     let gateway_routes = match state.gateway {
@@ -118,7 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(v1)
         .fallback(routes::fallback::handler);
     let router = match state.test_mode {
-        Some(_) => router.layer(from_fn_with_state(state.clone(), crate::test_mode::record)),
+        Some(_) => router.layer(from_fn_with_state(state.clone(), test_mode::record)),
         None => router,
     };
     // G2, G4: the policy's routes go upstream before Keyward's own routing sees them; prefixes
