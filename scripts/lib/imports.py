@@ -163,7 +163,7 @@ SERVER_LAYERS = [
     (2, ["auth", "auth::gate", "auth::middleware", "replica::tail", "lifecycle", "invite", "background",
          "console::session", "console::error", "console::flash", "console::chrome", "console::team_page",
          "console::page"]),
-    (3, ["routes", "console", "gateway::admit", "gateway::authz", "gateway::proxy", "gateway::refusal",
+    (3, ["routes", "asc", "console", "gateway::admit", "gateway::authz", "gateway::proxy", "gateway::refusal",
          "test_mode::routes", "openapi"]),
     (4, ["router", "serve", "fuzzing", ""]),
 ]

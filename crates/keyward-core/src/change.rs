@@ -19,6 +19,8 @@ pub enum Change {
     Member { team_id: TeamId, member_id: MemberId },
     /// An app was created or changed: the read model of `GET /v1/apps…` takes it (#13).
     App { team_id: TeamId, app_id: AppId },
+    /// A resource of Apple's wider API (spec R2) was created, changed or deleted.
+    Resource { team_id: TeamId, resource_type: String, id: String },
 }
 
 impl Change {
@@ -29,6 +31,7 @@ impl Change {
             Change::TeamAccess { .. } => "team_access",
             Change::Member { .. } => "member",
             Change::App { .. } => "app",
+            Change::Resource { .. } => "resource",
         }
     }
 }

@@ -67,6 +67,14 @@ pub enum DomainError {
     #[error("only the Account Holder, an Admin or the key's own member can revoke this key")]
     CannotRevoke,
 
+    // Resources of Apple's wider API (spec section 12)
+    /// A resource of `kind` the team does not have (404, naming the type).
+    #[error("there is no resource of type '{kind}' with id '{id}'")]
+    NoSuchResource { kind: String, id: String },
+    /// A body links to a resource the team does not have (409, a relationship error).
+    #[error("there is no resource of type '{kind}' with id '{id}' to relate to")]
+    UnknownLink { kind: String, id: String },
+
     // Members
     #[error("nobody can grant the ACCOUNT_HOLDER role")]
     CannotGrantAccountHolder,

@@ -21,6 +21,8 @@ pub mod paging;
 pub mod policy;
 pub mod ports;
 pub mod rate_limit;
+pub mod resource;
+pub mod resource_index;
 pub mod role;
 pub mod secret;
 pub mod seed;

@@ -22,6 +22,7 @@ use crate::invitation::{Invitation, NewInvitation};
 use crate::key::ApiKey;
 use crate::member::Member;
 use crate::paging::{AppFilter, AppSort, InvitationFilter, InvitationSort, MemberFilter, Page, PageRequest, UserSort};
+use crate::resource::{Resource, ResourceUpdate};
 use crate::role::RoleSet;
 use crate::secret::PasswordHash;
 use crate::team::Team;
@@ -486,4 +487,31 @@ pub trait AuthStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<(String, u64)>, StoreError>> + Send;
     /// T14: the most recent failures of a key, newest first.
     fn auth_failures(&self, key: &KeyId) -> impl Future<Output = Result<Vec<AuthFailureRecord>, StoreError>> + Send;
+}
+
+/// The resources of Apple's wider API (spec R2): one writer, every write serialized per team and
+/// appended to the change feed in its transaction; reads fill each node's replica.
+pub trait ResourceStore: Send + Sync {
+    /// Creates `resource` (its ID made by the caller). Every link must name a resource of the
+    /// team (or one of its apps): otherwise `DomainError::NotFound` naming it, and nothing is written.
+    fn create_resource(&self, resource: Resource) -> impl Future<Output = Result<Resource, StoreError>> + Send;
+    /// Changes one resource of `team`; `NotFound` when the team has no such resource.
+    fn update_resource(
+        &self,
+        team: TeamId,
+        kind: &str,
+        id: &str,
+        update: ResourceUpdate,
+    ) -> impl Future<Output = Result<Resource, StoreError>> + Send;
+    /// Deletes one resource of `team`; `NotFound` when there is none.
+    fn delete_resource(
+        &self,
+        team: TeamId,
+        kind: &str,
+        id: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Every resource, for a node's replica at start.
+    fn all_resources(&self) -> impl Future<Output = Result<Vec<Resource>, StoreError>> + Send;
+    /// These resources, those that exist.
+    fn resources(&self, keys: &[(String, String)]) -> impl Future<Output = Result<Vec<Resource>, StoreError>> + Send;
 }

@@ -112,6 +112,25 @@ impl ApiError {
         )
     }
 
+    /// A 409 about the body (R4): Apple's `ENTITY_ERROR.*` code, with `source.pointer`.
+    pub fn entity(code: &'static str, detail: String, pointer: &str) -> Self {
+        let title = match code {
+            c if c.ends_with("REQUIRED") => "A required value is missing.",
+            c if c.starts_with("ENTITY_ERROR.RELATIONSHIP") => {
+                "The provided entity includes a relationship with an invalid value"
+            }
+            c if c.ends_with("UNKNOWN") => "The provided entity includes an unknown attribute",
+            _ => "An attribute value is invalid.",
+        };
+        Self::new(StatusCode::CONFLICT, code, title, Some(detail)).with_pointer(pointer)
+    }
+
+    /// `source.pointer`: where in the body the problem is.
+    pub fn with_pointer(mut self, pointer: &str) -> Self {
+        self.source = Some(Source::Pointer(pointer.to_owned()));
+        self
+    }
+
     pub fn parameter(parameter: &str, detail: String) -> Self {
         let mut e = Self::new(
             StatusCode::BAD_REQUEST,
@@ -210,6 +229,14 @@ impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         match e {
             DomainError::NotFound { what, id } => ApiError::not_found(what.json_api_type(), &id),
+            DomainError::NoSuchResource { kind, id } => ApiError::not_found(&kind, &id),
+            DomainError::UnknownLink { .. } => ApiError::custom(
+                StatusCode::CONFLICT,
+                "ENTITY_ERROR.RELATIONSHIP.INVALID",
+                "The provided entity includes a relationship with an invalid value",
+                Some(e.to_string()),
+            )
+            .with_pointer("/data/relationships"),
             DomainError::NotAllowed(_) | DomainError::CannotGenerateTeamKey | DomainError::CannotRevoke => {
                 ApiError::forbidden()
             }

@@ -14,6 +14,7 @@
 // boxing them would buy nothing on the success path.
 #![allow(clippy::result_large_err)]
 
+mod asc;
 pub mod auth;
 pub mod background;
 pub mod client_ip;

@@ -30,6 +30,12 @@ fn entry(row: &AnyRow) -> Result<FeedEntry, StoreError> {
             let a: Option<i64> = convert::get(row, "app_id")?;
             Change::App { team_id, app_id: a.map(AppId).ok_or_else(|| bad("app id"))? }
         }
+        "resource" => {
+            let kind: Option<String> = convert::get(row, "resource_kind")?;
+            let id: Option<String> = convert::get(row, "resource_id")?;
+            let (resource_type, id) = kind.zip(id).ok_or_else(|| bad("resource"))?;
+            Change::Resource { team_id, resource_type, id }
+        }
         _ => return Err(bad("kind")),
     };
     Ok(FeedEntry { seq, change })
@@ -38,7 +44,8 @@ fn entry(row: &AnyRow) -> Result<FeedEntry, StoreError> {
 impl ChangeFeed for Store {
     async fn changes_since(&self, after: i64) -> Result<Vec<FeedEntry>, StoreError> {
         let rows = sqlx::query(
-            "SELECT seq, kind, team_id, key_id, member_id, app_id FROM changes WHERE seq > $1 ORDER BY seq LIMIT 1000",
+            "SELECT seq, kind, team_id, key_id, member_id, app_id, resource_kind, resource_id FROM changes \
+             WHERE seq > $1 ORDER BY seq LIMIT 1000",
         )
         .bind(after)
         .fetch_all(self.pool())

@@ -34,6 +34,8 @@ mod member_rows;
 mod member_update;
 mod members;
 mod persons;
+mod resource_rows;
+mod resources;
 mod seed;
 mod sessions;
 mod team_rows;

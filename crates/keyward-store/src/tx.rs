@@ -95,26 +95,44 @@ pub(crate) async fn audit(
 
 /// K11: appends to the change feed inside the caller's transaction.
 pub(crate) async fn change(tx: &mut Tx, change: &Change, at: OffsetDateTime) -> Result<(), StoreError> {
-    let (team, key, member, app) = match change {
+    let (mut key, mut member, mut app, mut resource) = (None, None, None, None);
+    let team = match change {
         Change::KeyDownloaded { team_id, key_id } | Change::KeyRevoked { team_id, key_id } => {
-            (team_id, Some(key_id.to_string()), None, None)
+            key = Some(key_id.to_string());
+            team_id
         }
-        Change::TeamAccess { team_id } => (team_id, None, None, None),
-        Change::Member { team_id, member_id } => (team_id, None, Some(member_id.to_string()), None),
-        Change::App { team_id, app_id } => (team_id, None, None, Some(app_id.0)),
+        Change::TeamAccess { team_id } => team_id,
+        Change::Member { team_id, member_id } => {
+            member = Some(member_id.to_string());
+            team_id
+        }
+        Change::App { team_id, app_id } => {
+            app = Some(app_id.0);
+            team_id
+        }
+        Change::Resource { team_id, resource_type, id } => {
+            resource = Some((resource_type.clone(), id.clone()));
+            team_id
+        }
     };
+    let (resource_kind, resource_id) = resource.unzip();
     crate::backend::lock_feed(tx).await?;
-    sqlx::query("INSERT INTO changes (at, kind, team_id, key_id, member_id, app_id) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(at.unix_timestamp())
-        .bind(change.kind())
-        .bind(team.to_string())
-        .bind(key)
-        .bind(member)
-        .bind(app)
-        .execute(&mut **tx)
-        .await
-        .map(|_| ())
-        .map_err(backend_error)
+    sqlx::query(
+        "INSERT INTO changes (at, kind, team_id, key_id, member_id, app_id, resource_kind, resource_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(at.unix_timestamp())
+    .bind(change.kind())
+    .bind(team.to_string())
+    .bind(key)
+    .bind(member)
+    .bind(app)
+    .bind(resource_kind)
+    .bind(resource_id)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+    .map_err(backend_error)
 }
 
 pub(crate) async fn commit(tx: Tx) -> Result<(), StoreError> {

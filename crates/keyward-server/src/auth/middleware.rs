@@ -31,7 +31,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
 /// The gate for a `/v1` request: tokens for `token_audience`, the area its method and path fall in.
 /// (The request's parts, not the request: its body is not `Sync`, so a `&Request` held across
 /// the gate's await would make the future not `Send`.)
-async fn admit_v1(
+pub(crate) async fn admit_v1(
     state: &AppState,
     method: &Method,
     uri: &Uri,
@@ -69,6 +69,19 @@ pub async fn unknown_path(State(state): State<AppState>, req: Request) -> Respon
     match admit_v1(&state, req.method(), req.uri(), req.headers(), req.extensions()).await {
         Ok(admitted) => {
             let mut response = ApiError::path_error().into_response();
+            admitted.stamp(&mut response);
+            response
+        }
+        Err(refused) => refused.response,
+    }
+}
+
+/// A known path the document does not allow this method on: through the gate like any other, then
+/// `refusal` (Apple's 403 "The given operation is not allowed").
+pub(crate) async fn refuse_admitted(State(state): State<AppState>, req: Request, refusal: ApiError) -> Response {
+    match admit_v1(&state, req.method(), req.uri(), req.headers(), req.extensions()).await {
+        Ok(admitted) => {
+            let mut response = refusal.into_response();
             admitted.stamp(&mut response);
             response
         }

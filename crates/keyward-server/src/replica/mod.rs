@@ -15,7 +15,8 @@ use keyward_core::change::Change;
 use keyward_core::error::StoreError;
 use keyward_core::ids::{AppId, MemberId, TeamId};
 use keyward_core::member::Member;
-use keyward_core::ports::{AuthStore, ChangeFeed};
+use keyward_core::ports::{AuthStore, ChangeFeed, ResourceStore};
+use keyward_core::resource_index::ResourceIndex;
 use keyward_core::settings::Settings;
 use keyward_store::Store;
 use keyward_token::verify::{AuthTable, KeyEntry, MemberEntry, TeamEntry, Verifier, VerifierConfig};
@@ -28,6 +29,8 @@ pub struct Replica {
     /// The read model: every app and member, served to `GET /v1/apps…` and `GET /v1/users/{id}`
     /// from memory and exactly as fresh as the verifier's tables, since one feed keeps both (#13).
     catalog: std::sync::RwLock<Catalog>,
+    /// Apple's wider API (spec R2): every resource, by team and type, with reverse links.
+    resources: std::sync::RwLock<ResourceIndex>,
     /// The change-feed position the tables reflect.
     position: AtomicI64,
     /// M3: when the feed was last read successfully (`now_ms`).
@@ -89,6 +92,7 @@ impl Replica {
         let replica = Replica {
             verifier: Verifier::new(config),
             catalog: std::sync::RwLock::new(Catalog::default()),
+            resources: std::sync::RwLock::new(ResourceIndex::default()),
             position: AtomicI64::new(0),
             feed_read_at: AtomicI64::new(now_ms()),
             feed_failing: AtomicBool::new(false),
@@ -108,6 +112,7 @@ impl Replica {
 
     async fn reload_locked(&self, store: &Store) -> Result<(), StoreError> {
         let snapshot = store.auth_snapshot().await?;
+        let all_resources = store.all_resources().await?;
         let mut table = AuthTable::default();
         for t in &snapshot.teams {
             table.teams.insert(t.team_id, team_entry(t));
@@ -126,8 +131,14 @@ impl Replica {
             catalog.put_app(app);
         }
         self.verifier.replace_all(table);
-        // The old catalog is freed after the lock is released, not while readers wait.
+        let mut resources = ResourceIndex::default();
+        for r in all_resources {
+            resources.put(r);
+        }
+        // The old copies are freed after the locks are released, not while readers wait.
         let old = std::mem::replace(&mut *self.catalog_mut(), catalog);
+        drop(old);
+        let old = std::mem::replace(&mut *self.resources_mut(), resources);
         drop(old);
         self.position.store(snapshot.feed_position, Ordering::SeqCst);
         self.feed_read_at.store(now_ms(), Ordering::SeqCst);
@@ -178,6 +189,7 @@ impl Replica {
             // the thousand, re-read with one query each per batch.
             let mut members = BTreeSet::new();
             let mut apps = BTreeSet::new();
+            let mut resources = BTreeSet::new();
             for entry in &entries {
                 match &entry.change {
                     Change::Member { member_id, .. } => {
@@ -186,11 +198,15 @@ impl Replica {
                     Change::App { team_id, app_id } => {
                         apps.insert((*team_id, *app_id));
                     }
+                    Change::Resource { resource_type, id, .. } => {
+                        resources.insert((resource_type.clone(), id.clone()));
+                    }
                     other => self.apply(store, other).await?,
                 }
             }
             self.apply_members(store, &members.into_iter().collect::<Vec<_>>()).await?;
             self.apply_apps(store, &apps.into_iter().collect::<Vec<_>>()).await?;
+            self.apply_resources(store, &resources.into_iter().collect::<Vec<_>>()).await?;
             applied += entries.len();
             if let Some(last) = entries.last() {
                 self.position.store(last.seq, Ordering::SeqCst);
@@ -217,7 +233,7 @@ impl Replica {
                 Change::TeamAccess { team_id } => self.verifier.set_team(*team_id, None),
                 Change::Member { member_id, .. } => self.verifier.set_member(*member_id, None),
                 // Reads keep what they had until the reload: stale for a moment rather than absent.
-                Change::App { .. } => {}
+                Change::App { .. } | Change::Resource { .. } => {}
             }
         }
         self.reload_pending.store(true, Ordering::SeqCst);
@@ -252,6 +268,9 @@ impl Replica {
             }
             Change::Member { member_id, .. } => self.apply_members(store, &[*member_id]).await?,
             Change::App { team_id, app_id } => self.apply_apps(store, &[(*team_id, *app_id)]).await?,
+            Change::Resource { resource_type, id, .. } => {
+                self.apply_resources(store, &[(resource_type.clone(), id.clone())]).await?;
+            }
         }
         Ok(())
     }
@@ -289,6 +308,32 @@ impl Replica {
             catalog.put_app(app);
         }
         Ok(())
+    }
+
+    /// Re-reads these resources: present ones replace their entries, missing ones are removed.
+    async fn apply_resources(&self, store: &Store, keys: &[(String, String)]) -> Result<(), StoreError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let found = store.resources(keys).await?;
+        let present: HashSet<(String, String)> = found.iter().map(|r| (r.kind.clone(), r.id.clone())).collect();
+        let mut index = self.resources_mut();
+        for (kind, id) in keys.iter().filter(|k| !present.contains(*k)) {
+            index.remove(kind, id);
+        }
+        for r in found {
+            index.put(r);
+        }
+        Ok(())
+    }
+
+    /// Apple's wider API's resources, to read; held only while copying out what a request needs.
+    pub fn resources(&self) -> std::sync::RwLockReadGuard<'_, ResourceIndex> {
+        self.resources.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn resources_mut(&self) -> std::sync::RwLockWriteGuard<'_, ResourceIndex> {
+        self.resources.write().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The read model, to read. Held only while copying out what a request needs (the items are

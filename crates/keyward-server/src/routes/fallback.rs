@@ -9,7 +9,11 @@ use crate::auth::middleware;
 use crate::error::ApiError;
 
 pub(crate) async fn handler(state: State<AppState>, req: Request) -> Response {
-    if req.uri().path().starts_with("/v1/") || req.uri().path() == "/v1" {
+    let path = req.uri().path();
+    if ["/v1/", "/v2/", "/v3/"].iter().any(|v| path.starts_with(v)) {
+        // Apple's wider API: the operation, or the authenticated 404 PATH_ERROR.
+        crate::asc::dispatch(state, req).await
+    } else if path == "/v1" {
         middleware::unknown_path(state, req).await
     } else {
         ApiError::path_error().into_response()

@@ -4,6 +4,7 @@
 #[macro_use]
 mod common;
 
+mod asc;
 mod auth_http;
 mod availability;
 mod console;

@@ -1,0 +1,68 @@
+//! Operations whose answer is not a JSON:API document but data only Apple has (R7): sales and
+//! finance reports (gzip TSV), power and performance metrics, diagnostic logs, one-time-use offer
+//! codes (CSV). Each answers in Apple's format and media type, with Apple's columns and no rows
+//! yet; the parent of a related path is checked like any other (404 naming its type).
+
+use std::io::Write;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::{Call, parent};
+use crate::error::ApiError;
+
+/// The columns of a Summary Sales Report, in Apple's order.
+const SALES_COLUMNS: &str = "Provider\tProvider Country\tSKU\tDeveloper\tTitle\tVersion\tProduct Type Identifier\tUnits\t\
+Developer Proceeds\tBegin Date\tEnd Date\tCustomer Currency\tCountry Code\tCurrency of Proceeds\tApple Identifier\t\
+Customer Price\tPromo Code\tParent Identifier\tSubscription\tPeriod\tCategory\tCMB\tDevice\tSupported Platforms\t\
+Proceeds Reason\tPreserved Pricing\tClient\tOrder Type";
+
+/// The columns of a Financial Report, in Apple's order.
+const FINANCE_COLUMNS: &str = "Start Date\tEnd Date\tUPC\tISRC/ISBN\tVendor Identifier\tQuantity\tPartner Share\t\
+Extended Partner Share\tPartner Share Currency\tSales or Return\tApple Identifier\tArtist/Show/Developer/Author\tTitle\t\
+Label/Studio/Network/Developer/Publisher\tGrid\tProduct Type Identifier\tISAN/Other Identifier\tCountry Of Sale\t\
+Pre-order Flag\tPromo Code\tCustomer Price\tCustomer Currency";
+
+/// Whether the operation answers in a format of its own rather than JSON:API.
+pub(super) fn serves(call: &Call<'_>) -> bool {
+    call.operation.response.is_none()
+        && !call.operation.kind.writes()
+        && call.operation.kind != keyward_asc::OpKind::GetMetrics
+}
+
+fn answer(media: &'static str, body: Vec<u8>) -> Response {
+    let mut r = (StatusCode::OK, body).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    r
+}
+
+fn gzip(text: &str) -> Result<Vec<u8>, ApiError> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(text.as_bytes()).map_err(|_| ApiError::internal())?;
+    encoder.finish().map_err(|_| ApiError::internal())
+}
+
+pub(super) fn handle(call: &Call<'_>) -> Result<Response, ApiError> {
+    let op = call.operation;
+    match (op.family.as_str(), op.relationship.as_deref()) {
+        ("salesReports", None) => Ok(answer("application/a-gzip", gzip(&format!("{SALES_COLUMNS}\n"))?)),
+        ("financeReports", None) => Ok(answer("application/a-gzip", gzip(&format!("{FINANCE_COLUMNS}\n"))?)),
+        (_, Some("perfPowerMetrics")) => {
+            parent::of(call)?;
+            let body = br#"{"version":"1.0","insights":{},"productData":[]}"#.to_vec();
+            Ok(answer("application/vnd.apple.xcode-metrics+json", body))
+        }
+        (_, Some("logs")) => {
+            parent::of(call)?;
+            Ok(answer("application/vnd.apple.diagnostic-logs+json", br#"{"version":"1.0","productData":[]}"#.to_vec()))
+        }
+        (_, Some("values")) => {
+            parent::of(call)?;
+            Ok(answer("text/csv", Vec::new()))
+        }
+        _ => {
+            tracing::error!(operation = %op.id, "an operation of Apple's with a format Keyward does not answer");
+            Err(ApiError::internal())
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! `GET /v1/{type}/{id}`: one resource, or 404 `NOT_FOUND` naming its type (R3, A4).
+
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::{Call, render};
+use crate::error::ApiError;
+
+pub(super) fn handle(call: &Call<'_>) -> Result<Response, ApiError> {
+    let kind = super::resource_kind(call)?;
+    let found = super::visible(call, kind, call.id())?;
+    let data = render::resource(call.api, &call.base, &found, render::fields(call, kind));
+    let self_url = data["links"]["self"].as_str().unwrap_or_default().to_owned();
+    Ok(render::single(StatusCode::OK, data, self_url))
+}

@@ -1,0 +1,243 @@
+//! Apple's whole API (spec section 12) over real HTTP, on SQLite and PostgreSQL: every GET of
+//! Apple's document answers as a route it knows, answers validate against Apple's own schemas,
+//! resources are written, read back, related, changed and deleted; A4 and teams hold; concurrent
+//! writes to one resource lose nothing.
+#![allow(clippy::unwrap_used)]
+
+use crate::common::*;
+use keyward_asc::{Api, Method as AscMethod, OpKind};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// Apple's schema omits `nullable` although its answers carry explicit nulls (spec section 7):
+/// null attributes are left out before validating, as the section-7 suite does.
+fn without_nulls(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, x)| {
+                    let x = match (k.as_str(), x) {
+                        ("attributes", Value::Object(a)) => Value::Object(
+                            a.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect(),
+                        ),
+                        _ => without_nulls(x),
+                    };
+                    (k.clone(), x)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Apple's schemas, without the `"format": null` a few carry (not a JSON Schema a validator takes).
+fn components(api: &Api) -> &'static Value {
+    static CLEAN: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    fn clean(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                Value::Object(m.iter().filter(|(_, x)| !x.is_null()).map(|(k, x)| (k.clone(), clean(x))).collect())
+            }
+            Value::Array(items) => Value::Array(items.iter().map(clean).collect()),
+            other => other.clone(),
+        }
+    }
+    CLEAN.get_or_init(|| clean(&api.document().root()["components"]))
+}
+
+/// The body against the operation's response schema in Apple's document; the errors found.
+fn invalid_against(api: &Api, schema_name: &str, body: &Value) -> Vec<String> {
+    let schema = json!({ "$ref": format!("#/components/schemas/{schema_name}"), "components": components(api) });
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    validator.iter_errors(&without_nulls(body)).map(|e| format!("{e} at {}", e.instance_path())).collect()
+}
+
+server_test!(r1_every_get_of_apples_document_answers_as_a_known_route, |srv: Server| async move {
+    let api = Api::shared().unwrap();
+    let team = srv.team("Acme").await;
+    let app = srv.app(&team, "Fizz").await;
+    let admin = srv.team_key(&team, "ADMIN").await;
+    let (mut gets, mut lists) = (0, 0);
+    for op in api.operations().iter().filter(|o| o.method == AscMethod::Get) {
+        let id = if op.family == "apps" { app.to_string() } else { "no-such-id".to_owned() };
+        let path = op.path.replace("{id}", &id);
+        let required: Vec<String> = op
+            .params
+            .iter()
+            .filter(|p| p.required)
+            .map(|p| format!("{}={}", p.name, p.values.as_ref().and_then(|v| v.first()).map_or("x", String::as_str)))
+            .collect();
+        let url = if required.is_empty() { path.clone() } else { format!("{path}?{}", required.join("&")) };
+        let (status, _, body) = parts(srv.get(&url, &admin.token()).await).await;
+        gets += 1;
+        assert_ne!(code(&body), "PATH_ERROR", "GET {} is Apple's, answered {status} {body}", op.path);
+        assert_ne!(status, 500, "GET {url}: {body}");
+        if op.kind == OpKind::GetCollection && !op.params.iter().any(|p| p.required) {
+            assert_eq!(status, 200, "GET {url}: {body}");
+            assert!(body["data"].is_array() && body["meta"]["paging"]["total"].is_u64(), "GET {url}: {body}");
+            let errors = invalid_against(api, op.response.as_deref().unwrap(), &body);
+            assert!(errors.is_empty(), "GET {url} does not validate: {errors:?}\n{body}");
+            lists += 1;
+        }
+        if op.kind == OpKind::GetInstance && op.family != "apps" {
+            assert_eq!((status, code(&body)), (404, "NOT_FOUND"), "GET {url}: {body}");
+            let kind = api.schema(op.resource.as_deref().unwrap()).unwrap().kind.clone();
+            assert!(body["errors"][0]["detail"].as_str().unwrap().contains(&format!("'{kind}'")), "{body}");
+        }
+    }
+    assert_eq!(gets, 797);
+    let listable =
+        api.operations().iter().filter(|o| o.kind == OpKind::GetCollection && !o.params.iter().any(|p| p.required));
+    assert_eq!(lists, listable.count());
+    assert!(lists > 30, "{lists} collections listed");
+});
+
+/// A beta group of `app`, made through the API.
+async fn beta_group(srv: &Server, token: &str, app: &str, name: &str) -> (u16, Value) {
+    let body = json!({"data": {"type": "betaGroups", "attributes": {"name": name},
+        "relationships": {"app": {"data": {"type": "apps", "id": app}}}}});
+    srv.json(Method::POST, "/v1/betaGroups", token, body).await
+}
+
+server_test!(r4_a_resource_is_created_read_related_changed_and_deleted, |srv: Server| async move {
+    let api = Api::shared().unwrap();
+    let team = srv.team("Acme").await;
+    let app = srv.app(&team, "Fizz").await.to_string();
+    let admin = srv.team_key(&team, "ADMIN").await;
+    let token = admin.token();
+    let (status, created) = beta_group(&srv, &token, &app, "QA").await;
+    assert_eq!(status, 201, "{created}");
+    assert!(invalid_against(api, "BetaGroupResponse", &created).is_empty(), "{created}");
+    let id = created["data"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(id.len(), 36, "R5: a UUID");
+    assert!(created["data"]["attributes"]["createdDate"].as_str().unwrap().ends_with("+00:00"), "{created}");
+    assert_eq!(created["data"]["attributes"]["publicLink"], Value::Null, "unset attributes are null");
+    let own = created["data"]["links"]["self"].as_str().unwrap().to_owned();
+    assert!(own.ends_with(&format!("/v1/betaGroups/{id}")));
+
+    let (status, _, read) = parts(srv.get(&format!("/v1/betaGroups/{id}"), &token).await).await;
+    assert_eq!((status, &read["data"]), (200, &created["data"]));
+    let (_, _, list) = parts(srv.get("/v1/betaGroups?filter[name]=QA&fields[betaGroups]=name", &token).await).await;
+    assert_eq!(list["meta"]["paging"]["total"], 1, "{list}");
+    assert_eq!(list["data"][0]["attributes"], json!({"name": "QA"}), "sparse fieldsets");
+    let (_, _, none) = parts(srv.get("/v1/betaGroups?filter[name]=Other", &token).await).await;
+    assert_eq!(none["meta"]["paging"]["total"], 0);
+
+    // The app's related path, the group's linkage and its related app agree.
+    let (_, _, related) = parts(srv.get(&format!("/v1/apps/{app}/betaGroups"), &token).await).await;
+    assert_eq!(related["data"][0]["id"], id.as_str(), "{related}");
+    let (_, _, linkage) = parts(srv.get(&format!("/v1/betaGroups/{id}/relationships/app"), &token).await).await;
+    assert_eq!(linkage["data"], json!({"type": "apps", "id": app}));
+    let (_, _, owner) = parts(srv.get(&format!("/v1/betaGroups/{id}/app"), &token).await).await;
+    assert_eq!(owner["data"]["id"], app.as_str(), "{owner}");
+
+    let patch =
+        json!({"data": {"type": "betaGroups", "id": id, "attributes": {"name": "QA 2", "publicLinkEnabled": true}}});
+    let (status, patched) = srv.json(Method::PATCH, &format!("/v1/betaGroups/{id}"), &token, patch).await;
+    assert_eq!(status, 200, "{patched}");
+    assert_eq!(patched["data"]["attributes"]["name"], "QA 2");
+    assert_eq!(patched["data"]["attributes"]["createdDate"], created["data"]["attributes"]["createdDate"]);
+
+    let (status, _, deleted) =
+        parts(srv.request(Method::DELETE, &format!("/v1/betaGroups/{id}"), Some(&token)).await).await;
+    assert_eq!(status, 204, "{deleted}");
+    let (status, _, gone) = parts(srv.get(&format!("/v1/betaGroups/{id}"), &token).await).await;
+    assert_eq!((status, code(&gone)), (404, "NOT_FOUND"));
+});
+
+server_test!(r4_bad_bodies_and_parameters_are_apples_errors_and_write_nothing, |srv: Server| async move {
+    let team = srv.team("Acme").await;
+    let app = srv.app(&team, "Fizz").await.to_string();
+    let admin = srv.team_key(&team, "ADMIN").await;
+    let token = admin.token();
+    let cases = [
+        (
+            json!({"data": {"type": "betaGroups", "attributes": {}, "relationships": {"app": {"data": {"type": "apps", "id": app}}}}}),
+            "/data/attributes/name",
+        ),
+        (
+            json!({"data": {"type": "betaGroups", "attributes": {"name": 7}, "relationships": {"app": {"data": {"type": "apps", "id": app}}}}}),
+            "/data/attributes/name",
+        ),
+        (
+            json!({"data": {"type": "betaGroups", "attributes": {"name": "X"}, "relationships": {"app": {"data": {"type": "apps", "id": "999"}}}}}),
+            "/data/relationships/app/data",
+        ),
+        (
+            json!({"data": {"type": "betaGroups", "attributes": {"name": "X", "isInternalGroup": "yes"}, "relationships": {"app": {"data": {"type": "apps", "id": app}}}}}),
+            "/data/attributes/isInternalGroup",
+        ),
+    ];
+    for (body, pointer) in cases {
+        let (status, answer) = srv.json(Method::POST, "/v1/betaGroups", &token, body.clone()).await;
+        assert_eq!(status, 409, "{body}: {answer}");
+        assert_eq!(answer["errors"][0]["source"]["pointer"], pointer, "{answer}");
+    }
+    let (status, _, answer) = parts(srv.get("/v1/betaGroups?filter[colour]=red", &token).await).await;
+    assert_eq!((status, answer["errors"][0]["source"]["parameter"].as_str()), (400, Some("filter[colour]")));
+    let (status, _, answer) = parts(srv.get("/v1/betaGroups?limit=201", &token).await).await;
+    assert_eq!(status, 400, "{answer}");
+    let (status, _, answer) = parts(srv.request(Method::DELETE, "/v1/betaGroups", Some(&token)).await).await;
+    assert_eq!((status, code(&answer)), (403, "FORBIDDEN_ERROR"), "{answer}");
+    let (_, _, list) = parts(srv.get("/v1/betaGroups", &token).await).await;
+    assert_eq!(list["meta"]["paging"]["total"], 0, "nothing was written");
+});
+
+server_test!(a4_individual_keys_and_other_teams_see_only_what_is_theirs, |srv: Server| async move {
+    let team = srv.team("Acme").await;
+    let seen = srv.app(&team, "Seen").await;
+    let hidden = srv.app(&team, "Hidden").await.to_string();
+    let admin = srv.team_key(&team, "ADMIN").await;
+    let (_, group) = beta_group(&srv, &admin.token(), &hidden, "Secret").await;
+    let group = group["data"]["id"].as_str().unwrap().to_owned();
+    let dev = srv.individual_key(&team, "dev@acme.test", "APP_MANAGER", Some(vec![seen])).await;
+    let (_, _, list) = parts(srv.get("/v1/betaGroups", &dev.token()).await).await;
+    assert_eq!(list["meta"]["paging"]["total"], 0, "a hidden app's groups are not listed: {list}");
+    let (status, _, _) = parts(srv.get(&format!("/v1/betaGroups/{group}"), &dev.token()).await).await;
+    assert_eq!(status, 404);
+    let (status, answer) = beta_group(&srv, &dev.token(), &hidden, "Mine").await;
+    assert_eq!(status, 409, "cannot create under an app it does not see: {answer}");
+    let (status, _) = beta_group(&srv, &dev.token(), &seen.to_string(), "Mine").await;
+    assert_eq!(status, 201);
+
+    let other = srv.team("Other").await;
+    let intruder = srv.team_key(&other, "ADMIN").await;
+    let (status, _, answer) = parts(srv.get(&format!("/v1/betaGroups/{group}"), &intruder.token()).await).await;
+    assert_eq!((status, code(&answer)), (404, "NOT_FOUND"), "another team's resource does not exist");
+    let (_, _, list) = parts(srv.get("/v1/betaGroups", &intruder.token()).await).await;
+    assert_eq!(list["meta"]["paging"]["total"], 0);
+    let patch = json!({"data": {"type": "betaGroups", "id": group, "attributes": {"name": "Mine now"}}});
+    let (status, _) = srv.json(Method::PATCH, &format!("/v1/betaGroups/{group}"), &intruder.token(), patch).await;
+    assert_eq!(status, 404);
+});
+
+server_test!(r4_concurrent_writes_to_one_resource_lose_nothing, |srv: Server| async move {
+    let team = srv.team("Acme").await;
+    let app = srv.app(&team, "Fizz").await.to_string();
+    let admin = srv.team_key(&team, "ADMIN").await;
+    let token = admin.token();
+    let (_, group) = beta_group(&srv, &token, &app, "QA").await;
+    let group = group["data"]["id"].as_str().unwrap().to_owned();
+    let testers: Vec<String> = {
+        let mut ids = Vec::new();
+        for i in 0..8 {
+            let body = json!({"data": {"type": "betaTesters", "attributes": {"email": format!("t{i}@x.test")},
+                "relationships": {"betaGroups": {"data": []}}}});
+            let (status, tester) = srv.json(Method::POST, "/v1/betaTesters", &token, body).await;
+            assert_eq!(status, 201, "{tester}");
+            ids.push(tester["data"]["id"].as_str().unwrap().to_owned());
+        }
+        ids
+    };
+    let path = format!("/v1/betaGroups/{group}/relationships/betaTesters");
+    let adds = testers.iter().map(|t| {
+        let body = json!({"data": [{"type": "betaTesters", "id": t}]});
+        srv.json(Method::POST, &path, &token, body)
+    });
+    for (status, body) in futures::future::join_all(adds).await {
+        assert_eq!(status, 204, "{body}");
+    }
+    let (_, _, linkage) = parts(srv.get(&format!("{path}?limit=50"), &token).await).await;
+    assert_eq!(linkage["data"].as_array().unwrap().len(), 8, "every concurrent add is kept: {linkage}");
+});

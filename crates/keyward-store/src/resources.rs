@@ -1,0 +1,103 @@
+//! The `ResourceStore`: every write of a generic resource in one transaction that locks its team
+//! first (so writes to one resource, and the checks of its links, never interleave), checks its
+//! links, writes the row through `resource_rows.rs` and appends the change (M1).
+
+use keyward_core::change::Change;
+use keyward_core::error::{DomainError, StoreError};
+use keyward_core::ids::TeamId;
+use keyward_core::ports::ResourceStore;
+use keyward_core::resource::{Link, Resource, ResourceUpdate};
+
+use crate::error::backend_error;
+use crate::sql::Dynamic;
+use crate::tx::{self, lock_team};
+use crate::{Store, resource_rows};
+
+fn change(r: &Resource) -> Change {
+    Change::Resource { team_id: r.team_id, resource_type: r.kind.clone(), id: r.id.clone() }
+}
+
+impl ResourceStore for Store {
+    async fn create_resource(&self, resource: Resource) -> Result<Resource, StoreError> {
+        let mut tx = self.begin_write().await?;
+        lock_team(&mut tx, resource.team_id).await?;
+        let links: Vec<&Link> = resource.relationships.values().flatten().collect();
+        resource_rows::ensure_links(&mut tx, resource.team_id, &links).await?;
+        resource_rows::insert(&mut tx, &resource).await?.or_taken(|| {
+            DomainError::Conflict(format!("a resource of type '{}' with id '{}' exists", resource.kind, resource.id))
+                .into()
+        })?;
+        tx::change(&mut tx, &change(&resource), resource.updated_at).await?;
+        tx::commit(tx).await?;
+        Ok(resource)
+    }
+
+    async fn update_resource(
+        &self,
+        team: TeamId,
+        kind: &str,
+        id: &str,
+        update: ResourceUpdate,
+    ) -> Result<Resource, StoreError> {
+        let mut tx = self.begin_write().await?;
+        lock_team(&mut tx, team).await?;
+        let mut resource = resource_rows::in_tx(&mut tx, team, kind, id).await?;
+        for (name, value) in update.attributes {
+            resource.attributes.insert(name, value);
+        }
+        let mut added = Vec::new();
+        for (name, links) in &update.relationships {
+            let next = links.apply(resource.link(name));
+            added.extend(next.iter().filter(|l| !resource.link(name).contains(l)).cloned());
+            resource.relationships.insert(name.clone(), next);
+        }
+        resource_rows::ensure_links(&mut tx, team, &added.iter().collect::<Vec<_>>()).await?;
+        if let Some(app) = update.app {
+            resource.app = app;
+        }
+        resource.updated_at = resource_rows::now();
+        resource_rows::update(&mut tx, &resource).await?;
+        tx::change(&mut tx, &change(&resource), resource.updated_at).await?;
+        tx::commit(tx).await?;
+        Ok(resource)
+    }
+
+    async fn delete_resource(&self, team: TeamId, kind: &str, id: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        lock_team(&mut tx, team).await?;
+        if !resource_rows::delete(&mut tx, team, kind, id).await? {
+            return Err(DomainError::NoSuchResource { kind: kind.to_owned(), id: id.to_owned() }.into());
+        }
+        let gone = Change::Resource { team_id: team, resource_type: kind.to_owned(), id: id.to_owned() };
+        tx::change(&mut tx, &gone, resource_rows::now()).await?;
+        tx::commit(tx).await
+    }
+
+    async fn all_resources(&self) -> Result<Vec<Resource>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{}ORDER BY kind, id", resource_rows::COLUMNS)))
+            .fetch_all(self.pool())
+            .await
+            .map_err(backend_error)?;
+        rows.iter().map(resource_rows::read).collect()
+    }
+
+    async fn resources(&self, keys: &[(String, String)]) -> Result<Vec<Resource>, StoreError> {
+        let mut found = Vec::with_capacity(keys.len());
+        // A feed batch names at most 1,000; 200 pairs a query stays far below parameter limits.
+        for chunk in keys.chunks(200) {
+            let mut q = Dynamic::new(resource_rows::COLUMNS);
+            q.push("WHERE ");
+            for (i, (kind, id)) in chunk.iter().enumerate() {
+                if i > 0 {
+                    q.push(" OR ");
+                }
+                q.push("(kind = ").text(kind.clone()).push(" AND id = ").text(id.clone()).push(")");
+            }
+            let rows = q.query().fetch_all(self.pool()).await.map_err(backend_error)?;
+            for row in &rows {
+                found.push(resource_rows::read(row)?);
+            }
+        }
+        Ok(found)
+    }
+}
