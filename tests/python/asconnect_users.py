@@ -10,23 +10,16 @@ import sys
 import deserialize
 import requests
 from asconnect import Client
-from asconnect.httpclient import HttpClient
 from asconnect.models.common import BaseAttributes, Links, Resource
 from asconnect.models.users import UserRole
+from checks import check, summary, point_asconnect_at
 
 BASE = os.environ["KEYWARD_BASE"]
-checks = 0
 
 
-def check(condition, message):
-    global checks
-    if not condition:
-        print(f"FAILED: {message}", file=sys.stderr)
-        sys.exit(1)
-    checks += 1
 
 
-HttpClient.generate_url = lambda self, endpoint: f"{BASE}/v1/{endpoint}"
+point_asconnect_at(BASE)
 
 
 # An invitation, modelled as asconnect models users (asconnect has no invitations model).
@@ -78,4 +71,4 @@ check([i.attributes.email for i in invitations] == ["new@acme.test"], "the invit
 check(set(invitations[0].attributes.roles) == {UserRole.APP_MANAGER, UserRole.MARKETING},
       f"its roles: {invitations[0].attributes.roles}")
 
-print(f"asconnect: {checks} passed, 0 failed")
+print(summary("asconnect"))

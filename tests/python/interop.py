@@ -7,10 +7,10 @@ import time
 
 import jwt
 import requests
+from checks import check, summary
 
 BASE = os.environ["KEYWARD_BASE"]
 ISSUER = os.environ["ISSUER"]
-checks = 0
 
 
 def token(kid, p8, individual=False):
@@ -25,12 +25,6 @@ def token(kid, p8, individual=False):
     return jwt.encode(claims, key, algorithm="ES256", headers={"kid": kid, "typ": "JWT"})
 
 
-def check(condition, message):
-    global checks
-    if not condition:
-        print(f"FAILED: {message}", file=sys.stderr)
-        sys.exit(1)
-    checks += 1
 
 
 def call(method, path, tok, body=None, url=None):
@@ -98,4 +92,4 @@ hidden = [a["id"] for a in apps if a["id"] != app][0]
 r = call("GET", f"/v1/apps/{hidden}", individual)
 check(r.status_code == 404 and r.json()["errors"][0]["code"] == "NOT_FOUND", "a hidden app is a 404")
 
-print(f"python interop: {checks} passed, 0 failed")
+print(summary("python interop"))

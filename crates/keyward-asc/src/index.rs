@@ -240,7 +240,9 @@ impl Api {
         attributes: &serde_json::Map<String, Value>,
         relationships: &[(&str, &str)],
     ) -> Result<(), (String, String)> {
-        let schema = self.schema_of(kind).ok_or_else(|| ("type".to_owned(), format!("'{kind}' is not a resource type of Apple's API")))?;
+        let schema = self
+            .schema_of(kind)
+            .ok_or_else(|| ("type".to_owned(), format!("'{kind}' is not a resource type of Apple's API")))?;
         for (name, value) in attributes {
             let at = format!("attributes.{name}");
             let attribute = schema
@@ -257,9 +259,14 @@ impl Api {
             if *name == "app" && *target == "apps" {
                 continue;
             }
-            let rel = schema.relationship(name).ok_or_else(|| (at.clone(), format!("'{name}' is not a relationship of {kind}")))?;
+            let rel = schema
+                .relationship(name)
+                .ok_or_else(|| (at.clone(), format!("'{name}' is not a relationship of {kind}")))?;
             if rel.target.as_deref().is_some_and(|t| t != *target) {
-                return Err((at, format!("{kind}.{name} links to {}, not {target}", rel.target.as_deref().unwrap_or("?"))));
+                return Err((
+                    at,
+                    format!("{kind}.{name} links to {}, not {target}", rel.target.as_deref().unwrap_or("?")),
+                ));
             }
         }
         Ok(())

@@ -131,8 +131,12 @@ const INITIAL_STATES: [&str; 10] = [
 
 impl Attribute {
     /// The value Keyward gives this attribute when the creating request did not (R5): the time of
-    /// creation for dates (`createdDate`, `uploadedDate`, …), the initial state for states.
+    /// creation for dates (`createdDate`, `uploadedDate`, …), the initial state for states, and
+    /// `false` for flags, as Apple's servers answer them (clients' models take them as booleans).
     pub fn initial_value(&self, now: &str) -> Option<Value> {
+        if self.schema.get("type").and_then(Value::as_str) == Some("boolean") {
+            return Some(Value::Bool(false));
+        }
         if self.is_date_time()
             && (self.name.starts_with("created") || self.name.ends_with("Date") && self.name.contains("upload"))
         {

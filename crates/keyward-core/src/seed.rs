@@ -39,6 +39,41 @@ pub struct SeedTeam {
     pub invitations: Vec<SeedInvitation>,
     #[serde(default)]
     pub keys: Vec<SeedKey>,
+    /// Resources of Apple's wider API (spec R2): builds, beta groups, versions, reviews, …
+    #[serde(default)]
+    pub resources: Vec<SeedResource>,
+}
+
+/// A resource of any type of Apple's API, with a fixed ID. Its type, attributes and relationships
+/// are checked against Apple's document by the binary before the seed is applied.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeedResource {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: String,
+    #[serde(default)]
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    /// By relationship: one linkage or a list. An app may be named by its bundle ID.
+    #[serde(default)]
+    pub relationships: std::collections::BTreeMap<String, SeedLinks>,
+}
+
+/// One linkage (`{ type = "apps", id = "com.acme.fizz" }`) or a list of them.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum SeedLinks {
+    One(crate::resource::Link),
+    Many(Vec<crate::resource::Link>),
+}
+
+impl SeedLinks {
+    pub fn links(&self) -> &[crate::resource::Link] {
+        match self {
+            SeedLinks::One(l) => std::slice::from_ref(l),
+            SeedLinks::Many(v) => v,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -149,6 +184,7 @@ pub fn validate(file: &SeedFile, max_active_team_keys: u32) -> Result<(), SeedEr
     let mut key_ids = HashSet::new();
     let mut bundle_ids = HashSet::new();
     let mut app_ids = HashSet::new();
+    let mut seed_resource_ids = HashSet::new();
     for (t, team) in file.teams.iter().enumerate() {
         let tp = format!("teams[{t}]");
         let name = validate_team_name(&team.name).map_err(|e| err(format!("{tp}.name"), e.to_string()))?;
@@ -220,6 +256,36 @@ pub fn validate(file: &SeedFile, max_active_team_keys: u32) -> Result<(), SeedEr
             crate::invitation::roles_for_invitation(roles(&inv.roles, &format!("{ip}.roles"))?)
                 .map_err(|e| err(format!("{ip}.roles"), e.to_string()))?;
             check_apps(&inv.apps, &format!("{ip}.apps"))?;
+        }
+        let mut resources = HashSet::new();
+        for (r, resource) in team.resources.iter().enumerate() {
+            let rp = format!("{tp}.resources[{r}]");
+            let shaped = |s: &str| !s.is_empty() && s.len() <= 200 && s.chars().all(|c| c.is_ascii_graphic());
+            if !shaped(&resource.kind) {
+                return Err(err(format!("{rp}.type"), "a resource needs its type, such as builds"));
+            }
+            if !shaped(&resource.id) || !seed_resource_ids.insert((resource.kind.clone(), resource.id.clone())) {
+                return Err(err(format!("{rp}.id"), format!("the id of a {} must be given once", resource.kind)));
+            }
+            resources.insert((resource.kind.as_str(), resource.id.as_str()));
+            for (rel, links) in &resource.relationships {
+                for (i, link) in links.links().iter().enumerate() {
+                    let at = format!("{rp}.relationships.{rel}[{i}]");
+                    let declared = match link.kind.as_str() {
+                        "apps" => {
+                            team_bundles.contains(&link.id)
+                                || team.apps.iter().any(|a| a.id.is_some_and(|id| id.to_string() == link.id))
+                        }
+                        kind => {
+                            resources.contains(&(kind, link.id.as_str()))
+                                || team.resources.iter().any(|o| o.kind == kind && o.id == link.id)
+                        }
+                    };
+                    if !declared {
+                        return Err(err(at, format!("no {} '{}' is declared in this team", link.kind, link.id)));
+                    }
+                }
+            }
         }
         let mut team_keys = 0u64;
         let mut individual_owners = HashSet::new();
@@ -303,6 +369,7 @@ mod tests {
             }],
             invitations: vec![],
             keys: vec![],
+            resources: vec![],
         }
     }
 

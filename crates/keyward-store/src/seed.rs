@@ -1,7 +1,7 @@
 //! Applying a seed file in one transaction (see `keyward_core::seed`): create what is missing,
 //! align what exists, touch nothing that already matches.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use keyward_core::access::AccessState;
 use keyward_core::actor::ActorContext;
@@ -12,6 +12,7 @@ use keyward_core::ids::{AppId, InvitationId, IssuerId, KeyId, MemberId, TeamId};
 use keyward_core::key::KeyKind;
 use keyward_core::member::{account_holder_roles, roles_for_new_member};
 use keyward_core::ports::{NewPerson, SeedOutcome, SeedStore};
+use keyward_core::resource::{Link, Resource};
 use keyward_core::role::{Role, RoleSet};
 use keyward_core::seed::{SeedFile, SeedKeyKind, SeedTeam, kind_of};
 use keyward_core::team::normalize_email;
@@ -20,7 +21,7 @@ use time::OffsetDateTime;
 
 use crate::error::backend_error;
 use crate::tx::{self, Tx, now};
-use crate::{Store, app_rows, invitation_rows, key_rows, member_rows, persons, team_rows};
+use crate::{Store, app_rows, invitation_rows, key_rows, member_rows, persons, resource_rows, team_rows};
 
 /// Seeded rows get IDs derived from what names them (team name, email, bundle ID), so applying a
 /// seed after a reset gives every team, member, person, app and invitation the same ID again and a
@@ -45,7 +46,8 @@ fn role_set(list: &[String]) -> Result<RoleSet, StoreError> {
 }
 
 /// The tables, children first, for a wipe. The change feed stays: tailers need its positions.
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 15] = [
+    "resources",
     "budget_leases",
     "key_usage",
     "key_area_usage",
@@ -124,6 +126,7 @@ async fn apply_team(
     changes += n;
     changes += apply_invitations(tx, team, &c, &apps_by_bundle).await?;
     changes += apply_keys(tx, team, &c, public_keys, &member_roles, &member_ids).await?;
+    changes += apply_resources(tx, team, &c, &apps_by_bundle).await?;
     Ok(changes)
 }
 
@@ -480,6 +483,72 @@ async fn apply_keys(
         tx::audit(tx, team_id, actor, AuditKind::KeyGenerated, Some(&key.key_id), "created from a seed file", at)
             .await?;
         tx::change(tx, &Change::KeyDownloaded { team_id, key_id }, at).await?;
+        changes += 1;
+    }
+    Ok(changes)
+}
+
+/// The team's resources of Apple's wider API (spec R2), in the file's order: created with their
+/// fixed IDs, or brought in line. Apps may be named by bundle ID; a resource belongs to the app it
+/// links to, or to the app of a resource it links to (A4).
+async fn apply_resources(
+    tx: &mut Tx,
+    team: &SeedTeam,
+    c: &Ctx,
+    apps_by_bundle: &HashMap<String, AppId>,
+) -> Result<u64, StoreError> {
+    let (team_id, at, tp) = (c.team_id, c.at, &c.tp);
+    let mut changes = 0;
+    let mut owners: HashMap<(String, String), Option<AppId>> = HashMap::new();
+    for (r, seeded) in team.resources.iter().enumerate() {
+        let rp = format!("{tp}.resources[{r}]");
+        let mut relationships: BTreeMap<String, Vec<Link>> = BTreeMap::new();
+        for (rel, links) in &seeded.relationships {
+            let resolved = links
+                .links()
+                .iter()
+                .map(|l| match (l.kind.as_str(), apps_by_bundle.get(&l.id)) {
+                    ("apps", Some(app)) => Link { kind: "apps".into(), id: app.to_string() },
+                    _ => l.clone(),
+                })
+                .collect();
+            relationships.insert(rel.clone(), resolved);
+        }
+        let links = || relationships.values().flatten();
+        let app = links()
+            .find(|l| l.kind == "apps")
+            .and_then(|l| l.id.parse().ok())
+            .map(AppId)
+            .or_else(|| links().find_map(|l| owners.get(&(l.kind.clone(), l.id.clone())).copied().flatten()));
+        let resource = Resource {
+            team_id,
+            kind: seeded.kind.clone(),
+            id: seeded.id.clone(),
+            app,
+            attributes: seeded.attributes.clone(),
+            relationships,
+            created_at: at,
+            updated_at: at,
+        };
+        owners.insert((resource.kind.clone(), resource.id.clone()), app);
+        let taken = || refused(format!("{rp}.id"), format!("another team has a {} with this id", seeded.kind));
+        match resource_rows::in_tx(tx, team_id, &resource.kind, &resource.id).await {
+            Ok(current) => {
+                if current.attributes == resource.attributes
+                    && current.relationships == resource.relationships
+                    && current.app == resource.app
+                {
+                    continue;
+                }
+                resource_rows::update(tx, &resource).await?;
+            }
+            Err(StoreError::Rule(DomainError::NoSuchResource { .. })) => {
+                resource_rows::insert(tx, &resource).await?.or_taken(taken)?;
+            }
+            Err(e) => return Err(e),
+        }
+        let change = Change::Resource { team_id, resource_type: resource.kind.clone(), id: resource.id.clone() };
+        tx::change(tx, &change, at).await?;
         changes += 1;
     }
     Ok(changes)

@@ -58,12 +58,30 @@ fn parse(path: &Path, text: &str) -> Result<SeedFile, CliError> {
     parsed.map_err(|e| CliError::Refused(format!("{} is not a valid seed file: {e}", path.display())))
 }
 
+/// Every declared resource against Apple's document (spec R2), naming the entry at fault.
+fn check_resources(file: &SeedFile) -> Result<(), String> {
+    let api = keyward_asc::Api::shared().map_err(str::to_owned)?;
+    for (t, team) in file.teams.iter().enumerate() {
+        for (r, resource) in team.resources.iter().enumerate() {
+            let links: Vec<(&str, &str)> = resource
+                .relationships
+                .iter()
+                .flat_map(|(rel, links)| links.links().iter().map(move |l| (rel.as_str(), l.kind.as_str())))
+                .collect();
+            api.check_seeded(&resource.kind, &resource.attributes, &links)
+                .map_err(|(at, why)| format!("teams[{t}].resources[{r}].{at}: {why}"))?;
+        }
+    }
+    Ok(())
+}
+
 pub async fn load(path: &Path, store: &Store, max_active_team_keys: u32) -> Result<(SeedSpec, PendingFiles), CliError> {
     let text =
         std::fs::read_to_string(path).map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?;
     let file = parse(path, &text)?;
     validate(&file, max_active_team_keys)
         .map_err(|e| CliError::Refused(format!("{} is refused: {e}", path.display())))?;
+    check_resources(&file).map_err(|e| CliError::Refused(format!("{} is refused: {e}", path.display())))?;
     let base = path.parent().unwrap_or_else(|| Path::new("."));
     let mut public_keys = HashMap::new();
     let mut pending = PendingFiles::default();

@@ -2,7 +2,7 @@
 
 use axum::response::Response;
 
-use super::{Call, list, render};
+use super::{Call, include, list, render};
 use crate::error::ApiError;
 
 pub(super) fn handle(call: &Call<'_>) -> Result<Response, ApiError> {
@@ -10,6 +10,7 @@ pub(super) fn handle(call: &Call<'_>) -> Result<Response, ApiError> {
     let items = call.state.replica.resources().of_kind(call.key.team_id, kind);
     let page = list::page(call, items)?;
     let fields = render::fields(call, kind);
-    let data = page.items.iter().map(|r| render::resource(call.api, &call.base, r, fields)).collect();
-    Ok(list::document(call, data, page.total, page.next))
+    let mut data: Vec<_> = page.items.iter().map(|r| render::resource(call.api, &call.base, r, fields)).collect();
+    let included = include::apply(call, &page.items, &mut data);
+    Ok(list::document(call, data, included, page.total, page.next))
 }

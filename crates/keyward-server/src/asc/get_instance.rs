@@ -3,13 +3,15 @@
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::{Call, render};
+use super::{Call, include, render};
 use crate::error::ApiError;
 
 pub(super) fn handle(call: &Call<'_>) -> Result<Response, ApiError> {
     let kind = super::resource_kind(call)?;
     let found = super::visible(call, kind, call.id())?;
-    let data = render::resource(call.api, &call.base, &found, render::fields(call, kind));
+    let mut data = [render::resource(call.api, &call.base, &found, render::fields(call, kind))];
+    let included = include::apply(call, std::slice::from_ref(&found), &mut data);
+    let [data] = data;
     let self_url = data["links"]["self"].as_str().unwrap_or_default().to_owned();
-    Ok(render::single(StatusCode::OK, data, self_url))
+    Ok(render::single_with(StatusCode::OK, data, included, self_url))
 }

@@ -26,7 +26,7 @@ pub(super) fn handle(call: &Call<'_>) -> Result<Response, ApiError> {
             let page = list::page(call, items)?;
             let data =
                 page.items.iter().map(|r| render::linkage(&Link { kind: r.kind.clone(), id: r.id.clone() })).collect();
-            return Ok(list::document(call, data, page.total, page.next));
+            return Ok(list::document(call, data, None, page.total, page.next));
         }
         items
             .iter()
@@ -42,7 +42,7 @@ pub(super) fn handle(call: &Call<'_>) -> Result<Response, ApiError> {
         _ => {
             let total = visible.len();
             let data = visible.iter().take(call.query.limit as usize).map(render::linkage).collect();
-            list::document(call, data, total, None)
+            list::document(call, data, None, total, None)
         }
     })
 }

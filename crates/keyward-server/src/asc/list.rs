@@ -8,6 +8,7 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use axum::response::Response;
 use keyward_core::resource::Resource;
+use keyward_core::resource_index::ResourceIndex;
 use keyward_token::verify::Principal;
 use serde_json::{Value, json};
 
@@ -28,9 +29,18 @@ fn text(v: &Value) -> String {
     }
 }
 
-fn matches(r: &Resource, field: &str, values: &[String]) -> bool {
+/// `filter[field]`: the resource's ID, a relationship's linkage, an attribute, or through a
+/// relationship (`filter[preReleaseVersion.version]`) an attribute of what it links to.
+fn matches(index: &ResourceIndex, r: &Resource, field: &str, values: &[String]) -> bool {
     if field == "id" {
         return values.contains(&r.id);
+    }
+    if let Some((rel, attribute)) = field.split_once('.') {
+        return r
+            .link(rel)
+            .iter()
+            .filter_map(|l| index.get(r.team_id, &l.kind, &l.id))
+            .any(|linked| matches(index, &linked, attribute, values));
     }
     if let Some(links) = r.relationships.get(field) {
         return links.iter().any(|l| values.contains(&l.id));
@@ -98,13 +108,16 @@ fn bad_cursor(cursor: &str) -> ApiError {
 /// The page of `items` the call asks for. Cursors carry the last item's sort key, so a page
 /// starts right after it even when items were added or removed meanwhile.
 pub(super) fn page(call: &Call<'_>, items: Vec<Arc<Resource>>) -> Result<Page, ApiError> {
-    let mut kept: Vec<(SortKey, Arc<Resource>)> = items
-        .into_iter()
-        .filter(|r| sees(&call.key, r))
-        .filter(|r| call.query.filters.iter().all(|(f, values)| matches(r, f, values)))
-        .filter(|r| call.query.exists.iter().all(|(f, want)| exists(r, f) == *want))
-        .map(|r| (sort_key(call, &r), r))
-        .collect();
+    let mut kept: Vec<(SortKey, Arc<Resource>)> = {
+        let index = call.state.replica.resources();
+        items
+            .into_iter()
+            .filter(|r| sees(&call.key, r))
+            .filter(|r| call.query.filters.iter().all(|(f, values)| matches(&index, r, f, values)))
+            .filter(|r| call.query.exists.iter().all(|(f, want)| exists(r, f) == *want))
+            .map(|r| (sort_key(call, &r), r))
+            .collect()
+    };
     kept.sort_by(|a, b| order(call, &a.0, &b.0));
     let total = kept.len();
     let start = match &call.query.cursor {
@@ -130,7 +143,13 @@ pub(super) fn page(call: &Call<'_>, items: Vec<Arc<Resource>>) -> Result<Page, A
 }
 
 /// A list document: `data`, `links.self`, `links.next` when more follow, `meta.paging`.
-pub(super) fn document(call: &Call<'_>, data: Vec<Value>, total: usize, next: Option<String>) -> Response {
+pub(super) fn document(
+    call: &Call<'_>,
+    data: Vec<Value>,
+    included: Option<Vec<Value>>,
+    total: usize,
+    next: Option<String>,
+) -> Response {
     let mut links = json!({ "self": call.self_url() });
     if let Some(cursor) = next {
         let mut query: Vec<String> = call
@@ -144,10 +163,13 @@ pub(super) fn document(call: &Call<'_>, data: Vec<Value>, total: usize, next: Op
         query.push(format!("cursor={cursor}"));
         links["next"] = Value::String(call.base.url_with_query(call.uri.path(), &query.join("&")));
     }
-    let body = json!({
+    let mut body = json!({
         "data": data,
         "links": links,
         "meta": { "paging": { "total": total, "limit": call.query.limit } },
     });
+    if let Some(included) = included {
+        body["included"] = Value::Array(included);
+    }
     views::document(StatusCode::OK, &body)
 }

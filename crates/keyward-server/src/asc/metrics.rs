@@ -8,5 +8,5 @@ use crate::error::ApiError;
 
 pub(super) fn handle(call: &Call<'_>) -> Result<Response, ApiError> {
     parent::of(call)?;
-    Ok(list::document(call, Vec::new(), 0, None))
+    Ok(list::document(call, Vec::new(), None, 0, None))
 }

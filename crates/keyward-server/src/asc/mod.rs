@@ -13,6 +13,7 @@ mod create;
 mod delete;
 mod get_collection;
 mod get_instance;
+mod include;
 mod link_change;
 mod linkage;
 mod list;

@@ -7,7 +7,7 @@ use axum::response::Response;
 use keyward_asc::OpKind;
 use serde_json::Value;
 
-use super::{Call, list, parent, render};
+use super::{Call, include, list, parent, render};
 use crate::error::ApiError;
 
 pub(super) fn handle(call: &Call<'_>) -> Result<Response, ApiError> {
@@ -26,7 +26,7 @@ pub(super) fn handle(call: &Call<'_>) -> Result<Response, ApiError> {
             _ => {
                 let total = apps.len();
                 let data = apps.iter().take(call.query.limit as usize).map(|a| super::app_resource(call, a)).collect();
-                list::document(call, data, total, None)
+                list::document(call, data, None, total, None)
             }
         });
     }
@@ -44,8 +44,10 @@ pub(super) fn handle(call: &Call<'_>) -> Result<Response, ApiError> {
         }
         _ => {
             let page = list::page(call, items)?;
-            let data = page.items.iter().map(|r| render::resource(call.api, &call.base, r, fields)).collect();
-            Ok(list::document(call, data, page.total, page.next))
+            let mut data: Vec<_> =
+                page.items.iter().map(|r| render::resource(call.api, &call.base, r, fields)).collect();
+            let included = include::apply(call, &page.items, &mut data);
+            Ok(list::document(call, data, included, page.total, page.next))
         }
     }
 }

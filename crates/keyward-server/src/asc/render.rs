@@ -57,5 +57,14 @@ pub(super) fn fields<'c>(call: &'c Call<'_>, kind: &str) -> Option<&'c [String]>
 
 /// A single-resource (or single-linkage) document.
 pub(super) fn single(status: StatusCode, data: Value, self_url: String) -> Response {
-    views::document(status, &json!({ "data": data, "links": { "self": self_url } }))
+    single_with(status, data, None, self_url)
+}
+
+/// A single-resource document with what `include` asked for.
+pub(super) fn single_with(status: StatusCode, data: Value, included: Option<Vec<Value>>, self_url: String) -> Response {
+    let mut body = json!({ "data": data, "links": { "self": self_url } });
+    if let Some(included) = included {
+        body["included"] = Value::Array(included);
+    }
+    views::document(status, &body)
 }

@@ -241,3 +241,45 @@ server_test!(r4_concurrent_writes_to_one_resource_lose_nothing, |srv: Server| as
     let (_, _, linkage) = parts(srv.get(&format!("{path}?limit=50"), &token).await).await;
     assert_eq!(linkage["data"].as_array().unwrap().len(), 8, "every concurrent add is kept: {linkage}");
 });
+
+server_test!(r3_include_carries_linkage_and_the_included_resources_once, |srv: Server| async move {
+    let api = Api::shared().unwrap();
+    let team = srv.team("Acme").await;
+    let app = srv.app(&team, "Fizz").await.to_string();
+    let admin = srv.team_key(&team, "ADMIN").await;
+    let token = admin.token();
+    let mut groups = Vec::new();
+    for name in ["QA", "Beta"] {
+        let (_, group) = beta_group(&srv, &token, &app, name).await;
+        groups.push(group["data"]["id"].as_str().unwrap().to_owned());
+    }
+    let body = json!({"data": {"type": "betaTesters", "attributes": {"email": "t@x.test"},
+        "relationships": {"betaGroups": {"data": [{"type": "betaGroups", "id": groups[0]}]}}}});
+    let (status, tester) = srv.json(Method::POST, "/v1/betaTesters", &token, body).await;
+    assert_eq!(status, 201, "{tester}");
+    let tester = tester["data"]["id"].as_str().unwrap().to_owned();
+
+    let (status, _, list) = parts(srv.get("/v1/betaGroups?include=app,betaTesters&sort=name", &token).await).await;
+    assert_eq!(status, 200, "{list}");
+    assert!(invalid_against(api, "BetaGroupsResponse", &list).is_empty(), "{list}");
+    let qa = list["data"].as_array().unwrap().iter().find(|g| g["id"] == groups[0].as_str()).unwrap();
+    assert_eq!(qa["relationships"]["app"]["data"], json!({"type": "apps", "id": app}));
+    assert_eq!(qa["relationships"]["betaTesters"]["data"], json!([{"type": "betaTesters", "id": tester}]));
+    assert_eq!(qa["relationships"]["betaTesters"]["meta"]["paging"]["total"], 1);
+    assert!(qa["relationships"]["app"]["links"]["related"].is_string(), "links stay beside the linkage");
+    let included = list["included"].as_array().unwrap();
+    let kinds: Vec<&str> = included.iter().map(|i| i["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "apps").count(), 1, "the app once, for both groups: {kinds:?}");
+    assert!(kinds.contains(&"betaTesters"));
+
+    // The linkage is what the relationship's own path answers.
+    let (_, _, linkage) =
+        parts(srv.get(&format!("/v1/betaGroups/{}/relationships/betaTesters", groups[0]), &token).await).await;
+    assert_eq!(linkage["data"], qa["relationships"]["betaTesters"]["data"]);
+
+    let (_, _, one) = parts(srv.get(&format!("/v1/betaGroups/{}?include=app", groups[1]), &token).await).await;
+    assert_eq!(one["included"][0]["id"], app.as_str(), "{one}");
+    assert!(invalid_against(api, "BetaGroupResponse", &one).is_empty(), "{one}");
+    let (status, _, refused) = parts(srv.get("/v1/betaGroups?include=nothing", &token).await).await;
+    assert_eq!((status, refused["errors"][0]["source"]["parameter"].as_str()), (400, Some("include")));
+});

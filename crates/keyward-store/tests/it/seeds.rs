@@ -39,6 +39,7 @@ fn seed() -> SeedFile {
                 provisioning: false,
             }],
             keys: vec![],
+            resources: vec![],
         }],
     }
 }

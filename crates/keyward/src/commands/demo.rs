@@ -1,7 +1,9 @@
 //! `keyward serve --demo`: a ready-made team to point an App Store Connect client at. On an empty
 //! database it creates the team (API access approved), its Account Holder (a generated password,
 //! printed once), three apps, three members, a team key and an individual key whose `.p8` files go
-//! to `<data dir>/demo/`; on later starts it finds the demo again and prints the same lines.
+//! to `<data dir>/demo/`, and under the first app the resources of `demo_resources.rs` (builds,
+//! a beta group, a version, reviews, …); on later starts it finds the demo again and prints the
+//! same lines.
 
 use std::path::{Path, PathBuf};
 
@@ -118,6 +120,7 @@ pub async fn ensure(store: &Store, config: &Config) -> Result<Demo, CliError> {
         .await?;
     store.add_member(team, member("marketing@demo.keyward.test", "Mia", &[Role::Marketing], None), &operator).await?;
 
+    super::demo_resources::create(store, team, apps[0]).await?;
     let team_key = NewKey::Team { name: "Demo CI".into(), roles: RoleSet::of(&[Role::AppManager]) };
     let team_key = lifecycle::generate_key(store, team, team_key, config.max_active_team_keys, &operator).await?;
     let individual = lifecycle::generate_key(

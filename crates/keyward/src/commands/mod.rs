@@ -3,6 +3,7 @@
 mod admin;
 mod api;
 mod demo;
+mod demo_resources;
 mod migrate;
 mod policy;
 mod serve;

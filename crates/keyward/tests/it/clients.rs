@@ -242,3 +242,24 @@ cli_test!(python_and_node_clients_drive_the_users_and_access_api, |kw: crate::co
         assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
     }
 });
+
+// Spec section 12 with an unchanged client: asconnect 7.1.1 lists the builds (by app and by
+// version, through `filter[preReleaseVersion.version]`), App Store versions and beta groups of the
+// example seed's app, reads a version's localizations and attached build, and adds a build to a
+// beta group.
+cli_test!(asconnect_drives_builds_versions_and_beta_groups, |kw: crate::common::Keyward| async move {
+    let seed = crate::seeds::example(&kw);
+    let server = kw.serve_with(&["--test-mode", "--seed", &seed], &[]);
+    let env = [
+        ("KEYWARD_BASE", server.base.clone()),
+        ("APP_ID", "1500000001".to_owned()),
+        ("KEY_ID", "ACMECI0001".to_owned()),
+        ("KEY_P8", crate::seeds::example_key()),
+        ("ISSUER", "6a9d2c0e-1f3b-4c55-8e77-0123456789ab".to_owned()),
+    ];
+    let path = format!("{}/../../tests/python/asconnect_testflight.py", env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(crate::common::python()).arg(&path).envs(env).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}{stdout}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+});

@@ -78,6 +78,18 @@ async fn serve_demo_prints_lines_that_work_and_reuses_the_demo() {
         body["data"].as_array().unwrap().iter().map(|a| a["attributes"]["name"].as_str().unwrap()).collect();
     names.sort();
     assert_eq!(names, ["Demo Bell", "Demo Buzz", "Demo Fizz"]);
+    // The demo app has builds in several states, a beta group, a version and reviews to read.
+    let fizz = body["data"].as_array().unwrap().iter().find(|a| a["attributes"]["name"] == "Demo Fizz").unwrap();
+    let fizz = fizz["id"].as_str().unwrap();
+    for (path, count) in [("builds", 3), ("betaGroups", 1), ("appStoreVersions", 1), ("customerReviews", 3)] {
+        let mut words: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
+        let at = words.iter().position(|w| w == "/v1/apps").unwrap();
+        words[at] = format!("/v1/apps/{fizz}/{path}");
+        let out = Command::new(&words[0]).args(&words[1..]).output().unwrap();
+        assert!(out.status.success(), "{path}: {}", String::from_utf8_lossy(&out.stderr));
+        let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(listed["data"].as_array().unwrap().len(), count, "{path}: {listed}");
+    }
 
     // The printed environment lines, used by a Python client.
     let mut python = Command::new(crate::common::python());

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 const TEST_KEY: &str = "AuthKey_ACMECI0001.p8";
 
-fn example(kw: &crate::common::Keyward) -> String {
+pub(crate) fn example(kw: &crate::common::Keyward) -> String {
     // A copy next to the work directory, so generated keys land there.
     let text = std::fs::read_to_string(format!("{}/../../examples/seed.toml", env!("CARGO_MANIFEST_DIR"))).unwrap();
     let path = kw.path("seed.toml");
@@ -15,7 +15,7 @@ fn example(kw: &crate::common::Keyward) -> String {
     path.display().to_string()
 }
 
-fn example_key() -> String {
+pub(crate) fn example_key() -> String {
     format!("{}/../../examples/{TEST_KEY}", env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -78,6 +78,16 @@ cli_test!(a_seed_that_breaks_a_rule_is_refused_whole_naming_the_entry, |kw: crat
         (text.replace("key_id = \"ACMEDEV001\"", "key_id = \"ACMECI0001\""), "teams[0].keys[1].key_id"),
         (text.replace("MFkwEwYHKoZIzj0CAQYI", "MFkwEwYHKoZIzj0CAQYX"), "teams[0].keys[0].public_key"),
         (text.replace("name = \"Acme\"", "name = \"Acme\"\nbogus = 1"), "bogus"),
+        (text.replace("version = \"100\"", "versoin = \"100\""), "teams[0].resources[1].attributes.versoin"),
+        (
+            text.replace("processingState = \"VALID\"", "processingState = \"DONE\""),
+            "teams[0].resources[1].attributes.processingState",
+        ),
+        (text.replace("type = \"betaGroups\"", "type = \"betaGroupz\""), "teams[0].resources[2].type"),
+        (
+            text.replace("id = \"acme-build-100\" }]", "id = \"no-such-build\" }]"),
+            "teams[0].resources[2].relationships.builds[0]",
+        ),
     ];
     for (bad, named) in cases {
         let path = kw.path("bad.toml");
@@ -201,3 +211,33 @@ async fn a_generated_key_file_is_reused_by_a_fresh_data_directory() {
         refused.stderr
     );
 }
+
+// R2: a seed's resources of several types are served as Apple serves them (related paths
+// included), and test mode's reset brings back exactly those, dropping what the API added.
+cli_test!(r2_seeded_resources_are_served_and_reset_restores_them, |kw: crate::common::Keyward| async move {
+    let seed = example(&kw);
+    let server = kw.serve_with(&["--test-mode", "--seed", &seed], &[]);
+    let token = token(&kw);
+    let (status, builds) = get(&server.base, "/v1/apps/1500000001/builds", &token).await;
+    assert_eq!(status, 200, "{builds}");
+    assert_eq!(builds["data"][0]["id"], "acme-build-100");
+    assert_eq!(builds["data"][0]["attributes"]["processingState"], "VALID");
+    let (_, in_group) = get(&server.base, "/v1/betaGroups/acme-group-qa/builds", &token).await;
+    assert_eq!(in_group["data"][0]["id"], "acme-build-100", "{in_group}");
+    let (_, reviews) = get(&server.base, "/v1/apps/1500000001/customerReviews", &token).await;
+    assert_eq!(reviews["data"][0]["attributes"]["rating"], 5, "{reviews}");
+    let (_, version) = get(&server.base, "/v1/builds/acme-build-100/preReleaseVersion", &token).await;
+    assert_eq!(version["data"]["attributes"]["version"], "1.0", "{version}");
+
+    let client = reqwest::Client::new();
+    let body = serde_json::json!({"data": {"type": "betaGroups", "attributes": {"name": "Added"},
+        "relationships": {"app": {"data": {"type": "apps", "id": "1500000001"}}}}});
+    let r = client.post(format!("{}/v1/betaGroups", server.base)).bearer_auth(&token).json(&body).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    assert_eq!(get(&server.base, "/v1/betaGroups", &token).await.1["meta"]["paging"]["total"], 2);
+    let r = client.post(format!("{}/_keyward/reset", server.base)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let (_, groups) = get(&server.base, "/v1/betaGroups", &token).await;
+    assert_eq!(groups["meta"]["paging"]["total"], 1, "only the seeded group after a reset: {groups}");
+    assert_eq!(groups["data"][0]["id"], "acme-group-qa");
+});
