@@ -283,3 +283,155 @@ server_test!(r3_include_carries_linkage_and_the_included_resources_once, |srv: S
     let (status, _, refused) = parts(srv.get("/v1/betaGroups?include=nothing", &token).await).await;
     assert_eq!((status, refused["errors"][0]["source"]["parameter"].as_str()), (400, Some("include")));
 });
+
+/// A value its schema takes: the first of an enum, a short string, 1, false; objects with their
+/// required members, arrays of one. `$ref`s and `oneOf`s are followed (the first form).
+fn sample(api: &Api, schema: &Value, depth: usize) -> Value {
+    let doc = api.document();
+    let schema = doc.resolve(schema);
+    if let Some(first) = schema.get("oneOf").and_then(|o| o.get(0)) {
+        return sample(api, first, depth + 1);
+    }
+    if let Some(first) = schema.get("enum").and_then(|e| e.get(0)) {
+        return first.clone();
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        Some("string") => match schema.get("format").and_then(Value::as_str) {
+            Some("date-time") => json!("2026-12-01T10:00:00+00:00"),
+            Some("date") => json!("2026-12-01"),
+            Some("uri") | Some("uri-reference") => json!("https://example.com/x"),
+            Some("email") => json!("someone@example.com"),
+            _ => json!("Sample"),
+        },
+        Some("integer") => json!(1),
+        Some("number") => json!(1.5),
+        Some("boolean") => json!(false),
+        Some("array") if depth < 12 => schema.get("items").map_or(json!([]), |i| json!([sample(api, i, depth + 1)])),
+        Some("array") => json!([]),
+        _ if depth > 12 => json!({}),
+        _ => {
+            let mut out = serde_json::Map::new();
+            let props = schema.get("properties").and_then(Value::as_object);
+            for name in schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
+            {
+                if let Some(p) = props.and_then(|p| p.get(name)) {
+                    out.insert(name.to_owned(), sample(api, p, depth + 1));
+                }
+            }
+            Value::Object(out)
+        }
+    }
+}
+
+/// A resource of `kind` for a create to link to: made through the store (some types have no
+/// create operation: builds arrive by upload), linked to `app` when its type belongs to an app.
+async fn stand_in(srv: &Server, api: &Api, team: keyward_core::ids::TeamId, app: &str, kind: &str) -> String {
+    use keyward_core::ports::ResourceStore;
+    use keyward_core::resource::{Link, Resource};
+    let id = format!("stand-in-{kind}");
+    let mut relationships = std::collections::BTreeMap::new();
+    if api.relationship(kind, "app").is_some_and(|r| r.target.as_deref() == Some("apps")) {
+        relationships.insert("app".to_owned(), vec![Link { kind: "apps".into(), id: app.to_owned() }]);
+    }
+    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let resource = Resource {
+        team_id: team,
+        kind: kind.to_owned(),
+        id: id.clone(),
+        app: Some(keyward_core::ids::AppId(app.parse().unwrap())),
+        attributes: serde_json::Map::new(),
+        relationships,
+        created_at: now,
+        updated_at: now,
+    };
+    srv.store().create_resource(resource).await.unwrap();
+    srv.sync().await;
+    id
+}
+
+server_test!(r4_every_create_of_the_document_takes_a_body_made_from_its_schema, |srv: Server| async move {
+    let api = Api::shared().unwrap();
+    let team = srv.team("Acme").await;
+    let app = srv.app(&team, "Fizz").await.to_string();
+    let admin = srv.team_key(&team, "ADMIN").await;
+    let token = admin.token();
+    let mut stand_ins: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut failures = Vec::new();
+    let mut created = 0;
+    for op in api.operations().iter().filter(|o| o.kind == OpKind::Create) {
+        let request = json!({ "$ref": format!("#/components/schemas/{}", op.request.as_deref().unwrap()) });
+        let mut body = sample(api, &request, 0);
+        // Required links point at resources of the team.
+        if let Some(relationships) = body.pointer_mut("/data/relationships").and_then(Value::as_object_mut) {
+            for (_, rel) in relationships.iter_mut() {
+                let linkages: Vec<&mut Value> = match rel.get_mut("data") {
+                    Some(Value::Array(items)) => items.iter_mut().collect(),
+                    Some(one @ Value::Object(_)) => vec![one],
+                    _ => Vec::new(),
+                };
+                for linkage in linkages {
+                    let Some(kind) = linkage["type"].as_str().map(str::to_owned) else { continue };
+                    let id = match kind.as_str() {
+                        "apps" => app.clone(),
+                        _ => match stand_ins.get(&kind) {
+                            Some(id) => id.clone(),
+                            None => {
+                                let id = stand_in(&srv, api, team.team.id, &app, &kind).await;
+                                stand_ins.insert(kind.clone(), id.clone());
+                                id
+                            }
+                        },
+                    };
+                    linkage["id"] = json!(id);
+                }
+            }
+        }
+        let (status, answer) = srv.json(Method::POST, &op.path, &token, body.clone()).await;
+        if status != 201 {
+            failures.push(format!("POST {} ({status}): {body} -> {answer}", op.path));
+            continue;
+        }
+        if let Some(response) = &op.response {
+            let errors = invalid_against(api, response, &answer);
+            if !errors.is_empty() {
+                failures.push(format!("POST {} answers outside {response}: {errors:?}", op.path));
+            }
+        }
+        let own = answer["data"]["links"]["self"].as_str().unwrap_or_default();
+        let path = own.split_once("://").and_then(|(_, rest)| rest.split_once('/')).map(|(_, p)| format!("/{p}"));
+        let Some(path) = path else {
+            failures.push(format!("POST {}: no links.self in {answer}", op.path));
+            continue;
+        };
+        let kind = answer["data"]["type"].as_str().unwrap_or_default().to_owned();
+        let id = answer["data"]["id"].as_str().unwrap_or_default().to_owned();
+        if api.serves(AscMethod::Get, &path) {
+            let (status, _, read) = parts(srv.get(&path, &token).await).await;
+            if status != 200 || read["data"]["id"] != id.as_str() {
+                failures.push(format!("GET {path} after POST {}: {status} {read}", op.path));
+            }
+        }
+        if api.serves(AscMethod::Patch, &path) {
+            let patch = json!({"data": {"type": kind, "id": id}});
+            let (status, read) = srv.json(Method::PATCH, &path, &token, patch).await;
+            if status != 200 {
+                failures.push(format!("PATCH {path}: {status} {read}"));
+            }
+        }
+        if api.serves(AscMethod::Delete, &path) {
+            let (status, _, gone) = parts(srv.request(Method::DELETE, &path, Some(&token)).await).await;
+            if status != 204 {
+                failures.push(format!("DELETE {path}: {status} {gone}"));
+            }
+        }
+        created += 1;
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} creates failed:\n{}",
+        failures.len(),
+        created + failures.len(),
+        failures.join("\n")
+    );
+    assert!(created >= 150, "{created} creates");
+});
