@@ -12,6 +12,7 @@ pub mod auth;
 pub mod catalog;
 pub mod change;
 pub mod error;
+pub mod families;
 pub mod gateway;
 pub mod ids;
 pub mod invitation;

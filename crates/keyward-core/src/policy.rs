@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::families::{Group, group_of};
 use crate::key::KeyKind;
 use crate::role::{Role, RoleSet};
 
@@ -18,6 +19,9 @@ pub enum Area {
     Notary,
     CustomerReviews,
     TestflightBuilds,
+    /// A family of Apple's wider API in a group of its own (spec R6, `families.rs`), for reading
+    /// (`false`) or writing (`true`).
+    Family(Group, bool),
     /// Any other path (the gateway's default).
     Default,
 }
@@ -34,6 +38,20 @@ impl Area {
             Area::Notary => "notary",
             Area::CustomerReviews => "customer_reviews",
             Area::TestflightBuilds => "testflight_builds",
+            Area::Family(group, write) => match (group, write) {
+                (Group::AppMetadata, false) => "app_metadata (read)",
+                (Group::AppMetadata, true) => "app_metadata (write)",
+                (Group::Commerce, false) => "commerce (read)",
+                (Group::Commerce, true) => "commerce (write)",
+                (Group::GameCenter, false) => "game_center (read)",
+                (Group::GameCenter, true) => "game_center (write)",
+                (Group::XcodeCloud, _) => "xcode_cloud",
+                (Group::Analytics, false) => "analytics (read)",
+                (Group::Analytics, true) => "analytics (write)",
+                (Group::Distribution, false) => "distribution (read)",
+                (Group::Distribution, true) => "distribution (write)",
+                _ => "default",
+            },
             Area::Default => "default",
         }
     }
@@ -52,6 +70,16 @@ impl Area {
             Area::Notary => RoleSet::of(&[Admin, Developer]),
             Area::CustomerReviews => RoleSet::of(&[Admin, AppManager, CustomerSupport, Marketing]),
             Area::TestflightBuilds => RoleSet::of(&[Admin, AppManager, Developer, Marketing]),
+            Area::Family(group, write) => match group.roles() {
+                Some((read, write_roles)) => {
+                    if write {
+                        write_roles
+                    } else {
+                        read
+                    }
+                }
+                None => RoleSet::of(&[Admin, AppManager]),
+            },
             Area::Default => RoleSet::of(&[Admin, AppManager]),
         }
     }
@@ -100,7 +128,35 @@ pub fn area_of(method: &str, path: &str) -> Area {
     if any(&["/v1/builds", "/v1/betaGroups", "/v1/betaTesters", "/v1/preReleaseVersions"]) {
         return Area::TestflightBuilds;
     }
-    Area::Default
+    // R6: the other families of Apple's API, by the table of `families.rs`.
+    let mut segments = path.split('/').skip(1);
+    let (Some(version), Some(family)) = (segments.next(), segments.next()) else { return Area::Default };
+    if !matches!(version, "v1" | "v2" | "v3") {
+        return Area::Default;
+    }
+    match group_of(family) {
+        Some(Group::Provisioning) => Area::Provisioning,
+        Some(Group::Testflight) => Area::TestflightBuilds,
+        Some(Group::CustomerReviews) => Area::CustomerReviews,
+        Some(Group::Users) => {
+            if read {
+                Area::UsersRead
+            } else {
+                Area::UsersManage
+            }
+        }
+        Some(Group::SalesReports) => Area::SalesReports,
+        Some(Group::FinanceReports) => Area::FinanceReports,
+        Some(Group::Apps) => {
+            if read {
+                Area::AppsRead
+            } else {
+                Area::AppsUpdate
+            }
+        }
+        Some(group) => Area::Family(group, !read),
+        None => Area::Default,
+    }
 }
 
 /// Why a request was refused (A5).
