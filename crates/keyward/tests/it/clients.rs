@@ -263,3 +263,115 @@ cli_test!(asconnect_drives_builds_versions_and_beta_groups, |kw: crate::common::
     assert!(out.status.success(), "{}{stdout}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
 });
+
+/// `betaGroups_getCollection` → `betaGroupsGetCollection`: the SDK's name for an operation.
+fn sdk_name(operation_id: &str) -> String {
+    let mut parts = operation_id.split('_');
+    let mut name = parts.next().unwrap_or_default().to_owned();
+    for part in parts {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            name.push(first.to_ascii_uppercase());
+            name.push_str(chars.as_str());
+        }
+    }
+    name
+}
+
+// Spec section 12 with a client generated from Apple's document: appstore-connect-sdk 2.0.0 lists
+// every collection that takes no required filter, creates resources of six families, reads them
+// back and follows related paths, each answer checked with the SDK's own zod schema.
+cli_test!(the_sdk_generated_from_apples_document_drives_the_whole_api, |kw: crate::common::Keyward| async move {
+    use serde_json::json;
+    let api = keyward_asc::Api::shared().unwrap();
+    let op = |id: &str| api.operations().iter().find(|o| o.id == id).unwrap_or_else(|| panic!("{id}"));
+    let call = |id: &str,
+                status: u16,
+                path: Option<serde_json::Value>,
+                body: Option<serde_json::Value>,
+                remember: Option<&str>| {
+        let o = op(id);
+        json!({"fn": sdk_name(&o.id), "schema": o.response, "status": status, "family": o.family,
+            "path": path, "body": body, "remember": remember})
+    };
+    let mut calls: Vec<serde_json::Value> = api
+        .operations()
+        .iter()
+        .filter(|o| o.kind == keyward_asc::OpKind::GetCollection && !o.params.iter().any(|p| p.required))
+        .filter(|o| o.response.is_some())
+        .map(|o| call(&o.id, 200, None, None, None))
+        .collect();
+    let app = json!({"data": {"type": "apps", "id": "1500000001"}});
+    let creates = [
+        (
+            "betaGroups_createInstance",
+            "betaGroups",
+            json!({"data": {"type": "betaGroups", "attributes": {"name": "SDK"}, "relationships": {"app": app}}}),
+        ),
+        (
+            "betaTesters_createInstance",
+            "betaTesters",
+            json!({"data": {"type": "betaTesters", "attributes": {"email": "sdk@x.test"},
+            "relationships": {"betaGroups": {"data": [{"type": "betaGroups", "id": "$made:betaGroups"}]}}}}),
+        ),
+        (
+            "bundleIds_createInstance",
+            "bundleIds",
+            json!({"data": {"type": "bundleIds", "attributes": {"name": "SDK", "identifier": "com.acme.sdk", "platform": "IOS"}}}),
+        ),
+        (
+            "devices_createInstance",
+            "devices",
+            json!({"data": {"type": "devices", "attributes": {"name": "SDK phone", "udid": "00008110-000A1C3E0E12801F", "platform": "IOS"}}}),
+        ),
+        (
+            "appStoreVersions_createInstance",
+            "appStoreVersions",
+            json!({"data": {"type": "appStoreVersions", "attributes": {"platform": "IOS", "versionString": "3.0"}, "relationships": {"app": app}}}),
+        ),
+        (
+            "appStoreVersionLocalizations_createInstance",
+            "appStoreVersionLocalizations",
+            json!({"data": {"type": "appStoreVersionLocalizations", "attributes": {"locale": "en-GB", "keywords": "sdk"},
+            "relationships": {"appStoreVersion": {"data": {"type": "appStoreVersions", "id": "$made:appStoreVersions"}}}}}),
+        ),
+    ];
+    for (id, kind, body) in creates {
+        calls.push(call(id, 201, None, Some(body), Some(kind)));
+        calls.push(call(&format!("{kind}_getInstance"), 200, Some(json!({"id": kind})), None, None));
+    }
+    calls.push(call("apps_builds_getToManyRelated", 200, Some(json!({"id": "1500000001"})), None, None));
+    calls.push(call("apps_betaGroups_getToManyRelated", 200, Some(json!({"id": "1500000001"})), None, None));
+    calls.push(call("apps_appStoreVersions_getToManyRelated", 200, Some(json!({"id": "1500000001"})), None, None));
+    calls.push(call(
+        "builds_preReleaseVersion_getToOneRelated",
+        200,
+        Some(json!({"id": "acme-build-100"})),
+        None,
+        None,
+    ));
+    calls.push(call(
+        "appStoreVersions_appStoreVersionLocalizations_getToManyRelated",
+        200,
+        Some(json!({"id": "appStoreVersions"})),
+        None,
+        None,
+    ));
+    let file = kw.path("sdk-calls.json");
+    std::fs::write(&file, serde_json::to_string(&calls).unwrap()).unwrap();
+
+    let seed = crate::seeds::example(&kw);
+    let server = kw.serve_with(&["--test-mode", "--seed", &seed], &[]);
+    let env = [
+        ("KEYWARD_BASE", server.base.clone()),
+        ("KEYWARD_CALLS", file.display().to_string()),
+        ("KEY_ID", "ACMECI0001".to_owned()),
+        ("KEY_P8", crate::seeds::example_key()),
+        ("ISSUER", "6a9d2c0e-1f3b-4c55-8e77-0123456789ab".to_owned()),
+    ];
+    let path = format!("{}/../../tests/node/sdk_whole_api.mjs", env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(crate::common::node()).arg(&path).envs(env).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}{stdout}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+});
