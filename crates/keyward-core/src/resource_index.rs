@@ -79,6 +79,11 @@ impl ResourceIndex {
         self.by_kind.get(&(team, kind.to_owned())).map(|m| m.values().cloned().collect()).unwrap_or_default()
     }
 
+    /// Every resource of every team (tests and diagnostics).
+    pub fn all(&self) -> Vec<Arc<Resource>> {
+        self.by_key.values().cloned().collect()
+    }
+
     /// The resources of `team` of type `from` that link to (`kind`, `id`), in ID order.
     pub fn referring(&self, team: TeamId, kind: &str, id: &str, from: &str) -> Vec<Arc<Resource>> {
         let Some(set) = self.referrers.get(&(kind.to_owned(), id.to_owned())) else { return Vec::new() };

@@ -468,3 +468,78 @@ server_test!(r6_each_group_of_families_has_its_roles, |srv: Server| async move {
     assert_eq!(status(parts(srv.get("/v1/ciProducts", &developer.token()).await).await), 200);
     assert_eq!(status(parts(srv.get("/v1/ciProducts", &finance.token()).await).await), 403);
 });
+
+/// Every resource of the team as the API lists them: type and ID, for a before and after.
+async fn all_resources(srv: &Server) -> Vec<(String, String)> {
+    let mut all: Vec<(String, String)> =
+        srv.state.replica.resources().all().iter().map(|r| (r.kind.clone(), r.id.clone())).collect();
+    all.sort();
+    all
+}
+
+server_test!(r4_garbled_requests_are_apples_errors_and_a_refused_one_writes_nothing, |srv: Server| async move {
+    let api = Api::shared().unwrap();
+    let team = srv.team("Acme").await;
+    let app = srv.app(&team, "Fizz").await.to_string();
+    let admin = srv.team_key(&team, "ADMIN").await;
+    let token = admin.token();
+    let (_, group) = beta_group(&srv, &token, &app, "QA").await;
+    let group = group["data"]["id"].as_str().unwrap().to_owned();
+    // A small deterministic generator: the same requests on every run, so a failure reproduces.
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |n: usize| {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from(state >> 33).unwrap() % n.max(1)
+    };
+    let ids = [app.as_str(), group.as_str(), "", "%2e%2e", "x".repeat(300).leak(), "0", "-1", "🙂"];
+    let queries = [
+        "",
+        "limit=0",
+        "limit=abc",
+        "filter[name]=",
+        "sort=-nope",
+        "include=app,app",
+        "fields[betaGroups]=",
+        "cursor=!!",
+        "exists[app]=maybe",
+        "a=b&a=b",
+        "%ZZ=1",
+    ];
+    let bodies = [
+        "",
+        "{",
+        "[]",
+        "null",
+        r#"{"data":null}"#,
+        r#"{"data":{"type":"betaGroups"}}"#,
+        r#"{"data":{"type":"betaGroups","id":"x","attributes":{"name":7}}}"#,
+        r#"{"data":[{"type":"builds","id":"nope"}]}"#,
+    ];
+    let methods = [Method::GET, Method::POST, Method::PATCH, Method::DELETE];
+    let ops = api.operations();
+    for round in 0..600 {
+        let op = &ops[next(ops.len())];
+        let path = op.path.replace("{id}", ids[next(ids.len())]);
+        let query = queries[next(queries.len())];
+        let url = if query.is_empty() { path.clone() } else { format!("{path}?{query}") };
+        let method = methods[next(methods.len())].clone();
+        let body = bodies[next(bodies.len())];
+        let before = all_resources(&srv).await;
+        let response = srv
+            .send(method.clone(), &url, &token, (!body.is_empty()).then(|| ("application/json", body.to_owned())))
+            .await;
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        assert_ne!(status, 500, "round {round}: {method} {url} {body} -> {text}");
+        if status >= 400 {
+            let parsed: Value =
+                serde_json::from_str(&text).unwrap_or_else(|_| panic!("round {round}: not Apple's body: {text}"));
+            assert!(parsed["errors"][0]["code"].is_string(), "round {round}: {text}");
+            assert_eq!(
+                all_resources(&srv).await,
+                before,
+                "round {round}: {method} {url} was refused ({status}) but wrote"
+            );
+        }
+    }
+});

@@ -76,6 +76,11 @@ pub async fn run(config: &Config, args: &ServeArgs) -> Result<(), CliError> {
              set public_url so console cookies are Secure and the session is a __Host- cookie no sibling site can plant"
         );
     }
+    // Apple's whole API (spec section 12): indexed now, so the first request does not wait for it
+    // and a broken build of the document stops the start with a message.
+    let began = std::time::Instant::now();
+    keyward_asc::Api::shared().map_err(|e| CliError::Refused(e.to_owned()))?;
+    tracing::info!(ms = began.elapsed().as_millis(), "Apple's App Store Connect API document indexed");
     let mut state = AppState::new(store, config.settings(), config.public_url.clone()).await?;
     state.trusted_proxies = Arc::new(trusted_proxies);
     if let Some(gateway) = gateway {
