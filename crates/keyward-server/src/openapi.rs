@@ -1,4 +1,10 @@
-//! `GET /openapi.json`: OpenAPI 3.1 for exactly what Keyward serves.
+//! What Keyward serves, as OpenAPI documents:
+//!
+//! - `GET /openapi.json`: Apple's App Store Connect document 4.4.1 itself (spec R1), every
+//!   operation of which the server answers (`asc/` and section 7's routes), as committed in
+//!   `keyward-asc`;
+//! - `GET /openapi/users-and-access.json`: OpenAPI 3.1 for exactly the hand-made routes of
+//!   section 7, with the parameters each accepts and the responses Keyward adds.
 //!
 //! Apple's own schema (3.7.0, the Users and Access subset, kept in `tests/fixtures/`) is the
 //! contract, so the document is derived from it rather than retyped: for each operation in
@@ -148,6 +154,33 @@ pub fn apple_document() -> Value {
     serde_json::from_str(APPLE).unwrap_or_default()
 }
 
-pub(crate) async fn handler() -> Response {
+/// `GET /openapi/users-and-access.json`.
+pub(crate) async fn users_and_access() -> Response {
     views::document(StatusCode::OK, document())
+}
+
+/// `GET /openapi.json`: Apple's document as committed, gzip-encoded when the client takes gzip.
+pub(crate) async fn whole(headers: axum::http::HeaderMap) -> Response {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let gzipped = keyward_asc::Document::gzipped();
+    let takes_gzip = headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').any(|e| e.split(';').next().is_some_and(|e| e.trim().eq_ignore_ascii_case("gzip"))));
+    let mut response = if takes_gzip {
+        let mut r = (StatusCode::OK, gzipped).into_response();
+        r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        r
+    } else {
+        let mut json = Vec::with_capacity(3 << 20);
+        if std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(gzipped), &mut json).is_err() {
+            return crate::error::ApiError::internal().into_response();
+        }
+        (StatusCode::OK, json).into_response()
+    };
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response
 }

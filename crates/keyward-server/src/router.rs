@@ -58,7 +58,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .route("/metrics", get(crate::metrics::render))
-        .route("/openapi.json", get(crate::openapi::handler))
+        .route("/openapi.json", get(crate::openapi::whole))
+        .route("/openapi/users-and-access.json", get(crate::openapi::users_and_access))
         .merge(v1)
         .fallback(routes::fallback::handler);
     let router = match state.test_mode {

@@ -1,4 +1,5 @@
-//! `GET /openapi.json` describes exactly what the router serves, and every response body
+//! `GET /openapi.json` is Apple's whole document; `GET /openapi/users-and-access.json` describes
+//! exactly what section 7's hand-made routes serve, and every response body
 //! validates, with a real JSON Schema validator, against our document and against Apple's.
 #![allow(clippy::unwrap_used)]
 
@@ -16,7 +17,10 @@ fn method(m: &str) -> Method {
 server_test!(every_route_is_documented_and_every_documented_route_is_served, |srv: Server| async move {
     let team = srv.team("Acme").await;
     let admin = srv.team_key(&team, "ADMIN").await;
-    let (status, _, served) = parts(srv.request(Method::GET, "/openapi.json", None).await).await;
+    let (status, _, whole) = parts(srv.request(Method::GET, "/openapi.json", None).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(&whole, keyward_asc::Api::shared().unwrap().document().root(), "R1: Apple's document, as committed");
+    let (status, _, served) = parts(srv.request(Method::GET, "/openapi/users-and-access.json", None).await).await;
     assert_eq!(status, 200);
     assert_eq!(served["openapi"], "3.1.0");
     assert_eq!(&served, document());
