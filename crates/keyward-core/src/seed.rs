@@ -42,6 +42,23 @@ pub struct SeedTeam {
     /// Resources of Apple's wider API (spec R2): builds, beta groups, versions, reviews, …
     #[serde(default)]
     pub resources: Vec<SeedResource>,
+    /// Sales and finance reports (spec R7): data only Apple has, served in Apple's format.
+    #[serde(default)]
+    pub reports: Vec<SeedReport>,
+}
+
+/// A report as `GET /v1/salesReports` or `GET /v1/financeReports` answers it for the filters
+/// given here: Apple's columns, then these rows (tab-separated, in Apple's column order).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeedReport {
+    /// `salesReports` or `financeReports`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The request's filters it answers (`reportType = "SALES"`, `frequency = "DAILY"`,
+    /// `reportDate = "2026-12-01"`, …), without the `filter[…]` around their names.
+    pub filters: std::collections::BTreeMap<String, String>,
+    pub rows: Vec<String>,
 }
 
 /// A resource of any type of Apple's API, with a fixed ID. Its type, attributes and relationships
@@ -287,6 +304,15 @@ pub fn validate(file: &SeedFile, max_active_team_keys: u32) -> Result<(), SeedEr
                 }
             }
         }
+        for (r, report) in team.reports.iter().enumerate() {
+            let rp = format!("{tp}.reports[{r}]");
+            if report.kind != "salesReports" && report.kind != "financeReports" {
+                return Err(err(format!("{rp}.type"), "a report is of type salesReports or financeReports"));
+            }
+            if let Some(i) = report.rows.iter().position(|row| row.contains('\n')) {
+                return Err(err(format!("{rp}.rows[{i}]"), "a row is one line, its columns separated by tabs"));
+            }
+        }
         let mut team_keys = 0u64;
         let mut individual_owners = HashSet::new();
         for (k, key) in team.keys.iter().enumerate() {
@@ -370,6 +396,7 @@ mod tests {
             invitations: vec![],
             keys: vec![],
             resources: vec![],
+            reports: vec![],
         }
     }
 

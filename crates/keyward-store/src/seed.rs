@@ -127,6 +127,7 @@ async fn apply_team(
     changes += apply_invitations(tx, team, &c, &apps_by_bundle).await?;
     changes += apply_keys(tx, team, &c, public_keys, &member_roles, &member_ids).await?;
     changes += apply_resources(tx, team, &c, &apps_by_bundle).await?;
+    changes += apply_reports(tx, team, &c).await?;
     Ok(changes)
 }
 
@@ -549,6 +550,45 @@ async fn apply_resources(
         }
         let change = Change::Resource { team_id, resource_type: resource.kind.clone(), id: resource.id.clone() };
         tx::change(tx, &change, at).await?;
+        changes += 1;
+    }
+    Ok(changes)
+}
+
+/// The team's sales and finance reports (spec R7), kept as resources of their family's name
+/// (`salesReports`) whose attributes hold the filters they answer and their rows; their ID is
+/// derived from the filters, so a reset reproduces them.
+async fn apply_reports(tx: &mut Tx, team: &SeedTeam, c: &Ctx) -> Result<u64, StoreError> {
+    let mut changes = 0;
+    for report in &team.reports {
+        let key: Vec<String> = report.filters.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let id = stable_uuid(&["report", team.name.trim(), &report.kind, &key.join("&")]).to_string();
+        let mut attributes = serde_json::Map::new();
+        attributes.insert("filters".into(), serde_json::to_value(&report.filters).unwrap_or_default());
+        attributes.insert("rows".into(), serde_json::to_value(&report.rows).unwrap_or_default());
+        let resource = Resource {
+            team_id: c.team_id,
+            kind: report.kind.clone(),
+            id,
+            app: None,
+            attributes,
+            relationships: BTreeMap::new(),
+            created_at: c.at,
+            updated_at: c.at,
+        };
+        match resource_rows::in_tx(tx, c.team_id, &resource.kind, &resource.id).await {
+            Ok(current) if current.attributes == resource.attributes => continue,
+            Ok(_) => resource_rows::update(tx, &resource).await?,
+            Err(StoreError::Rule(DomainError::NoSuchResource { .. })) => {
+                resource_rows::insert(tx, &resource)
+                    .await?
+                    .or_taken(|| refused(c.tp.clone(), "a report clashes".into()))?;
+            }
+            Err(e) => return Err(e),
+        }
+        let change =
+            Change::Resource { team_id: c.team_id, resource_type: resource.kind.clone(), id: resource.id.clone() };
+        tx::change(tx, &change, c.at).await?;
         changes += 1;
     }
     Ok(changes)

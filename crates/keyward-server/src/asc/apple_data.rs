@@ -1,7 +1,9 @@
 //! Operations whose answer is not a JSON:API document but data only Apple has (R7): sales and
 //! finance reports (gzip TSV), power and performance metrics, diagnostic logs, one-time-use offer
-//! codes (CSV). Each answers in Apple's format and media type, with Apple's columns and no rows
-//! yet; the parent of a related path is checked like any other (404 naming its type).
+//! codes (CSV). Each answers in Apple's format and media type. A report has Apple's columns, then
+//! the rows of the seeded report whose filters the request names (seed files' `[[teams.reports]]`),
+//! or none; the other formats have no rows yet. The parent of a related path is checked like any
+//! other (404 naming its type).
 
 use std::io::Write;
 
@@ -45,8 +47,10 @@ fn gzip(text: &str) -> Result<Vec<u8>, ApiError> {
 pub(super) fn handle(call: &Call<'_>) -> Result<Response, ApiError> {
     let op = call.operation;
     match (op.family.as_str(), op.relationship.as_deref()) {
-        ("salesReports", None) => Ok(answer("application/a-gzip", gzip(&format!("{SALES_COLUMNS}\n"))?)),
-        ("financeReports", None) => Ok(answer("application/a-gzip", gzip(&format!("{FINANCE_COLUMNS}\n"))?)),
+        ("salesReports", None) => Ok(answer("application/a-gzip", gzip(&report(call, "salesReports", SALES_COLUMNS))?)),
+        ("financeReports", None) => {
+            Ok(answer("application/a-gzip", gzip(&report(call, "financeReports", FINANCE_COLUMNS))?))
+        }
         (_, Some("perfPowerMetrics")) => {
             parent::of(call)?;
             let body = br#"{"version":"1.0","insights":{},"productData":[]}"#.to_vec();
@@ -65,4 +69,26 @@ pub(super) fn handle(call: &Call<'_>) -> Result<Response, ApiError> {
             Err(ApiError::internal())
         }
     }
+}
+
+/// The TSV of the seeded report of `kind` whose every filter the request names with that value:
+/// the header, then its rows; the header alone when none matches.
+fn report(call: &Call<'_>, kind: &str, columns: &str) -> String {
+    let asked = |name: &str, value: &str| {
+        call.query.filters.iter().any(|(f, values)| f == name && values.iter().any(|v| v == value))
+    };
+    let seeded = call.state.replica.resources().of_kind(call.key.team_id, kind);
+    let rows = seeded.iter().find_map(|r| {
+        let filters = r.attributes.get("filters")?.as_object()?;
+        filters
+            .iter()
+            .all(|(k, v)| v.as_str().is_some_and(|v| asked(k, v)))
+            .then(|| r.attributes.get("rows").cloned())?
+    });
+    let mut tsv = format!("{columns}\n");
+    for row in rows.iter().filter_map(|r| r.as_array()).flatten().filter_map(|r| r.as_str()) {
+        tsv.push_str(row);
+        tsv.push('\n');
+    }
+    tsv
 }

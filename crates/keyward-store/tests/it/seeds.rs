@@ -40,6 +40,7 @@ fn seed() -> SeedFile {
             }],
             keys: vec![],
             resources: vec![],
+            reports: vec![],
         }],
     }
 }

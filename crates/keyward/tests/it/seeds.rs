@@ -229,7 +229,42 @@ cli_test!(r2_seeded_resources_are_served_and_reset_restores_them, |kw: crate::co
     let (_, version) = get(&server.base, "/v1/builds/acme-build-100/preReleaseVersion", &token).await;
     assert_eq!(version["data"]["attributes"]["version"], "1.0", "{version}");
 
+    // R7: the seeded sales report, in Apple's format, for exactly its filters.
+    let report = |date: &str| {
+        format!(
+            "{}/v1/salesReports?filter[vendorNumber]=85000000&filter[reportType]=SALES&filter[reportSubType]=SUMMARY&filter[frequency]=DAILY&filter[reportDate]={date}",
+            server.base
+        )
+    };
+    let sales = kw
+        .ok(&[
+            "admin", "key", "create", "--team", "Acme", "--name", "sales", "--roles", "SALES", "--out", "keys",
+            "--json",
+        ])
+        .json();
+    let sales_token = kw
+        .ok(&[
+            "token",
+            "--key-file",
+            &kw.path(sales["file"].as_str().unwrap()).display().to_string(),
+            "--issuer-id",
+            "6a9d2c0e-1f3b-4c55-8e77-0123456789ab",
+        ])
+        .stdout
+        .trim()
+        .to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
     let client = reqwest::Client::new();
+    for (date, rows) in [("2026-12-01", 2), ("2026-12-02", 1)] {
+        let r = client.get(report(date)).bearer_auth(&sales_token).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        assert_eq!(r.headers()["content-type"], "application/a-gzip");
+        let gz = r.bytes().await.unwrap();
+        let mut tsv = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut tsv).unwrap();
+        assert!(tsv.starts_with("Provider\tProvider Country\tSKU"), "{tsv}");
+        assert_eq!(tsv.lines().count(), rows, "{date}: {tsv}");
+    }
     let body = serde_json::json!({"data": {"type": "betaGroups", "attributes": {"name": "Added"},
         "relationships": {"app": {"data": {"type": "apps", "id": "1500000001"}}}}});
     let r = client.post(format!("{}/v1/betaGroups", server.base)).bearer_auth(&token).json(&body).send().await.unwrap();
