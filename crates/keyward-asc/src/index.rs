@@ -19,6 +19,8 @@ pub struct Api {
     schemas: HashMap<String, ResourceSchema>,
     /// The schema a resource type is answered with by its own instance or collection operation.
     primary: HashMap<String, String>,
+    /// A type's instance path template (`/v1/betaGroups/{id}`), newest version first.
+    instances: HashMap<String, String>,
 }
 
 /// What a request's method and path are to the document.
@@ -74,16 +76,9 @@ impl Api {
     /// The path of a resource of `kind` (`/v1/betaGroups/{id}`, with the ID), from its instance
     /// operation; `/v1/{kind}/{id}` when the document has none.
     pub fn instance_path(&self, kind: &str, id: &str) -> String {
-        let template = self
-            .operations
-            .iter()
-            .filter(|o| o.kind == OpKind::GetInstance && o.family == kind)
-            .map(|o| o.path.as_str())
-            .max()
-            .unwrap_or("");
-        match template {
-            "" => format!("/v1/{kind}/{id}"),
-            t => t.replace("{id}", id),
+        match self.instances.get(kind) {
+            Some(t) => t.replace("{id}", id),
+            None => format!("/v1/{kind}/{id}"),
         }
     }
 
@@ -149,7 +144,14 @@ impl Api {
                 });
             }
         }
-        let mut api = Api { document, operations, routes, schemas, primary: HashMap::new() };
+        let mut instances: HashMap<String, String> = HashMap::new();
+        for op in operations.iter().filter(|o| o.kind == OpKind::GetInstance) {
+            let entry = instances.entry(op.family.clone()).or_insert_with(|| op.path.clone());
+            if op.path > *entry {
+                entry.clone_from(&op.path);
+            }
+        }
+        let mut api = Api { document, operations, routes, schemas, primary: HashMap::new(), instances };
         api.settle();
         Ok(api)
     }

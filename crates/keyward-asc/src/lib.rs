@@ -20,7 +20,7 @@ mod validate;
 pub use document::Document;
 pub use index::{Api, Lookup};
 pub use operation::{Method, OpKind, Operation, Param};
-pub use params::{ParamError, Query, Sort};
+pub use params::{ParamError, Query, Sort, decode};
 pub use routes::Found;
 pub use schema::{Attribute, Relationship, ResourceSchema, full_attributes};
 pub use validate::Problem;

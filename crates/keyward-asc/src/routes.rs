@@ -44,7 +44,7 @@ impl Routes {
     pub(crate) fn find<'p>(&self, path: &'p str) -> Option<Found<'p>> {
         let mut node = &self.root;
         let mut id = None;
-        let path = path.strip_suffix('/').unwrap_or(path);
+        // `/v1/apps/` is not `/v1/apps`: an empty segment matches nothing (Apple answers 404).
         for segment in path.split('/').skip(1) {
             if segment.is_empty() {
                 return None;
@@ -84,6 +84,7 @@ mod tests {
         assert_eq!(routes.find("/v1/apps/123/builds").unwrap().id, Some("123"));
         assert!(routes.find("/v1/apps/123/nothing").is_none());
         assert!(routes.find("/v1//builds").is_none());
+        assert!(routes.find("/v1/apps/").is_none(), "a trailing slash is another path");
         assert!(routes.find("/v1").is_none(), "a prefix of a template is no route");
     }
 }

@@ -493,7 +493,8 @@ pub trait AuthStore: Send + Sync {
 /// appended to the change feed in its transaction; reads fill each node's replica.
 pub trait ResourceStore: Send + Sync {
     /// Creates `resource` (its ID made by the caller). Every link must name a resource of the
-    /// team (or one of its apps): otherwise `DomainError::NotFound` naming it, and nothing is written.
+    /// team (or one of its apps): otherwise `DomainError::UnknownLink` naming it, and nothing is
+    /// written. The app it belongs to (A4) is decided from its links, whatever `resource.app` says.
     fn create_resource(&self, resource: Resource) -> impl Future<Output = Result<Resource, StoreError>> + Send;
     /// Changes one resource of `team`; `NotFound` when the team has no such resource.
     fn update_resource(

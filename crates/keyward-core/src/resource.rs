@@ -64,13 +64,12 @@ fn dedup(links: Vec<Link>) -> Vec<Link> {
     links.into_iter().filter(|l| seen.insert(l.clone())).collect()
 }
 
-/// A change to one resource: attributes set (a `null` sets null), relationships changed, and,
-/// when its app changes with them, the new app.
+/// A change to one resource: attributes set (a `null` sets null), relationships changed. The app
+/// it belongs to follows from its links, in the store.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResourceUpdate {
     pub attributes: Map<String, Value>,
     pub relationships: BTreeMap<String, LinkChange>,
-    pub app: Option<Option<AppId>>,
 }
 
 #[cfg(test)]

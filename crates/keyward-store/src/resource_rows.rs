@@ -153,3 +153,45 @@ pub(crate) fn now() -> OffsetDateTime {
     let now = OffsetDateTime::now_utc();
     now.replace_nanosecond(0).unwrap_or(now)
 }
+
+/// A4: the app a resource with these links belongs to, read in the writing transaction: the app
+/// it links to, else the app of the first resource of the team it links to that has one.
+pub(crate) async fn app_of(
+    tx: &mut Tx,
+    team: TeamId,
+    relationships: &BTreeMap<String, Vec<Link>>,
+) -> Result<Option<AppId>, StoreError> {
+    let links = || relationships.values().flatten();
+    if let Some(app) = links().find(|l| l.kind == "apps").and_then(|l| l.id.parse::<i64>().ok()) {
+        return Ok(Some(AppId(app)));
+    }
+    for link in links().filter(|l| !matches!(l.kind.as_str(), "apps" | "users" | "userInvitations")) {
+        let row = sqlx::query("SELECT app_id FROM resources WHERE kind = $1 AND id = $2 AND team_id = $3")
+            .bind(link.kind.clone())
+            .bind(link.id.clone())
+            .bind(team.to_string())
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(backend_error)?;
+        if let Some(app) = row.map(|r| convert::get::<Option<i64>>(&r, "app_id")).transpose()?.flatten() {
+            return Ok(Some(AppId(app)));
+        }
+    }
+    Ok(None)
+}
+
+/// The most linkages one relationship of a resource holds, however many requests added them.
+pub(crate) const MAX_LINKS: usize = 1000;
+
+/// The most resources of Apple's wider API one team keeps: every node holds a copy of them all.
+pub(crate) const MAX_PER_TEAM: i64 = 250_000;
+
+/// How many resources `team` has.
+pub(crate) async fn count(tx: &mut Tx, team: TeamId) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM resources WHERE team_id = $1")
+        .bind(team.to_string())
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(backend_error)?;
+    convert::get(&row, "n")
+}

@@ -18,11 +18,20 @@ fn change(r: &Resource) -> Change {
 }
 
 impl ResourceStore for Store {
-    async fn create_resource(&self, resource: Resource) -> Result<Resource, StoreError> {
+    async fn create_resource(&self, mut resource: Resource) -> Result<Resource, StoreError> {
         let mut tx = self.begin_write().await?;
         lock_team(&mut tx, resource.team_id).await?;
+        if resource_rows::count(&mut tx, resource.team_id).await? >= resource_rows::MAX_PER_TEAM {
+            return Err(DomainError::Conflict(format!(
+                "a team keeps at most {} resources; delete some first",
+                resource_rows::MAX_PER_TEAM
+            ))
+            .into());
+        }
         let links: Vec<&Link> = resource.relationships.values().flatten().collect();
         resource_rows::ensure_links(&mut tx, resource.team_id, &links).await?;
+        // A4: decided here, from the links as they are now, whatever the caller's copy said.
+        resource.app = resource_rows::app_of(&mut tx, resource.team_id, &resource.relationships).await?;
         resource_rows::insert(&mut tx, &resource).await?.or_taken(|| {
             DomainError::Conflict(format!("a resource of type '{}' with id '{}' exists", resource.kind, resource.id))
                 .into()
@@ -48,13 +57,20 @@ impl ResourceStore for Store {
         let mut added = Vec::new();
         for (name, links) in &update.relationships {
             let next = links.apply(resource.link(name));
-            added.extend(next.iter().filter(|l| !resource.link(name).contains(l)).cloned());
+            if next.len() > resource_rows::MAX_LINKS {
+                return Err(DomainError::Conflict(format!(
+                    "the relationship {name} holds at most {} linkages",
+                    resource_rows::MAX_LINKS
+                ))
+                .into());
+            }
+            let current: std::collections::HashSet<&Link> = resource.link(name).iter().collect();
+            added.extend(next.iter().filter(|l| !current.contains(l)).cloned());
             resource.relationships.insert(name.clone(), next);
         }
         resource_rows::ensure_links(&mut tx, team, &added.iter().collect::<Vec<_>>()).await?;
-        if let Some(app) = update.app {
-            resource.app = app;
-        }
+        // A4: from the links as they now are, in this transaction.
+        resource.app = resource_rows::app_of(&mut tx, team, &resource.relationships).await?;
         resource.updated_at = resource_rows::now();
         resource_rows::update(&mut tx, &resource).await?;
         tx::change(&mut tx, &change(&resource), resource.updated_at).await?;

@@ -491,7 +491,7 @@ async fn apply_keys(
 
 /// The team's resources of Apple's wider API (spec R2), in the file's order: created with their
 /// fixed IDs, or brought in line. Apps may be named by bundle ID; a resource belongs to the app it
-/// links to, or to the app of a resource it links to (A4).
+/// links to, or to the app of a resource it links to that the file declared before it (A4).
 async fn apply_resources(
     tx: &mut Tx,
     team: &SeedTeam,
@@ -500,7 +500,6 @@ async fn apply_resources(
 ) -> Result<u64, StoreError> {
     let (team_id, at, tp) = (c.team_id, c.at, &c.tp);
     let mut changes = 0;
-    let mut owners: HashMap<(String, String), Option<AppId>> = HashMap::new();
     for (r, seeded) in team.resources.iter().enumerate() {
         let rp = format!("{tp}.resources[{r}]");
         let mut relationships: BTreeMap<String, Vec<Link>> = BTreeMap::new();
@@ -515,12 +514,9 @@ async fn apply_resources(
                 .collect();
             relationships.insert(rel.clone(), resolved);
         }
-        let links = || relationships.values().flatten();
-        let app = links()
-            .find(|l| l.kind == "apps")
-            .and_then(|l| l.id.parse().ok())
-            .map(AppId)
-            .or_else(|| links().find_map(|l| owners.get(&(l.kind.clone(), l.id.clone())).copied().flatten()));
+        // A4, as every writer decides it: from the links, in this transaction (so a resource
+        // linking to one declared later in the file gets its app from its own links only).
+        let app = resource_rows::app_of(tx, team_id, &relationships).await?;
         let resource = Resource {
             team_id,
             kind: seeded.kind.clone(),
@@ -531,7 +527,6 @@ async fn apply_resources(
             created_at: at,
             updated_at: at,
         };
-        owners.insert((resource.kind.clone(), resource.id.clone()), app);
         let taken = || refused(format!("{rp}.id"), format!("another team has a {} with this id", seeded.kind));
         match resource_rows::in_tx(tx, team_id, &resource.kind, &resource.id).await {
             Ok(current) => {

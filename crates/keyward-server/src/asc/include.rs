@@ -29,28 +29,30 @@ pub(super) fn apply(call: &Call<'_>, resources: &[Arc<Resource>], data: &mut [Va
             let Some(relationship) = call.api.relationship(&r.kind, rel) else { continue };
             let Some(target) = relationship.target.clone() else { continue };
             let linked = parent.related(call, rel, &target);
-            let (linkage, objects): (Vec<Value>, Vec<Value>) = if target == "apps" {
-                super::visible_apps(call, &linked)
-                    .iter()
-                    .map(|a| (json!({"type": "apps", "id": a.id.to_string()}), super::app_resource(call, a)))
-                    .unzip()
-            } else {
-                let index = call.state.replica.resources();
-                linked
-                    .iter()
-                    .filter_map(|l| index.get(call.key.team_id, &l.kind, &l.id))
-                    .filter(|found| list::sees(&call.key, found))
-                    .map(|found| {
-                        let fields = render::fields(call, &found.kind);
-                        (
-                            json!({"type": found.kind, "id": found.id}),
-                            render::resource(call.api, &call.base, &found, fields),
-                        )
-                    })
-                    .unzip()
-            };
             let limit = call.query.limits.get(rel).copied().unwrap_or(DEFAULT_LIMIT);
             let shown = usize::try_from(limit).unwrap_or(usize::MAX);
+            let wanted = if relationship.to_many { shown } else { 1 };
+            // Every visible link counts towards the total; only those shown are drawn.
+            let (linkage, objects): (Vec<Value>, Vec<Value>) = if target == "apps" {
+                let apps = super::visible_apps(call, &linked);
+                let objects = apps.iter().take(wanted).map(|a| super::app_resource(call, a)).collect();
+                (apps.iter().map(|a| json!({"type": "apps", "id": a.id.to_string()})).collect(), objects)
+            } else {
+                let visible: Vec<Arc<Resource>> = {
+                    let index = call.state.replica.resources();
+                    linked
+                        .iter()
+                        .filter_map(|l| index.get(call.key.team_id, &l.kind, &l.id))
+                        .filter(|found| list::sees(&call.key, found))
+                        .collect()
+                };
+                let objects = visible
+                    .iter()
+                    .take(wanted)
+                    .map(|found| render::resource(call.api, &call.base, found, render::fields(call, &found.kind)))
+                    .collect();
+                (visible.iter().map(|found| json!({"type": found.kind, "id": found.id})).collect(), objects)
+            };
             let mut entry = serde_json::Map::new();
             if relationship.to_many {
                 entry.insert("data".into(), Value::Array(linkage.iter().take(shown).cloned().collect()));
@@ -67,8 +69,7 @@ pub(super) fn apply(call: &Call<'_>, resources: &[Arc<Resource>], data: &mut [Va
                     }
                 }
             }
-            let wanted = if relationship.to_many { shown } else { 1 };
-            for (link, drawn) in linkage.iter().zip(objects).take(wanted) {
+            for (link, drawn) in linkage.iter().zip(objects) {
                 let key = (
                     link["type"].as_str().unwrap_or_default().to_owned(),
                     link["id"].as_str().unwrap_or_default().to_owned(),

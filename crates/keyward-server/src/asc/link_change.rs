@@ -34,11 +34,9 @@ pub(super) async fn handle(call: &Call<'_>, body: Value) -> Result<Response, Api
     };
     let mut all = found.relationships.clone();
     all.insert(rel.clone(), change.apply(found.link(&rel)));
-    let update = ResourceUpdate {
-        app: Some(super::app_of(call, &all.into_iter().collect::<Vec<_>>())),
-        relationships: [(rel, change)].into_iter().collect(),
-        ..ResourceUpdate::default()
-    };
+    let app = super::app_of(call, &all.into_iter().collect::<Vec<_>>());
+    super::keeps_app(call, found.app, app, "/data")?;
+    let update = ResourceUpdate { relationships: [(rel, change)].into_iter().collect(), ..ResourceUpdate::default() };
     let updated = call.state.store.update_resource(call.key.team_id, &found.kind, &found.id, update).await?;
     let change =
         Change::Resource { team_id: updated.team_id, resource_type: updated.kind.clone(), id: updated.id.clone() };

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use keyward_core::resource::Resource;
+use keyward_core::resource::{Link, Resource};
 use keyward_core::resource_index::ResourceIndex;
 use keyward_token::verify::Principal;
 use serde_json::{Value, json};
@@ -29,9 +29,20 @@ fn text(v: &Value) -> String {
     }
 }
 
+/// Whether the key sees what a link points at (A4): a filter or `exists` must not tell about
+/// what is hidden from it.
+fn sees_link(key: &Principal, index: &ResourceIndex, team: keyward_core::ids::TeamId, link: &Link) -> bool {
+    match link.kind.as_str() {
+        "apps" => link.id.parse().is_ok_and(|app| crate::routes::v1::key_sees(key, app)),
+        "users" | "userInvitations" => true,
+        kind => index.get(team, kind, &link.id).is_some_and(|found| sees(key, &found)),
+    }
+}
+
 /// `filter[field]`: the resource's ID, a relationship's linkage, an attribute, or through a
-/// relationship (`filter[preReleaseVersion.version]`) an attribute of what it links to.
-fn matches(index: &ResourceIndex, r: &Resource, field: &str, values: &[String]) -> bool {
+/// relationship (`filter[preReleaseVersion.version]`) an attribute of what it links to, each as
+/// the key sees it.
+fn matches(key: &Principal, index: &ResourceIndex, r: &Resource, field: &str, values: &[String]) -> bool {
     if field == "id" {
         return values.contains(&r.id);
     }
@@ -40,10 +51,11 @@ fn matches(index: &ResourceIndex, r: &Resource, field: &str, values: &[String]) 
             .link(rel)
             .iter()
             .filter_map(|l| index.get(r.team_id, &l.kind, &l.id))
-            .any(|linked| matches(index, &linked, attribute, values));
+            .filter(|linked| sees(key, linked))
+            .any(|linked| matches(key, index, &linked, attribute, values));
     }
     if let Some(links) = r.relationships.get(field) {
-        return links.iter().any(|l| values.contains(&l.id));
+        return links.iter().any(|l| values.contains(&l.id) && sees_link(key, index, r.team_id, l));
     }
     match r.attributes.get(field) {
         Some(Value::Array(items)) => items.iter().any(|i| values.contains(&text(i))),
@@ -52,8 +64,9 @@ fn matches(index: &ResourceIndex, r: &Resource, field: &str, values: &[String]) 
     }
 }
 
-fn exists(r: &Resource, field: &str) -> bool {
-    r.relationships.get(field).is_some_and(|l| !l.is_empty()) || r.attributes.get(field).is_some_and(|v| !v.is_null())
+fn exists(key: &Principal, index: &ResourceIndex, r: &Resource, field: &str) -> bool {
+    r.relationships.get(field).is_some_and(|links| links.iter().any(|l| sees_link(key, index, r.team_id, l)))
+        || r.attributes.get(field).is_some_and(|v| !v.is_null())
 }
 
 /// JSON values in a list's order: null first, then numbers, strings, booleans, each in its order.
@@ -113,8 +126,8 @@ pub(super) fn page(call: &Call<'_>, items: Vec<Arc<Resource>>) -> Result<Page, A
         items
             .into_iter()
             .filter(|r| sees(&call.key, r))
-            .filter(|r| call.query.filters.iter().all(|(f, values)| matches(&index, r, f, values)))
-            .filter(|r| call.query.exists.iter().all(|(f, want)| exists(r, f) == *want))
+            .filter(|r| call.query.filters.iter().all(|(f, values)| matches(&call.key, &index, r, f, values)))
+            .filter(|r| call.query.exists.iter().all(|(f, want)| exists(&call.key, &index, r, f) == *want))
             .map(|r| (sort_key(call, &r), r))
             .collect()
     };
@@ -157,7 +170,7 @@ pub(super) fn document(
             .query()
             .unwrap_or_default()
             .split('&')
-            .filter(|p| !p.is_empty() && !p.starts_with("cursor="))
+            .filter(|p| !p.is_empty() && keyward_asc::decode(p.split('=').next().unwrap_or_default()) != "cursor")
             .map(str::to_owned)
             .collect();
         query.push(format!("cursor={cursor}"));

@@ -107,6 +107,7 @@ async fn serve(
     let query = Query::parse(operation, parts.uri.query()).map_err(|e| ApiError::parameter(&e.parameter, e.detail))?;
     let base = crate::routes::v1::base(state, &parts.headers);
     let call = Call { state, api, key, operation, id, query, base, uri: parts.uri.clone() };
+    may_read_what_it_draws(&call)?;
     let body = || body_of(parts.headers.clone(), body);
     if apple_data::serves(&call) {
         return apple_data::handle(&call);
@@ -124,6 +125,42 @@ async fn serve(
             link_change::handle(&call, body().await?).await
         }
     }
+}
+
+/// A1–A5 for what a request draws from other families: the path's area (the gate's) says who may
+/// use `/v1/apps/{id}/…`, but what a related or linkage path lists, and what `include` adds, is
+/// each family's own and answers to its area too (`/v1/apps/{id}/customerReviews` is the
+/// customer reviews area's, whatever the app's).
+fn may_read_what_it_draws(call: &Call<'_>) -> Result<(), ApiError> {
+    use keyward_core::policy::{area_of, authorize};
+    let op = call.operation;
+    let mut kinds: Vec<String> = Vec::new();
+    let drawn = match op.kind {
+        OpKind::GetToManyRelated | OpKind::GetToOneRelated => resource_kind(call).ok().map(str::to_owned),
+        OpKind::GetToManyRelationship | OpKind::GetToOneRelationship => op
+            .relationship
+            .as_deref()
+            .and_then(|rel| call.api.relationship(&op.family, rel))
+            .and_then(|r| r.target.clone()),
+        _ => None,
+    };
+    kinds.extend(drawn.clone());
+    let own = drawn.or_else(|| resource_kind(call).ok().map(str::to_owned));
+    if let Some(own) = own {
+        for rel in &call.query.include {
+            if let Some(target) = call.api.relationship(&own, rel).and_then(|r| r.target.clone()) {
+                kinds.push(target);
+            }
+        }
+    }
+    for kind in kinds {
+        let area = area_of("GET", &format!("/v1/{kind}"));
+        if let Err(why) = authorize(call.key.kind, call.key.roles, area) {
+            tracing::debug!(key = %call.key.key_id, %why, kind, "request forbidden for what it draws");
+            return Err(ApiError::forbidden());
+        }
+    }
+    Ok(())
 }
 
 /// The JSON body, with the media-type, size and syntax checks of every write (415, 413, 422).
@@ -172,9 +209,44 @@ fn app_resource(call: &Call<'_>, app: &keyward_core::app::App) -> serde_json::Va
     crate::views::app::resource(app, &call.base, &fields)
 }
 
-/// R4: the body against the operation's request schema, as Apple's 409 with `source.pointer`.
+/// The most a resource's attributes may hold, as JSON: Apple's longest texts (descriptions,
+/// review notes) are a few thousand characters; this keeps every node's copy of the data bounded.
+const MAX_ATTRIBUTES_BYTES: usize = 64 * 1024;
+
+/// R4: the body against the operation's request schema, as Apple's 409 with `source.pointer`,
+/// and within what one resource may hold.
 fn check_body(call: &Call<'_>, body: &serde_json::Value) -> Result<(), ApiError> {
-    call.api.check_body(call.operation, body).map_err(|p| ApiError::entity(p.code, p.detail, &p.pointer))
+    call.api.check_body(call.operation, body).map_err(|p| ApiError::entity(p.code, p.detail, &p.pointer))?;
+    let size = body.pointer("/data/attributes").map_or(0, |a| a.to_string().len());
+    if size > MAX_ATTRIBUTES_BYTES {
+        return Err(ApiError::entity(
+            "ENTITY_ERROR.ATTRIBUTE.INVALID",
+            format!("a resource's attributes hold at most {MAX_ATTRIBUTES_BYTES} bytes"),
+            "/data/attributes",
+        ));
+    }
+    Ok(())
+}
+
+/// A4: an individual key limited to some apps may not move a resource of one of its apps out of
+/// every app (where it would be every key's to see), nor to an app it does not see.
+fn keeps_app(
+    call: &Call<'_>,
+    before: Option<keyward_core::ids::AppId>,
+    after: Option<keyward_core::ids::AppId>,
+    pointer: &str,
+) -> Result<(), ApiError> {
+    let limited = call.key.visible_apps.is_some();
+    let leaves = before.is_some() && after.is_none();
+    let hidden = after.is_some_and(|app| !crate::routes::v1::key_sees(&call.key, app));
+    if limited && (leaves || hidden) {
+        return Err(ApiError::entity(
+            "ENTITY_ERROR.RELATIONSHIP.INVALID",
+            "the change would take the resource out of the apps this key sees".into(),
+            pointer,
+        ));
+    }
+    Ok(())
 }
 
 /// The linkage a body's `data` names, by relationship.

@@ -34,7 +34,8 @@ pub(super) async fn handle(call: &Call<'_>, body: Value) -> Result<Response, Api
         for (rel, l) in &links {
             all.insert(rel.clone(), l.clone());
         }
-        update.app = Some(super::app_of(call, &all.into_iter().collect::<Vec<_>>()));
+        let app = super::app_of(call, &all.into_iter().collect::<Vec<_>>());
+        super::keeps_app(call, found.app, app, "/data/relationships")?;
         update.relationships = links.into_iter().map(|(rel, l)| (rel, LinkChange::Replace(l))).collect();
     }
     let updated = call.state.store.update_resource(call.key.team_id, kind, &found.id, update).await?;

@@ -543,3 +543,46 @@ server_test!(r4_garbled_requests_are_apples_errors_and_a_refused_one_writes_noth
         }
     }
 });
+
+server_test!(
+    a1_a4_what_a_path_draws_answers_to_its_own_area_and_filters_tell_nothing_hidden,
+    |srv: Server| async move {
+        let team = srv.team("Acme").await;
+        let seen = srv.app(&team, "Seen").await.to_string();
+        let hidden = srv.app(&team, "Hidden").await.to_string();
+        let admin = srv.team_key(&team, "ADMIN").await;
+        let developer = srv.team_key(&team, "DEVELOPER").await;
+        // A related path under /v1/apps draws another family's data: its area decides, not the app's.
+        for path in [format!("/v1/apps/{seen}/customerReviews"), format!("/v1/apps/{seen}/inAppPurchasesV2")] {
+            let (status, _, body) = parts(srv.get(&path, &developer.token()).await).await;
+            assert_eq!((status, code(&body)), (403, "FORBIDDEN_ERROR"), "{path}: {body}");
+            assert_eq!(srv.get(&path, &admin.token()).await.status().as_u16(), 200, "{path}");
+        }
+        // A trailing slash is another path, never a way around section 7's routes.
+        let invite = json!({"data": {"type": "userInvitations", "attributes": {"email": "x@acme.test", "firstName": "X", "lastName": "Y", "roles": ["ADMIN"]}}});
+        let (status, body) = srv.json(Method::POST, "/v1/userInvitations/", &admin.token(), invite).await;
+        assert_eq!((status, code(&body)), (404, "PATH_ERROR"), "{body}");
+        let (status, _, body) = parts(srv.get("/v1/apps/", &admin.token()).await).await;
+        assert_eq!((status, code(&body)), (404, "PATH_ERROR"), "{body}");
+        // A4: a group of a seen app linked to a build of a hidden app; filters and exists see only
+        // what the key sees.
+        let build = stand_in(&srv, Api::shared().unwrap(), team.team.id, &hidden, "builds").await;
+        let (_, group) = beta_group(&srv, &admin.token(), &seen, "Mixed").await;
+        let group = group["data"]["id"].as_str().unwrap().to_owned();
+        let link = json!({"data": [{"type": "builds", "id": build}]});
+        let path = format!("/v1/betaGroups/{group}/relationships/builds");
+        let (status, answer) = srv.json(Method::POST, &path, &admin.token(), link).await;
+        assert_eq!(status, 204, "{answer}");
+        let limited =
+            srv.individual_key(&team, "dev@acme.test", "APP_MANAGER", Some(vec![seen.parse().unwrap()])).await;
+        let total =
+            |body: &Value| body["meta"]["paging"]["total"].as_u64().unwrap_or_else(|| panic!("not a list: {body}"));
+        let by_admin = parts(srv.get(&format!("/v1/betaGroups?filter[builds]={build}"), &admin.token()).await).await;
+        assert_eq!(total(&by_admin.2), 1);
+        let by_limited =
+            parts(srv.get(&format!("/v1/betaGroups?filter[builds]={build}"), &limited.token()).await).await;
+        assert_eq!(total(&by_limited.2), 0, "a hidden build's ID finds nothing: {}", by_limited.2);
+        let visible = parts(srv.get("/v1/betaGroups", &limited.token()).await).await;
+        assert_eq!(total(&visible.2), 1, "the group itself is the key's to see");
+    }
+);
