@@ -21,6 +21,19 @@ pub struct Api {
     primary: HashMap<String, String>,
     /// A type's instance path template (`/v1/betaGroups/{id}`), newest version first.
     instances: HashMap<String, String>,
+    /// By type: its relationships, and whether the document serves their linkage (`…/relationships/x`)
+    /// and related (`…/x`) paths, worked out once rather than per resource drawn (R8).
+    relationship_links: HashMap<String, Vec<RelationshipLinks>>,
+}
+
+/// Which links a relationship of a type carries in answers.
+#[derive(Debug, Clone)]
+pub struct RelationshipLinks {
+    pub name: String,
+    /// `…/relationships/{name}` is served.
+    pub linkage: bool,
+    /// `…/{name}` is served.
+    pub related: bool,
 }
 
 /// What a request's method and path are to the document.
@@ -80,6 +93,11 @@ impl Api {
             Some(t) => t.replace("{id}", id),
             None => format!("/v1/{kind}/{id}"),
         }
+    }
+
+    /// The relationships a resource of `kind` is drawn with, and which of their paths are served.
+    pub fn relationship_links(&self, kind: &str) -> &[RelationshipLinks] {
+        self.relationship_links.get(kind).map_or(&[], Vec::as_slice)
     }
 
     /// Whether `method` on `path` is an operation of the document.
@@ -151,8 +169,28 @@ impl Api {
                 entry.clone_from(&op.path);
             }
         }
-        let mut api = Api { document, operations, routes, schemas, primary: HashMap::new(), instances };
+        let mut api = Api {
+            document,
+            operations,
+            routes,
+            schemas,
+            primary: HashMap::new(),
+            instances,
+            relationship_links: HashMap::new(),
+        };
         api.settle();
+        let mut links = HashMap::new();
+        for (kind, name) in &api.primary {
+            let Some(schema) = api.schemas.get(name) else { continue };
+            let own = api.instance_path(kind, "X1");
+            let of = |rel: &str| RelationshipLinks {
+                name: rel.to_owned(),
+                linkage: api.serves(Method::Get, &format!("{own}/relationships/{rel}")),
+                related: api.serves(Method::Get, &format!("{own}/{rel}")),
+            };
+            links.insert(kind.clone(), schema.relationships.iter().map(|r| of(&r.name)).collect());
+        }
+        api.relationship_links = links;
         Ok(api)
     }
 

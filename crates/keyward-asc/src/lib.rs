@@ -18,7 +18,7 @@ mod schema;
 mod validate;
 
 pub use document::Document;
-pub use index::{Api, Lookup};
+pub use index::{Api, Lookup, RelationshipLinks};
 pub use operation::{Method, OpKind, Operation, Param};
 pub use params::{ParamError, Query, Sort, decode};
 pub use routes::Found;

@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use keyward_asc::{Api, Method, full_attributes};
+use keyward_asc::{Api, full_attributes};
 use keyward_core::resource::{Link, Resource};
 use serde_json::{Map, Value, json};
 
@@ -19,15 +19,13 @@ pub(super) fn resource(api: &Api, base: &BaseUrl, r: &Resource, fields: Option<&
     };
     let attributes = full_attributes(schema, &r.attributes, fields);
     let mut relationships = Map::new();
-    for rel in schema.relationships.iter().filter(|rel| fields.is_none_or(|f| f.contains(&rel.name))) {
+    for rel in api.relationship_links(&r.kind).iter().filter(|rel| fields.is_none_or(|f| f.contains(&rel.name))) {
         let mut links = Map::new();
-        let linkage = format!("{own}/relationships/{}", rel.name);
-        if api.serves(Method::Get, &linkage) {
-            links.insert("self".into(), Value::String(base.url(&linkage)));
+        if rel.linkage {
+            links.insert("self".into(), Value::String(base.url(&format!("{own}/relationships/{}", rel.name))));
         }
-        let related = format!("{own}/{}", rel.name);
-        if api.serves(Method::Get, &related) {
-            links.insert("related".into(), Value::String(base.url(&related)));
+        if rel.related {
+            links.insert("related".into(), Value::String(base.url(&format!("{own}/{}", rel.name))));
         }
         if !links.is_empty() {
             relationships.insert(rel.name.clone(), json!({ "links": links }));
