@@ -9,6 +9,10 @@ use crate::error::ApiError;
 pub(super) fn handle(call: &Call<'_>) -> Result<Response, ApiError> {
     let kind = super::resource_kind(call)?;
     let found = super::visible(call, kind, call.id())?;
+    if call.query.include.is_empty() {
+        let body = render::single_document(call.api, &call.base, &found, render::fields(call, kind));
+        return Ok(crate::views::written(StatusCode::OK, body));
+    }
     let mut data = [render::resource(call.api, &call.base, &found, render::fields(call, kind))];
     let included = include::apply(call, std::slice::from_ref(&found), &mut data);
     let [data] = data;
