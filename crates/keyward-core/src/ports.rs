@@ -513,6 +513,13 @@ pub trait ResourceStore: Send + Sync {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Every resource, for a node's replica at start.
     fn all_resources(&self) -> impl Future<Output = Result<Vec<Resource>, StoreError>> + Send;
+    /// At most `limit` resources after (type, ID) `after`, in that order: a replica loads them a
+    /// page at a time, so loading never holds every raw row at once.
+    fn resources_after(
+        &self,
+        after: Option<(String, String)>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Resource>, StoreError>> + Send;
     /// These resources, those that exist.
     fn resources(&self, keys: &[(String, String)]) -> impl Future<Output = Result<Vec<Resource>, StoreError>> + Send;
 }

@@ -97,6 +97,23 @@ impl ResourceStore for Store {
         rows.iter().map(resource_rows::read).collect()
     }
 
+    async fn resources_after(&self, after: Option<(String, String)>, limit: u32) -> Result<Vec<Resource>, StoreError> {
+        let mut q = Dynamic::new(resource_rows::COLUMNS);
+        if let Some((kind, id)) = after {
+            // (kind, id) > (after): spelled out, the same in both dialects.
+            q.push("WHERE kind > ")
+                .text(kind.clone())
+                .push(" OR (kind = ")
+                .text(kind)
+                .push(" AND id > ")
+                .text(id)
+                .push(") ");
+        }
+        q.push("ORDER BY kind, id LIMIT ").int(i64::from(limit));
+        let rows = q.query().fetch_all(self.pool()).await.map_err(backend_error)?;
+        rows.iter().map(resource_rows::read).collect()
+    }
+
     async fn resources(&self, keys: &[(String, String)]) -> Result<Vec<Resource>, StoreError> {
         let mut found = Vec::with_capacity(keys.len());
         // A feed batch names at most 1,000; 200 pairs a query stays far below parameter limits.

@@ -112,7 +112,17 @@ impl Replica {
 
     async fn reload_locked(&self, store: &Store) -> Result<(), StoreError> {
         let snapshot = store.auth_snapshot().await?;
-        let all_resources = store.all_resources().await?;
+        // A page at a time: the raw rows of one page, never of all, are held while parsing.
+        let mut all_resources = Vec::new();
+        loop {
+            let after = all_resources.last().map(|r: &keyward_core::resource::Resource| (r.kind.clone(), r.id.clone()));
+            let page = store.resources_after(after, 2000).await?;
+            let done = page.len() < 2000;
+            all_resources.extend(page);
+            if done {
+                break;
+            }
+        }
         let mut table = AuthTable::default();
         for t in &snapshot.teams {
             table.teams.insert(t.team_id, team_entry(t));

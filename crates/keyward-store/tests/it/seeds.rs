@@ -82,3 +82,36 @@ both_backends!(
         assert_eq!((again.changes, listed.items.len()), (0, 0), "an accepted invitation stays accepted");
     }
 );
+
+both_backends!(r2_resources_page_in_type_and_id_order, |store: keyward_store::Store, _url| async move {
+    use keyward_core::ports::ResourceStore;
+    use keyward_core::resource::Resource;
+    store.apply_seed(&seed(), &HashMap::new(), false).await.unwrap();
+    let team = store.team(&TeamRef::Name("Seeded".into())).await.unwrap();
+    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    for (kind, id) in [("builds", "b2"), ("betaGroups", "g1"), ("builds", "b1"), ("devices", "d1"), ("builds", "b3")] {
+        let r = Resource {
+            team_id: team.id,
+            kind: kind.into(),
+            id: id.into(),
+            app: None,
+            attributes: serde_json::Map::new(),
+            relationships: std::collections::BTreeMap::new(),
+            created_at: now,
+            updated_at: now,
+        };
+        store.create_resource(r).await.unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.resources_after(after.clone(), 2).await.unwrap();
+        assert!(page.len() <= 2);
+        seen.extend(page.iter().map(|r| format!("{}/{}", r.kind, r.id)));
+        match page.last() {
+            Some(last) if page.len() == 2 => after = Some((last.kind.clone(), last.id.clone())),
+            _ => break,
+        }
+    }
+    assert_eq!(seen, ["betaGroups/g1", "builds/b1", "builds/b2", "builds/b3", "devices/d1"]);
+});
