@@ -40,9 +40,9 @@ pub(super) fn handle(call: &Call<'_>) -> Result<Response, ApiError> {
             render::single(StatusCode::OK, data, call.self_url())
         }
         _ => {
-            let total = visible.len();
-            let data = visible.iter().take(call.query.limit as usize).map(render::linkage).collect();
-            list::document(call, data, None, total, None)
+            let page = list::page_in_order(call, visible, |l| l.id.clone())?;
+            let data = page.items.iter().map(render::linkage).collect();
+            list::document(call, data, None, page.total, page.next)
         }
     })
 }

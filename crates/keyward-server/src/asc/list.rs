@@ -108,8 +108,8 @@ fn order(call: &Call<'_>, a: &SortKey, b: &SortKey) -> Ordering {
 }
 
 /// One page of a list.
-pub(super) struct Page {
-    pub items: Vec<Arc<Resource>>,
+pub(super) struct Page<T = Arc<Resource>> {
+    pub items: Vec<T>,
     pub total: usize,
     pub next: Option<String>,
 }
@@ -185,4 +185,23 @@ pub(super) fn document(
         body["included"] = Value::Array(included);
     }
     views::document(StatusCode::OK, &body)
+}
+
+/// A page of items kept in their given order, keyed by ID (the apps a relationship lists):
+/// the items after the cursor's ID, at most `limit`, the total, and the next cursor.
+pub(super) fn page_in_order<T>(call: &Call<'_>, items: Vec<T>, id: impl Fn(&T) -> String) -> Result<Page<T>, ApiError> {
+    let total = items.len();
+    let start = match &call.query.cursor {
+        None => 0,
+        Some(c) => {
+            let raw = keyward_token::b64::decode(c).ok_or_else(|| bad_cursor(c))?;
+            let after = String::from_utf8(raw).map_err(|_| bad_cursor(c))?;
+            items.iter().position(|i| id(i) == after).map_or(total, |p| p + 1)
+        }
+    };
+    let limit = usize::try_from(call.query.limit).unwrap_or(usize::MAX);
+    let end = start.saturating_add(limit).min(total);
+    let next = (end < total && end > start).then(|| keyward_token::b64::encode(id(&items[end - 1])));
+    let items = items.into_iter().skip(start).take(end.saturating_sub(start)).collect();
+    Ok(Page { items, total, next })
 }

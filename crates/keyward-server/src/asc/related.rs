@@ -24,9 +24,9 @@ pub(super) fn handle(call: &Call<'_>) -> Result<Response, ApiError> {
                 render::single(StatusCode::OK, data, call.self_url())
             }
             _ => {
-                let total = apps.len();
-                let data = apps.iter().take(call.query.limit as usize).map(|a| super::app_resource(call, a)).collect();
-                list::document(call, data, None, total, None)
+                let page = list::page_in_order(call, apps, |a| a.id.to_string())?;
+                let data = page.items.iter().map(|a| super::app_resource(call, a)).collect();
+                list::document(call, data, None, page.total, page.next)
             }
         });
     }

@@ -586,3 +586,49 @@ server_test!(
         assert_eq!(total(&visible.2), 1, "the group itself is the key's to see");
     }
 );
+
+server_test!(r3_a_relationships_list_of_apps_pages_with_links_next, |srv: Server| async move {
+    use keyward_core::ports::ResourceStore;
+    use keyward_core::resource::{Link, Resource};
+    let team = srv.team("Acme").await;
+    let mut apps = Vec::new();
+    for name in ["A", "B", "C"] {
+        apps.push(srv.app(&team, name).await.to_string());
+    }
+    let admin = srv.team_key(&team, "ADMIN").await;
+    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let links = apps.iter().map(|a| Link { kind: "apps".into(), id: a.clone() }).collect();
+    let tester = Resource {
+        team_id: team.team.id,
+        kind: "betaTesters".into(),
+        id: "tester-1".into(),
+        app: None,
+        attributes: serde_json::Map::new(),
+        relationships: [("apps".to_owned(), links)].into_iter().collect(),
+        created_at: now,
+        updated_at: now,
+    };
+    srv.store().create_resource(tester).await.unwrap();
+    srv.sync().await;
+    for path in ["/v1/betaTesters/tester-1/apps?limit=2", "/v1/betaTesters/tester-1/relationships/apps?limit=2"] {
+        let (status, _, first) = parts(srv.get(path, &admin.token()).await).await;
+        assert_eq!(status, 200, "{path}: {first}");
+        assert_eq!((first["data"].as_array().unwrap().len(), first["meta"]["paging"]["total"].as_u64()), (2, Some(3)));
+        let next = first["links"]["next"].as_str().unwrap_or_else(|| panic!("{path}: no links.next in {first}"));
+        let next = &next[next.find("/v1/").unwrap()..];
+        let (_, _, second) = parts(srv.get(next, &admin.token()).await).await;
+        assert_eq!(second["data"].as_array().unwrap().len(), 1, "{second}");
+        assert!(second["links"]["next"].is_null(), "the last page has no next: {second}");
+        let mut ids: Vec<&str> = first["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(second["data"].as_array().unwrap())
+            .map(|a| a["id"].as_str().unwrap())
+            .collect();
+        ids.sort_unstable();
+        let mut expected: Vec<&str> = apps.iter().map(String::as_str).collect();
+        expected.sort_unstable();
+        assert_eq!(ids, expected, "{path}: every app once");
+    }
+});
