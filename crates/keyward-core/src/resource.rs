@@ -72,9 +72,34 @@ pub struct ResourceUpdate {
     pub relationships: BTreeMap<String, LinkChange>,
 }
 
+/// A4 for a write that changes which app a resource belongs to (`before` → `after`), by a key
+/// that sees only some apps (`limited`, and `sees` which): the resource may not leave every app,
+/// where it would be every key's to see, nor move to an app the key does not see. Keys that see
+/// all apps may do either.
+pub fn may_change_app(
+    limited: bool,
+    sees: impl Fn(AppId) -> bool,
+    before: Option<AppId>,
+    after: Option<AppId>,
+) -> bool {
+    let leaves = before.is_some() && after.is_none();
+    let hidden = after.is_some_and(|app| !sees(app));
+    !(limited && (leaves || hidden))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a4_a_limited_key_keeps_a_resource_within_its_apps() {
+        let sees = |app: AppId| app == AppId(1);
+        assert!(may_change_app(true, sees, Some(AppId(1)), Some(AppId(1))));
+        assert!(may_change_app(true, sees, None, None), "an app-less resource stays app-less");
+        assert!(!may_change_app(true, sees, Some(AppId(1)), None), "out of every app");
+        assert!(!may_change_app(true, sees, Some(AppId(1)), Some(AppId(2))), "to a hidden app");
+        assert!(may_change_app(false, sees, Some(AppId(1)), None), "a team key may");
+    }
 
     fn l(id: &str) -> Link {
         Link { kind: "builds".into(), id: id.into() }

@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 use crate::convert;
 use crate::error::{Inserted, backend_error, corrupt, inserted};
+use crate::sql::Dynamic;
 use crate::tx::Tx;
 
 pub(crate) const COLUMNS: &str =
@@ -106,43 +107,26 @@ pub(crate) async fn in_tx(tx: &mut Tx, team: TeamId, kind: &str, id: &str) -> Re
 /// types), or one of its resources. The first that does not is `UnknownLink`.
 pub(crate) async fn ensure_links(tx: &mut Tx, team: TeamId, links: &[&Link]) -> Result<(), StoreError> {
     for link in links {
-        let team_text = team.to_string();
-        let found = match link.kind.as_str() {
-            "apps" => match link.id.parse::<i64>() {
-                Ok(app) => sqlx::query("SELECT 1 AS one FROM apps WHERE id = $1 AND team_id = $2")
-                    .bind(app)
-                    .bind(team_text)
-                    .fetch_optional(&mut **tx)
-                    .await
-                    .map_err(backend_error)?
-                    .is_some(),
-                Err(_) => false,
-            },
-            "users" => sqlx::query("SELECT 1 AS one FROM members WHERE id = $1 AND team_id = $2")
-                .bind(link.id.clone())
-                .bind(team_text)
-                .fetch_optional(&mut **tx)
-                .await
-                .map_err(backend_error)?
-                .is_some(),
-            "userInvitations" => sqlx::query("SELECT 1 AS one FROM invitations WHERE id = $1 AND team_id = $2")
-                .bind(link.id.clone())
-                .bind(team_text)
-                .fetch_optional(&mut **tx)
-                .await
-                .map_err(backend_error)?
-                .is_some(),
-            kind => sqlx::query("SELECT 1 AS one FROM resources WHERE kind = $1 AND id = $2 AND team_id = $3")
-                .bind(kind.to_owned())
-                .bind(link.id.clone())
-                .bind(team_text)
-                .fetch_optional(&mut **tx)
-                .await
-                .map_err(backend_error)?
-                .is_some(),
-        };
-        if !found {
-            return Err(DomainError::UnknownLink { kind: link.kind.clone(), id: link.id.clone() }.into());
+        let unknown = || StoreError::from(DomainError::UnknownLink { kind: link.kind.clone(), id: link.id.clone() });
+        let mut q = Dynamic::new("SELECT 1 AS one FROM ");
+        match link.kind.as_str() {
+            "apps" => {
+                let app = link.id.parse::<i64>().map_err(|_| unknown())?;
+                q.push("apps WHERE id = ").int(app);
+            }
+            "users" => {
+                q.push("members WHERE id = ").text(link.id.clone());
+            }
+            "userInvitations" => {
+                q.push("invitations WHERE id = ").text(link.id.clone());
+            }
+            kind => {
+                q.push("resources WHERE kind = ").text(kind).push(" AND id = ").text(link.id.clone());
+            }
+        }
+        q.push(" AND team_id = ").text(team.to_string());
+        if q.query().fetch_optional(&mut **tx).await.map_err(backend_error)?.is_none() {
+            return Err(unknown());
         }
     }
     Ok(())

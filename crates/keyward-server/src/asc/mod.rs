@@ -237,9 +237,8 @@ fn keeps_app(
     pointer: &str,
 ) -> Result<(), ApiError> {
     let limited = call.key.visible_apps.is_some();
-    let leaves = before.is_some() && after.is_none();
-    let hidden = after.is_some_and(|app| !crate::routes::v1::key_sees(&call.key, app));
-    if limited && (leaves || hidden) {
+    let sees = |app| crate::routes::v1::key_sees(&call.key, app);
+    if !keyward_core::resource::may_change_app(limited, sees, before, after) {
         return Err(ApiError::entity(
             "ENTITY_ERROR.RELATIONSHIP.INVALID",
             "the change would take the resource out of the apps this key sees".into(),

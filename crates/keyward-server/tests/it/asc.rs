@@ -93,6 +93,14 @@ server_test!(r1_every_get_of_apples_document_answers_as_a_known_route, |srv: Ser
     assert!(lists > 30, "{lists} collections listed");
 });
 
+/// Team Acme with its app Fizz (the ID, as the API writes it) and an ADMIN team key.
+async fn acme(srv: &Server) -> (keyward_core::ports::TeamCreated, String, Key) {
+    let team = srv.team("Acme").await;
+    let app = srv.app(&team, "Fizz").await.to_string();
+    let admin = srv.team_key(&team, "ADMIN").await;
+    (team, app, admin)
+}
+
 /// A beta group of `app`, made through the API.
 async fn beta_group(srv: &Server, token: &str, app: &str, name: &str) -> (u16, Value) {
     let body = json!({"data": {"type": "betaGroups", "attributes": {"name": name},
@@ -102,9 +110,7 @@ async fn beta_group(srv: &Server, token: &str, app: &str, name: &str) -> (u16, V
 
 server_test!(r4_a_resource_is_created_read_related_changed_and_deleted, |srv: Server| async move {
     let api = Api::shared().unwrap();
-    let team = srv.team("Acme").await;
-    let app = srv.app(&team, "Fizz").await.to_string();
-    let admin = srv.team_key(&team, "ADMIN").await;
+    let (_, app, admin) = acme(&srv).await;
     let token = admin.token();
     let (status, created) = beta_group(&srv, &token, &app, "QA").await;
     assert_eq!(status, 201, "{created}");
@@ -147,9 +153,7 @@ server_test!(r4_a_resource_is_created_read_related_changed_and_deleted, |srv: Se
 });
 
 server_test!(r4_bad_bodies_and_parameters_are_apples_errors_and_write_nothing, |srv: Server| async move {
-    let team = srv.team("Acme").await;
-    let app = srv.app(&team, "Fizz").await.to_string();
-    let admin = srv.team_key(&team, "ADMIN").await;
+    let (_, app, admin) = acme(&srv).await;
     let token = admin.token();
     let cases = [
         (
@@ -213,9 +217,7 @@ server_test!(a4_individual_keys_and_other_teams_see_only_what_is_theirs, |srv: S
 });
 
 server_test!(r4_concurrent_writes_to_one_resource_lose_nothing, |srv: Server| async move {
-    let team = srv.team("Acme").await;
-    let app = srv.app(&team, "Fizz").await.to_string();
-    let admin = srv.team_key(&team, "ADMIN").await;
+    let (_, app, admin) = acme(&srv).await;
     let token = admin.token();
     let (_, group) = beta_group(&srv, &token, &app, "QA").await;
     let group = group["data"]["id"].as_str().unwrap().to_owned();
@@ -244,9 +246,7 @@ server_test!(r4_concurrent_writes_to_one_resource_lose_nothing, |srv: Server| as
 
 server_test!(r3_include_carries_linkage_and_the_included_resources_once, |srv: Server| async move {
     let api = Api::shared().unwrap();
-    let team = srv.team("Acme").await;
-    let app = srv.app(&team, "Fizz").await.to_string();
-    let admin = srv.team_key(&team, "ADMIN").await;
+    let (_, app, admin) = acme(&srv).await;
     let token = admin.token();
     let mut groups = Vec::new();
     for name in ["QA", "Beta"] {
@@ -351,9 +351,7 @@ async fn stand_in(srv: &Server, api: &Api, team: keyward_core::ids::TeamId, app:
 
 server_test!(r4_every_create_of_the_document_takes_a_body_made_from_its_schema, |srv: Server| async move {
     let api = Api::shared().unwrap();
-    let team = srv.team("Acme").await;
-    let app = srv.app(&team, "Fizz").await.to_string();
-    let admin = srv.team_key(&team, "ADMIN").await;
+    let (team, app, admin) = acme(&srv).await;
     let token = admin.token();
     let mut stand_ins: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let mut failures = Vec::new();
@@ -479,9 +477,7 @@ async fn all_resources(srv: &Server) -> Vec<(String, String)> {
 
 server_test!(r4_garbled_requests_are_apples_errors_and_a_refused_one_writes_nothing, |srv: Server| async move {
     let api = Api::shared().unwrap();
-    let team = srv.team("Acme").await;
-    let app = srv.app(&team, "Fizz").await.to_string();
-    let admin = srv.team_key(&team, "ADMIN").await;
+    let (_, app, admin) = acme(&srv).await;
     let token = admin.token();
     let (_, group) = beta_group(&srv, &token, &app, "QA").await;
     let group = group["data"]["id"].as_str().unwrap().to_owned();
