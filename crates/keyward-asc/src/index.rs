@@ -312,6 +312,43 @@ impl Api {
         Ok(())
     }
 
+    /// Seeded data only Apple has (spec R7): `path` must be a `GET` of a metrics, performance,
+    /// diagnostic-log or one-time-code operation with its IDs filled in; a JSON body must validate
+    /// against the operation's answer schema (for metrics, its `data` list), and CSV operations
+    /// take text.
+    pub fn check_data(&self, path: &str, json: Option<&Value>, text: Option<&str>) -> Result<(), (String, String)> {
+        let op = match self.lookup("GET", path) {
+            Lookup::Operation(op, Some(_)) => op,
+            _ => return Err(("path".into(), format!("{path} is not a GET path of Apple's API with an ID"))),
+        };
+        let content = self
+            .document
+            .root()
+            .pointer(&format!("/paths/{}/get/responses/200/content", op.path.replace('~', "~0").replace('/', "~1")))
+            .and_then(Value::as_object);
+        let data_op = op.kind == OpKind::GetMetrics || (op.response.is_none() && op.resource.is_none());
+        let Some((media, body)) = content.filter(|_| data_op).and_then(|c| c.iter().next()) else {
+            return Err(("path".into(), format!("{path} is not a metrics, logs or one-time codes path")));
+        };
+        match (media.ends_with("json"), json, text) {
+            (true, Some(json), _) => {
+                // A metrics answer is a paged list: the seed gives its `data`, Keyward the links.
+                let whole = self.document.resolve(body.get("schema").unwrap_or(&Value::Null));
+                let schema = match op.kind {
+                    OpKind::GetMetrics => whole.pointer("/properties/data").cloned().unwrap_or(Value::Null),
+                    _ => whole.clone(),
+                };
+                match check(&self.document, &schema, json, "") {
+                    Some(problem) => Err((format!("json{}", problem.pointer), problem.detail)),
+                    None => Ok(()),
+                }
+            }
+            (true, None, _) => Err(("json".into(), format!("{path} answers JSON ({media}): give json"))),
+            (false, _, Some(_)) => Ok(()),
+            (false, _, None) => Err(("text".into(), format!("{path} answers {media}: give text"))),
+        }
+    }
+
     /// R4: the body against the operation's request schema; the first problem, if any.
     pub fn check_body(&self, operation: &Operation, body: &Value) -> Result<(), Problem> {
         let Some(request) = &operation.request else { return Ok(()) };

@@ -25,6 +25,7 @@ pub mod rate_limit;
 pub mod resource;
 pub mod resource_index;
 pub mod role;
+pub mod role_table;
 pub mod secret;
 pub mod seed;
 pub mod settings;

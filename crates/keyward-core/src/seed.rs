@@ -45,6 +45,28 @@ pub struct SeedTeam {
     /// Sales and finance reports (spec R7): data only Apple has, served in Apple's format.
     #[serde(default)]
     pub reports: Vec<SeedReport>,
+    /// Metrics, diagnostic logs and one-time codes (spec R7), by the path that answers them.
+    #[serde(default)]
+    pub data: Vec<SeedData>,
+}
+
+/// The kind under which seeded [`SeedData`] is kept as a resource: no type of Apple's, so no
+/// list of the API ever shows it.
+pub const APPLE_DATA_KIND: &str = "appleData";
+
+/// What one of Apple's data paths answers (`/v1/builds/{id}/perfPowerMetrics`,
+/// `/v1/diagnosticSignatures/{id}/logs`, `/v1/apps/{id}/metrics/betaTesterUsages`,
+/// `/v1/inAppPurchaseOfferCodeOneTimeUseCodes/{id}/values`): a JSON document or, for one-time
+/// codes, CSV text. The binary checks the path and the JSON against Apple's document.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeedData {
+    /// The path with its IDs, as a client requests it.
+    pub path: String,
+    #[serde(default)]
+    pub json: Option<serde_json::Value>,
+    #[serde(default)]
+    pub text: Option<String>,
 }
 
 /// A report as `GET /v1/salesReports` or `GET /v1/financeReports` answers it for the filters
@@ -313,6 +335,16 @@ pub fn validate(file: &SeedFile, max_active_team_keys: u32) -> Result<(), SeedEr
                 return Err(err(format!("{rp}.rows[{i}]"), "a row is one line, its columns separated by tabs"));
             }
         }
+        let mut data_paths = HashSet::new();
+        for (d, data) in team.data.iter().enumerate() {
+            let dp = format!("{tp}.data[{d}]");
+            if data.json.is_some() == data.text.is_some() {
+                return Err(err(&dp, "give exactly one of json and text"));
+            }
+            if !data_paths.insert(data.path.as_str()) {
+                return Err(err(format!("{dp}.path"), format!("{} appears twice", data.path)));
+            }
+        }
         let mut team_keys = 0u64;
         let mut individual_owners = HashSet::new();
         for (k, key) in team.keys.iter().enumerate() {
@@ -397,6 +429,7 @@ mod tests {
             keys: vec![],
             resources: vec![],
             reports: vec![],
+            data: vec![],
         }
     }
 

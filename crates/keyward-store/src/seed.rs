@@ -550,20 +550,37 @@ async fn apply_resources(
     Ok(changes)
 }
 
-/// The team's sales and finance reports (spec R7), kept as resources of their family's name
-/// (`salesReports`) whose attributes hold the filters they answer and their rows; their ID is
-/// derived from the filters, so a reset reproduces them.
+/// The team's data only Apple has (spec R7), kept as resources: reports under their family's
+/// name (`salesReports`) with the filters they answer and their rows; metrics, logs and one-time
+/// codes under `APPLE_DATA_KIND` with the path that answers them and its body. Their IDs are
+/// derived from what they answer, so a reset reproduces them.
 async fn apply_reports(tx: &mut Tx, team: &SeedTeam, c: &Ctx) -> Result<u64, StoreError> {
-    let mut changes = 0;
+    let mut items = Vec::new();
     for report in &team.reports {
         let key: Vec<String> = report.filters.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let id = stable_uuid(&["report", team.name.trim(), &report.kind, &key.join("&")]).to_string();
         let mut attributes = serde_json::Map::new();
         attributes.insert("filters".into(), serde_json::to_value(&report.filters).unwrap_or_default());
         attributes.insert("rows".into(), serde_json::to_value(&report.rows).unwrap_or_default());
+        items.push((report.kind.clone(), id, attributes));
+    }
+    for data in &team.data {
+        let id = stable_uuid(&["data", team.name.trim(), &data.path]).to_string();
+        let mut attributes = serde_json::Map::new();
+        attributes.insert("path".into(), data.path.clone().into());
+        if let Some(json) = &data.json {
+            attributes.insert("json".into(), json.clone());
+        }
+        if let Some(text) = &data.text {
+            attributes.insert("text".into(), text.clone().into());
+        }
+        items.push((keyward_core::seed::APPLE_DATA_KIND.to_owned(), id, attributes));
+    }
+    let mut changes = 0;
+    for (kind, id, attributes) in items {
         let resource = Resource {
             team_id: c.team_id,
-            kind: report.kind.clone(),
+            kind,
             id,
             app: None,
             attributes,
@@ -577,7 +594,7 @@ async fn apply_reports(tx: &mut Tx, team: &SeedTeam, c: &Ctx) -> Result<u64, Sto
             Err(StoreError::Rule(DomainError::NoSuchResource { .. })) => {
                 resource_rows::insert(tx, &resource)
                     .await?
-                    .or_taken(|| refused(c.tp.clone(), "a report clashes".into()))?;
+                    .or_taken(|| refused(c.tp.clone(), "seeded data clashes".into()))?;
             }
             Err(e) => return Err(e),
         }

@@ -58,7 +58,8 @@ fn parse(path: &Path, text: &str) -> Result<SeedFile, CliError> {
     parsed.map_err(|e| CliError::Refused(format!("{} is not a valid seed file: {e}", path.display())))
 }
 
-/// Every declared resource against Apple's document (spec R2), naming the entry at fault.
+/// Every declared resource (spec R2) and piece of data (R7) against Apple's document, naming the
+/// entry at fault.
 fn check_resources(file: &SeedFile) -> Result<(), String> {
     let api = keyward_asc::Api::shared().map_err(str::to_owned)?;
     for (t, team) in file.teams.iter().enumerate() {
@@ -70,6 +71,10 @@ fn check_resources(file: &SeedFile) -> Result<(), String> {
                 .collect();
             api.check_seeded(&resource.kind, &resource.attributes, &links)
                 .map_err(|(at, why)| format!("teams[{t}].resources[{r}].{at}: {why}"))?;
+        }
+        for (d, data) in team.data.iter().enumerate() {
+            api.check_data(&data.path, data.json.as_ref(), data.text.as_deref())
+                .map_err(|(at, why)| format!("teams[{t}].data[{d}].{at}: {why}"))?;
         }
     }
     Ok(())

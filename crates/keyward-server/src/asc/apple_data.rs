@@ -2,8 +2,9 @@
 //! finance reports (gzip TSV), power and performance metrics, diagnostic logs, one-time-use offer
 //! codes (CSV). Each answers in Apple's format and media type. A report has Apple's columns, then
 //! the rows of the seeded report whose filters the request names (seed files' `[[teams.reports]]`),
-//! or none; the other formats have no rows yet. The parent of a related path is checked like any
-//! other (404 naming its type).
+//! or none. Metrics, logs and codes answer what a seed file gave for the request's path
+//! (`[[teams.data]]`), or Apple's empty form. The parent of a related path is checked like any
+//! other (404 naming its type), so seeded data of a hidden app stays hidden (A4).
 
 use std::io::Write;
 
@@ -53,21 +54,34 @@ pub(super) fn handle(call: &Call<'_>) -> Result<Response, ApiError> {
         }
         (_, Some("perfPowerMetrics")) => {
             parent::of(call)?;
-            let body = br#"{"version":"1.0","insights":{},"productData":[]}"#.to_vec();
+            let body = seeded(call).unwrap_or_else(|| br#"{"version":"1.0","insights":{},"productData":[]}"#.to_vec());
             Ok(answer("application/vnd.apple.xcode-metrics+json", body))
         }
         (_, Some("logs")) => {
             parent::of(call)?;
-            Ok(answer("application/vnd.apple.diagnostic-logs+json", br#"{"version":"1.0","productData":[]}"#.to_vec()))
+            let body = seeded(call).unwrap_or_else(|| br#"{"version":"1.0","productData":[]}"#.to_vec());
+            Ok(answer("application/vnd.apple.diagnostic-logs+json", body))
         }
         (_, Some("values")) => {
             parent::of(call)?;
-            Ok(answer("text/csv", Vec::new()))
+            Ok(answer("text/csv", seeded(call).unwrap_or_default()))
         }
         _ => {
             tracing::error!(operation = %op.id, "an operation of Apple's with a format Keyward does not answer");
             Err(ApiError::internal())
         }
+    }
+}
+
+/// What a seed file gave for the request's path (`[[teams.data]]`): its JSON or its text.
+pub(super) fn seeded(call: &Call<'_>) -> Option<Vec<u8>> {
+    let path = call.uri.path();
+    let all = call.state.replica.resources().of_kind(call.key.team_id, keyward_core::seed::APPLE_DATA_KIND);
+    let found = all.iter().find(|r| r.attributes.get("path").and_then(|p| p.as_str()) == Some(path))?;
+    match (found.attributes.get("json"), found.attributes.get("text")) {
+        (Some(json), _) => serde_json::to_vec(json).ok(),
+        (None, Some(text)) => text.as_str().map(|t| t.as_bytes().to_vec()),
+        (None, None) => None,
     }
 }
 

@@ -41,6 +41,7 @@ fn seed() -> SeedFile {
             keys: vec![],
             resources: vec![],
             reports: vec![],
+            data: vec![],
         }],
     }
 }

@@ -88,6 +88,15 @@ cli_test!(a_seed_that_breaks_a_rule_is_refused_whole_naming_the_entry, |kw: crat
             text.replace("id = \"acme-build-100\" }]", "id = \"no-such-build\" }]"),
             "teams[0].resources[2].relationships.builds[0]",
         ),
+        // R7: data for a path Apple does not answer with data, or not in the operation's shape.
+        (text.replace("acme-build-100/perfPowerMetrics", "acme-build-100/perfPowerMetricz"), "teams[0].data[0].path"),
+        (
+            text.replace("path = \"/v1/builds/acme-build-100/perfPowerMetrics", "path = \"/v1/builds/acme-build-100"),
+            "teams[0].data[0].path",
+        ),
+        (text.replace("value = 0.42", "value = \"fast\""), "teams[0].data[0].json/productData/0"),
+        (text.replace("crashCount = 1,", "crashCount = \"one\","), "teams[0].data[1].json/0/dataPoints/0"),
+        (text.replace("text = \"code,expirationDate", "json = \"code,expirationDate"), "teams[0].data[3].text"),
     ];
     for (bad, named) in cases {
         let path = kw.path("bad.toml");
@@ -265,6 +274,32 @@ cli_test!(r2_seeded_resources_are_served_and_reset_restores_them, |kw: crate::co
         assert!(tsv.starts_with("Provider\tProvider Country\tSKU"), "{tsv}");
         assert_eq!(tsv.lines().count(), rows, "{date}: {tsv}");
     }
+
+    // R7: seeded metrics, logs and one-time codes at their paths, in Apple's media types.
+    let r = client.get(format!("{}/v1/builds/acme-build-100/perfPowerMetrics", server.base)).bearer_auth(&token);
+    let r = r.send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "application/vnd.apple.xcode-metrics+json");
+    let metrics: Value = r.json().await.unwrap();
+    assert_eq!(metrics["productData"][0]["metricCategories"][0]["identifier"], "LAUNCH", "{metrics}");
+    let (status, usages) = get(&server.base, "/v1/builds/acme-build-100/metrics/betaBuildUsages", &token).await;
+    assert_eq!(status, 200, "{usages}");
+    assert_eq!(usages["data"][0]["dataPoints"][0]["values"]["installCount"], 12, "{usages}");
+    assert_eq!(usages["meta"]["paging"]["total"], 1, "{usages}");
+    assert!(usages["links"]["self"].as_str().unwrap().ends_with("/metrics/betaBuildUsages"), "{usages}");
+    let (_, none) = get(&server.base, "/v1/apps/1500000001/metrics/betaTesterUsages", &token).await;
+    assert_eq!(none["data"], serde_json::json!([]), "a path not seeded answers no figures: {none}");
+    let (_, logs) = get(&server.base, "/v1/diagnosticSignatures/acme-signature-1/logs", &token).await;
+    assert_eq!(logs["productData"][0]["signatureId"], "acme-signature-1", "{logs}");
+    let r = client.get(format!("{}/v1/inAppPurchaseOfferCodeOneTimeUseCodes/acme-codes-1/values", server.base));
+    let r = r.bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "text/csv");
+    let csv = r.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 3, "the header and two codes: {csv}");
+    assert!(csv.contains("FIZZ-7Q2K-PL9X"), "{csv}");
+    // The seeded data is no resource of Apple's: no list shows it.
+    let (_, codes) = get(&server.base, "/v1/diagnosticSignatures/no-such/logs", &token).await;
+    assert_eq!(codes["errors"][0]["code"], "NOT_FOUND", "{codes}");
+
     let body = serde_json::json!({"data": {"type": "betaGroups", "attributes": {"name": "Added"},
         "relationships": {"app": {"data": {"type": "apps", "id": "1500000001"}}}}});
     let r = client.post(format!("{}/v1/betaGroups", server.base)).bearer_auth(&token).json(&body).send().await.unwrap();
