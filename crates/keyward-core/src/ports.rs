@@ -15,14 +15,14 @@ use crate::actor::ActorContext;
 use crate::app::{App, NewApp};
 use crate::audit::AuditEvent;
 use crate::auth::{AuthFailureRecord, AuthKeyRecord, AuthSnapshot, AuthTeamRecord};
-use crate::change::FeedEntry;
+use crate::change::{Change, FeedEntry};
 use crate::error::StoreError;
 use crate::ids::{AppId, InvitationId, IssuerId, KeyId, MemberId, PersonId, TeamId};
 use crate::invitation::{Invitation, NewInvitation};
 use crate::key::ApiKey;
 use crate::member::Member;
 use crate::paging::{AppFilter, AppSort, InvitationFilter, InvitationSort, MemberFilter, Page, PageRequest, UserSort};
-use crate::resource::{Resource, ResourceUpdate};
+use crate::resource::{Resource, ResourceUpdate, WriteRules};
 use crate::role::RoleSet;
 use crate::secret::PasswordHash;
 use crate::team::Team;
@@ -491,26 +491,43 @@ pub trait AuthStore: Send + Sync {
 
 /// The resources of Apple's wider API (spec R2): one writer, every write serialized per team and
 /// appended to the change feed in its transaction; reads fill each node's replica.
+/// The installation's code-signing CA (spec F1).
+pub trait SigningStore: Send + Sync {
+    /// The CA's certificate and key PEM: the stored one, or `offer` stored first if there is
+    /// none yet (the first node to start makes it; the others read it).
+    fn signing_ca(&self, offer: (String, String)) -> impl Future<Output = Result<(String, String), StoreError>> + Send;
+}
+
 pub trait ResourceStore: Send + Sync {
     /// Creates `resource` (its ID made by the caller). Every link must name a resource of the
     /// team (or one of its apps): otherwise `DomainError::UnknownLink` naming it, and nothing is
     /// written. The app it belongs to (A4) is decided from its links, whatever `resource.app` says.
-    fn create_resource(&self, resource: Resource) -> impl Future<Output = Result<Resource, StoreError>> + Send;
-    /// Changes one resource of `team`; `NotFound` when the team has no such resource.
+    /// `rules`' guards are checked against the team's resources of the same type in the same
+    /// transaction (`DomainError::Refused`).
+    fn create_resource(
+        &self,
+        resource: Resource,
+        rules: WriteRules,
+    ) -> impl Future<Output = Result<Resource, StoreError>> + Send;
+    /// Changes one resource of `team`; `NotFound` when the team has no such resource. Answers the
+    /// resource and the changes `rules`' cascades made to others.
     fn update_resource(
         &self,
         team: TeamId,
         kind: &str,
         id: &str,
         update: ResourceUpdate,
-    ) -> impl Future<Output = Result<Resource, StoreError>> + Send;
-    /// Deletes one resource of `team`; `NotFound` when there is none.
+        rules: WriteRules,
+    ) -> impl Future<Output = Result<(Resource, Vec<Change>), StoreError>> + Send;
+    /// Deletes one resource of `team`; `NotFound` when there is none. Answers the changes
+    /// `rules`' cascades made to others.
     fn delete_resource(
         &self,
         team: TeamId,
         kind: &str,
         id: &str,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+        rules: WriteRules,
+    ) -> impl Future<Output = Result<Vec<Change>, StoreError>> + Send;
     /// Every resource, for a node's replica at start.
     fn all_resources(&self) -> impl Future<Output = Result<Vec<Resource>, StoreError>> + Send;
     /// At most `limit` resources after (type, ID) `after`, in that order: a replica loads them a

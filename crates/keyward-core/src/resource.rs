@@ -72,6 +72,67 @@ pub struct ResourceUpdate {
     pub relationships: BTreeMap<String, LinkChange>,
 }
 
+/// What a write keeps and carries along beyond its own row (spec section 13), checked and made by
+/// the store in the write's transaction under the team's lock, so racing writes cannot break it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WriteRules {
+    pub guards: Vec<Guard>,
+    pub cascades: Vec<Cascade>,
+}
+
+/// A rule across the resources of the written one's type in its team. Broken, the write is
+/// refused with `DomainError::Refused` carrying `detail`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Guard {
+    /// No other resource has `attribute` equal to `value` (a bundle ID's identifier, a UDID).
+    Unique { attribute: String, value: Value, detail: String },
+    /// Fewer than `max` others have `attribute` among `values` (certificates per type).
+    AtMost { attribute: String, values: Vec<Value>, max: usize, detail: String },
+}
+
+impl Guard {
+    /// Whether `others` (the type's resources in the team, the written one excluded) allow the
+    /// write.
+    pub fn holds<'a>(&self, others: impl IntoIterator<Item = &'a Resource>) -> bool {
+        match self {
+            Guard::Unique { attribute, value, .. } => {
+                others.into_iter().all(|r| r.attributes.get(attribute) != Some(value))
+            }
+            Guard::AtMost { attribute, values, max, .. } => {
+                others.into_iter().filter(|r| r.attributes.get(attribute).is_some_and(|v| values.contains(v))).count()
+                    < *max
+            }
+        }
+    }
+
+    /// The attribute it is about, and why it refuses.
+    pub fn refusal(&self) -> (&str, &str) {
+        match self {
+            Guard::Unique { attribute, detail, .. } | Guard::AtMost { attribute, detail, .. } => (attribute, detail),
+        }
+    }
+}
+
+/// A change the write carries to the resources of `kind` in the team that link to the written
+/// one through `relationship`: `attribute` set to `value` (profiles go `INVALID` when a
+/// certificate is revoked).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cascade {
+    pub kind: String,
+    pub relationship: String,
+    pub attribute: String,
+    pub value: Value,
+}
+
+impl Cascade {
+    /// Whether `resource` is one it changes, linking to `target` and not yet set.
+    pub fn reaches(&self, resource: &Resource, target: &Link) -> bool {
+        resource.kind == self.kind
+            && resource.link(&self.relationship).contains(target)
+            && resource.attributes.get(&self.attribute) != Some(&self.value)
+    }
+}
+
 /// A4 for a write that changes which app a resource belongs to (`before` → `after`), by a key
 /// that sees only some apps (`limited`, and `sees` which): the resource may not leave every app,
 /// where it would be every key's to see, nor move to an app the key does not see. Keys that see
@@ -90,6 +151,59 @@ pub fn may_change_app(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn with(kind: &str, id: &str, attribute: &str, value: Value) -> Resource {
+        let mut attributes = Map::new();
+        attributes.insert(attribute.into(), value);
+        Resource {
+            team_id: TeamId::from_uuid(uuid::Uuid::nil()),
+            kind: kind.into(),
+            id: id.into(),
+            app: None,
+            attributes,
+            relationships: BTreeMap::new(),
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            updated_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn f1_guards_count_what_the_team_already_has() {
+        let certs: Vec<Resource> =
+            (0..3).map(|i| with("certificates", &i.to_string(), "certificateType", "DISTRIBUTION".into())).collect();
+        let cap = |max| Guard::AtMost {
+            attribute: "certificateType".into(),
+            values: vec!["DISTRIBUTION".into(), "IOS_DISTRIBUTION".into()],
+            max,
+            detail: "full".into(),
+        };
+        assert!(!cap(3).holds(&certs));
+        assert!(cap(4).holds(&certs));
+        let unique =
+            Guard::Unique { attribute: "certificateType".into(), value: "DEVELOPMENT".into(), detail: "x".into() };
+        assert!(unique.holds(&certs));
+        let taken =
+            Guard::Unique { attribute: "certificateType".into(), value: "DISTRIBUTION".into(), detail: "x".into() };
+        assert!(!taken.holds(&certs));
+        assert_eq!(taken.refusal(), ("certificateType", "x"));
+    }
+
+    #[test]
+    fn f1_a_cascade_reaches_what_links_to_the_target_once() {
+        let cert = Link { kind: "certificates".into(), id: "c1".into() };
+        let mut profile = with("profiles", "p1", "profileState", "ACTIVE".into());
+        let cascade = Cascade {
+            kind: "profiles".into(),
+            relationship: "certificates".into(),
+            attribute: "profileState".into(),
+            value: "INVALID".into(),
+        };
+        assert!(!cascade.reaches(&profile, &cert), "no link yet");
+        profile.relationships.insert("certificates".into(), vec![cert.clone()]);
+        assert!(cascade.reaches(&profile, &cert));
+        profile.attributes.insert("profileState".into(), "INVALID".into());
+        assert!(!cascade.reaches(&profile, &cert), "already set");
+    }
 
     #[test]
     fn a4_a_limited_key_keeps_a_resource_within_its_apps() {

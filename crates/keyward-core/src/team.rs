@@ -30,6 +30,21 @@ pub struct Person {
     pub is_operator: bool,
 }
 
+/// The team's 10-character Team ID (spec F1), as Apple prints it in certificates, profiles and
+/// bundle IDs' `seedId`: upper-case letters and digits, derived from the team's ID so that it
+/// never changes and needs no column.
+pub fn team_identifier(team: TeamId) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut n = team.as_uuid().as_u128();
+    (0..10)
+        .map(|_| {
+            let c = ALPHABET[(n % 36) as usize] as char;
+            n /= 36;
+            c
+        })
+        .collect()
+}
+
 /// Team names are how operators and the CLI address teams, so they must be printable and unique.
 pub fn validate_team_name(name: &str) -> Result<String, DomainError> {
     let name = name.trim();
@@ -55,6 +70,21 @@ pub fn validate_person_name(name: &str) -> Result<String, DomainError> {
         return Err(DomainError::InvalidInput("a name must be at most 100 printable characters".into()));
     }
     Ok(name.to_owned())
+}
+
+#[cfg(test)]
+mod team_id_tests {
+    use super::*;
+
+    #[test]
+    fn f1_a_team_id_is_ten_letters_and_digits_and_stable() {
+        let team = TeamId::random();
+        let id = team_identifier(team);
+        assert_eq!(id.len(), 10);
+        assert!(id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()), "{id}");
+        assert_eq!(id, team_identifier(team));
+        assert_ne!(id, team_identifier(TeamId::random()));
+    }
 }
 
 #[cfg(test)]

@@ -230,6 +230,15 @@ impl From<DomainError> for ApiError {
         match e {
             DomainError::NotFound { what, id } => ApiError::not_found(what.json_api_type(), &id),
             DomainError::NoSuchResource { kind, id } => ApiError::not_found(&kind, &id),
+            DomainError::Refused { attribute, detail, capped: false } => {
+                ApiError::entity("ENTITY_ERROR.ATTRIBUTE.INVALID", detail, &format!("/data/attributes/{attribute}"))
+            }
+            DomainError::Refused { detail, capped: true, .. } => ApiError::custom(
+                StatusCode::CONFLICT,
+                "ENTITY_ERROR",
+                "There is a problem with the request entity",
+                Some(detail),
+            ),
             DomainError::UnknownLink { .. } => ApiError::custom(
                 StatusCode::CONFLICT,
                 "ENTITY_ERROR.RELATIONSHIP.INVALID",

@@ -7,6 +7,7 @@ use keyward_core::change::Change;
 use keyward_core::error::StoreError;
 use keyward_core::settings::Settings;
 use keyward_store::Store;
+use keyward_token::codesign::SigningCa;
 
 use crate::auth::limiter::RateLimiter;
 use crate::auth::recorder::Recorder;
@@ -47,6 +48,16 @@ pub struct AppState {
     pub test_mode: Option<Arc<TestMode>>,
     /// `serve --policy`: forward auth, and with an upstream the reverse proxy (spec section 10).
     pub gateway: Option<Arc<Gateway>>,
+    /// The installation's code-signing CA (spec F1), shared by every node through the store.
+    pub signing: Arc<SigningCa>,
+}
+
+/// The installation's signing CA: the stored one, or a fresh one this node offers first.
+async fn signing_ca(store: &Store) -> Result<SigningCa, StoreError> {
+    use keyward_core::ports::SigningStore;
+    let offer = SigningCa::generate().map_err(|e| StoreError::Backend(format!("cannot make the signing CA: {e}")))?;
+    let (cert_pem, key_pem) = store.signing_ca((offer.cert_pem, offer.key_pem)).await?;
+    Ok(SigningCa { cert_pem, key_pem })
 }
 
 impl axum::extract::FromRef<AppState> for Arc<TrustedProxies> {
@@ -60,6 +71,7 @@ impl AppState {
     pub async fn new(store: Store, settings: Settings, public_url: Option<String>) -> Result<AppState, StoreError> {
         let replica = Replica::load(&store, &settings).await?;
         let limiter = RateLimiter::for_store(&store, u64::from(settings.rate_limit_per_hour));
+        let signing = Arc::new(signing_ca(&store).await?);
         Ok(AppState {
             store,
             settings: Arc::new(settings),
@@ -75,6 +87,7 @@ impl AppState {
             setup: None,
             test_mode: None,
             gateway: None,
+            signing,
         })
     }
 

@@ -38,6 +38,7 @@ mod resource_rows;
 mod resources;
 mod seed;
 mod sessions;
+mod signing;
 mod team_rows;
 mod teams;
 mod tx;

@@ -40,6 +40,18 @@ fn json(value: &impl serde::Serialize) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Backend(format!("cannot write JSON: {e}")))
 }
 
+/// The team's resources of one type, in ID order (for the rules a write keeps: a few hundred
+/// certificates, devices or profiles at most).
+pub(crate) async fn of_kind(tx: &mut Tx, team: TeamId, kind: &str) -> Result<Vec<Resource>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{COLUMNS}WHERE team_id = $1 AND kind = $2 ORDER BY id")))
+        .bind(team.to_string())
+        .bind(kind.to_owned())
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(backend_error)?;
+    rows.iter().map(read).collect()
+}
+
 /// Inserts `resource`. A resource of that type and ID existing already is `Taken`.
 pub(crate) async fn insert(tx: &mut Tx, resource: &Resource) -> Result<Inserted, StoreError> {
     let result = sqlx::query(

@@ -6,7 +6,7 @@ use keyward_core::change::Change;
 use keyward_core::error::{DomainError, StoreError};
 use keyward_core::ids::TeamId;
 use keyward_core::ports::ResourceStore;
-use keyward_core::resource::{Link, Resource, ResourceUpdate};
+use keyward_core::resource::{Guard, Link, Resource, ResourceUpdate, WriteRules};
 
 use crate::error::backend_error;
 use crate::sql::Dynamic;
@@ -18,9 +18,10 @@ fn change(r: &Resource) -> Change {
 }
 
 impl ResourceStore for Store {
-    async fn create_resource(&self, mut resource: Resource) -> Result<Resource, StoreError> {
+    async fn create_resource(&self, mut resource: Resource, rules: WriteRules) -> Result<Resource, StoreError> {
         let mut tx = self.begin_write().await?;
         lock_team(&mut tx, resource.team_id).await?;
+        keep_guards(&mut tx, &resource, &rules.guards).await?;
         if resource_rows::count(&mut tx, resource.team_id).await? >= resource_rows::MAX_PER_TEAM {
             return Err(DomainError::Conflict(format!(
                 "a team keeps at most {} resources; delete some first",
@@ -47,7 +48,8 @@ impl ResourceStore for Store {
         kind: &str,
         id: &str,
         update: ResourceUpdate,
-    ) -> Result<Resource, StoreError> {
+        rules: WriteRules,
+    ) -> Result<(Resource, Vec<Change>), StoreError> {
         let mut tx = self.begin_write().await?;
         lock_team(&mut tx, team).await?;
         let mut resource = resource_rows::in_tx(&mut tx, team, kind, id).await?;
@@ -72,21 +74,32 @@ impl ResourceStore for Store {
         // A4: from the links as they now are, in this transaction.
         resource.app = resource_rows::app_of(&mut tx, team, &resource.relationships).await?;
         resource.updated_at = resource_rows::now();
+        keep_guards(&mut tx, &resource, &rules.guards).await?;
         resource_rows::update(&mut tx, &resource).await?;
         tx::change(&mut tx, &change(&resource), resource.updated_at).await?;
+        let cascaded = cascade(&mut tx, &resource, &rules).await?;
         tx::commit(tx).await?;
-        Ok(resource)
+        Ok((resource, cascaded))
     }
 
-    async fn delete_resource(&self, team: TeamId, kind: &str, id: &str) -> Result<(), StoreError> {
+    async fn delete_resource(
+        &self,
+        team: TeamId,
+        kind: &str,
+        id: &str,
+        rules: WriteRules,
+    ) -> Result<Vec<Change>, StoreError> {
         let mut tx = self.begin_write().await?;
         lock_team(&mut tx, team).await?;
-        if !resource_rows::delete(&mut tx, team, kind, id).await? {
+        let Ok(found) = resource_rows::in_tx(&mut tx, team, kind, id).await else {
             return Err(DomainError::NoSuchResource { kind: kind.to_owned(), id: id.to_owned() }.into());
-        }
+        };
+        resource_rows::delete(&mut tx, team, kind, id).await?;
         let gone = Change::Resource { team_id: team, resource_type: kind.to_owned(), id: id.to_owned() };
         tx::change(&mut tx, &gone, resource_rows::now()).await?;
-        tx::commit(tx).await
+        let cascaded = cascade(&mut tx, &found, &rules).await?;
+        tx::commit(tx).await?;
+        Ok(cascaded)
     }
 
     async fn all_resources(&self) -> Result<Vec<Resource>, StoreError> {
@@ -133,4 +146,45 @@ impl ResourceStore for Store {
         }
         Ok(found)
     }
+}
+
+/// The write's guards against the team's other resources of its type, in its transaction (after
+/// the team's lock, so two racing creates see each other).
+async fn keep_guards(tx: &mut tx::Tx, resource: &Resource, guards: &[Guard]) -> Result<(), StoreError> {
+    if guards.is_empty() {
+        return Ok(());
+    }
+    let same_kind = resource_rows::of_kind(tx, resource.team_id, &resource.kind).await?;
+    let others = || same_kind.iter().filter(|r| r.id != resource.id);
+    for guard in guards {
+        if !guard.holds(others()) {
+            let (attribute, detail) = guard.refusal();
+            let capped = matches!(guard, Guard::AtMost { .. });
+            return Err(
+                DomainError::Refused { attribute: attribute.to_owned(), detail: detail.to_owned(), capped }.into()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The write's cascades: each resource they reach changed and its change appended, in the
+/// write's transaction. The changes, for the caller's own replica.
+async fn cascade(tx: &mut tx::Tx, written: &Resource, rules: &WriteRules) -> Result<Vec<Change>, StoreError> {
+    let target = Link { kind: written.kind.clone(), id: written.id.clone() };
+    let mut changes = Vec::new();
+    for cascade in &rules.cascades {
+        for mut other in resource_rows::of_kind(tx, written.team_id, &cascade.kind).await? {
+            if !cascade.reaches(&other, &target) {
+                continue;
+            }
+            other.attributes.insert(cascade.attribute.clone(), cascade.value.clone());
+            other.updated_at = resource_rows::now();
+            resource_rows::update(tx, &other).await?;
+            let c = change(&other);
+            tx::change(tx, &c, other.updated_at).await?;
+            changes.push(c);
+        }
+    }
+    Ok(changes)
 }

@@ -9,6 +9,7 @@
 //! - [`verify`]: the T-rules, the in-memory key table and the verified-token cache.
 
 pub mod b64;
+pub mod codesign;
 pub mod key_id;
 pub mod keypair;
 pub mod password;

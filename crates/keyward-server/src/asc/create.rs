@@ -1,6 +1,7 @@
 //! `POST /v1/{type}`: the body checked against the operation's request schema (R4), its links
 //! against what the team has and the key sees (A4), then the resource made with a server-made ID,
-//! creation dates and initial states in Apple's forms (R5), and answered 201.
+//! creation dates and initial states in Apple's forms (R5), with what Apple's servers add for some
+//! families (`behaviour/`: a certificate from a CSR, a signed profile), and answered 201.
 
 use std::collections::BTreeMap;
 
@@ -22,6 +23,7 @@ pub(super) async fn handle(call: &Call<'_>, body: Value) -> Result<Response, Api
     let mut attributes: Map<String, Value> = data["attributes"].as_object().cloned().unwrap_or_default();
     let relationships = super::links_of(data)?;
     super::check_links(call, &relationships)?;
+    let rules = super::behaviour::before_create(call, kind, &mut attributes, &relationships).await?;
     let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| time::OffsetDateTime::now_utc());
     let stamp = crate::views::timestamp(now);
     for attribute in &schema.attributes {
@@ -41,7 +43,7 @@ pub(super) async fn handle(call: &Call<'_>, body: Value) -> Result<Response, Api
         created_at: now,
         updated_at: now,
     };
-    let created = call.state.store.create_resource(resource).await?;
+    let created = call.state.store.create_resource(resource, rules).await?;
     let change =
         Change::Resource { team_id: created.team_id, resource_type: created.kind.clone(), id: created.id.clone() };
     call.state.written(&[change]).await;

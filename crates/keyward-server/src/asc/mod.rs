@@ -9,6 +9,7 @@
 //! `keyward-store`'s `ResourceStore` and `AppState::written`.
 
 mod apple_data;
+mod behaviour;
 mod create;
 mod delete;
 mod get_collection;

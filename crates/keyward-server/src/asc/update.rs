@@ -38,10 +38,15 @@ pub(super) async fn handle(call: &Call<'_>, body: Value) -> Result<Response, Api
         super::keeps_app(call, found.app, app, "/data/relationships")?;
         update.relationships = links.into_iter().map(|(rel, l)| (rel, LinkChange::Replace(l))).collect();
     }
-    let updated = call.state.store.update_resource(call.key.team_id, kind, &found.id, update).await?;
-    let change =
-        Change::Resource { team_id: updated.team_id, resource_type: updated.kind.clone(), id: updated.id.clone() };
-    call.state.written(&[change]).await;
+    let rules = super::behaviour::before_update(kind, &found, &update)?;
+    let (updated, mut changes) =
+        call.state.store.update_resource(call.key.team_id, kind, &found.id, update, rules).await?;
+    changes.push(Change::Resource {
+        team_id: updated.team_id,
+        resource_type: updated.kind.clone(),
+        id: updated.id.clone(),
+    });
+    call.state.written(&changes).await;
     let data = render::resource(call.api, &call.base, &updated, None);
     let self_url = data["links"]["self"].as_str().unwrap_or_default().to_owned();
     Ok(render::single(StatusCode::OK, data, self_url))

@@ -344,7 +344,7 @@ async fn stand_in(srv: &Server, api: &Api, team: keyward_core::ids::TeamId, app:
         created_at: now,
         updated_at: now,
     };
-    srv.store().create_resource(resource).await.unwrap();
+    srv.store().create_resource(resource, Default::default()).await.unwrap();
     srv.sync().await;
     id
 }
@@ -356,9 +356,29 @@ server_test!(r4_every_create_of_the_document_takes_a_body_made_from_its_schema, 
     let mut stand_ins: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let mut failures = Vec::new();
     let mut created = 0;
+    // What Apple's servers check on code signing (spec F1) needs real values: profiles link to a
+    // signing set made through the API, and CSRs and UDIDs are real.
+    for (kind, attributes) in [
+        ("bundleIds", json!({"identifier": "com.walk.stand-in", "name": "Walk", "platform": "IOS"})),
+        ("certificates", json!({"csrContent": rsa_csr(), "certificateType": "IOS_DEVELOPMENT"})),
+        ("devices", json!({"name": "Walk", "udid": "00008030-00000000000000AA", "platform": "IOS"})),
+    ] {
+        let body = json!({"data": {"type": kind, "attributes": attributes}});
+        let (status, made) = srv.json(Method::POST, &format!("/v1/{kind}"), &token, body).await;
+        assert_eq!(status, 201, "{made}");
+        stand_ins.insert(kind.to_owned(), made["data"]["id"].as_str().unwrap().to_owned());
+    }
     for op in api.operations().iter().filter(|o| o.kind == OpKind::Create) {
         let request = json!({ "$ref": format!("#/components/schemas/{}", op.request.as_deref().unwrap()) });
         let mut body = sample(api, &request, 0);
+        match op.family.as_str() {
+            "certificates" => body["data"]["attributes"]["csrContent"] = json!(rsa_csr()),
+            "devices" => body["data"]["attributes"]["udid"] = json!("00008030-00000000000000BB"),
+            "profiles" => {
+                body["data"]["relationships"]["devices"] = json!({"data": [{"type": "devices", "id": "x"}]});
+            }
+            _ => {}
+        }
         // Required links point at resources of the team.
         if let Some(relationships) = body.pointer_mut("/data/relationships").and_then(Value::as_object_mut) {
             for (_, rel) in relationships.iter_mut() {
@@ -604,7 +624,7 @@ server_test!(r3_a_relationships_list_of_apps_pages_with_links_next, |srv: Server
         created_at: now,
         updated_at: now,
     };
-    srv.store().create_resource(tester).await.unwrap();
+    srv.store().create_resource(tester, Default::default()).await.unwrap();
     srv.sync().await;
     for path in ["/v1/betaTesters/tester-1/apps?limit=2", "/v1/betaTesters/tester-1/relationships/apps?limit=2"] {
         let (status, _, first) = parts(srv.get(path, &admin.token()).await).await;

@@ -7,6 +7,7 @@ mod common;
 mod asc;
 mod auth_http;
 mod availability;
+mod codesign;
 mod console;
 mod openapi;
 mod revocation;

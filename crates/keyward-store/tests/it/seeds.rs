@@ -101,7 +101,7 @@ both_backends!(r2_resources_page_in_type_and_id_order, |store: keyward_store::St
             created_at: now,
             updated_at: now,
         };
-        store.create_resource(r).await.unwrap();
+        store.create_resource(r, Default::default()).await.unwrap();
     }
     let mut seen = Vec::new();
     let mut after = None;

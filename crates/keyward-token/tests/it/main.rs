@@ -4,5 +4,6 @@
 mod common;
 
 mod attacks;
+mod codesign;
 mod rules;
 mod wycheproof;

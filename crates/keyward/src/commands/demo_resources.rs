@@ -183,7 +183,7 @@ pub async fn create(store: &Store, team: TeamId, app: AppId) -> Result<(), CliEr
             created_at: now,
             updated_at: now,
         };
-        store.create_resource(resource).await?;
+        store.create_resource(resource, Default::default()).await?;
     }
     Ok(())
 }

@@ -306,3 +306,13 @@ impl Server {
         (status, body)
     }
 }
+
+/// A PEM certificate signing request for a fresh RSA 2048 key, as Keychain Access or a CI
+/// tool makes one (spec F1).
+pub fn rsa_csr() -> String {
+    use aws_lc_rs::encoding::AsDer;
+    let key = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+    let pkcs8 = key.as_der().unwrap();
+    let pair = rcgen::KeyPair::from_pkcs8_der_and_sign_algo(&pkcs8.as_ref().into(), &rcgen::PKCS_RSA_SHA256).unwrap();
+    rcgen::CertificateParams::default().serialize_request(&pair).unwrap().pem().unwrap()
+}
