@@ -106,13 +106,22 @@ pub fn full_attributes(
     stored: &Map<String, Value>,
     fields: Option<&[String]>,
 ) -> Map<String, Value> {
-    schema
+    let wanted = |name: &str| fields.is_none_or(|f| f.iter().any(|n| n == name));
+    let mut out: Map<String, Value> = schema
         .attributes
         .iter()
-        .filter(|a| fields.is_none_or(|f| f.iter().any(|n| n == &a.name)))
+        .filter(|a| wanted(&a.name))
         .map(|a| (a.name.clone(), stored.get(&a.name).cloned().unwrap_or(Value::Null)))
-        .collect()
+        .collect();
+    for (_, name) in UNDOCUMENTED.iter().filter(|(kind, name)| *kind == schema.kind && wanted(name)) {
+        out.insert((*name).to_owned(), Value::Null);
+    }
+    out
 }
+
+/// Attributes Apple's live servers still send, always `null`, that its document no longer lists
+/// and that real clients require: codemagic-cli-tools builds a certificate from its `csrContent`.
+const UNDOCUMENTED: [(&str, &str); 1] = [("certificates", "csrContent")];
 
 /// The states a new resource starts in, in the order they are preferred when a state attribute's
 /// enum lists several: what App Store Connect shows for something just made (R5).

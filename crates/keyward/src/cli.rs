@@ -53,6 +53,23 @@ pub enum Command {
     /// Gateway policies (spec section 10)
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// The installation's code-signing CA, which signs certificates and profiles (spec F1)
+    #[command(subcommand)]
+    Signing(SigningCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SigningCommand {
+    /// Print the signing CA's certificate (PEM), for tests that verify certificates and profiles;
+    /// made now if no node has made it yet
+    Ca(SigningCaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SigningCaArgs {
+    /// Write it to this file instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

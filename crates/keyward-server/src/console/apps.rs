@@ -25,6 +25,8 @@ struct AppsPage {
     can_create: bool,
     apps: Vec<App>,
     flash: Flash,
+    /// The team's 10-character Team ID (spec F1).
+    team_identifier: String,
 }
 
 async fn show(state: &AppState, page: &TeamPage, flash: Flash, status: StatusCode) -> PageResult {
@@ -37,6 +39,7 @@ async fn show(state: &AppState, page: &TeamPage, flash: Flash, status: StatusCod
                 can_create: may_create_app(me.roles).is_ok(),
                 apps,
                 flash,
+                team_identifier: keyward_core::team::team_identifier(team.id),
             },
         )),
         Err(e) => Err(e.into()),
@@ -71,4 +74,17 @@ pub(crate) async fn create(State(state): State<AppState>, page: TeamPage, Form(f
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The installation's code-signing CA (spec F1) as a PEM file, for a member to trust in the tests
+/// that check the certificates and profiles Keyward signs. Public material; members only, like
+/// the rest of the team's pages.
+pub(crate) async fn signing_ca(State(state): State<AppState>, _page: TeamPage) -> axum::response::Response {
+    use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+    use axum::response::IntoResponse;
+    let headers = [
+        (CONTENT_TYPE, "application/x-pem-file"),
+        (CONTENT_DISPOSITION, "attachment; filename=\"keyward-signing-ca.pem\""),
+    ];
+    (headers, state.signing.cert_pem.clone()).into_response()
 }

@@ -61,6 +61,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/operator/teams/{issuer}/review", post(operator::review))
         .route("/activate/{token}", get(activate::form).post(activate::submit))
         .route("/teams/{issuer}/apps", get(apps::page).post(apps::create))
+        .route("/teams/{issuer}/signing-ca.pem", get(apps::signing_ca))
         .route("/teams/{issuer}/users", get(users::page))
         .route("/teams/{issuer}/users/invite", post(users::invite))
         .route("/teams/{issuer}/users/invitations/{id}/renew", post(users::renew))

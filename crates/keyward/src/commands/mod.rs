@@ -7,6 +7,7 @@ mod demo_resources;
 mod migrate;
 mod policy;
 mod serve;
+mod signing;
 mod tls;
 mod token;
 
@@ -25,6 +26,7 @@ pub async fn run(command: Command, config: Config) -> Result<(), CliError> {
         Command::Api(args) => api::run(args).await,
         Command::Tls(crate::cli::TlsCommand::Init(args)) => tls::init(&config, args),
         Command::Policy(crate::cli::PolicyCommand::Check(args)) => policy::check(&args),
+        Command::Signing(crate::cli::SigningCommand::Ca(args)) => signing::ca(&config, args).await,
     }
 }
 

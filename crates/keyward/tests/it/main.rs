@@ -7,6 +7,7 @@ mod common;
 mod cli_contract;
 mod clients;
 mod cluster;
+mod codesign;
 mod demo;
 mod gateway;
 mod key_file;

@@ -76,3 +76,31 @@ server_test!(people_in_several_teams_switch_between_them, |srv: Server| async mo
     let (_, html) = solo.get(&format!("/teams/{}/apps", initech.team.issuer_id)).await;
     assert!(html.contains("Initech") && !html.contains("Switch Team"), "no switcher with a single team");
 });
+
+// F1: a member downloads the signing CA from the Apps page, which shows the Team ID; a member of
+// another team, or nobody signed in, cannot reach another team's download.
+server_test!(f1_members_download_the_signing_ca_from_the_apps_page, |srv: Server| async move {
+    use keyward_core::ports::SigningStore;
+    let acme = srv.team("Acme").await;
+    let initech = srv.team("Initech").await;
+    person_with_password(&srv, &acme, "dev@acme.test", &[Role::Developer]).await;
+    person_with_password(&srv, &initech, "solo@initech.test", &[Role::Developer]).await;
+    let mut b = Browser::new(&srv);
+    assert_eq!(b.login("dev@acme.test", PASSWORD).await, 303);
+    let (status, html) = b.get(&format!("/teams/{}/apps", acme.team.issuer_id)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&keyward_core::team::team_identifier(acme.team.id)), "the Team ID is shown");
+    let download = format!("/teams/{}/signing-ca.pem", acme.team.issuer_id);
+    assert!(html.contains(&download), "linked from the page");
+    let (status, pem) = b.get(&download).await;
+    assert_eq!(status, 200);
+    let (stored, _) = srv.store().signing_ca(("x".into(), "x".into())).await.unwrap();
+    assert_eq!(pem, stored, "the CA every node signs with");
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----") && !pem.contains("PRIVATE KEY"), "{pem}");
+    let mut other = Browser::new(&srv);
+    assert_eq!(other.login("solo@initech.test", PASSWORD).await, 303);
+    let (status, body) = other.get(&download).await;
+    assert_ne!(status, 200, "another team's member: {body}");
+    let (status, _) = Browser::new(&srv).get(&download).await;
+    assert_ne!(status, 200, "nobody signed in");
+});

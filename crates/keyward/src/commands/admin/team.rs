@@ -48,6 +48,7 @@ pub async fn run(store: &Store, command: TeamCommand, out: Output) -> Result<(),
                     json!({
                         "team_id": t.id.to_string(),
                         "issuer_id": t.issuer_id.to_string(),
+                        "team_identifier": keyward_core::team::team_identifier(t.id),
                         "name": t.name,
                         "api_access": t.access.as_str(),
                         "rate_limit_per_hour": t.rate_limit_per_hour,
@@ -55,8 +56,14 @@ pub async fn run(store: &Store, command: TeamCommand, out: Output) -> Result<(),
                     })
                 })
                 .collect();
-            out.list(&values, &["NAME", "ISSUER ID", "API ACCESS", "CREATED"], |v| {
-                vec![text(&v["name"]), text(&v["issuer_id"]), text(&v["api_access"]), text(&v["created_at"])]
+            out.list(&values, &["NAME", "ISSUER ID", "TEAM ID", "API ACCESS", "CREATED"], |v| {
+                vec![
+                    text(&v["name"]),
+                    text(&v["issuer_id"]),
+                    text(&v["team_identifier"]),
+                    text(&v["api_access"]),
+                    text(&v["created_at"]),
+                ]
             });
         }
     }

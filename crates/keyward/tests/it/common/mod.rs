@@ -327,3 +327,9 @@ impl Drop for Nginx {
         terminate(&mut self.child);
     }
 }
+
+/// The interpreter of codemagic-cli-tools' own virtualenv (`scripts/lib/python.sh`).
+pub fn codemagic_python() -> String {
+    std::env::var("KEYWARD_TEST_CODEMAGIC_PYTHON")
+        .unwrap_or_else(|_| format!("{}/../../target/codemagic-venv/bin/python", env!("CARGO_MANIFEST_DIR")))
+}
