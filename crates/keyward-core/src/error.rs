@@ -72,9 +72,9 @@ pub enum DomainError {
     #[error("there is no resource of type '{kind}' with id '{id}'")]
     NoSuchResource { kind: String, id: String },
     /// A write would break a rule across resources (spec section 13: one bundle ID per
-    /// identifier, a cap per certificate type): 409, about `attribute` of the body.
+    /// identifier, a cap per certificate type): 409, about the body at `pointer`.
     #[error("{detail}")]
-    Refused { attribute: String, detail: String, capped: bool },
+    Refused { pointer: String, detail: String, capped: bool },
     /// A body links to a resource the team does not have (409, a relationship error).
     #[error("there is no resource of type '{kind}' with id '{id}' to relate to")]
     UnknownLink { kind: String, id: String },

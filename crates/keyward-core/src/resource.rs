@@ -88,13 +88,17 @@ pub enum Guard {
     Unique { attribute: String, value: Value, detail: String },
     /// Fewer than `max` others have `attribute` among `values` (certificates per type).
     AtMost { attribute: String, values: Vec<Value>, max: usize, detail: String },
+    /// None of the resources the written one links to through `relationship` has `attribute`
+    /// equal to `value` (a profile's devices are not disabled), read in the write's transaction.
+    LinkedNot { relationship: String, attribute: String, value: Value, detail: String },
 }
 
 impl Guard {
     /// Whether `others` (the type's resources in the team, the written one excluded) allow the
-    /// write.
+    /// write. `LinkedNot` is about other types: see [`Guard::allows_linked`].
     pub fn holds<'a>(&self, others: impl IntoIterator<Item = &'a Resource>) -> bool {
         match self {
+            Guard::LinkedNot { .. } => true,
             Guard::Unique { attribute, value, .. } => {
                 others.into_iter().all(|r| r.attributes.get(attribute) != Some(value))
             }
@@ -105,10 +109,21 @@ impl Guard {
         }
     }
 
-    /// The attribute it is about, and why it refuses.
-    pub fn refusal(&self) -> (&str, &str) {
+    /// Whether `linked`, a resource the written one links to, passes a `LinkedNot`.
+    pub fn allows_linked(&self, linked: &Resource) -> bool {
         match self {
-            Guard::Unique { attribute, detail, .. } | Guard::AtMost { attribute, detail, .. } => (attribute, detail),
+            Guard::LinkedNot { attribute, value, .. } => linked.attributes.get(attribute) != Some(value),
+            _ => true,
+        }
+    }
+
+    /// Where in the body it is about (a JSON pointer), and why it refuses.
+    pub fn refusal(&self) -> (String, &str) {
+        match self {
+            Guard::Unique { attribute, detail, .. } | Guard::AtMost { attribute, detail, .. } => {
+                (format!("/data/attributes/{attribute}"), detail)
+            }
+            Guard::LinkedNot { relationship, detail, .. } => (format!("/data/relationships/{relationship}"), detail),
         }
     }
 }
@@ -185,7 +200,16 @@ mod tests {
         let taken =
             Guard::Unique { attribute: "certificateType".into(), value: "DISTRIBUTION".into(), detail: "x".into() };
         assert!(!taken.holds(&certs));
-        assert_eq!(taken.refusal(), ("certificateType", "x"));
+        assert_eq!(taken.refusal(), ("/data/attributes/certificateType".to_owned(), "x"));
+        let linked = Guard::LinkedNot {
+            relationship: "devices".into(),
+            attribute: "certificateType".into(),
+            value: "DISTRIBUTION".into(),
+            detail: "disabled".into(),
+        };
+        assert!(linked.holds(&certs), "about linked resources only");
+        assert!(!linked.allows_linked(&certs[0]));
+        assert_eq!(linked.refusal().0, "/data/relationships/devices");
     }
 
     #[test]

@@ -230,8 +230,13 @@ impl From<DomainError> for ApiError {
         match e {
             DomainError::NotFound { what, id } => ApiError::not_found(what.json_api_type(), &id),
             DomainError::NoSuchResource { kind, id } => ApiError::not_found(&kind, &id),
-            DomainError::Refused { attribute, detail, capped: false } => {
-                ApiError::entity("ENTITY_ERROR.ATTRIBUTE.INVALID", detail, &format!("/data/attributes/{attribute}"))
+            DomainError::Refused { pointer, detail, capped: false } => {
+                let code = if pointer.starts_with("/data/relationships") {
+                    "ENTITY_ERROR.RELATIONSHIP.INVALID"
+                } else {
+                    "ENTITY_ERROR.ATTRIBUTE.INVALID"
+                };
+                ApiError::entity(code, detail, &pointer)
             }
             DomainError::Refused { detail, capped: true, .. } => ApiError::custom(
                 StatusCode::CONFLICT,

@@ -91,9 +91,7 @@ impl ResourceStore for Store {
     ) -> Result<Vec<Change>, StoreError> {
         let mut tx = self.begin_write().await?;
         lock_team(&mut tx, team).await?;
-        let Ok(found) = resource_rows::in_tx(&mut tx, team, kind, id).await else {
-            return Err(DomainError::NoSuchResource { kind: kind.to_owned(), id: id.to_owned() }.into());
-        };
+        let found = resource_rows::in_tx(&mut tx, team, kind, id).await?;
         resource_rows::delete(&mut tx, team, kind, id).await?;
         let gone = Change::Resource { team_id: team, resource_type: kind.to_owned(), id: id.to_owned() };
         tx::change(&mut tx, &gone, resource_rows::now()).await?;
@@ -157,12 +155,17 @@ async fn keep_guards(tx: &mut tx::Tx, resource: &Resource, guards: &[Guard]) -> 
     let same_kind = resource_rows::of_kind(tx, resource.team_id, &resource.kind).await?;
     let others = || same_kind.iter().filter(|r| r.id != resource.id);
     for guard in guards {
-        if !guard.holds(others()) {
-            let (attribute, detail) = guard.refusal();
+        let mut holds = guard.holds(others());
+        if let Guard::LinkedNot { relationship, .. } = guard {
+            for link in resource.link(relationship) {
+                let linked = resource_rows::in_tx(tx, resource.team_id, &link.kind, &link.id).await?;
+                holds &= guard.allows_linked(&linked);
+            }
+        }
+        if !holds {
+            let (pointer, detail) = guard.refusal();
             let capped = matches!(guard, Guard::AtMost { .. });
-            return Err(
-                DomainError::Refused { attribute: attribute.to_owned(), detail: detail.to_owned(), capped }.into()
-            );
+            return Err(DomainError::Refused { pointer, detail: detail.to_owned(), capped }.into());
         }
     }
     Ok(())

@@ -21,9 +21,9 @@ pub(super) async fn handle(call: &Call<'_>, body: Value) -> Result<Response, Api
     let schema = call.api.schema_of(kind).ok_or_else(ApiError::internal)?;
     let data = &body["data"];
     let mut attributes: Map<String, Value> = data["attributes"].as_object().cloned().unwrap_or_default();
-    let relationships = super::links_of(data)?;
+    let mut relationships = super::links_of(data)?;
     super::check_links(call, &relationships)?;
-    let rules = super::behaviour::before_create(call, kind, &mut attributes, &relationships).await?;
+    let rules = super::behaviour::before_create(call, kind, &mut attributes, &mut relationships).await?;
     let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| time::OffsetDateTime::now_utc());
     let stamp = crate::views::timestamp(now);
     for attribute in &schema.attributes {

@@ -12,7 +12,7 @@ use crate::error::ApiError;
 pub(super) async fn handle(call: &Call<'_>) -> Result<Response, ApiError> {
     let kind = super::resource_kind(call)?;
     let found = super::visible(call, kind, call.id())?;
-    let rules = super::behaviour::before_delete(kind);
+    let rules = super::behaviour::before_delete(call, kind, &found)?;
     let mut changes = call.state.store.delete_resource(call.key.team_id, kind, &found.id, rules).await?;
     changes.push(Change::Resource { team_id: call.key.team_id, resource_type: kind.to_owned(), id: found.id.clone() });
     call.state.written(&changes).await;

@@ -260,3 +260,84 @@ server_test!(
         assert_eq!(kept["data"]["attributes"]["profileState"], "ACTIVE", "a profile without the device stays: {kept}");
     }
 );
+
+server_test!(f1_roles_cases_and_kinds_apple_checks_hold, |srv: Server| async move {
+    let team = srv.team("Acme").await;
+    let admin = srv.team_key(&team, "ADMIN").await.token();
+    let developer = srv.team_key(&team, "DEVELOPER").await.token();
+    // Developers make development certificates; distribution ones are Admins' and App Managers'.
+    let (status, body) = certificate(&srv, &developer, "DISTRIBUTION").await;
+    assert_eq!((status, body["errors"][0]["code"].as_str()), (403, Some("FORBIDDEN_ERROR")), "{body}");
+    let (status, mine) = certificate(&srv, &developer, "IOS_DEVELOPMENT").await;
+    assert_eq!(status, 201, "{mine}");
+    let (_, distribution) = certificate(&srv, &admin, "DISTRIBUTION").await;
+    let path = format!("/v1/certificates/{}", id(&distribution));
+    let (status, _, _) = parts(srv.request(Method::DELETE, &path, Some(&developer)).await).await;
+    assert_eq!(status, 403, "a Developer cannot revoke a distribution certificate");
+    // One UDID whatever its case.
+    let (bundle, cert, device) = signing_set(&srv, &admin).await;
+    let attributes = json!({"name": "Twin", "udid": "00008030-001a2c3e0e88802e", "platform": "IOS"});
+    let (status, body) = create(&srv, &admin, "devices", attributes, json!({})).await;
+    assert_eq!(status, 409, "{body}");
+    // A Mac certificate in an iOS App Store profile, a name with a control character: refused.
+    let (_, mac) = certificate(&srv, &admin, "MAC_APP_DISTRIBUTION").await;
+    let store = json!({"name": "Store", "profileType": "IOS_APP_STORE"});
+    let (status, body) = create(&srv, &admin, "profiles", store, profile_links(&bundle, &[&id(&mac)], &[])).await;
+    assert_eq!(
+        (status, body["errors"][0]["source"]["pointer"].as_str()),
+        (409, Some("/data/relationships/certificates"))
+    );
+    let bad = json!({"name": "Bad\u{7}name", "profileType": "IOS_APP_DEVELOPMENT"});
+    let (status, body) = create(&srv, &admin, "profiles", bad, profile_links(&bundle, &[&cert], &[&device])).await;
+    assert_eq!((status, body["errors"][0]["source"]["pointer"].as_str()), (409, Some("/data/attributes/name")));
+    // The same certificate linked many times is one link.
+    let dev = json!({"name": "Dev", "profileType": "IOS_APP_DEVELOPMENT"});
+    let many: Vec<&str> = std::iter::repeat_n(cert.as_str(), 500).collect();
+    let (status, profile) = create(&srv, &admin, "profiles", dev, profile_links(&bundle, &many, &[&device])).await;
+    assert_eq!(status, 201, "{profile}");
+    let linkage = format!("/v1/profiles/{}/relationships/certificates", id(&profile));
+    let (_, _, certs) = parts(srv.get(&linkage, &admin).await).await;
+    assert_eq!(certs["data"].as_array().unwrap().len(), 1, "{certs}");
+    // Deleting the bundle ID invalidates its profiles.
+    let (status, _, _) =
+        parts(srv.request(Method::DELETE, &format!("/v1/bundleIds/{bundle}"), Some(&admin)).await).await;
+    assert_eq!(status, 204);
+    let (_, _, after) = parts(srv.get(&format!("/v1/profiles/{}", id(&profile)), &admin).await).await;
+    assert_eq!(after["data"]["attributes"]["profileState"], "INVALID", "{after}");
+});
+
+// The store checks a profile's devices in its own transaction: a device disabled after the
+// request read its node's copy cannot end up in an ACTIVE profile.
+server_test!(f1_the_store_refuses_a_disabled_device_whatever_the_replica_said, |srv: Server| async move {
+    use keyward_core::ports::ResourceStore;
+    use keyward_core::resource::{Guard, Link, Resource, WriteRules};
+    let team = srv.team("Acme").await;
+    let admin = srv.team_key(&team, "ADMIN").await.token();
+    let (_, _, device) = signing_set(&srv, &admin).await;
+    let body = json!({"data": {"type": "devices", "id": device, "attributes": {"status": "DISABLED"}}});
+    assert_eq!(srv.json(Method::PATCH, &format!("/v1/devices/{device}"), &admin, body).await.0, 200);
+    let now = time::OffsetDateTime::now_utc();
+    let profile = Resource {
+        team_id: team.team.id,
+        kind: "profiles".into(),
+        id: "raced".into(),
+        app: None,
+        attributes: serde_json::Map::new(),
+        relationships: [("devices".to_owned(), vec![Link { kind: "devices".into(), id: device.clone() }])]
+            .into_iter()
+            .collect(),
+        created_at: now,
+        updated_at: now,
+    };
+    let guard = Guard::LinkedNot {
+        relationship: "devices".into(),
+        attribute: "status".into(),
+        value: json!("DISABLED"),
+        detail: "disabled".into(),
+    };
+    let refused = srv.store().create_resource(profile, WriteRules { guards: vec![guard], cascades: vec![] }).await;
+    assert!(
+        matches!(refused, Err(keyward_core::error::StoreError::Rule(keyward_core::error::DomainError::Refused { .. }))),
+        "{refused:?}"
+    );
+});

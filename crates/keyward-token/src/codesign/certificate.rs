@@ -68,7 +68,8 @@ fn err(_: rcgen::Error) -> CryptoError {
 pub fn issue(ca: &SigningCa, csr: &CheckedCsr, subject: &Subject<'_>) -> Result<Issued, CryptoError> {
     let mut serial = [0u8; 8];
     aws_lc_rs::rand::fill(&mut serial).map_err(|_| CryptoError::Rng)?;
-    serial[0] &= 0x7f;
+    // Positive and without a leading zero byte, so that the DER serial and `serialNumber` agree.
+    serial[0] = (serial[0] & 0x7f) | 0x10;
     let name = format!("{}: {} ({})", type_name(subject.certificate_type), subject.team_name, subject.team_id);
     let mut params = CertificateParams::default();
     let mut dn = DistinguishedName::new();

@@ -16,8 +16,15 @@ pub enum Plist {
     Dict(Vec<(String, Plist)>),
 }
 
+/// Text as XML character data: markup escaped, and characters XML 1.0 cannot carry (controls
+/// other than tab and line breaks) replaced, so a profile always parses.
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.chars()
+        .map(|c| if c.is_control() && !matches!(c, '\t' | '\n' | '\r') { '\u{FFFD}' } else { c })
+        .collect::<String>()
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn write(value: &Plist, indent: usize, out: &mut String) {
@@ -80,6 +87,7 @@ mod tests {
         assert!(xml.contains("<integer>365</integer>"));
         assert!(xml.contains("<data>AQID</data>"));
         assert!(xml.contains("<true/>"));
+        assert!(to_xml(&Plist::String("a\u{1}b".into())).contains("<string>a\u{FFFD}b</string>"));
         assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE plist"));
     }
 }

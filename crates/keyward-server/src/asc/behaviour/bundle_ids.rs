@@ -27,6 +27,7 @@ pub(super) async fn before_create(
     call: &Call<'_>,
     attributes: &mut Map<String, Value>,
 ) -> Result<WriteRules, ApiError> {
+    super::printable(attributes, "name")?;
     let identifier = text(attributes, "identifier").to_owned();
     if !is_identifier(&identifier) {
         return Err(invalid(

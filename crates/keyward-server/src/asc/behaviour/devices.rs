@@ -2,7 +2,7 @@
 //! `status: DISABLED` takes the device out of every profile that lists it, which goes `INVALID`
 //! as at Apple (re-enabling does not revive a profile; a new one is made).
 
-use keyward_core::resource::{Guard, Resource, ResourceUpdate, WriteRules};
+use keyward_core::resource::{Guard, ResourceUpdate, WriteRules};
 use serde_json::{Map, Value, json};
 
 use super::certificates::invalidate_profiles;
@@ -23,7 +23,9 @@ pub(super) fn is_udid(udid: &str) -> bool {
 }
 
 pub(super) fn before_create(attributes: &mut Map<String, Value>) -> Result<WriteRules, ApiError> {
-    let udid = text(attributes, "udid").to_owned();
+    super::printable(attributes, "name")?;
+    // One device, one UDID, whatever the letter case it is typed in.
+    let udid = text(attributes, "udid").to_uppercase();
     if !is_udid(&udid) {
         return Err(invalid(
             "udid",
@@ -36,6 +38,7 @@ pub(super) fn before_create(attributes: &mut Map<String, Value>) -> Result<Write
         "MAC_OS" => "MAC",
         _ => "IPHONE",
     };
+    attributes.insert("udid".into(), json!(udid));
     attributes.insert("deviceClass".into(), json!(class));
     attributes.insert("status".into(), json!("ENABLED"));
     attributes.entry("model").or_insert(Value::Null);
@@ -49,10 +52,11 @@ pub(super) fn before_create(attributes: &mut Map<String, Value>) -> Result<Write
     })
 }
 
-pub(super) fn before_update(found: &Resource, update: &ResourceUpdate) -> Result<WriteRules, ApiError> {
-    let disabling = update.attributes.get("status").and_then(Value::as_str) == Some("DISABLED")
-        && found.attributes.get("status").and_then(Value::as_str) != Some("DISABLED");
-    Ok(WriteRules { guards: vec![], cascades: if disabling { vec![invalidate_profiles("devices")] } else { vec![] } })
+/// Setting `DISABLED` always carries the cascade, whatever this node's copy says the status was:
+/// the store leaves profiles already `INVALID` alone.
+pub(super) fn before_update(update: &ResourceUpdate) -> WriteRules {
+    let disabling = update.attributes.get("status").and_then(Value::as_str) == Some("DISABLED");
+    WriteRules { guards: vec![], cascades: if disabling { vec![invalidate_profiles("devices")] } else { vec![] } }
 }
 
 pub(super) fn before_delete() -> WriteRules {

@@ -21,7 +21,7 @@ pub(super) async fn before_create(
     call: &Call<'_>,
     kind: &str,
     attributes: &mut Map<String, Value>,
-    links: &[(String, Vec<Link>)],
+    links: &mut Vec<(String, Vec<Link>)>,
 ) -> Result<WriteRules, ApiError> {
     match kind {
         "certificates" => certificates::before_create(call, attributes).await,
@@ -33,20 +33,34 @@ pub(super) async fn before_create(
 }
 
 /// Before `PATCH /v1/{kind}/{id}`.
-pub(super) fn before_update(kind: &str, found: &Resource, update: &ResourceUpdate) -> Result<WriteRules, ApiError> {
+pub(super) fn before_update(kind: &str, update: &ResourceUpdate) -> Result<WriteRules, ApiError> {
     match kind {
-        "devices" => devices::before_update(found, update),
+        "devices" => Ok(devices::before_update(update)),
         _ => Ok(WriteRules::default()),
     }
 }
 
-/// Before `DELETE /v1/{kind}/{id}`.
-pub(super) fn before_delete(kind: &str) -> WriteRules {
+/// Before `DELETE /v1/{kind}/{id}` of `found`.
+pub(super) fn before_delete(call: &Call<'_>, kind: &str, found: &Resource) -> Result<WriteRules, ApiError> {
     match kind {
-        "certificates" => certificates::before_delete(),
-        "devices" => devices::before_delete(),
-        _ => WriteRules::default(),
+        "certificates" => certificates::before_delete(call, found),
+        "devices" => Ok(devices::before_delete()),
+        "bundleIds" => Ok(WriteRules { guards: vec![], cascades: vec![certificates::invalidate_profiles("bundleId")] }),
+        _ => Ok(WriteRules::default()),
     }
+}
+
+/// A name the property list of a profile will carry: printable, as Apple's portal requires (a
+/// control character would make the plist unreadable to signing tools).
+fn printable(attributes: &Map<String, Value>, name: &str) -> Result<(), ApiError> {
+    let value = text(attributes, name);
+    if value.chars().any(char::is_control) {
+        return Err(invalid(
+            name,
+            format!("An attribute value is invalid: '{name}' may not contain control characters."),
+        ));
+    }
+    Ok(())
 }
 
 /// The 409 Apple gives for a value it will not take, at `/data/attributes/{name}`.
