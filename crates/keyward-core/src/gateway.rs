@@ -13,8 +13,9 @@ pub const DEFAULT_AUDIENCE: &str = "appstoreconnect-v1";
 
 /// Keyward's own paths, which no route may claim (G4). `/v1` is not among them: a route may claim
 /// it, or a path under it, for an API of the same shape.
-pub const KEYWARD_PATHS: [&str; 15] = [
+pub const KEYWARD_PATHS: [&str; 16] = [
     "/healthz",
+    "/keyward",
     "/readyz",
     "/metrics",
     "/openapi.json",

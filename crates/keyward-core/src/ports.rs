@@ -503,12 +503,13 @@ pub trait ResourceStore: Send + Sync {
     /// team (or one of its apps): otherwise `DomainError::UnknownLink` naming it, and nothing is
     /// written. The app it belongs to (A4) is decided from its links, whatever `resource.app` says.
     /// `rules`' guards are checked against the team's resources of the same type in the same
-    /// transaction (`DomainError::Refused`).
+    /// transaction (`DomainError::Refused`); answers the resource and the changes of the writes
+    /// `rules` carry along.
     fn create_resource(
         &self,
         resource: Resource,
         rules: WriteRules,
-    ) -> impl Future<Output = Result<Resource, StoreError>> + Send;
+    ) -> impl Future<Output = Result<(Resource, Vec<Change>), StoreError>> + Send;
     /// Changes one resource of `team`; `NotFound` when the team has no such resource. Answers the
     /// resource and the changes `rules`' cascades made to others.
     fn update_resource(

@@ -78,6 +78,17 @@ pub struct ResourceUpdate {
 pub struct WriteRules {
     pub guards: Vec<Guard>,
     pub cascades: Vec<Cascade>,
+    /// Other resources the write makes or changes with it (an upload's build and its state).
+    pub also: Vec<AlsoWrite>,
+}
+
+/// A write carried along with another, in its transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlsoWrite {
+    /// A new resource; its links are checked and its app decided as for any create.
+    Create(Resource),
+    /// A change to a resource of the same team.
+    Update { kind: String, id: String, update: ResourceUpdate },
 }
 
 /// A rule across the resources of the written one's type in its team. Broken, the write is

@@ -22,6 +22,8 @@ pub struct Settings {
     /// M3: seconds a node keeps accepting tokens after its last successful change-feed read; then
     /// it fails closed (503) rather than trust keys that may have been revoked meanwhile.
     pub max_feed_staleness: u32,
+    /// F2: seconds an uploaded build stays `PROCESSING` before it is `VALID` (0 in test mode).
+    pub build_processing_seconds: u32,
 }
 
 impl Default for Settings {
@@ -35,6 +37,7 @@ impl Default for Settings {
             explain_auth_errors: false,
             rate_limit_per_hour: 3600,
             max_feed_staleness: 10,
+            build_processing_seconds: 30,
         }
     }
 }

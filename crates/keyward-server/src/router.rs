@@ -60,6 +60,10 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(crate::metrics::render))
         .route("/openapi.json", get(crate::openapi::whole))
         .route("/openapi/users-and-access.json", get(crate::openapi::users_and_access))
+        .route(
+            &format!("{}/{{file}}/{{secret}}", routes::uploads::PREFIX),
+            axum::routing::put(routes::uploads::put::handler),
+        )
         .merge(v1)
         .fallback(routes::fallback::handler);
     let router = match state.test_mode {

@@ -68,7 +68,8 @@ pub async fn serve_tls(
     result
 }
 
-/// The background work of a serving process: K13 purge, the change-feed tailer, write-behind.
+/// The background work of a serving process: K13 purge, the change-feed tailer, build
+/// processing (F2), write-behind.
 struct Background {
     stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -81,6 +82,7 @@ impl Background {
         let tasks = vec![
             tokio::spawn(background::purge_revoked_keys(state.clone(), options.purge_every, stop_rx.clone())),
             tokio::spawn(crate::replica::tail::tail_changes(state.clone(), stop_rx.clone())),
+            tokio::spawn(crate::asc::process_builds(state.clone(), stop_rx.clone())),
             tokio::spawn(background::write_behind(state.clone(), options.flush_every, stop_rx)),
         ];
         Background { stop, tasks }

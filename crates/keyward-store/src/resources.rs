@@ -6,7 +6,7 @@ use keyward_core::change::Change;
 use keyward_core::error::{DomainError, StoreError};
 use keyward_core::ids::TeamId;
 use keyward_core::ports::ResourceStore;
-use keyward_core::resource::{Guard, Link, Resource, ResourceUpdate, WriteRules};
+use keyward_core::resource::{AlsoWrite, Guard, Link, Resource, ResourceUpdate, WriteRules};
 
 use crate::error::backend_error;
 use crate::sql::Dynamic;
@@ -18,28 +18,19 @@ fn change(r: &Resource) -> Change {
 }
 
 impl ResourceStore for Store {
-    async fn create_resource(&self, mut resource: Resource, rules: WriteRules) -> Result<Resource, StoreError> {
+    async fn create_resource(
+        &self,
+        resource: Resource,
+        rules: WriteRules,
+    ) -> Result<(Resource, Vec<Change>), StoreError> {
         let mut tx = self.begin_write().await?;
         lock_team(&mut tx, resource.team_id).await?;
         keep_guards(&mut tx, &resource, &rules.guards).await?;
-        if resource_rows::count(&mut tx, resource.team_id).await? >= resource_rows::MAX_PER_TEAM {
-            return Err(DomainError::Conflict(format!(
-                "a team keeps at most {} resources; delete some first",
-                resource_rows::MAX_PER_TEAM
-            ))
-            .into());
-        }
-        let links: Vec<&Link> = resource.relationships.values().flatten().collect();
-        resource_rows::ensure_links(&mut tx, resource.team_id, &links).await?;
-        // A4: decided here, from the links as they are now, whatever the caller's copy said.
-        resource.app = resource_rows::app_of(&mut tx, resource.team_id, &resource.relationships).await?;
-        resource_rows::insert(&mut tx, &resource).await?.or_taken(|| {
-            DomainError::Conflict(format!("a resource of type '{}' with id '{}' exists", resource.kind, resource.id))
-                .into()
-        })?;
-        tx::change(&mut tx, &change(&resource), resource.updated_at).await?;
+        let team = resource.team_id;
+        let created = insert_in(&mut tx, resource).await?;
+        let also = also_write(&mut tx, team, &rules).await?;
         tx::commit(tx).await?;
-        Ok(resource)
+        Ok((created, also))
     }
 
     async fn update_resource(
@@ -52,34 +43,11 @@ impl ResourceStore for Store {
     ) -> Result<(Resource, Vec<Change>), StoreError> {
         let mut tx = self.begin_write().await?;
         lock_team(&mut tx, team).await?;
-        let mut resource = resource_rows::in_tx(&mut tx, team, kind, id).await?;
-        for (name, value) in update.attributes {
-            resource.attributes.insert(name, value);
-        }
-        let mut added = Vec::new();
-        for (name, links) in &update.relationships {
-            let next = links.apply(resource.link(name));
-            if next.len() > resource_rows::MAX_LINKS {
-                return Err(DomainError::Conflict(format!(
-                    "the relationship {name} holds at most {} linkages",
-                    resource_rows::MAX_LINKS
-                ))
-                .into());
-            }
-            let current: std::collections::HashSet<&Link> = resource.link(name).iter().collect();
-            added.extend(next.iter().filter(|l| !current.contains(l)).cloned());
-            resource.relationships.insert(name.clone(), next);
-        }
-        resource_rows::ensure_links(&mut tx, team, &added.iter().collect::<Vec<_>>()).await?;
-        // A4: from the links as they now are, in this transaction.
-        resource.app = resource_rows::app_of(&mut tx, team, &resource.relationships).await?;
-        resource.updated_at = resource_rows::now();
-        keep_guards(&mut tx, &resource, &rules.guards).await?;
-        resource_rows::update(&mut tx, &resource).await?;
-        tx::change(&mut tx, &change(&resource), resource.updated_at).await?;
-        let cascaded = cascade(&mut tx, &resource, &rules).await?;
+        let resource = update_in(&mut tx, team, kind, id, update, &rules.guards).await?;
+        let mut changes = cascade(&mut tx, &resource, &rules).await?;
+        changes.extend(also_write(&mut tx, team, &rules).await?);
         tx::commit(tx).await?;
-        Ok((resource, cascaded))
+        Ok((resource, changes))
     }
 
     async fn delete_resource(
@@ -95,9 +63,10 @@ impl ResourceStore for Store {
         resource_rows::delete(&mut tx, team, kind, id).await?;
         let gone = Change::Resource { team_id: team, resource_type: kind.to_owned(), id: id.to_owned() };
         tx::change(&mut tx, &gone, resource_rows::now()).await?;
-        let cascaded = cascade(&mut tx, &found, &rules).await?;
+        let mut changes = cascade(&mut tx, &found, &rules).await?;
+        changes.extend(also_write(&mut tx, team, &rules).await?);
         tx::commit(tx).await?;
-        Ok(cascaded)
+        Ok(changes)
     }
 
     async fn all_resources(&self) -> Result<Vec<Resource>, StoreError> {
@@ -188,6 +157,78 @@ async fn cascade(tx: &mut tx::Tx, written: &Resource, rules: &WriteRules) -> Res
             tx::change(tx, &c, other.updated_at).await?;
             changes.push(c);
         }
+    }
+    Ok(changes)
+}
+
+/// A new resource written in `tx` (its team locked): the team's cap, its links, its app (A4,
+/// decided from the links as they are now, whatever the caller's copy said), the row and its
+/// change.
+async fn insert_in(tx: &mut tx::Tx, mut resource: Resource) -> Result<Resource, StoreError> {
+    if resource_rows::count(tx, resource.team_id).await? >= resource_rows::MAX_PER_TEAM {
+        return Err(DomainError::Conflict(format!(
+            "a team keeps at most {} resources; delete some first",
+            resource_rows::MAX_PER_TEAM
+        ))
+        .into());
+    }
+    let links: Vec<&Link> = resource.relationships.values().flatten().collect();
+    resource_rows::ensure_links(tx, resource.team_id, &links).await?;
+    resource.app = resource_rows::app_of(tx, resource.team_id, &resource.relationships).await?;
+    resource_rows::insert(tx, &resource).await?.or_taken(|| {
+        DomainError::Conflict(format!("a resource of type '{}' with id '{}' exists", resource.kind, resource.id)).into()
+    })?;
+    tx::change(tx, &change(&resource), resource.updated_at).await?;
+    Ok(resource)
+}
+
+/// One resource changed in `tx`: attributes set, relationships changed (links added are checked,
+/// at most `MAX_LINKS` each), its app decided again (A4), the guards kept, the row and its change.
+async fn update_in(
+    tx: &mut tx::Tx,
+    team: TeamId,
+    kind: &str,
+    id: &str,
+    update: ResourceUpdate,
+    guards: &[Guard],
+) -> Result<Resource, StoreError> {
+    let mut resource = resource_rows::in_tx(tx, team, kind, id).await?;
+    for (name, value) in update.attributes {
+        resource.attributes.insert(name, value);
+    }
+    let mut added = Vec::new();
+    for (name, links) in &update.relationships {
+        let next = links.apply(resource.link(name));
+        if next.len() > resource_rows::MAX_LINKS {
+            return Err(DomainError::Conflict(format!(
+                "the relationship {name} holds at most {} linkages",
+                resource_rows::MAX_LINKS
+            ))
+            .into());
+        }
+        let current: std::collections::HashSet<&Link> = resource.link(name).iter().collect();
+        added.extend(next.iter().filter(|l| !current.contains(l)).cloned());
+        resource.relationships.insert(name.clone(), next);
+    }
+    resource_rows::ensure_links(tx, team, &added.iter().collect::<Vec<_>>()).await?;
+    resource.app = resource_rows::app_of(tx, team, &resource.relationships).await?;
+    resource.updated_at = resource_rows::now();
+    keep_guards(tx, &resource, guards).await?;
+    resource_rows::update(tx, &resource).await?;
+    tx::change(tx, &change(&resource), resource.updated_at).await?;
+    Ok(resource)
+}
+
+/// The writes carried along (`WriteRules::also`), in order; their changes.
+async fn also_write(tx: &mut tx::Tx, team: TeamId, rules: &WriteRules) -> Result<Vec<Change>, StoreError> {
+    let mut changes = Vec::new();
+    for write in &rules.also {
+        let written = match write {
+            AlsoWrite::Create(resource) if resource.team_id == team => insert_in(tx, resource.clone()).await?,
+            AlsoWrite::Create(_) => return Err(StoreError::Backend("a write carried into another team".into())),
+            AlsoWrite::Update { kind, id, update } => update_in(tx, team, kind, id, update.clone(), &[]).await?,
+        };
+        changes.push(change(&written));
     }
     Ok(changes)
 }

@@ -224,6 +224,9 @@ pub enum AdminCommand {
     /// Create apps
     #[command(subcommand)]
     App(AppCommand),
+    /// Add builds to an app, as if uploaded and processed (spec F2)
+    #[command(subcommand)]
+    Build(BuildCommand),
     /// Generate, download, list, show and revoke API keys
     #[command(subcommand)]
     Key(KeyCommand),
@@ -381,6 +384,33 @@ pub struct MemberRef {
 pub enum AppCommand {
     /// Create an app in a team
     Create(AppCreateArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BuildCommand {
+    /// Add a build of an app under its pre-release version (made if the app has none of it)
+    Add(BuildAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BuildAddArgs {
+    #[arg(long, value_name = "TEAM")]
+    pub team: String,
+    /// The app: its bundle ID or numeric ID
+    #[arg(long, value_name = "APP")]
+    pub app: String,
+    /// CFBundleShortVersionString, e.g. 1.2.0
+    #[arg(long)]
+    pub version: String,
+    /// CFBundleVersion, e.g. 42
+    #[arg(long, value_name = "NUMBER")]
+    pub build_number: String,
+    /// IOS, MAC_OS, TV_OS or VISION_OS
+    #[arg(long, default_value = "IOS")]
+    pub platform: String,
+    /// The build's processingState: VALID, PROCESSING, FAILED or INVALID
+    #[arg(long, default_value = "VALID")]
+    pub state: String,
 }
 
 #[derive(Debug, Args)]

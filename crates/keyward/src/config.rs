@@ -37,6 +37,8 @@ pub struct Config {
     pub rate_limit_per_hour: u32,
     /// M3: seconds of tokens accepted without a successful change-feed read, then 503.
     pub max_feed_staleness: u32,
+    /// F2: seconds an uploaded build stays `PROCESSING` before it is `VALID` (0 in test mode).
+    pub build_processing_seconds: u32,
     /// Proxies whose `X-Forwarded-For` names the client (addresses or blocks such as
     /// `10.0.0.0/8`), as a list or a comma-separated string (`KEYWARD_TRUSTED_PROXIES`).
     #[serde(deserialize_with = "list_or_commas")]
@@ -84,6 +86,7 @@ impl Default for Config {
             explain_auth_errors: s.explain_auth_errors,
             rate_limit_per_hour: s.rate_limit_per_hour,
             max_feed_staleness: s.max_feed_staleness,
+            build_processing_seconds: s.build_processing_seconds,
             trusted_proxies: Vec::new(),
             policy: None,
             upstream: None,
@@ -161,6 +164,7 @@ impl Config {
             explain_auth_errors: self.explain_auth_errors,
             rate_limit_per_hour: self.rate_limit_per_hour,
             max_feed_staleness: self.max_feed_staleness,
+            build_processing_seconds: self.build_processing_seconds,
         }
     }
 

@@ -23,7 +23,8 @@ pub(super) async fn handle(call: &Call<'_>, body: Value) -> Result<Response, Api
     let mut attributes: Map<String, Value> = data["attributes"].as_object().cloned().unwrap_or_default();
     let mut relationships = super::links_of(data)?;
     super::check_links(call, &relationships)?;
-    let rules = super::behaviour::before_create(call, kind, &mut attributes, &mut relationships).await?;
+    let id = super::new_id(kind);
+    let rules = super::behaviour::before_create(call, kind, &id, &mut attributes, &mut relationships).await?;
     let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| time::OffsetDateTime::now_utc());
     let stamp = crate::views::timestamp(now);
     for attribute in &schema.attributes {
@@ -36,17 +37,20 @@ pub(super) async fn handle(call: &Call<'_>, body: Value) -> Result<Response, Api
     let resource = Resource {
         team_id: call.key.team_id,
         kind: kind.to_owned(),
-        id: super::new_id(kind),
+        id,
         app: super::app_of(call, &relationships),
         attributes,
         relationships: relationships.into_iter().collect::<BTreeMap<_, _>>(),
         created_at: now,
         updated_at: now,
     };
-    let created = call.state.store.create_resource(resource, rules).await?;
-    let change =
-        Change::Resource { team_id: created.team_id, resource_type: created.kind.clone(), id: created.id.clone() };
-    call.state.written(&[change]).await;
+    let (created, mut changes) = call.state.store.create_resource(resource, rules).await?;
+    changes.push(Change::Resource {
+        team_id: created.team_id,
+        resource_type: created.kind.clone(),
+        id: created.id.clone(),
+    });
+    call.state.written(&changes).await;
     let data = render::resource(call.api, &call.base, &created, None);
     let self_url = data["links"]["self"].as_str().unwrap_or_default().to_owned();
     Ok(render::single(StatusCode::CREATED, data, self_url))

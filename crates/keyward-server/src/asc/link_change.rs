@@ -36,8 +36,9 @@ pub(super) async fn handle(call: &Call<'_>, body: Value) -> Result<Response, Api
     all.insert(rel.clone(), change.apply(found.link(&rel)));
     let app = super::app_of(call, &all.into_iter().collect::<Vec<_>>());
     super::keeps_app(call, found.app, app, "/data")?;
-    let update = ResourceUpdate { relationships: [(rel, change)].into_iter().collect(), ..ResourceUpdate::default() };
-    let rules = super::behaviour::before_update(&found.kind, &update)?;
+    let mut update =
+        ResourceUpdate { relationships: [(rel, change)].into_iter().collect(), ..ResourceUpdate::default() };
+    let rules = super::behaviour::before_update(call, &found.kind, &found.id, &mut update).await?;
     let (updated, mut changes) =
         call.state.store.update_resource(call.key.team_id, &found.kind, &found.id, update, rules).await?;
     changes.push(Change::Resource {

@@ -62,6 +62,18 @@ impl Call<'_> {
     }
 }
 
+/// Spec F2: uploaded builds whose processing delay has passed become `VALID`, checked every
+/// second on every node until `shutdown` flips.
+pub(crate) async fn process_builds(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        behaviour::finish_build_processing(&state).await;
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
 /// Every request under `/v1`, `/v2` or `/v3` that no hand-made route serves.
 pub(crate) async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
     let api = match Api::shared() {

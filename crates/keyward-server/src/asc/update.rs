@@ -38,7 +38,7 @@ pub(super) async fn handle(call: &Call<'_>, body: Value) -> Result<Response, Api
         super::keeps_app(call, found.app, app, "/data/relationships")?;
         update.relationships = links.into_iter().map(|(rel, l)| (rel, LinkChange::Replace(l))).collect();
     }
-    let rules = super::behaviour::before_update(kind, &update)?;
+    let rules = super::behaviour::before_update(call, kind, &found.id, &mut update).await?;
     let (updated, mut changes) =
         call.state.store.update_resource(call.key.team_id, kind, &found.id, update, rules).await?;
     changes.push(Change::Resource {

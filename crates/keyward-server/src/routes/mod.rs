@@ -1,3 +1,4 @@
 pub(crate) mod fallback;
 pub(crate) mod health;
+pub(crate) mod uploads;
 pub(crate) mod v1;

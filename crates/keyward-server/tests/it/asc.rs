@@ -356,14 +356,23 @@ server_test!(r4_every_create_of_the_document_takes_a_body_made_from_its_schema, 
     let mut stand_ins: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let mut failures = Vec::new();
     let mut created = 0;
-    // What Apple's servers check on code signing (spec F1) needs real values: profiles link to a
-    // signing set made through the API, and CSRs and UDIDs are real.
-    for (kind, attributes) in [
-        ("bundleIds", json!({"identifier": "com.walk.stand-in", "name": "Walk", "platform": "IOS"})),
-        ("certificates", json!({"csrContent": rsa_csr(), "certificateType": "IOS_DEVELOPMENT"})),
-        ("devices", json!({"name": "Walk", "udid": "00008030-00000000000000AA", "platform": "IOS"})),
+    // What Apple's servers check (spec section 13) needs real values: profiles link to a signing
+    // set made through the API, files to an upload awaiting them, and CSRs and UDIDs are real.
+    let app_link = json!({"app": {"data": {"type": "apps", "id": app}}});
+    for (kind, attributes, relationships) in [
+        ("bundleIds", json!({"identifier": "com.walk.stand-in", "name": "Walk", "platform": "IOS"}), json!(null)),
+        ("certificates", json!({"csrContent": rsa_csr(), "certificateType": "IOS_DEVELOPMENT"}), json!(null)),
+        ("devices", json!({"name": "Walk", "udid": "00008030-00000000000000AA", "platform": "IOS"}), json!(null)),
+        (
+            "buildUploads",
+            json!({"cfBundleShortVersionString": "9.9", "cfBundleVersion": "999", "platform": "IOS"}),
+            app_link,
+        ),
     ] {
-        let body = json!({"data": {"type": kind, "attributes": attributes}});
+        let mut body = json!({"data": {"type": kind, "attributes": attributes}});
+        if !relationships.is_null() {
+            body["data"]["relationships"] = relationships;
+        }
         let (status, made) = srv.json(Method::POST, &format!("/v1/{kind}"), &token, body).await;
         assert_eq!(status, 201, "{made}");
         stand_ins.insert(kind.to_owned(), made["data"]["id"].as_str().unwrap().to_owned());

@@ -335,7 +335,8 @@ server_test!(f1_the_store_refuses_a_disabled_device_whatever_the_replica_said, |
         value: json!("DISABLED"),
         detail: "disabled".into(),
     };
-    let refused = srv.store().create_resource(profile, WriteRules { guards: vec![guard], cascades: vec![] }).await;
+    let refused =
+        srv.store().create_resource(profile, WriteRules { guards: vec![guard], cascades: vec![], also: vec![] }).await;
     assert!(
         matches!(refused, Err(keyward_core::error::StoreError::Rule(keyward_core::error::DomainError::Refused { .. }))),
         "{refused:?}"

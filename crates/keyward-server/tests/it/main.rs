@@ -13,3 +13,4 @@ mod openapi;
 mod revocation;
 mod routes;
 mod snapshots;
+mod testflight;

@@ -248,7 +248,13 @@ cli_test!(python_and_node_clients_drive_the_users_and_access_api, |kw: crate::co
 // example seed's app, reads a version's localizations and attached build, and adds a build to a
 // beta group.
 cli_test!(asconnect_drives_builds_versions_and_beta_groups, |kw: crate::common::Keyward| async move {
-    let seed = crate::seeds::example(&kw);
+    against_the_example_seed(&kw, &crate::common::python(), "python/asconnect_testflight.py");
+});
+
+/// Runs `script` (under `tests/`) with `interpreter` against `serve --test-mode` with the example
+/// seed, its key and app in the environment; it must pass every check.
+fn against_the_example_seed(kw: &crate::common::Keyward, interpreter: &str, script: &str) {
+    let seed = crate::seeds::example(kw);
     let server = kw.serve_with(&["--test-mode", "--seed", &seed], &[]);
     let env = [
         ("KEYWARD_BASE", server.base.clone()),
@@ -257,12 +263,12 @@ cli_test!(asconnect_drives_builds_versions_and_beta_groups, |kw: crate::common::
         ("KEY_P8", crate::seeds::example_key()),
         ("ISSUER", "6a9d2c0e-1f3b-4c55-8e77-0123456789ab".to_owned()),
     ];
-    let path = format!("{}/../../tests/python/asconnect_testflight.py", env!("CARGO_MANIFEST_DIR"));
-    let out = std::process::Command::new(crate::common::python()).arg(&path).envs(env).output().unwrap();
+    let path = format!("{}/../../tests/{script}", env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(interpreter).arg(&path).envs(env).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}{stdout}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
-});
+}
 
 /// `betaGroups_getCollection` → `betaGroupsGetCollection`: the SDK's name for an operation.
 fn sdk_name(operation_id: &str) -> String {
@@ -374,4 +380,10 @@ cli_test!(the_sdk_generated_from_apples_document_drives_the_whole_api, |kw: crat
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}{stdout}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+});
+
+// Spec F2 with F6: the SDK generated from Apple's document uploads a build by Apple's REST flow,
+// finds it processed (test mode) under the app, and adds it to a beta group.
+cli_test!(f6_the_sdk_uploads_a_build_and_adds_it_to_a_beta_group, |kw: crate::common::Keyward| async move {
+    against_the_example_seed(&kw, &crate::common::node(), "node/sdk_testflight.mjs");
 });

@@ -15,4 +15,5 @@ mod mail;
 mod policy;
 mod seeds;
 mod serve;
+mod testflight;
 mod tls;

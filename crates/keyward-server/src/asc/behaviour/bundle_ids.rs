@@ -47,6 +47,7 @@ pub(super) async fn before_create(
             ),
         }],
         cascades: vec![],
+        also: vec![],
     })
 }
 

@@ -90,7 +90,7 @@ pub(super) async fn before_create(
 
 pub(super) fn before_delete(call: &Call<'_>, found: &Resource) -> Result<WriteRules, ApiError> {
     may_manage(call, found.attributes.get("certificateType").and_then(Value::as_str).unwrap_or_default())?;
-    Ok(WriteRules { guards: vec![], cascades: vec![invalidate_profiles("certificates")] })
+    Ok(WriteRules { guards: vec![], cascades: vec![invalidate_profiles("certificates")], also: vec![] })
 }
 
 /// Every profile linking to the written resource through `relationship` goes `INVALID`.

@@ -49,6 +49,7 @@ pub(super) fn before_create(attributes: &mut Map<String, Value>) -> Result<Write
             detail: format!("A device with number '{udid}' already exists on this team."),
         }],
         cascades: vec![],
+        also: vec![],
     })
 }
 
@@ -56,11 +57,15 @@ pub(super) fn before_create(attributes: &mut Map<String, Value>) -> Result<Write
 /// the store leaves profiles already `INVALID` alone.
 pub(super) fn before_update(update: &ResourceUpdate) -> WriteRules {
     let disabling = update.attributes.get("status").and_then(Value::as_str) == Some("DISABLED");
-    WriteRules { guards: vec![], cascades: if disabling { vec![invalidate_profiles("devices")] } else { vec![] } }
+    WriteRules {
+        guards: vec![],
+        cascades: if disabling { vec![invalidate_profiles("devices")] } else { vec![] },
+        also: vec![],
+    }
 }
 
 pub(super) fn before_delete() -> WriteRules {
-    WriteRules { guards: vec![], cascades: vec![invalidate_profiles("devices")] }
+    WriteRules { guards: vec![], cascades: vec![invalidate_profiles("devices")], also: vec![] }
 }
 
 #[cfg(test)]

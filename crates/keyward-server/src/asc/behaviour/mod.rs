@@ -5,6 +5,7 @@
 //! certificate type, profiles going `INVALID` when a certificate or device leaves), so racing
 //! requests cannot break them. One file per family; everything else is plain storage.
 
+mod build_uploads;
 mod bundle_ids;
 mod certificates;
 mod devices;
@@ -20,6 +21,7 @@ use crate::error::ApiError;
 pub(super) async fn before_create(
     call: &Call<'_>,
     kind: &str,
+    id: &str,
     attributes: &mut Map<String, Value>,
     links: &mut Vec<(String, Vec<Link>)>,
 ) -> Result<WriteRules, ApiError> {
@@ -28,14 +30,28 @@ pub(super) async fn before_create(
         "profiles" => profiles::before_create(call, attributes, links).await,
         "devices" => devices::before_create(attributes),
         "bundleIds" => bundle_ids::before_create(call, attributes).await,
+        "buildUploads" => Ok(build_uploads::before_create_upload(attributes)),
+        "buildUploadFiles" => build_uploads::before_create_file(call, id, attributes, links),
         _ => Ok(WriteRules::default()),
     }
 }
 
-/// Before `PATCH /v1/{kind}/{id}`.
-pub(super) fn before_update(kind: &str, update: &ResourceUpdate) -> Result<WriteRules, ApiError> {
+/// Builds whose processing delay has passed become `VALID` (spec F2); the background loop's.
+pub(crate) async fn finish_build_processing(state: &crate::AppState) {
+    build_uploads::finish_processing(state).await;
+}
+
+/// Before `PATCH /v1/{kind}/{id}` and relationship writes: may change the update itself (a
+/// file's `uploaded` flag becomes its delivery state).
+pub(super) async fn before_update(
+    call: &Call<'_>,
+    kind: &str,
+    id: &str,
+    update: &mut ResourceUpdate,
+) -> Result<WriteRules, ApiError> {
     match kind {
         "devices" => Ok(devices::before_update(update)),
+        "buildUploadFiles" => build_uploads::before_update_file(call, id, update).await,
         _ => Ok(WriteRules::default()),
     }
 }
@@ -45,7 +61,11 @@ pub(super) fn before_delete(call: &Call<'_>, kind: &str, found: &Resource) -> Re
     match kind {
         "certificates" => certificates::before_delete(call, found),
         "devices" => Ok(devices::before_delete()),
-        "bundleIds" => Ok(WriteRules { guards: vec![], cascades: vec![certificates::invalidate_profiles("bundleId")] }),
+        "bundleIds" => Ok(WriteRules {
+            guards: vec![],
+            cascades: vec![certificates::invalidate_profiles("bundleId")],
+            also: vec![],
+        }),
         _ => Ok(WriteRules::default()),
     }
 }

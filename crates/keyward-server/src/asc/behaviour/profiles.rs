@@ -191,6 +191,7 @@ pub(super) async fn before_create(
             },
         ],
         cascades: vec![],
+        also: vec![],
     })
 }
 

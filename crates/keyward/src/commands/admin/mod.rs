@@ -5,6 +5,7 @@ mod access;
 mod activation;
 mod app;
 mod audit;
+mod build;
 mod init;
 mod key;
 mod member;
@@ -32,6 +33,7 @@ pub async fn run(args: AdminArgs, config: &Config) -> Result<(), CliError> {
         AdminCommand::Access(c) => access::run(&store, c, config, out).await,
         AdminCommand::Member(c) => member::run(&store, c, out).await,
         AdminCommand::App(c) => app::run(&store, c, out).await,
+        AdminCommand::Build(c) => build::run(&store, c, out).await,
         AdminCommand::Key(c) => key::run(&store, c, config, out).await,
         AdminCommand::Audit(a) => audit::run(&store, a, out).await,
         AdminCommand::Seed(a) => seed::run(&store, a, config, out).await,

@@ -1,0 +1,121 @@
+//! TestFlight (spec F2) over real HTTP, on SQLite and PostgreSQL: Apple's REST build upload makes
+//! a build under a pre-release version once the bytes are in and their checksum matches; upload
+//! URLs need their secret and no token; bad checksums, missing bytes and oversized bodies are
+//! Apple's errors and change nothing.
+#![allow(clippy::unwrap_used)]
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+fn md5_hex(bytes: &[u8]) -> String {
+    use md5::Digest;
+    md5::Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn builds_of(srv: &Server, token: &str, app: &str) -> Value {
+    parts(srv.get(&format!("/v1/apps/{app}/builds"), token).await).await.2
+}
+
+server_test!(f2_apples_rest_upload_makes_a_build_once_the_checksum_matches, |srv: Server| async move {
+    let team = srv.team("Acme").await;
+    let app = srv.app(&team, "Fizz").await.to_string();
+    let token = srv.team_key(&team, "APP_MANAGER").await.token();
+    let body = json!({"data": {"type": "buildUploads",
+        "attributes": {"cfBundleShortVersionString": "1.2", "cfBundleVersion": "42", "platform": "IOS"},
+        "relationships": {"app": {"data": {"type": "apps", "id": app}}}}});
+    let (status, upload) = srv.json(Method::POST, "/v1/buildUploads", &token, body).await;
+    assert_eq!(status, 201, "{upload}");
+    assert_eq!(upload["data"]["attributes"]["state"]["state"], "AWAITING_UPLOAD");
+    let upload_id = upload["data"]["id"].as_str().unwrap().to_owned();
+    let bytes: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
+    let body = json!({"data": {"type": "buildUploadFiles",
+        "attributes": {"fileName": "Fizz.ipa", "fileSize": bytes.len(), "uti": "com.apple.ipa", "assetType": "ASSET"},
+        "relationships": {"buildUpload": {"data": {"type": "buildUploads", "id": upload_id}}}}});
+    let (status, file) = srv.json(Method::POST, "/v1/buildUploadFiles", &token, body).await;
+    assert_eq!(status, 201, "{file}");
+    let file_id = file["data"]["id"].as_str().unwrap().to_owned();
+    let operation = &file["data"]["attributes"]["uploadOperations"][0];
+    assert_eq!((operation["method"].as_str(), operation["length"].as_u64()), (Some("PUT"), Some(bytes.len() as u64)));
+    let url = operation["url"].as_str().unwrap().to_owned();
+    assert!(file["data"]["attributes"].get("_uploadSecret").is_none(), "internal attributes are never shown");
+
+    let patch = |hash: &str| {
+        json!({"data": {"type": "buildUploadFiles", "id": file_id, "attributes": {
+            "uploaded": true, "sourceFileChecksums": {"file": {"hash": hash, "algorithm": "MD5"}}}}})
+    };
+    let file_path = format!("/v1/buildUploadFiles/{file_id}");
+    // Marked uploaded before the bytes: refused, nothing made.
+    let (status, body) = srv.json(Method::PATCH, &file_path, &token, patch(&md5_hex(&bytes))).await;
+    assert_eq!((status, body["errors"][0]["code"].as_str()), (409, Some("STATE_ERROR")), "{body}");
+    let client = reqwest::Client::new();
+    // The URL is the authority: a wrong secret is refused like an unknown file.
+    let forged = format!("{}x", url);
+    // (Small bodies: a refusal answers before reading the body and closes the connection.)
+    assert_eq!(client.put(&forged).body("x").send().await.unwrap().status().as_u16(), 403);
+    let unknown = url.replace(&file_id, "no-such-file");
+    assert_eq!(client.put(&unknown).body("x").send().await.unwrap().status().as_u16(), 403);
+    let mut too_long = bytes.clone();
+    too_long.push(0);
+    assert_eq!(client.put(&url).body(too_long).send().await.unwrap().status().as_u16(), 413);
+    let put =
+        client.put(&url).header("content-type", "application/octet-stream").body(bytes.clone()).send().await.unwrap();
+    assert_eq!(put.status().as_u16(), 200);
+    assert_eq!(put.headers()["etag"], format!("\"{}\"", md5_hex(&bytes)));
+    // A checksum of other bytes: Apple's 409 at the checksum, no build.
+    let (status, body) = srv.json(Method::PATCH, &file_path, &token, patch(&md5_hex(b"other"))).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["errors"][0]["source"]["pointer"], "/data/attributes/sourceFileChecksums", "{body}");
+    assert_eq!(builds_of(&srv, &token, &app).await["data"], json!([]));
+    // The right one: the file is complete and the build appears, processing, under 1.2.
+    let (status, body) = srv.json(Method::PATCH, &file_path, &token, patch(&md5_hex(&bytes).to_uppercase())).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["attributes"]["assetDeliveryState"]["state"], "COMPLETE", "{body}");
+    let builds = builds_of(&srv, &token, &app).await;
+    assert_eq!(builds["data"].as_array().unwrap().len(), 1, "{builds}");
+    let build = &builds["data"][0];
+    assert_eq!(build["attributes"]["version"], "42");
+    assert_eq!(build["attributes"]["processingState"], "PROCESSING");
+    let build_id = build["id"].as_str().unwrap();
+    let (_, _, version) = parts(srv.get(&format!("/v1/builds/{build_id}/preReleaseVersion"), &token).await).await;
+    assert_eq!(version["data"]["attributes"]["version"], "1.2", "{version}");
+    let (_, _, upload) = parts(srv.get(&format!("/v1/buildUploads/{upload_id}?include=build"), &token).await).await;
+    assert_eq!(upload["data"]["attributes"]["state"]["state"], "PROCESSING", "{upload}");
+    assert_eq!(upload["included"][0]["id"], build_id, "{upload}");
+    // Marked uploaded twice, or bytes sent again after: refused.
+    let (status, _) = srv.json(Method::PATCH, &file_path, &token, patch(&md5_hex(&bytes))).await;
+    assert_eq!(status, 409);
+    assert_eq!(client.put(&url).body("x").send().await.unwrap().status().as_u16(), 409);
+    // A file for a finished upload is refused.
+    let body = json!({"data": {"type": "buildUploadFiles",
+        "attributes": {"fileName": "More.ipa", "fileSize": 10, "uti": "com.apple.ipa", "assetType": "ASSET"},
+        "relationships": {"buildUpload": {"data": {"type": "buildUploads", "id": upload_id}}}}});
+    let (status, body) = srv.json(Method::POST, "/v1/buildUploadFiles", &token, body).await;
+    assert_eq!(status, 409, "{body}");
+});
+
+server_test!(f2_another_team_cannot_see_or_complete_an_upload, |srv: Server| async move {
+    let acme = srv.team("Acme").await;
+    let app = srv.app(&acme, "Fizz").await.to_string();
+    let token = srv.team_key(&acme, "ADMIN").await.token();
+    let other = srv.team("Globex").await;
+    let intruder = srv.team_key(&other, "ADMIN").await.token();
+    let body = json!({"data": {"type": "buildUploads",
+        "attributes": {"cfBundleShortVersionString": "1.0", "cfBundleVersion": "1", "platform": "IOS"},
+        "relationships": {"app": {"data": {"type": "apps", "id": app}}}}});
+    let (_, upload) = srv.json(Method::POST, "/v1/buildUploads", &token, body).await;
+    let upload_id = upload["data"]["id"].as_str().unwrap();
+    let body = json!({"data": {"type": "buildUploadFiles",
+        "attributes": {"fileName": "x.ipa", "fileSize": 3, "uti": "com.apple.ipa", "assetType": "ASSET"},
+        "relationships": {"buildUpload": {"data": {"type": "buildUploads", "id": upload_id}}}}});
+    let (status, _) = srv.json(Method::POST, "/v1/buildUploadFiles", &intruder, body.clone()).await;
+    assert_eq!(status, 409, "another team's upload is no upload of Globex");
+    let (_, file) = srv.json(Method::POST, "/v1/buildUploadFiles", &token, body).await;
+    let file_id = file["data"]["id"].as_str().unwrap();
+    let patch = json!({"data": {"type": "buildUploadFiles", "id": file_id, "attributes": {"uploaded": true}}});
+    let (status, _) = srv.json(Method::PATCH, &format!("/v1/buildUploadFiles/{file_id}"), &intruder, patch).await;
+    assert_eq!(status, 404);
+    let (status, _, _) = parts(srv.get(&format!("/v1/buildUploads/{upload_id}"), &intruder).await).await;
+    assert_eq!(status, 404);
+});

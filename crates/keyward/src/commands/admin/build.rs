@@ -1,0 +1,105 @@
+//! `keyward admin build add`: a build of an app, as if uploaded and processed (spec F2), for a
+//! test suite that needs builds without uploading binaries. It goes under the app's pre-release
+//! version of that version string and platform, made in the same transaction if there is none,
+//! and reaches every node through the change feed like any write.
+
+use keyward_core::ports::{AppStore, ResourceStore};
+use keyward_core::resource::{AlsoWrite, Link, Resource, WriteRules};
+use keyward_store::Store;
+use serde_json::{Map, Value, json};
+
+use super::resolve_team;
+use crate::cli::BuildCommand;
+use crate::error::CliError;
+use crate::output::Output;
+
+const STATES: [&str; 4] = ["VALID", "PROCESSING", "FAILED", "INVALID"];
+const PLATFORMS: [&str; 4] = ["IOS", "MAC_OS", "TV_OS", "VISION_OS"];
+
+pub async fn run(store: &Store, command: BuildCommand, out: Output) -> Result<(), CliError> {
+    let BuildCommand::Add(args) = command;
+    let team = resolve_team(store, &args.team).await?;
+    if !STATES.contains(&args.state.as_str()) {
+        return Err(CliError::Usage(format!("--state is one of {}", STATES.join(", "))));
+    }
+    if !PLATFORMS.contains(&args.platform.as_str()) {
+        return Err(CliError::Usage(format!("--platform is one of {}", PLATFORMS.join(", "))));
+    }
+    for (flag, value) in [("--version", &args.version), ("--build-number", &args.build_number)] {
+        if value.is_empty() || value.len() > 64 || !value.chars().all(|c| c.is_ascii_digit() || c == '.') {
+            return Err(CliError::Usage(format!("{flag} is digits and dots, like 1.2.0 or 42")));
+        }
+    }
+    let apps = store.apps(team.id).await?;
+    let app = apps
+        .iter()
+        .find(|a| a.bundle_id == args.app || a.id.to_string() == args.app)
+        .ok_or_else(|| CliError::Refused(format!("the team has no app '{}' (bundle ID or numeric ID)", args.app)))?;
+    let app_link = Link { kind: "apps".into(), id: app.id.to_string() };
+    let existing = store.all_resources().await?.into_iter().find(|r| {
+        r.team_id == team.id
+            && r.kind == "preReleaseVersions"
+            && r.link("app").contains(&app_link)
+            && r.attributes.get("version").and_then(Value::as_str) == Some(args.version.as_str())
+            && r.attributes.get("platform").and_then(Value::as_str) == Some(args.platform.as_str())
+    });
+    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    let stamp = now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    let resource = |kind: &str, attributes: Map<String, Value>, links: Vec<(&str, Link)>| Resource {
+        team_id: team.id,
+        kind: kind.to_owned(),
+        id: uuid::Uuid::new_v4().to_string(),
+        app: None,
+        attributes,
+        relationships: links.into_iter().map(|(n, l)| (n.to_owned(), vec![l])).collect(),
+        created_at: now,
+        updated_at: now,
+    };
+    let mut attributes = Map::new();
+    attributes.insert("version".into(), json!(args.build_number));
+    attributes.insert("uploadedDate".into(), json!(stamp));
+    let expires = (now + time::Duration::days(90)).format(&time::format_description::well_known::Rfc3339);
+    attributes.insert("expirationDate".into(), json!(expires.unwrap_or_default()));
+    attributes.insert("expired".into(), json!(false));
+    attributes.insert("processingState".into(), json!(args.state));
+    attributes.insert("buildAudienceType".into(), json!("APP_STORE_ELIGIBLE"));
+    let build_of = |pre: &str| {
+        let pre_link = Link { kind: "preReleaseVersions".into(), id: pre.to_owned() };
+        resource("builds", attributes.clone(), vec![("app", app_link.clone()), ("preReleaseVersion", pre_link)])
+    };
+    // A new pre-release version is written first and the build with it, in one transaction.
+    let (pre_release, build) = match existing {
+        Some(pre) => {
+            let build = build_of(&pre.id);
+            store.create_resource(build.clone(), WriteRules::default()).await?;
+            (pre.id, build)
+        }
+        None => {
+            let mut version = Map::new();
+            version.insert("version".into(), json!(args.version));
+            version.insert("platform".into(), json!(args.platform));
+            let pre = resource("preReleaseVersions", version, vec![("app", app_link.clone())]);
+            let build = build_of(&pre.id);
+            let rules = WriteRules { also: vec![AlsoWrite::Create(build.clone())], ..WriteRules::default() };
+            let pre_id = pre.id.clone();
+            store.create_resource(pre, rules).await?;
+            (pre_id, build)
+        }
+    };
+    let value = json!({
+        "id": build.id,
+        "app": app.id.to_string(),
+        "version": args.version,
+        "build_number": args.build_number,
+        "platform": args.platform,
+        "pre_release_version": pre_release,
+        "processing_state": args.state,
+    });
+    out.one(&value, || {
+        format!(
+            "Added build {} ({}, {}) of {} under pre-release version {}.",
+            args.build_number, build.id, args.state, app.bundle_id, pre_release
+        )
+    });
+    Ok(())
+}
