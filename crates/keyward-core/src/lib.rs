@@ -24,6 +24,7 @@ pub mod ports;
 pub mod rate_limit;
 pub mod resource;
 pub mod resource_index;
+pub mod review;
 pub mod role;
 pub mod role_table;
 pub mod secret;

@@ -102,6 +102,9 @@ pub enum Guard {
     /// None of the resources the written one links to through `relationship` has `attribute`
     /// equal to `value` (a profile's devices are not disabled), read in the write's transaction.
     LinkedNot { relationship: String, attribute: String, value: Value, detail: String },
+    /// The written resource's `attribute` was among `values` before the write (a state machine's
+    /// move from the state it was read in), read in the write's transaction.
+    Was { attribute: String, values: Vec<Value>, detail: String },
 }
 
 impl Guard {
@@ -109,7 +112,7 @@ impl Guard {
     /// write. `LinkedNot` is about other types: see [`Guard::allows_linked`].
     pub fn holds<'a>(&self, others: impl IntoIterator<Item = &'a Resource>) -> bool {
         match self {
-            Guard::LinkedNot { .. } => true,
+            Guard::LinkedNot { .. } | Guard::Was { .. } => true,
             Guard::Unique { attribute, value, .. } => {
                 others.into_iter().all(|r| r.attributes.get(attribute) != Some(value))
             }
@@ -117,6 +120,16 @@ impl Guard {
                 others.into_iter().filter(|r| r.attributes.get(attribute).is_some_and(|v| values.contains(v))).count()
                     < *max
             }
+        }
+    }
+
+    /// Whether `before`, the written resource as it was, passes a `Was`.
+    pub fn allows_before(&self, before: &Resource) -> bool {
+        match self {
+            Guard::Was { attribute, values, .. } => {
+                before.attributes.get(attribute).is_some_and(|v| values.contains(v))
+            }
+            _ => true,
         }
     }
 
@@ -135,6 +148,7 @@ impl Guard {
                 (format!("/data/attributes/{attribute}"), detail)
             }
             Guard::LinkedNot { relationship, detail, .. } => (format!("/data/relationships/{relationship}"), detail),
+            Guard::Was { detail, .. } => (String::new(), detail),
         }
     }
 }

@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         Some(_) => Router::new()
             .route("/_keyward/reset", axum::routing::post(test_mode::reset))
             .route("/_keyward/requests", get(test_mode::requests))
+            .route("/_keyward/review/{submission}", axum::routing::post(test_mode::review))
             .route_layer(from_fn_with_state(state.clone(), test_mode::same_origin_only)),
         None => Router::new(),
     };

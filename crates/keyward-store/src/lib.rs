@@ -36,6 +36,7 @@ mod members;
 mod persons;
 mod resource_rows;
 mod resources;
+mod review;
 mod seed;
 mod sessions;
 mod signing;

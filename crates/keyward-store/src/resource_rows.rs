@@ -40,6 +40,19 @@ fn json(value: &impl serde::Serialize) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Backend(format!("cannot write JSON: {e}")))
 }
 
+/// The team a resource belongs to, if it exists (types and IDs are unique in the installation).
+pub(crate) async fn team_of(pool: &sqlx::AnyPool, kind: &str, id: &str) -> Result<Option<TeamId>, StoreError> {
+    let row = sqlx::query("SELECT team_id FROM resources WHERE kind = $1 AND id = $2")
+        .bind(kind.to_owned())
+        .bind(id.to_owned())
+        .fetch_optional(pool)
+        .await
+        .map_err(backend_error)?;
+    let Some(row) = row else { return Ok(None) };
+    let team: String = sqlx::Row::try_get(&row, 0).map_err(backend_error)?;
+    team.parse().map(Some).map_err(|_| StoreError::Backend(format!("a resource's team '{team}' is no ID")))
+}
+
 /// The team's resources of one type, in ID order (for the rules a write keeps: a few hundred
 /// certificates, devices or profiles at most).
 pub(crate) async fn of_kind(tx: &mut Tx, team: TeamId, kind: &str) -> Result<Vec<Resource>, StoreError> {

@@ -184,7 +184,7 @@ async fn insert_in(tx: &mut tx::Tx, mut resource: Resource) -> Result<Resource, 
 
 /// One resource changed in `tx`: attributes set, relationships changed (links added are checked,
 /// at most `MAX_LINKS` each), its app decided again (A4), the guards kept, the row and its change.
-async fn update_in(
+pub(crate) async fn update_in(
     tx: &mut tx::Tx,
     team: TeamId,
     kind: &str,
@@ -193,6 +193,9 @@ async fn update_in(
     guards: &[Guard],
 ) -> Result<Resource, StoreError> {
     let mut resource = resource_rows::in_tx(tx, team, kind, id).await?;
+    if let Some(guard) = guards.iter().find(|g| !g.allows_before(&resource)) {
+        return Err(DomainError::Conflict(guard.refusal().1.to_owned()).into());
+    }
     for (name, value) in update.attributes {
         resource.attributes.insert(name, value);
     }

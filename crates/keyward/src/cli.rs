@@ -227,6 +227,9 @@ pub enum AdminCommand {
     /// Add builds to an app, as if uploaded and processed (spec F2)
     #[command(subcommand)]
     Build(BuildCommand),
+    /// Make App Review's moves of a review submission (spec F3)
+    #[command(subcommand)]
+    Review(ReviewCommand),
     /// Generate, download, list, show and revoke API keys
     #[command(subcommand)]
     Key(KeyCommand),
@@ -384,6 +387,22 @@ pub struct MemberRef {
 pub enum AppCommand {
     /// Create an app in a team
     Create(AppCreateArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Move a submission (and its items and App Store versions) as App Review would: IN_REVIEW
+    /// from WAITING_FOR_REVIEW, then REJECTED or APPROVED
+    Move(ReviewMoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewMoveArgs {
+    /// The review submission's ID
+    pub submission: String,
+    /// IN_REVIEW, REJECTED or APPROVED
+    #[arg(long, value_name = "STATE")]
+    pub to: String,
 }
 
 #[derive(Debug, Subcommand)]

@@ -106,6 +106,28 @@ pub(crate) async fn reset(State(state): State<AppState>) -> Result<Response, Api
     Ok(views::document(StatusCode::OK, &json!({ "reset": true, "changes": outcome.changes })))
 }
 
+/// `POST /_keyward/review/{submission}` with `{"state": "IN_REVIEW"}`, `"REJECTED"` or
+/// `"APPROVED"`: App Review's move of a review submission (spec F3), which Keyward has no reviewer
+/// to make. The submission's items and App Store versions follow; a move App Review would not make
+/// from the submission's state is a 409 that changes nothing.
+pub(crate) async fn review(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let asked = serde_json::from_slice::<serde_json::Value>(&body).ok();
+    let asked = asked.as_ref().and_then(|b| b.get("state")).and_then(|s| s.as_str()).unwrap_or_default();
+    let Some(step) = keyward_core::review::Move::parse(asked) else {
+        let detail = format!("'{asked}' is none of IN_REVIEW, REJECTED, APPROVED");
+        return Err(ApiError::entity("ENTITY_ERROR.ATTRIBUTE.INVALID", detail, "/state"));
+    };
+    let now = views::timestamp(time::OffsetDateTime::now_utc());
+    let (_, changes) = state.store.move_review(&id, step, &now).await?;
+    state.written(&changes).await;
+    tracing::info!(submission = %id, state = asked, "test mode: App Review moved a submission");
+    Ok(views::document(StatusCode::OK, &json!({ "submission": id, "moved": asked, "changes": changes.len() })))
+}
+
 #[cfg(test)]
 mod tests {
     use super::trusted_host;

@@ -334,12 +334,18 @@ async fn stand_in(srv: &Server, api: &Api, team: keyward_core::ids::TeamId, app:
         relationships.insert("app".to_owned(), vec![Link { kind: "apps".into(), id: app.to_owned() }]);
     }
     let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    // The states the walk's creates need their stand-ins in (spec F3).
+    let attributes = match kind {
+        "appStoreVersions" => json!({"appStoreState": "PENDING_DEVELOPER_RELEASE", "releaseType": "MANUAL"}),
+        "reviewSubmissions" => json!({"state": "READY_FOR_REVIEW"}),
+        _ => json!({}),
+    };
     let resource = Resource {
         team_id: team,
         kind: kind.to_owned(),
         id: id.clone(),
         app: Some(keyward_core::ids::AppId(app.parse().unwrap())),
-        attributes: serde_json::Map::new(),
+        attributes: attributes.as_object().cloned().unwrap_or_default(),
         relationships,
         created_at: now,
         updated_at: now,

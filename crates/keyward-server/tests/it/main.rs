@@ -10,6 +10,7 @@ mod availability;
 mod codesign;
 mod console;
 mod openapi;
+mod review;
 mod revocation;
 mod routes;
 mod snapshots;

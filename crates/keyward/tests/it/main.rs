@@ -13,6 +13,7 @@ mod gateway;
 mod key_file;
 mod mail;
 mod policy;
+mod review;
 mod seeds;
 mod serve;
 mod testflight;

@@ -49,7 +49,7 @@ async fn get(base: &str, path: &str, token: &str) -> (u16, Value) {
     (status, r.json().await.unwrap_or_default())
 }
 
-fn token(kw: &crate::common::Keyward) -> String {
+pub(crate) fn token(kw: &crate::common::Keyward) -> String {
     kw.ok(&["token", "--key-file", &example_key(), "--issuer-id", "6a9d2c0e-1f3b-4c55-8e77-0123456789ab"])
         .stdout
         .trim()

@@ -3,16 +3,9 @@
 //! delay (`KEYWARD_BUILD_PROCESSING_SECONDS`) and then becomes `VALID` without any request.
 #![allow(clippy::unwrap_used)]
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-async fn send(method: reqwest::Method, url: String, token: &str, body: Option<Value>) -> (u16, Value) {
-    let mut r = reqwest::Client::new().request(method, url).bearer_auth(token);
-    if let Some(body) = body {
-        r = r.json(&body);
-    }
-    let r = r.send().await.unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or_default())
-}
+use crate::common::send;
 
 cli_test!(
     f2_builds_are_added_by_the_cli_and_uploads_are_processed_after_the_delay,
@@ -36,17 +29,7 @@ cli_test!(
         assert_eq!(unknown.code, 1, "{unknown:?}");
 
         let server = kw.serve_with(&[], &[("KEYWARD_BUILD_PROCESSING_SECONDS", "1")]);
-        let token = kw
-            .ok(&[
-                "token",
-                "--key-file",
-                &crate::seeds::example_key(),
-                "--issuer-id",
-                "6a9d2c0e-1f3b-4c55-8e77-0123456789ab",
-            ])
-            .stdout
-            .trim()
-            .to_owned();
+        let token = crate::seeds::token(&kw);
         let base = server.base.clone();
         let (status, build) =
             send(reqwest::Method::GET, format!("{base}/v1/builds/{}", first["id"].as_str().unwrap()), &token, None)

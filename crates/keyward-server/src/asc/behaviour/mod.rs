@@ -10,6 +10,7 @@ mod bundle_ids;
 mod certificates;
 mod devices;
 mod profiles;
+mod review;
 
 use keyward_core::resource::{Link, Resource, ResourceUpdate, WriteRules};
 use serde_json::{Map, Value};
@@ -32,6 +33,9 @@ pub(super) async fn before_create(
         "bundleIds" => bundle_ids::before_create(call, attributes).await,
         "buildUploads" => Ok(build_uploads::before_create_upload(attributes)),
         "buildUploadFiles" => build_uploads::before_create_file(call, id, attributes, links),
+        "reviewSubmissions" => review::before_create_submission(call, attributes, links),
+        "reviewSubmissionItems" => review::before_create_item(call, attributes, links),
+        "appStoreVersionReleaseRequests" => review::before_create_release(call, links),
         _ => Ok(WriteRules::default()),
     }
 }
@@ -52,6 +56,7 @@ pub(super) async fn before_update(
     match kind {
         "devices" => Ok(devices::before_update(update)),
         "buildUploadFiles" => build_uploads::before_update_file(call, id, update).await,
+        "reviewSubmissions" => review::before_update_submission(call, id, update),
         _ => Ok(WriteRules::default()),
     }
 }

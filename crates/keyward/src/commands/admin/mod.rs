@@ -9,6 +9,7 @@ mod build;
 mod init;
 mod key;
 mod member;
+mod review;
 mod seed;
 mod team;
 
@@ -34,6 +35,7 @@ pub async fn run(args: AdminArgs, config: &Config) -> Result<(), CliError> {
         AdminCommand::Member(c) => member::run(&store, c, out).await,
         AdminCommand::App(c) => app::run(&store, c, out).await,
         AdminCommand::Build(c) => build::run(&store, c, out).await,
+        AdminCommand::Review(c) => review::run(&store, c, out).await,
         AdminCommand::Key(c) => key::run(&store, c, config, out).await,
         AdminCommand::Audit(a) => audit::run(&store, a, out).await,
         AdminCommand::Seed(a) => seed::run(&store, a, config, out).await,

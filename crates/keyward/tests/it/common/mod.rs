@@ -333,3 +333,13 @@ pub fn codemagic_python() -> String {
     std::env::var("KEYWARD_TEST_CODEMAGIC_PYTHON")
         .unwrap_or_else(|_| format!("{}/../../target/codemagic-venv/bin/python", env!("CARGO_MANIFEST_DIR")))
 }
+
+/// `method url` with a bearer token and an optional JSON body: the status and the JSON answer.
+pub async fn send(method: reqwest::Method, url: String, token: &str, body: Option<Value>) -> (u16, Value) {
+    let mut r = reqwest::Client::new().request(method, url).bearer_auth(token);
+    if let Some(body) = body {
+        r = r.json(&body);
+    }
+    let r = r.send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or_default())
+}
