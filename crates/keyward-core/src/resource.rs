@@ -87,8 +87,8 @@ pub struct WriteRules {
 pub enum AlsoWrite {
     /// A new resource; its links are checked and its app decided as for any create.
     Create(Resource),
-    /// A change to a resource of the same team.
-    Update { kind: String, id: String, update: ResourceUpdate },
+    /// A change to a resource of the same team, under `guards` (a state it must have been in).
+    Update { kind: String, id: String, update: ResourceUpdate, guards: Vec<Guard> },
 }
 
 /// A rule across the resources of the written one's type in its team. Broken, the write is
@@ -102,6 +102,9 @@ pub enum Guard {
     /// None of the resources the written one links to through `relationship` has `attribute`
     /// equal to `value` (a profile's devices are not disabled), read in the write's transaction.
     LinkedNot { relationship: String, attribute: String, value: Value, detail: String },
+    /// Every resource the written one links to through `relationship` has `attribute` among
+    /// `values` (an item joins a submission still being put together), read in the transaction.
+    LinkedIs { relationship: String, attribute: String, values: Vec<Value>, detail: String },
     /// The written resource's `attribute` was among `values` before the write (a state machine's
     /// move from the state it was read in), read in the write's transaction.
     Was { attribute: String, values: Vec<Value>, detail: String },
@@ -112,7 +115,7 @@ impl Guard {
     /// write. `LinkedNot` is about other types: see [`Guard::allows_linked`].
     pub fn holds<'a>(&self, others: impl IntoIterator<Item = &'a Resource>) -> bool {
         match self {
-            Guard::LinkedNot { .. } | Guard::Was { .. } => true,
+            Guard::LinkedNot { .. } | Guard::LinkedIs { .. } | Guard::Was { .. } => true,
             Guard::Unique { attribute, value, .. } => {
                 others.into_iter().all(|r| r.attributes.get(attribute) != Some(value))
             }
@@ -137,6 +140,9 @@ impl Guard {
     pub fn allows_linked(&self, linked: &Resource) -> bool {
         match self {
             Guard::LinkedNot { attribute, value, .. } => linked.attributes.get(attribute) != Some(value),
+            Guard::LinkedIs { attribute, values, .. } => {
+                linked.attributes.get(attribute).is_some_and(|v| values.contains(v))
+            }
             _ => true,
         }
     }
@@ -147,7 +153,9 @@ impl Guard {
             Guard::Unique { attribute, detail, .. } | Guard::AtMost { attribute, detail, .. } => {
                 (format!("/data/attributes/{attribute}"), detail)
             }
-            Guard::LinkedNot { relationship, detail, .. } => (format!("/data/relationships/{relationship}"), detail),
+            Guard::LinkedNot { relationship, detail, .. } | Guard::LinkedIs { relationship, detail, .. } => {
+                (format!("/data/relationships/{relationship}"), detail)
+            }
             Guard::Was { detail, .. } => (String::new(), detail),
         }
     }

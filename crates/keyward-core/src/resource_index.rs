@@ -79,6 +79,12 @@ impl ResourceIndex {
         self.by_kind.get(&(team, kind.to_owned())).map(|m| m.values().cloned().collect()).unwrap_or_default()
     }
 
+    /// The resources of type `kind` of every team (the background work that finishes what Apple
+    /// finishes later: processing builds).
+    pub fn of_kind_everywhere(&self, kind: &str) -> Vec<Arc<Resource>> {
+        self.by_kind.iter().filter(|((_, k), _)| k == kind).flat_map(|(_, m)| m.values().cloned()).collect()
+    }
+
     /// Every resource of every team (tests and diagnostics).
     pub fn all(&self) -> Vec<Arc<Resource>> {
         self.by_key.values().cloned().collect()

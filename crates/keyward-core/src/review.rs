@@ -142,20 +142,35 @@ pub fn release(version: &Resource) -> Result<ResourceUpdate, DomainError> {
     Ok(set(&[("appStoreState", json!("READY_FOR_SALE")), ("appVersionState", json!("READY_FOR_DISTRIBUTION"))]))
 }
 
+/// The submission states that take items.
+pub const OPEN: [&str; 2] = ["READY_FOR_REVIEW", "UNRESOLVED_ISSUES"];
+
+/// The App Store version states that can go into a submission.
+pub const EDITABLE: [&str; 5] =
+    ["PREPARE_FOR_SUBMISSION", "READY_FOR_REVIEW", "REJECTED", "METADATA_REJECTED", "DEVELOPER_REJECTED"];
+
 /// Whether `version` may go into `submission` (`POST /v1/reviewSubmissionItems`): the
 /// submission is still being put together, and the version is editable and has a build.
 pub fn may_add(submission: &Resource, version: Option<&Resource>) -> Result<(), DomainError> {
     let state = text(submission, "state");
-    if !["READY_FOR_REVIEW", "UNRESOLVED_ISSUES"].contains(&state) {
+    if !OPEN.contains(&state) {
         return Err(DomainError::Conflict(format!(
             "The review submission is {} and takes no more items.",
             shown(state)
         )));
     }
     let Some(version) = version else { return Ok(()) };
-    let editable =
-        ["PREPARE_FOR_SUBMISSION", "READY_FOR_REVIEW", "REJECTED", "METADATA_REJECTED", "DEVELOPER_REJECTED"];
-    if !editable.contains(&text(version, "appStoreState")) {
+    // One submission is one app's, on one platform: another app's version cannot ride along.
+    if version.app.is_some() && submission.app.is_some() && version.app != submission.app {
+        return Err(DomainError::Conflict("The App Store version belongs to another app than the submission.".into()));
+    }
+    let (submitted_for, version_for) = (text(submission, "platform"), text(version, "platform"));
+    if !submitted_for.is_empty() && !version_for.is_empty() && submitted_for != version_for {
+        return Err(DomainError::Conflict(format!(
+            "The App Store version is for {version_for}; the submission is for {submitted_for}."
+        )));
+    }
+    if !EDITABLE.contains(&text(version, "appStoreState")) {
         return Err(DomainError::Conflict(format!(
             "The App Store version is {}; only a version being prepared can be submitted.",
             shown(text(version, "appStoreState"))

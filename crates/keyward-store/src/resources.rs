@@ -125,7 +125,7 @@ async fn keep_guards(tx: &mut tx::Tx, resource: &Resource, guards: &[Guard]) -> 
     let others = || same_kind.iter().filter(|r| r.id != resource.id);
     for guard in guards {
         let mut holds = guard.holds(others());
-        if let Guard::LinkedNot { relationship, .. } = guard {
+        if let Guard::LinkedNot { relationship, .. } | Guard::LinkedIs { relationship, .. } = guard {
             for link in resource.link(relationship) {
                 let linked = resource_rows::in_tx(tx, resource.team_id, &link.kind, &link.id).await?;
                 holds &= guard.allows_linked(&linked);
@@ -229,7 +229,9 @@ async fn also_write(tx: &mut tx::Tx, team: TeamId, rules: &WriteRules) -> Result
         let written = match write {
             AlsoWrite::Create(resource) if resource.team_id == team => insert_in(tx, resource.clone()).await?,
             AlsoWrite::Create(_) => return Err(StoreError::Backend("a write carried into another team".into())),
-            AlsoWrite::Update { kind, id, update } => update_in(tx, team, kind, id, update.clone(), &[]).await?,
+            AlsoWrite::Update { kind, id, update, guards } => {
+                update_in(tx, team, kind, id, update.clone(), guards).await?
+            }
         };
         changes.push(change(&written));
     }

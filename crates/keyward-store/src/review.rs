@@ -30,7 +30,12 @@ impl Store {
             .collect();
         let mut versions = Vec::new();
         for link in items.iter().flat_map(|i| i.link("appStoreVersion")) {
-            versions.push(resource_rows::in_tx(&mut tx, team, &link.kind, &link.id).await?);
+            // A version deleted meanwhile no longer moves; the submission still does.
+            match resource_rows::in_tx(&mut tx, team, &link.kind, &link.id).await {
+                Ok(version) => versions.push(version),
+                Err(StoreError::Rule(DomainError::NoSuchResource { .. })) => {}
+                Err(e) => return Err(e),
+            }
         }
         let mut written = Vec::new();
         for (kind, id, update) in changes(step, &submission, &items, &versions, now)? {

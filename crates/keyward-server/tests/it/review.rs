@@ -142,3 +142,23 @@ server_test!(f3_a_canceled_submission_returns_its_version_to_the_developer, |srv
     let v = get(&srv, &format!("/v1/appStoreVersions/{version}"), &token).await;
     assert_eq!(v["data"]["attributes"]["appStoreState"], "DEVELOPER_REJECTED", "{v}");
 });
+
+// A4 and one submission per app: another app's version cannot ride along in a submission.
+server_test!(f3_a_submission_takes_only_its_own_apps_versions, |srv: Server| async move {
+    let team = srv.team("Acme").await;
+    let fizz = srv.app(&team, "Fizz").await.to_string();
+    let buzz = srv.app(&team, "Buzz").await.to_string();
+    let token = srv.team_key(&team, "ADMIN").await.token();
+    let version = version(&srv, &token, &buzz).await;
+    let build = build(&srv, team.team.id, &buzz).await;
+    let path = format!("/v1/appStoreVersions/{version}/relationships/build");
+    srv.json(Method::PATCH, &path, &token, json!({"data": {"type": "builds", "id": build}})).await;
+    let body = json!({"data": {"type": "reviewSubmissions", "attributes": {"platform": "IOS"},
+        "relationships": {"app": {"data": {"type": "apps", "id": fizz}}}}});
+    let (_, submission) = srv.json(Method::POST, "/v1/reviewSubmissions", &token, body).await;
+    let item = json!({"data": {"type": "reviewSubmissionItems", "relationships": {
+        "reviewSubmission": {"data": {"type": "reviewSubmissions", "id": submission["data"]["id"]}},
+        "appStoreVersion": {"data": {"type": "appStoreVersions", "id": version}}}}});
+    let (status, body) = srv.json(Method::POST, "/v1/reviewSubmissionItems", &token, item).await;
+    assert_eq!((status, body["errors"][0]["code"].as_str()), (409, Some("STATE_ERROR")), "{body}");
+});

@@ -8,7 +8,7 @@
 
 use base64::Engine;
 use keyward_core::ports::ResourceStore;
-use keyward_core::resource::{AlsoWrite, Link, LinkChange, Resource, ResourceUpdate, WriteRules};
+use keyward_core::resource::{AlsoWrite, Guard, Link, LinkChange, Resource, ResourceUpdate, WriteRules};
 use serde_json::{Map, Value, json};
 
 use super::{Call, invalid, text};
@@ -127,11 +127,25 @@ pub(super) async fn before_update_file(
         return Err(ApiError::entity("ENTITY_ERROR.ATTRIBUTE.INVALID", detail, pointer));
     }
     update.attributes.insert("assetDeliveryState".into(), json!({ "state": "COMPLETE", "errors": [], "warnings": [] }));
+    // Checked again in the transaction: still awaiting, and the bytes still those checked (a PUT
+    // or a second PATCH racing this one finds the file changed and is refused).
     let mut rules = WriteRules::default();
+    for attribute in ["assetDeliveryState", put::MD5, put::SHA256, put::RECEIVED] {
+        rules.guards.push(Guard::Was {
+            attribute: attribute.into(),
+            values: vec![file.attributes.get(attribute).cloned().unwrap_or(Value::Null)],
+            detail: "The file changed meanwhile; upload it again or read it again.".into(),
+        });
+    }
     let is_binary = file.attributes.get("assetType").and_then(Value::as_str) == Some("ASSET");
     let upload_link = file.link("buildUpload").first().cloned();
     let upload = upload_link.and_then(|l| call.state.replica.resources().get(call.key.team_id, "buildUploads", &l.id));
     if let (true, Some(upload)) = (is_binary, upload) {
+        if upload.attributes.get("state").and_then(|s| s.get("state")).and_then(Value::as_str)
+            != Some("AWAITING_UPLOAD")
+        {
+            return Err(ApiError::state(format!("The build upload '{}' has its build already.", upload.id)));
+        }
         rules.also = build_of(call, &upload, &file)?;
     }
     Ok(rules)
@@ -208,20 +222,26 @@ fn build_of(call: &Call<'_>, upload: &Resource, file: &Resource) -> Result<Vec<A
         "assetFile".into(),
         LinkChange::Replace(vec![Link { kind: "buildUploadFiles".into(), id: file.id.clone() }]),
     );
-    writes.push(AlsoWrite::Update { kind: "buildUploads".into(), id: upload.id.clone(), update });
+    // One build per upload, even when two binaries complete at once.
+    let guards = vec![Guard::Was {
+        attribute: "state".into(),
+        values: vec![upload.attributes.get("state").cloned().unwrap_or(Value::Null)],
+        detail: "The build upload has its build already.".into(),
+    }];
+    writes.push(AlsoWrite::Update { kind: "buildUploads".into(), id: upload.id.clone(), update, guards });
     Ok(writes)
 }
 
 /// Builds whose processing time has come become `VALID`, and their uploads `COMPLETE`. Run by
-/// every node's background loop; a build another node finished meanwhile is left alone.
+/// every node's background loop; the write is guarded on `PROCESSING`, so a build another node
+/// finished meanwhile is left alone.
 pub(crate) async fn finish_processing(app: &crate::AppState) {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let due: Vec<Resource> = app
         .replica
         .resources()
-        .all()
+        .of_kind_everywhere("builds")
         .into_iter()
-        .filter(|r| r.kind == "builds")
         .filter(|r| r.attributes.get("processingState").and_then(Value::as_str) == Some("PROCESSING"))
         .filter(|r| r.attributes.get(PROCESSED_AT).and_then(Value::as_i64).is_some_and(|at| at <= now))
         .map(|r| (*r).clone())
@@ -232,10 +252,15 @@ pub(crate) async fn finish_processing(app: &crate::AppState) {
             index.referring(build.team_id, "builds", &build.id, "buildUploads").iter().map(|u| u.id.clone()).collect()
         };
         let mut rules = WriteRules::default();
+        rules.guards.push(Guard::Was {
+            attribute: "processingState".into(),
+            values: vec![json!("PROCESSING")],
+            detail: "processed by another node".into(),
+        });
         for upload in uploads {
             let mut update = ResourceUpdate::default();
             update.attributes.insert("state".into(), state("COMPLETE"));
-            rules.also.push(AlsoWrite::Update { kind: "buildUploads".into(), id: upload, update });
+            rules.also.push(AlsoWrite::Update { kind: "buildUploads".into(), id: upload, update, guards: vec![] });
         }
         let mut update = ResourceUpdate::default();
         update.attributes.insert("processingState".into(), json!("VALID"));
@@ -247,6 +272,9 @@ pub(crate) async fn finish_processing(app: &crate::AppState) {
                     id: updated.id.clone(),
                 });
                 app.written(&changes).await;
+            }
+            Err(keyward_core::error::StoreError::Rule(_)) => {
+                tracing::debug!(build = %build.id, "a processed build was finished elsewhere or is gone");
             }
             Err(e) => tracing::warn!(build = %build.id, error = %e, "a processed build could not be marked VALID"),
         }

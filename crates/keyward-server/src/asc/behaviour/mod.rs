@@ -56,7 +56,7 @@ pub(super) async fn before_update(
     match kind {
         "devices" => Ok(devices::before_update(update)),
         "buildUploadFiles" => build_uploads::before_update_file(call, id, update).await,
-        "reviewSubmissions" => review::before_update_submission(call, id, update),
+        "reviewSubmissions" => review::before_update_submission(call, id, update).await,
         _ => Ok(WriteRules::default()),
     }
 }

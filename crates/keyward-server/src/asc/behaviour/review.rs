@@ -2,8 +2,8 @@
 //! developer's release of an approved version. What each move does to the submission, its items
 //! and their App Store versions is `keyward_core::review`'s; here the developer's moves come from
 //! the API (`PATCH … submitted: true` / `canceled: true`), App Review's from test mode and the
-//! CLI (`Store::move_review`). A move is guarded on the state it was read in, in the write's
-//! transaction, so two racing moves cannot both apply.
+//! CLI; every move runs in `Store::move_review`, which reads the submission, its items and their
+//! versions in the transaction that changes them, so two racing moves cannot both apply.
 
 use keyward_core::resource::{AlsoWrite, Guard, Link, ResourceUpdate, WriteRules};
 use keyward_core::review::{self, Move};
@@ -40,8 +40,9 @@ pub(super) fn before_create_submission(
     Ok(WriteRules::default())
 }
 
-/// An item goes into a submission being put together, with a version being prepared that has a
-/// build.
+/// An item goes into a submission being put together, of the same app and platform, with a
+/// version being prepared that has a build. The states are checked again in the write's
+/// transaction, so an item cannot slip into a submission submitted meanwhile on another node.
 pub(super) fn before_create_item(
     call: &Call<'_>,
     attributes: &mut Map<String, Value>,
@@ -61,12 +62,28 @@ pub(super) fn before_create_item(
     let version = linked(links, "appStoreVersion").and_then(|l| index.get(team, "appStoreVersions", &l.id));
     review::may_add(&submission, version.as_deref()).map_err(|e| ApiError::state(e.to_string()))?;
     attributes.insert("state".into(), json!("READY_FOR_REVIEW"));
-    Ok(WriteRules::default())
+    let states = |list: &[&str]| list.iter().map(|s| json!(s)).collect::<Vec<_>>();
+    let guards = vec![
+        Guard::LinkedIs {
+            relationship: "reviewSubmission".into(),
+            attribute: "state".into(),
+            values: states(&review::OPEN),
+            detail: "The review submission was submitted meanwhile and takes no more items.".into(),
+        },
+        Guard::LinkedIs {
+            relationship: "appStoreVersion".into(),
+            attribute: "appStoreState".into(),
+            values: states(&review::EDITABLE),
+            detail: "The App Store version changed state meanwhile and cannot be submitted.".into(),
+        },
+    ];
+    Ok(WriteRules { guards, ..WriteRules::default() })
 }
 
 /// `submitted: true` or `canceled: true`: the developer's moves, carried to the items and
-/// versions. Neither flag is an attribute; they leave the update.
-pub(super) fn before_update_submission(
+/// versions by `Store::move_review`, which reads them in its own transaction. Neither flag is an
+/// attribute; they leave the update, whose other attributes are then written as usual.
+pub(super) async fn before_update_submission(
     call: &Call<'_>,
     id: &str,
     update: &mut ResourceUpdate,
@@ -83,37 +100,14 @@ pub(super) fn before_update_submission(
             return Err(ApiError::entity("ENTITY_ERROR.ATTRIBUTE.INVALID", detail, "/data/attributes"));
         }
     };
-    let index = call.state.replica.resources();
-    let team = call.key.team_id;
-    let submission =
-        index.get(team, "reviewSubmissions", id).ok_or_else(|| ApiError::not_found("reviewSubmissions", id))?;
-    let target = Link { kind: "reviewSubmissions".into(), id: id.to_owned() };
-    let items: Vec<_> = index
-        .referring(team, "reviewSubmissions", id, "reviewSubmissionItems")
-        .into_iter()
-        .filter(|i| i.link("reviewSubmission").contains(&target))
-        .map(|i| (*i).clone())
-        .collect();
-    let versions: Vec<_> = items
-        .iter()
-        .flat_map(|i| i.link("appStoreVersion"))
-        .filter_map(|l| index.get(team, &l.kind, &l.id).map(|v| (*v).clone()))
-        .collect();
-    let now = super::dates(0).0;
-    let mut moves =
-        review::changes(step, &submission, &items, &versions, &now).map_err(|e| ApiError::state(e.to_string()))?;
-    let mut rules = WriteRules::default();
-    if !moves.is_empty() {
-        let (_, _, own) = moves.remove(0);
-        update.attributes.extend(own.attributes);
+    let (team, changes) = call.state.store.move_review(id, step, &super::dates(0).0).await?;
+    if team != call.key.team_id {
+        // `visible` found the submission in the caller's team; IDs are unique in the installation.
+        tracing::error!(submission = id, "a review submission moved in another team than the caller's");
+        return Err(ApiError::internal());
     }
-    rules.guards.push(Guard::Was {
-        attribute: "state".into(),
-        values: step.from().iter().map(|s| json!(s)).collect(),
-        detail: "The review submission changed state meanwhile; read it again.".into(),
-    });
-    rules.also = moves.into_iter().map(|(kind, id, update)| AlsoWrite::Update { kind, id, update }).collect();
-    Ok(rules)
+    call.state.written(&changes).await;
+    Ok(WriteRules::default())
 }
 
 /// `POST /v1/appStoreVersionReleaseRequests`: the developer releases an approved version.
@@ -129,6 +123,11 @@ pub(super) fn before_create_release(call: &Call<'_>, links: &[(String, Vec<Link>
             )
         })?;
     let update = review::release(&version).map_err(|e| ApiError::state(e.to_string()))?;
-    let also = vec![AlsoWrite::Update { kind: version.kind.clone(), id: version.id.clone(), update }];
+    let guards = vec![Guard::Was {
+        attribute: "appStoreState".into(),
+        values: vec![json!("PENDING_DEVELOPER_RELEASE")],
+        detail: "The App Store version changed state meanwhile; read it again.".into(),
+    }];
+    let also = vec![AlsoWrite::Update { kind: version.kind.clone(), id: version.id.clone(), update, guards }];
     Ok(WriteRules { also, ..WriteRules::default() })
 }

@@ -39,7 +39,25 @@ pub(crate) async fn handler(
     }
 }
 
+/// Keyward's IDs and secrets: letters, digits, `-` and `_`, not long. Anything else is refused
+/// before the database is asked.
+fn plausible(text: &str) -> bool {
+    !text.is_empty() && text.len() <= 64 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn too_large(size: u64) -> ApiError {
+    ApiError::custom(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "ENTITY_ERROR",
+        "The upload is larger than the file",
+        Some(format!("The file was declared {size} bytes; more were sent.")),
+    )
+}
+
 async fn receive(state: &AppState, file: &str, secret: &str, req: Request) -> Result<Response, ApiError> {
+    if !plausible(file) || !plausible(secret) {
+        return Err(refused());
+    }
     let found = state.store.resources(&[("buildUploadFiles".to_owned(), file.to_owned())]).await?;
     let Some(found) = found.into_iter().next() else { return Err(refused()) };
     let expected = found.attributes.get(SECRET).and_then(Value::as_str).unwrap_or_default();
@@ -52,7 +70,19 @@ async fn receive(state: &AppState, file: &str, secret: &str, req: Request) -> Re
     if !awaiting {
         return Err(ApiError::state("The file has been uploaded already.".into()));
     }
+    let expires = found.attributes.get("uploadOperations").and_then(|o| o.get(0)).and_then(|o| o.get("expiration"));
+    let expired = expires
+        .and_then(Value::as_str)
+        .and_then(|at| time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).ok());
+    if expired.is_some_and(|at| at < time::OffsetDateTime::now_utc()) {
+        return Err(ApiError::forbidden_because("the upload URL has expired; create the file again"));
+    }
     let size = found.attributes.get("fileSize").and_then(Value::as_u64).unwrap_or(0);
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > size) {
+        return Err(too_large(size));
+    }
     let (mut md5, mut sha256, mut received) =
         (md5::Md5::new(), aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256), 0u64);
     let mut body = req.into_body();
@@ -61,12 +91,7 @@ async fn receive(state: &AppState, file: &str, secret: &str, req: Request) -> Re
         let Ok(chunk) = frame.into_data() else { continue };
         received += chunk.len() as u64;
         if received > size {
-            return Err(ApiError::custom(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "ENTITY_ERROR",
-                "The upload is larger than the file",
-                Some(format!("The file was declared {size} bytes; more were sent.")),
-            ));
+            return Err(too_large(size));
         }
         md5.update(&chunk);
         sha256.update(&chunk);
@@ -77,8 +102,14 @@ async fn receive(state: &AppState, file: &str, secret: &str, req: Request) -> Re
     update.attributes.insert(RECEIVED.into(), json!(received));
     update.attributes.insert(MD5.into(), json!(md5));
     update.attributes.insert(SHA256.into(), json!(sha256));
-    let (updated, _) =
-        state.store.update_resource(found.team_id, &found.kind, &found.id, update, Default::default()).await?;
+    // Still awaiting when the digests are written: a PATCH that completed the file meanwhile wins.
+    let awaiting = keyward_core::resource::Guard::Was {
+        attribute: "assetDeliveryState".into(),
+        values: vec![found.attributes.get("assetDeliveryState").cloned().unwrap_or(Value::Null)],
+        detail: "The file has been marked uploaded meanwhile.".into(),
+    };
+    let rules = keyward_core::resource::WriteRules { guards: vec![awaiting], ..Default::default() };
+    let (updated, _) = state.store.update_resource(found.team_id, &found.kind, &found.id, update, rules).await?;
     let change =
         Change::Resource { team_id: updated.team_id, resource_type: updated.kind.clone(), id: updated.id.clone() };
     state.written(&[change]).await;
