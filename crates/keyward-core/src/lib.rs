@@ -18,6 +18,7 @@ pub mod ids;
 pub mod invitation;
 pub mod key;
 pub mod member;
+pub mod metadata;
 pub mod paging;
 pub mod policy;
 pub mod ports;

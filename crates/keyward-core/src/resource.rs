@@ -89,6 +89,8 @@ pub enum AlsoWrite {
     Create(Resource),
     /// A change to a resource of the same team, under `guards` (a state it must have been in).
     Update { kind: String, id: String, update: ResourceUpdate, guards: Vec<Guard> },
+    /// A resource of the same team removed (a review's earlier response, replaced).
+    Delete { kind: String, id: String },
 }
 
 /// A rule across the resources of the written one's type in its team. Broken, the write is

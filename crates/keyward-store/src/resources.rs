@@ -232,6 +232,14 @@ async fn also_write(tx: &mut tx::Tx, team: TeamId, rules: &WriteRules) -> Result
             AlsoWrite::Update { kind, id, update, guards } => {
                 update_in(tx, team, kind, id, update.clone(), guards).await?
             }
+            AlsoWrite::Delete { kind, id } => {
+                if resource_rows::delete(tx, team, kind, id).await? {
+                    let gone = Change::Resource { team_id: team, resource_type: kind.clone(), id: id.clone() };
+                    tx::change(tx, &gone, resource_rows::now()).await?;
+                    changes.push(gone);
+                }
+                continue;
+            }
         };
         changes.push(change(&written));
     }

@@ -62,11 +62,11 @@ impl Call<'_> {
     }
 }
 
-/// Spec F2: uploaded builds whose processing delay has passed become `VALID`, checked every
-/// second on every node until `shutdown` flips.
+/// Spec F2, F4: what Apple finishes later (uploaded builds processed, review responses
+/// published) once its delay has passed, checked every second on every node until `shutdown`.
 pub(crate) async fn process_builds(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     loop {
-        behaviour::finish_build_processing(&state).await;
+        behaviour::finish_later(&state).await;
         tokio::select! {
             _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
             _ = shutdown.changed() => return,

@@ -9,6 +9,7 @@ mod auth_http;
 mod availability;
 mod codesign;
 mod console;
+mod metadata;
 mod openapi;
 mod review;
 mod revocation;

@@ -1,6 +1,7 @@
 //! Spec F2 through the binary: `keyward admin build add` (under the app's pre-release version,
 //! reused for the same version), and an uploaded build that stays `PROCESSING` for the configured
-//! delay (`KEYWARD_BUILD_PROCESSING_SECONDS`) and then becomes `VALID` without any request.
+//! delay (`KEYWARD_BUILD_PROCESSING_SECONDS`) and then becomes `VALID` without any request; a
+//! review response (F4) is published after the same delay.
 #![allow(clippy::unwrap_used)]
 
 use serde_json::json;
@@ -62,6 +63,22 @@ cli_test!(
         let mut waited = 0;
         while state().await != "VALID" {
             assert!(waited < 100, "still not VALID after 10 s");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            waited += 1;
+        }
+
+        // F4: a review response is published after the same delay, by the same loop.
+        let body = json!({"data": {"type": "customerReviewResponses", "attributes": {"responseBody": "Thanks!"},
+            "relationships": {"review": {"data": {"type": "customerReviews", "id": "acme-review-1"}}}}});
+        let (status, response) =
+            send(reqwest::Method::POST, format!("{base}/v1/customerReviewResponses"), &token, Some(body)).await;
+        assert_eq!((status, response["data"]["attributes"]["state"].as_str()), (201, Some("PENDING_PUBLISH")));
+        let own = format!("{base}/v1/customerReviewResponses/{}", response["data"]["id"].as_str().unwrap());
+        let mut waited = 0;
+        while send(reqwest::Method::GET, own.clone(), &token, None).await.1["data"]["attributes"]["state"]
+            != "PUBLISHED"
+        {
+            assert!(waited < 100, "still not PUBLISHED after 10 s");
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             waited += 1;
         }

@@ -10,6 +10,7 @@ mod bundle_ids;
 mod certificates;
 mod devices;
 mod profiles;
+mod responses;
 mod review;
 
 use keyward_core::resource::{Link, Resource, ResourceUpdate, WriteRules};
@@ -26,6 +27,7 @@ pub(super) async fn before_create(
     attributes: &mut Map<String, Value>,
     links: &mut Vec<(String, Vec<Link>)>,
 ) -> Result<WriteRules, ApiError> {
+    fits(kind, attributes)?;
     match kind {
         "certificates" => certificates::before_create(call, attributes).await,
         "profiles" => profiles::before_create(call, attributes, links).await,
@@ -36,13 +38,29 @@ pub(super) async fn before_create(
         "reviewSubmissions" => review::before_create_submission(call, attributes, links),
         "reviewSubmissionItems" => review::before_create_item(call, attributes, links),
         "appStoreVersionReleaseRequests" => review::before_create_release(call, links),
+        "customerReviewResponses" => responses::before_create_response(call, attributes, links),
         _ => Ok(WriteRules::default()),
     }
 }
 
-/// Builds whose processing delay has passed become `VALID` (spec F2); the background loop's.
-pub(crate) async fn finish_build_processing(state: &crate::AppState) {
+/// What Apple finishes later, once its time has come: builds processed (spec F2), review
+/// responses published (F4). The background loop's.
+pub(crate) async fn finish_later(state: &crate::AppState) {
     build_uploads::finish_processing(state).await;
+    responses::publish(state).await;
+}
+
+/// F4: metadata within the lengths App Store Connect allows.
+fn fits(kind: &str, attributes: &Map<String, Value>) -> Result<(), ApiError> {
+    match keyward_core::metadata::too_long(kind, attributes) {
+        Some((name, length, max)) => Err(invalid(
+            name,
+            format!(
+                "An attribute value is invalid: '{name}' is {length} characters; App Store Connect takes at most {max}."
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Before `PATCH /v1/{kind}/{id}` and relationship writes: may change the update itself (a
@@ -53,6 +71,7 @@ pub(super) async fn before_update(
     id: &str,
     update: &mut ResourceUpdate,
 ) -> Result<WriteRules, ApiError> {
+    fits(kind, &update.attributes)?;
     match kind {
         "devices" => Ok(devices::before_update(update)),
         "buildUploadFiles" => build_uploads::before_update_file(call, id, update).await,
