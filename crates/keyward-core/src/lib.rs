@@ -32,5 +32,6 @@ pub mod secret;
 pub mod seed;
 pub mod settings;
 pub mod team;
+pub mod webhook;
 
 pub use error::DomainError;

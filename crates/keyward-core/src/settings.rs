@@ -24,6 +24,9 @@ pub struct Settings {
     pub max_feed_staleness: u32,
     /// F2: seconds an uploaded build stays `PROCESSING` before it is `VALID` (0 in test mode).
     pub build_processing_seconds: u32,
+    /// F5: let webhooks reach private and loopback addresses (local use); link-local and
+    /// metadata addresses stay refused.
+    pub webhook_allow_private: bool,
 }
 
 impl Default for Settings {
@@ -38,6 +41,7 @@ impl Default for Settings {
             rate_limit_per_hour: 3600,
             max_feed_staleness: 10,
             build_processing_seconds: 30,
+            webhook_allow_private: false,
         }
     }
 }

@@ -83,6 +83,7 @@ impl Background {
             tokio::spawn(background::purge_revoked_keys(state.clone(), options.purge_every, stop_rx.clone())),
             tokio::spawn(crate::replica::tail::tail_changes(state.clone(), stop_rx.clone())),
             tokio::spawn(crate::asc::process_builds(state.clone(), stop_rx.clone())),
+            tokio::spawn(crate::asc::deliver_webhooks(state.clone(), stop_rx.clone())),
             tokio::spawn(background::write_behind(state.clone(), options.flush_every, stop_rx)),
         ];
         Background { stop, tasks }

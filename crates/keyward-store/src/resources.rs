@@ -164,7 +164,7 @@ async fn cascade(tx: &mut tx::Tx, written: &Resource, rules: &WriteRules) -> Res
 /// A new resource written in `tx` (its team locked): the team's cap, its links, its app (A4,
 /// decided from the links as they are now, whatever the caller's copy said), the row and its
 /// change.
-async fn insert_in(tx: &mut tx::Tx, mut resource: Resource) -> Result<Resource, StoreError> {
+pub(crate) async fn insert_in(tx: &mut tx::Tx, mut resource: Resource) -> Result<Resource, StoreError> {
     if resource_rows::count(tx, resource.team_id).await? >= resource_rows::MAX_PER_TEAM {
         return Err(DomainError::Conflict(format!(
             "a team keeps at most {} resources; delete some first",

@@ -39,6 +39,8 @@ pub struct Config {
     pub max_feed_staleness: u32,
     /// F2: seconds an uploaded build stays `PROCESSING` before it is `VALID` (0 in test mode).
     pub build_processing_seconds: u32,
+    /// F5: let webhooks reach private and loopback addresses (local use).
+    pub webhook_allow_private: bool,
     /// Proxies whose `X-Forwarded-For` names the client (addresses or blocks such as
     /// `10.0.0.0/8`), as a list or a comma-separated string (`KEYWARD_TRUSTED_PROXIES`).
     #[serde(deserialize_with = "list_or_commas")]
@@ -87,6 +89,7 @@ impl Default for Config {
             rate_limit_per_hour: s.rate_limit_per_hour,
             max_feed_staleness: s.max_feed_staleness,
             build_processing_seconds: s.build_processing_seconds,
+            webhook_allow_private: s.webhook_allow_private,
             trusted_proxies: Vec::new(),
             policy: None,
             upstream: None,
@@ -165,6 +168,7 @@ impl Config {
             rate_limit_per_hour: self.rate_limit_per_hour,
             max_feed_staleness: self.max_feed_staleness,
             build_processing_seconds: self.build_processing_seconds,
+            webhook_allow_private: self.webhook_allow_private,
         }
     }
 

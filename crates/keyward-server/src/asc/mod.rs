@@ -74,6 +74,8 @@ pub(crate) async fn process_builds(state: AppState, mut shutdown: tokio::sync::w
     }
 }
 
+pub(crate) use behaviour::deliver_webhooks;
+
 /// Every request under `/v1`, `/v2` or `/v3` that no hand-made route serves.
 pub(crate) async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
     let api = match Api::shared() {

@@ -383,12 +383,23 @@ server_test!(r4_every_create_of_the_document_takes_a_body_made_from_its_schema, 
         assert_eq!(status, 201, "{made}");
         stand_ins.insert(kind.to_owned(), made["data"]["id"].as_str().unwrap().to_owned());
     }
+    // A delivery to repeat (spec F5): a webhook's ping, to a receiver nobody runs.
+    let hook = json!({"data": {"type": "webhooks", "attributes": {"enabled": true, "name": "Walk",
+        "secret": "walk-secret", "url": "https://example.com/hook", "eventTypes": ["BUILD_UPLOAD_STATE_UPDATED"]},
+        "relationships": {"app": {"data": {"type": "apps", "id": app}}}}});
+    let (_, hook) = srv.json(Method::POST, "/v1/webhooks", &token, hook).await;
+    let hook = hook["data"]["id"].as_str().unwrap().to_owned();
+    let ping = json!({"data": {"type": "webhookPings", "relationships": {"webhook": {"data": {"type": "webhooks", "id": hook}}}}});
+    assert_eq!(srv.json(Method::POST, "/v1/webhookPings", &token, ping).await.0, 201);
+    let (_, _, deliveries) = parts(srv.get(&format!("/v1/webhooks/{hook}/deliveries"), &token).await).await;
+    stand_ins.insert("webhookDeliveries".into(), deliveries["data"][0]["id"].as_str().unwrap().to_owned());
     for op in api.operations().iter().filter(|o| o.kind == OpKind::Create) {
         let request = json!({ "$ref": format!("#/components/schemas/{}", op.request.as_deref().unwrap()) });
         let mut body = sample(api, &request, 0);
         match op.family.as_str() {
             "certificates" => body["data"]["attributes"]["csrContent"] = json!(rsa_csr()),
             "devices" => body["data"]["attributes"]["udid"] = json!("00008030-00000000000000BB"),
+            "webhooks" => body["data"]["attributes"]["secret"] = json!("a-sample-secret"),
             "profiles" => {
                 body["data"]["relationships"]["devices"] = json!({"data": [{"type": "devices", "id": "x"}]});
             }

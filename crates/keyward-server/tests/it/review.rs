@@ -91,10 +91,10 @@ server_test!(f3_a_submission_goes_through_review_in_app_reviews_order, |srv: Ser
 
     // App Review's moves, in order; an impossible one changes nothing.
     use keyward_core::review::Move;
-    let impossible = srv.store().move_review(&id, Move::Approve, "now").await;
+    let impossible = srv.store().move_review(&id, Move::Approve, "now", "").await;
     assert!(impossible.is_err(), "approved before review: {impossible:?}");
-    srv.store().move_review(&id, Move::StartReview, "now").await.unwrap();
-    srv.store().move_review(&id, Move::Approve, "now").await.unwrap();
+    srv.store().move_review(&id, Move::StartReview, "now", "").await.unwrap();
+    srv.store().move_review(&id, Move::Approve, "now", "").await.unwrap();
     srv.sync().await;
     assert_eq!(get(&srv, &own, &token).await["data"]["attributes"]["state"], "COMPLETE");
     let v = get(&srv, &format!("/v1/appStoreVersions/{version}"), &token).await;

@@ -18,3 +18,4 @@ mod seeds;
 mod serve;
 mod testflight;
 mod tls;
+mod webhooks;

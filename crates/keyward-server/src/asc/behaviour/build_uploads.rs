@@ -229,6 +229,19 @@ fn build_of(call: &Call<'_>, upload: &Resource, file: &Resource) -> Result<Vec<A
         detail: "The build upload has its build already.".into(),
     }];
     writes.push(AlsoWrite::Update { kind: "buildUploads".into(), id: upload.id.clone(), update, guards });
+    let new_state = if processed { "COMPLETE" } else { "PROCESSING" };
+    let attributes = json!({ "oldState": "AWAITING_UPLOAD", "newState": new_state, "timestamp": stamp });
+    let base = super::webhooks::base_of(call);
+    let app_link = upload.link("app").first().cloned();
+    writes.extend(super::webhooks::events(
+        call.state,
+        team,
+        &base,
+        app_link.as_ref(),
+        "BUILD_UPLOAD_STATE_UPDATED",
+        attributes,
+        ("buildUploads", &upload.id),
+    ));
     Ok(writes)
 }
 
@@ -257,9 +270,22 @@ pub(crate) async fn finish_processing(app: &crate::AppState) {
             values: vec![json!("PROCESSING")],
             detail: "processed by another node".into(),
         });
+        let base = super::webhooks::background_base(app);
+        let stamp = crate::views::timestamp(time::OffsetDateTime::now_utc());
         for upload in uploads {
             let mut update = ResourceUpdate::default();
             update.attributes.insert("state".into(), state("COMPLETE"));
+            let attributes = json!({ "oldState": "PROCESSING", "newState": "COMPLETE", "timestamp": stamp });
+            let app_link = build.link("app").first().cloned();
+            rules.also.extend(super::webhooks::events(
+                app,
+                build.team_id,
+                &base,
+                app_link.as_ref(),
+                "BUILD_UPLOAD_STATE_UPDATED",
+                attributes,
+                ("buildUploads", &upload),
+            ));
             rules.also.push(AlsoWrite::Update { kind: "buildUploads".into(), id: upload, update, guards: vec![] });
         }
         let mut update = ResourceUpdate::default();

@@ -8,10 +8,12 @@
 mod build_uploads;
 mod bundle_ids;
 mod certificates;
+mod deliveries;
 mod devices;
 mod profiles;
 mod responses;
 mod review;
+mod webhooks;
 
 use keyward_core::resource::{Link, Resource, ResourceUpdate, WriteRules};
 use serde_json::{Map, Value};
@@ -39,6 +41,9 @@ pub(super) async fn before_create(
         "reviewSubmissionItems" => review::before_create_item(call, attributes, links),
         "appStoreVersionReleaseRequests" => review::before_create_release(call, links),
         "customerReviewResponses" => responses::before_create_response(call, attributes, links),
+        "webhooks" => webhooks::before_write_webhook(call, attributes),
+        "webhookPings" => webhooks::before_create_ping(call, links),
+        "webhookDeliveries" => webhooks::before_create_redelivery(call, id, attributes, links),
         _ => Ok(WriteRules::default()),
     }
 }
@@ -48,6 +53,21 @@ pub(super) async fn before_create(
 pub(crate) async fn finish_later(state: &crate::AppState) {
     build_uploads::finish_processing(state).await;
     responses::publish(state).await;
+}
+
+/// Spec F5: every half second, the webhook deliveries due, sent until `shutdown` flips.
+pub(crate) async fn deliver_webhooks(state: crate::AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let Some(client) = deliveries::client() else {
+        tracing::error!("webhooks cannot be delivered: TLS could not be set up");
+        return;
+    };
+    loop {
+        deliveries::deliver_due(&state, &client).await;
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
 }
 
 /// F4: metadata within the lengths App Store Connect allows.
@@ -76,6 +96,7 @@ pub(super) async fn before_update(
         "devices" => Ok(devices::before_update(update)),
         "buildUploadFiles" => build_uploads::before_update_file(call, id, update).await,
         "reviewSubmissions" => review::before_update_submission(call, id, update).await,
+        "webhooks" => webhooks::before_write_webhook(call, &update.attributes),
         _ => Ok(WriteRules::default()),
     }
 }

@@ -100,7 +100,8 @@ pub(super) async fn before_update_submission(
             return Err(ApiError::entity("ENTITY_ERROR.ATTRIBUTE.INVALID", detail, "/data/attributes"));
         }
     };
-    let (team, changes) = call.state.store.move_review(id, step, &super::dates(0).0).await?;
+    let base = super::webhooks::base_of(call);
+    let (team, changes) = call.state.store.move_review(id, step, &super::dates(0).0, &base).await?;
     if team != call.key.team_id {
         // `visible` found the submission in the caller's team; IDs are unique in the installation.
         tracing::error!(submission = id, "a review submission moved in another team than the caller's");
@@ -128,6 +129,18 @@ pub(super) fn before_create_release(call: &Call<'_>, links: &[(String, Vec<Link>
         values: vec![json!("PENDING_DEVELOPER_RELEASE")],
         detail: "The App Store version changed state meanwhile; read it again.".into(),
     }];
-    let also = vec![AlsoWrite::Update { kind: version.kind.clone(), id: version.id.clone(), update, guards }];
+    let old = version.attributes.get("appVersionState").cloned().unwrap_or(Value::Null);
+    let new = update.attributes.get("appVersionState").cloned().unwrap_or(Value::Null);
+    let mut also = vec![AlsoWrite::Update { kind: version.kind.clone(), id: version.id.clone(), update, guards }];
+    let attributes = json!({ "oldValue": old, "newValue": new, "timestamp": super::dates(0).0 });
+    also.extend(super::webhooks::events(
+        call.state,
+        call.key.team_id,
+        &super::webhooks::base_of(call),
+        version.link("app").first(),
+        "APP_STORE_VERSION_APP_VERSION_STATE_UPDATED",
+        attributes,
+        ("appStoreVersions", &version.id),
+    ));
     Ok(WriteRules { also, ..WriteRules::default() })
 }

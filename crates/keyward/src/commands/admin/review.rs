@@ -19,7 +19,7 @@ pub async fn run(store: &Store, command: ReviewCommand, out: Output) -> Result<(
         .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    let (team, changes) = store.move_review(&args.submission, step, &now).await?;
+    let (team, changes) = store.move_review(&args.submission, step, &now, "").await?;
     let value =
         json!({"submission": args.submission, "team_id": team.to_string(), "moved": args.to, "changes": changes.len()});
     out.one(&value, || {

@@ -1,0 +1,210 @@
+//! Webhooks as App Store Connect sends them (spec F5): which events a webhook takes, the payload
+//! Apple posts, the delivery Keyward keeps for each (the durable outbox: a `webhookDeliveries`
+//! resource written in the same transaction as the change it reports), the signature, and which
+//! addresses a webhook may not reach. Pure; sending is the server's.
+
+use std::net::IpAddr;
+
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+
+use crate::ids::TeamId;
+use crate::resource::{Link, Resource};
+
+/// The header carrying the signature: `hmacsha256=` and the lower-case hex HMAC-SHA256 of the
+/// raw body under the webhook's secret.
+pub const SIGNATURE_HEADER: &str = "x-apple-signature";
+pub const SIGNATURE_PREFIX: &str = "hmacsha256=";
+
+/// Internal attributes of a delivery: never rendered (no schema of Apple's has them).
+pub const BODY: &str = "_body";
+pub const ATTEMPTS: &str = "_attempts";
+pub const NEXT_AT: &str = "_nextAt";
+pub const CLAIMED_UNTIL: &str = "_claimedUntil";
+/// A delivery is tried this many times, backing off 2^n seconds, then `FAILED`.
+pub const MAX_ATTEMPTS: i64 = 6;
+
+/// Apple's payload `type` of an event type (`BUILD_UPLOAD_STATE_UPDATED` →
+/// `buildUploadStateUpdated`).
+pub fn payload_type(event_type: &str) -> String {
+    let mut out = String::new();
+    for (i, word) in event_type.split('_').enumerate() {
+        let lower = word.to_ascii_lowercase();
+        if i == 0 {
+            out.push_str(&lower);
+        } else {
+            let mut chars = lower.chars();
+            if let Some(first) = chars.next() {
+                out.push(first.to_ascii_uppercase());
+                out.push_str(chars.as_str());
+            }
+        }
+    }
+    out
+}
+
+/// The body Apple posts: `{"data": {type, id, version, attributes, relationships.instance}}`.
+pub fn payload(event_id: &str, event_type: &str, attributes: Value, instance: Option<(&str, &str, String)>) -> String {
+    let mut data = json!({ "type": payload_type(event_type), "id": event_id, "version": 1, "attributes": attributes });
+    if let Some((kind, id, url)) = instance {
+        data["relationships"] = json!({ "instance": { "data": { "type": kind, "id": id }, "links": { "self": url } } });
+    }
+    json!({ "data": data }).to_string()
+}
+
+/// Whether `webhook` takes `event_type` for a resource of `app`: enabled, subscribed, and of that
+/// app (webhooks are per app).
+pub fn takes(webhook: &Resource, event_type: &str, app: Option<crate::ids::AppId>) -> bool {
+    let enabled = webhook.attributes.get("enabled").and_then(Value::as_bool).unwrap_or(false);
+    let subscribed = webhook
+        .attributes
+        .get("eventTypes")
+        .and_then(Value::as_array)
+        .is_some_and(|types| types.iter().any(|t| t.as_str() == Some(event_type)));
+    enabled && subscribed && (app.is_none() || webhook.app == app)
+}
+
+/// A pending delivery of `body` to `webhook`, due at once.
+pub fn delivery(
+    team: TeamId,
+    id: String,
+    webhook: &Resource,
+    body: String,
+    now: OffsetDateTime,
+    stamp: &str,
+    redelivery: bool,
+) -> Resource {
+    let url = webhook.attributes.get("url").cloned().unwrap_or(Value::Null);
+    let mut attributes = Map::new();
+    attributes.insert("createdDate".into(), json!(stamp));
+    attributes.insert("deliveryState".into(), json!("PENDING"));
+    attributes.insert("redelivery".into(), json!(redelivery));
+    attributes.insert("request".into(), json!({ "url": url }));
+    attributes.insert("response".into(), Value::Null);
+    attributes.insert("sentDate".into(), Value::Null);
+    attributes.insert("errorMessage".into(), Value::Null);
+    attributes.insert(BODY.into(), json!(body));
+    attributes.insert(ATTEMPTS.into(), json!(0));
+    attributes.insert(NEXT_AT.into(), json!(now.unix_timestamp()));
+    attributes.insert(CLAIMED_UNTIL.into(), json!(0));
+    Resource {
+        team_id: team,
+        kind: "webhookDeliveries".into(),
+        id,
+        app: None,
+        attributes,
+        relationships: [("webhook".to_owned(), vec![Link { kind: "webhooks".into(), id: webhook.id.clone() }])]
+            .into_iter()
+            .collect(),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Why a webhook may not send to `ip`: link-local and metadata addresses never, private,
+/// loopback and unique-local ones unless the installation allows them (`webhook_allow_private`,
+/// for local use).
+pub fn ip_problem(ip: IpAddr, allow_private: bool) -> Option<&'static str> {
+    let (link_local, private, unspecified) = match ip {
+        IpAddr::V4(v4) => (
+            v4.is_link_local(),
+            v4.is_private() || v4.is_loopback() || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64,
+            v4.is_unspecified() || v4.is_broadcast() || v4.is_multicast(),
+        ),
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return ip_problem(IpAddr::V4(v4), allow_private);
+            }
+            (
+                (first & 0xffc0) == 0xfe80,
+                v6.is_loopback() || (first & 0xfe00) == 0xfc00,
+                v6.is_unspecified() || v6.is_multicast(),
+            )
+        }
+    };
+    if link_local {
+        Some("a link-local or cloud metadata address")
+    } else if unspecified {
+        Some("not an address a request can go to")
+    } else if private && !allow_private {
+        Some("a private or loopback address (the setting webhook_allow_private allows them for local use)")
+    } else {
+        None
+    }
+}
+
+/// Why `url` is no webhook URL, before any name is resolved: http or https, a host, no
+/// credentials, no metadata host name, and no address [`ip_problem`] refuses.
+pub fn url_problem(url: &str, allow_private: bool) -> Option<String> {
+    let Some((scheme, rest)) = url.split_once("://") else { return Some("not an absolute URL".into()) };
+    if scheme != "https" && scheme != "http" {
+        return Some(format!("the scheme {scheme} is not http or https"));
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Some("credentials in a webhook URL are not taken".into());
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    if host.is_empty() {
+        return Some("no host".into());
+    }
+    let lower = host.to_ascii_lowercase();
+    if lower == "metadata.google.internal"
+        || lower == "metadata"
+        || lower.ends_with(".internal") && lower.starts_with("metadata")
+    {
+        return Some("a cloud metadata host".into());
+    }
+    if lower == "localhost" && !allow_private {
+        return Some("a loopback host (the setting webhook_allow_private allows it for local use)".into());
+    }
+    host.parse::<IpAddr>().ok().and_then(|ip| ip_problem(ip, allow_private)).map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn f5_payload_types_are_apples_camel_case() {
+        assert_eq!(payload_type("BUILD_UPLOAD_STATE_UPDATED"), "buildUploadStateUpdated");
+        assert_eq!(
+            payload_type("APP_STORE_VERSION_APP_VERSION_STATE_UPDATED"),
+            "appStoreVersionAppVersionStateUpdated"
+        );
+        let body: Value =
+            serde_json::from_str(&payload("e1", "WEBHOOK_PING_CREATED", json!({"timestamp": "t"}), None)).unwrap();
+        assert_eq!(body["data"]["type"], "webhookPingCreated");
+        assert_eq!(body["data"]["version"], 1);
+    }
+
+    #[test]
+    fn f5_metadata_link_local_and_private_addresses_are_refused() {
+        for (url, allowed_locally) in [
+            ("http://169.254.169.254/latest/meta-data", false),
+            ("http://[fe80::1]/x", false),
+            ("http://metadata.google.internal/computeMetadata", false),
+            ("http://10.0.0.5/hook", true),
+            ("http://127.0.0.1:8080/hook", true),
+            ("http://[::1]:9/hook", true),
+            ("http://localhost:9/hook", true),
+            ("http://[::ffff:169.254.169.254]/", false),
+            ("http://100.64.0.1/", true),
+        ] {
+            assert!(url_problem(url, false).is_some(), "{url}");
+            assert_eq!(url_problem(url, true).is_none(), allowed_locally, "{url}");
+        }
+        for bad in
+            ["ftp://example.com/", "example.com/hook", "https://user:pw@example.com/", "http:///x", "http://0.0.0.0/"]
+        {
+            assert!(url_problem(bad, true).is_some(), "{bad}");
+        }
+        assert_eq!(url_problem("https://hooks.example.com/asc", false), None);
+        assert_eq!(url_problem("https://93.184.216.34:8443/asc", false), None);
+    }
+}

@@ -1,0 +1,188 @@
+//! Sending webhook deliveries (spec F5). A delivery is a `webhookDeliveries` resource written
+//! with the change it reports: the durable outbox. Every node's loop takes the due ones, claims
+//! each with a write guarded on the claim it read (so one node sends it in the normal case; a
+//! claim held by a node that died expires after [`CLAIM`] and another node sends it: at least
+//! once), posts it signed, and records the answer: `SUCCEEDED`, or a retry after 2^n seconds,
+//! `FAILED` after `MAX_ATTEMPTS` or at once for an address webhooks may not reach (checked again
+//! on the resolved addresses, so a name cannot point a webhook at a metadata address).
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use keyward_core::error::StoreError;
+use keyward_core::ports::ResourceStore;
+use keyward_core::resource::{Guard, Resource, ResourceUpdate, WriteRules};
+use keyward_core::webhook::{self, ATTEMPTS, BODY, CLAIMED_UNTIL, MAX_ATTEMPTS, NEXT_AT};
+use serde_json::{Value, json};
+
+use crate::AppState;
+
+/// How long a node's claim on a delivery lasts.
+const CLAIM: i64 = 30;
+/// How long a receiver may take to answer.
+const TIMEOUT: Duration = Duration::from_secs(10);
+/// Deliveries one node sends per tick.
+const PER_TICK: usize = 32;
+
+pub(crate) type WebhookClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// The client deliveries go out through: http and https (web PKI roots), pooled.
+pub(crate) fn client() -> Option<WebhookClient> {
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_connect_timeout(Some(Duration::from_secs(5)));
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_webpki_roots(rustls::crypto::aws_lc_rs::default_provider())
+        .ok()?
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Some(Client::builder(TokioExecutor::new()).build(https))
+}
+
+fn int(r: &Resource, name: &str) -> i64 {
+    r.attributes.get(name).and_then(Value::as_i64).unwrap_or(0)
+}
+
+fn was(name: &str, value: Value) -> Guard {
+    Guard::Was { attribute: name.into(), values: vec![value], detail: "claimed elsewhere".into() }
+}
+
+/// One tick: the due deliveries this node can claim, sent.
+pub(crate) async fn deliver_due(app: &AppState, client: &WebhookClient) {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let due: Vec<Resource> = app
+        .replica
+        .resources()
+        .of_kind_everywhere("webhookDeliveries")
+        .into_iter()
+        .filter(|d| d.attributes.get("deliveryState").and_then(Value::as_str) == Some("PENDING"))
+        .filter(|d| int(d, NEXT_AT) <= now && int(d, CLAIMED_UNTIL) <= now)
+        .take(PER_TICK)
+        .map(|d| (*d).clone())
+        .collect();
+    for delivery in due {
+        let mut claim = ResourceUpdate::default();
+        claim.attributes.insert(CLAIMED_UNTIL.into(), json!(now + CLAIM));
+        let rules = WriteRules {
+            guards: vec![
+                was(CLAIMED_UNTIL, json!(int(&delivery, CLAIMED_UNTIL))),
+                was("deliveryState", json!("PENDING")),
+            ],
+            ..WriteRules::default()
+        };
+        let claimed =
+            match app.store.update_resource(delivery.team_id, &delivery.kind, &delivery.id, claim, rules).await {
+                Ok((claimed, _)) => claimed,
+                Err(StoreError::Rule(_)) => continue,
+                Err(e) => {
+                    tracing::warn!(delivery = %delivery.id, error = %e, "a webhook delivery could not be claimed");
+                    continue;
+                }
+            };
+        let outcome = send(app, client, &claimed).await;
+        record(app, &claimed, outcome, now + CLAIM).await;
+    }
+}
+
+/// What sending gave: the receiver's status and body, or why not (and whether to try again).
+enum Outcome {
+    Answered(u16, String),
+    Failed { why: String, again: bool },
+}
+
+async fn send(app: &AppState, client: &WebhookClient, delivery: &Resource) -> Outcome {
+    let hook =
+        delivery.link("webhook").first().and_then(|l| app.replica.resources().get(delivery.team_id, "webhooks", &l.id));
+    let Some(hook) = hook else { return Outcome::Failed { why: "the webhook has been deleted".into(), again: false } };
+    let url = delivery.attributes.get("request").and_then(|r| r.get("url")).and_then(Value::as_str).unwrap_or_default();
+    let allow_private = app.settings.webhook_allow_private;
+    if let Some(problem) = webhook::url_problem(url, allow_private) {
+        return Outcome::Failed { why: format!("the URL is not taken: {problem}"), again: false };
+    }
+    let Ok(uri) = url.parse::<axum::http::Uri>() else {
+        return Outcome::Failed { why: "the URL does not parse".into(), again: false };
+    };
+    let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
+    let port = uri.port_u16().unwrap_or(if uri.scheme_str() == Some("https") { 443 } else { 80 });
+    match tokio::net::lookup_host((host.as_str(), port)).await {
+        Ok(addresses) => {
+            for address in addresses {
+                if let Some(problem) = webhook::ip_problem(address.ip(), allow_private) {
+                    return Outcome::Failed { why: format!("{host} resolves to {problem}"), again: false };
+                }
+            }
+        }
+        Err(e) => return Outcome::Failed { why: format!("{host} does not resolve: {e}"), again: true },
+    }
+    let body = delivery.attributes.get(BODY).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let secret = hook.attributes.get("secret").and_then(Value::as_str).unwrap_or_default();
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret.as_bytes());
+    let signature = aws_lc_rs::hmac::sign(&key, body.as_bytes());
+    let hex: String = signature.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    let request = axum::http::Request::post(uri)
+        .header("content-type", "application/json")
+        .header("user-agent", "Keyward-Webhooks/1")
+        .header(webhook::SIGNATURE_HEADER, format!("{}{hex}", webhook::SIGNATURE_PREFIX))
+        .body(Full::new(Bytes::from(body)));
+    let Ok(request) = request else {
+        return Outcome::Failed { why: "the request could not be made".into(), again: false };
+    };
+    match tokio::time::timeout(TIMEOUT, client.request(request)).await {
+        Ok(Ok(response)) => {
+            let status = response.status().as_u16();
+            let text = match Limited::new(response.into_body(), 4096).collect().await {
+                Ok(collected) => String::from_utf8_lossy(&collected.to_bytes()).into_owned(),
+                Err(_) => String::new(),
+            };
+            Outcome::Answered(status, text)
+        }
+        Ok(Err(e)) => Outcome::Failed { why: format!("the receiver could not be reached: {e}"), again: true },
+        Err(_) => {
+            Outcome::Failed { why: format!("the receiver did not answer within {} s", TIMEOUT.as_secs()), again: true }
+        }
+    }
+}
+
+async fn record(app: &AppState, delivery: &Resource, outcome: Outcome, claimed_until: i64) {
+    let now = time::OffsetDateTime::now_utc();
+    let attempts = int(delivery, ATTEMPTS) + 1;
+    let mut update = ResourceUpdate::default();
+    let set = |update: &mut ResourceUpdate, name: &str, value: Value| {
+        update.attributes.insert(name.into(), value);
+    };
+    set(&mut update, ATTEMPTS, json!(attempts));
+    set(&mut update, CLAIMED_UNTIL, json!(0));
+    set(&mut update, "sentDate", json!(crate::views::timestamp(now)));
+    let (state, retry, error) = match outcome {
+        Outcome::Answered(status, body) => {
+            set(&mut update, "response", json!({ "httpStatusCode": status, "body": body }));
+            let ok = (200..300).contains(&status);
+            (if ok { "SUCCEEDED" } else { "FAILED" }, !ok, (!ok).then(|| format!("the receiver answered {status}")))
+        }
+        Outcome::Failed { why, again } => ("FAILED", again, Some(why)),
+    };
+    let retry = retry && attempts < MAX_ATTEMPTS;
+    set(&mut update, "deliveryState", json!(if retry { "PENDING" } else { state }));
+    set(&mut update, "errorMessage", error.map_or(Value::Null, |e| json!(e)));
+    set(&mut update, NEXT_AT, json!(now.unix_timestamp() + (1i64 << attempts.min(16))));
+    let rules = WriteRules { guards: vec![was(CLAIMED_UNTIL, json!(claimed_until))], ..WriteRules::default() };
+    match app.store.update_resource(delivery.team_id, &delivery.kind, &delivery.id, update, rules).await {
+        Ok((written, _)) => {
+            let change = keyward_core::change::Change::Resource {
+                team_id: written.team_id,
+                resource_type: written.kind.clone(),
+                id: written.id.clone(),
+            };
+            app.written(&[change]).await;
+        }
+        Err(e) => {
+            tracing::warn!(delivery = %delivery.id, error = %e, "a webhook delivery's outcome could not be recorded")
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Spec F5 and F6 through the binary: a webhook on the example app, its ping and the events of a
+//! review submission delivered to a real HTTP receiver, which checks `x-apple-signature` with
+//! Python's hmac module; a receiver failing first is retried; deliveries are listed with their
+//! answers and can be redelivered; URLs to metadata addresses or Keyward itself are refused.
+#![allow(clippy::unwrap_used)]
+
+use std::io::BufRead;
+
+use serde_json::{Value, json};
+
+use crate::common::send;
+
+struct Receiver {
+    child: std::process::Child,
+    port: u16,
+    record: std::path::PathBuf,
+}
+
+impl Receiver {
+    fn start(kw: &crate::common::Keyward, secret: &str, fail_first: u32) -> Receiver {
+        let record = kw.path("webhook-record.jsonl");
+        let script = format!("{}/../../tests/python/webhook_receiver.py", env!("CARGO_MANIFEST_DIR"));
+        let mut child = std::process::Command::new(crate::common::python())
+            .args([script.as_str(), secret, record.to_str().unwrap(), &fail_first.to_string()])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        Receiver { child, port: line.trim().parse().unwrap(), record }
+    }
+
+    /// What it has received, waiting up to 15 s for `until` to hold.
+    async fn received(&self, until: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        for _ in 0..150 {
+            let lines: Vec<Value> = std::fs::read_to_string(&self.record)
+                .unwrap_or_default()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            if until(&lines) {
+                return lines;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!(
+            "the receiver did not get what was expected: {}",
+            std::fs::read_to_string(&self.record).unwrap_or_default()
+        );
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn of_type<'a>(lines: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    lines.iter().filter(|l| l["body"]["data"]["type"] == kind).collect()
+}
+
+cli_test!(f5_webhooks_deliver_signed_events_to_a_real_receiver_with_retries, |kw: crate::common::Keyward| async move {
+    let secret = "a-shared-secret-of-the-test";
+    let receiver = Receiver::start(&kw, secret, 1);
+    let seed = crate::seeds::example(&kw);
+    let server = kw.serve_with(&["--test-mode", "--seed", &seed], &[("KEYWARD_WEBHOOK_ALLOW_PRIVATE", "true")]);
+    let base = server.base.clone();
+    // Webhooks are account-level settings: an Admin key's to write (docs/roles.md).
+    let (_, file) = kw.team_key("Acme", "hooks", "ADMIN");
+    let issuer = "6a9d2c0e-1f3b-4c55-8e77-0123456789ab";
+    let token = kw.ok(&["token", "--key-file", &file, "--issuer-id", issuer]).stdout.trim().to_owned();
+    let hook = |url: String| {
+        json!({"data": {"type": "webhooks", "attributes": {"enabled": true, "name": "CI", "secret": secret, "url": url,
+            "eventTypes": ["BUILD_UPLOAD_STATE_UPDATED", "APP_STORE_VERSION_APP_VERSION_STATE_UPDATED"]},
+            "relationships": {"app": {"data": {"type": "apps", "id": "1500000001"}}}}})
+    };
+    for refused in ["http://169.254.169.254/latest/meta-data".to_owned(), format!("{base}/v1/apps")] {
+        let (status, body) =
+            send(reqwest::Method::POST, format!("{base}/v1/webhooks"), &token, Some(hook(refused))).await;
+        assert_eq!(
+            (status, body["errors"][0]["source"]["pointer"].as_str()),
+            (409, Some("/data/attributes/url")),
+            "{body}"
+        );
+    }
+    let url = format!("http://127.0.0.1:{}/hook", receiver.port);
+    let (status, made) = send(reqwest::Method::POST, format!("{base}/v1/webhooks"), &token, Some(hook(url))).await;
+    assert_eq!(status, 201, "{made}");
+    assert!(made["data"]["attributes"].get("secret").is_none(), "the secret is never shown: {made}");
+    let webhook = made["data"]["id"].as_str().unwrap().to_owned();
+
+    // A ping: the receiver fails the first try; Keyward tries again and it is received, signed.
+    let ping = json!({"data": {"type": "webhookPings", "relationships": {"webhook": {"data": {"type": "webhooks", "id": webhook}}}}});
+    assert_eq!(send(reqwest::Method::POST, format!("{base}/v1/webhookPings"), &token, Some(ping)).await.0, 201);
+    let lines = receiver.received(|l| of_type(l, "webhookPingCreated").len() >= 2).await;
+    let pings = of_type(&lines, "webhookPingCreated");
+    assert!(pings.iter().all(|p| p["signature_ok"] == true), "{pings:?}");
+    assert_eq!(pings[0]["body"], pings[1]["body"], "the retry sends the same event");
+
+    // A review submission: each move of the version is an event.
+    let body = json!({"data": {"type": "reviewSubmissions", "attributes": {"platform": "IOS"},
+        "relationships": {"app": {"data": {"type": "apps", "id": "1500000001"}}}}});
+    let (_, submission) = send(reqwest::Method::POST, format!("{base}/v1/reviewSubmissions"), &token, Some(body)).await;
+    let id = submission["data"]["id"].as_str().unwrap().to_owned();
+    let item = json!({"data": {"type": "reviewSubmissionItems", "relationships": {
+        "reviewSubmission": {"data": {"type": "reviewSubmissions", "id": id}},
+        "appStoreVersion": {"data": {"type": "appStoreVersions", "id": "acme-version-1-0"}}}}});
+    send(reqwest::Method::POST, format!("{base}/v1/reviewSubmissionItems"), &token, Some(item)).await;
+    let submit = json!({"data": {"type": "reviewSubmissions", "id": id, "attributes": {"submitted": true}}});
+    assert_eq!(
+        send(reqwest::Method::PATCH, format!("{base}/v1/reviewSubmissions/{id}"), &token, Some(submit)).await.0,
+        200
+    );
+    let moved =
+        reqwest::Client::new().post(format!("{base}/_keyward/review/{id}")).json(&json!({"state": "IN_REVIEW"}));
+    assert_eq!(moved.send().await.unwrap().status().as_u16(), 200);
+    let lines = receiver.received(|l| of_type(l, "appStoreVersionAppVersionStateUpdated").len() >= 2).await;
+    let events = of_type(&lines, "appStoreVersionAppVersionStateUpdated");
+    // (Delivered in any order, as Apple's are.)
+    let mut values: Vec<&str> =
+        events.iter().map(|e| e["body"]["data"]["attributes"]["newValue"].as_str().unwrap()).collect();
+    values.sort_unstable();
+    assert_eq!(values, ["IN_REVIEW", "WAITING_FOR_REVIEW"], "{events:?}");
+    let instance = &events[0]["body"]["data"]["relationships"]["instance"];
+    assert_eq!(instance["data"]["id"], "acme-version-1-0");
+    assert_eq!(instance["links"]["self"], format!("{base}/v1/appStoreVersions/acme-version-1-0"), "{instance}");
+    assert!(events.iter().all(|e| e["signature_ok"] == true));
+
+    // Deliveries are listed with the receiver's answers, and one can be delivered again.
+    let mut listed = Value::Null;
+    for _ in 0..50 {
+        listed = send(reqwest::Method::GET, format!("{base}/v1/webhooks/{webhook}/deliveries"), &token, None).await.1;
+        let states: Vec<&Value> =
+            listed["data"].as_array().unwrap().iter().map(|d| &d["attributes"]["deliveryState"]).collect();
+        if states.len() == 3 && states.iter().all(|s| *s == "SUCCEEDED") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let deliveries = listed["data"].as_array().unwrap();
+    assert_eq!(deliveries.len(), 3, "{listed}");
+    assert!(deliveries.iter().all(|d| d["attributes"]["response"]["httpStatusCode"] == 200), "{listed}");
+    assert!(deliveries.iter().all(|d| d["attributes"].get("_body").is_none()), "internal attributes stay inside");
+    let template = deliveries[0]["id"].as_str().unwrap();
+    let again = json!({"data": {"type": "webhookDeliveries", "relationships": {"template": {"data": {"type": "webhookDeliveries", "id": template}}}}});
+    let (status, redelivery) =
+        send(reqwest::Method::POST, format!("{base}/v1/webhookDeliveries"), &token, Some(again)).await;
+    assert_eq!(status, 201, "{redelivery}");
+    assert_eq!(redelivery["data"]["attributes"]["redelivery"], true);
+    let before = lines.len();
+    receiver.received(|l| l.len() > before).await;
+});
