@@ -3,7 +3,7 @@ x-apple-signature with Python's own hmac module (independently of Keyward's code
 JSON line per request to RECORD: {"path", "signature_ok", "body"}. The first FAIL_FIRST requests
 are answered 500, to exercise retries. Prints its port on the first line.
 
-Usage: webhook_receiver.py SECRET RECORD [FAIL_FIRST]"""
+Usage: webhook_receiver.py SECRET RECORD [FAIL_FIRST] [PORT]"""
 import hashlib
 import hmac
 import json
@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 SECRET = sys.argv[1].encode()
 RECORD = sys.argv[2]
 FAIL_FIRST = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+PORT = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 seen = 0
 
 
@@ -35,6 +36,6 @@ class Receiver(BaseHTTPRequestHandler):
         pass
 
 
-server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+server = ThreadingHTTPServer(("127.0.0.1", PORT), Receiver)
 print(server.server_address[1], flush=True)
 server.serve_forever()

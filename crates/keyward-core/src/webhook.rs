@@ -61,7 +61,7 @@ pub fn takes(webhook: &Resource, event_type: &str, app: Option<crate::ids::AppId
         .get("eventTypes")
         .and_then(Value::as_array)
         .is_some_and(|types| types.iter().any(|t| t.as_str() == Some(event_type)));
-    enabled && subscribed && (app.is_none() || webhook.app == app)
+    enabled && subscribed && app.is_some() && webhook.app == app
 }
 
 /// A pending delivery of `body` to `webhook`, due at once.
@@ -105,20 +105,42 @@ pub fn delivery(
 /// loopback and unique-local ones unless the installation allows them (`webhook_allow_private`,
 /// for local use).
 pub fn ip_problem(ip: IpAddr, allow_private: bool) -> Option<&'static str> {
+    // Cloud metadata services that sit in private ranges (AWS's IPv6 one, Alibaba's).
+    let metadata = ["fd00:ec2::254", "100.100.100.200"].iter().any(|m| m.parse::<IpAddr>().ok() == Some(ip));
     let (link_local, private, unspecified) = match ip {
-        IpAddr::V4(v4) => (
-            v4.is_link_local(),
-            v4.is_private() || v4.is_loopback() || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64,
-            v4.is_unspecified() || v4.is_broadcast() || v4.is_multicast(),
-        ),
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            (
+                v4.is_link_local() || metadata,
+                v4.is_private() || v4.is_loopback() || a == 100 && (b & 0xc0) == 64 || a == 198 && (b & 0xfe) == 18,
+                v4.is_unspecified()
+                    || v4.is_broadcast()
+                    || v4.is_multicast()
+                    || a >= 240
+                    || a == 192 && b == 0 && c == 0,
+            )
+        }
         IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return ip_problem(IpAddr::V4(v4), allow_private);
+            let s = v6.segments();
+            // Addresses that carry an IPv4 address: mapped, compatible, NAT64 and 6to4.
+            let v4 = |hi: u16, lo: u16| std::net::Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+            let embedded = if let Some(mapped) = v6.to_ipv4_mapped() {
+                Some(mapped)
+            } else if (s[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified())
+                || s[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
+            {
+                Some(v4(s[6], s[7]))
+            } else if s[0] == 0x2002 {
+                Some(v4(s[1], s[2]))
+            } else {
+                None
+            };
+            if let Some(inner) = embedded {
+                return ip_problem(IpAddr::V4(inner), allow_private);
             }
             (
-                (first & 0xffc0) == 0xfe80,
-                v6.is_loopback() || (first & 0xfe00) == 0xfc00,
+                (s[0] & 0xffc0) == 0xfe80 || metadata,
+                v6.is_loopback() || (s[0] & 0xfe00) == 0xfc00,
                 v6.is_unspecified() || v6.is_multicast(),
             )
         }
@@ -162,6 +184,10 @@ pub fn url_problem(url: &str, allow_private: bool) -> Option<String> {
     if lower == "localhost" && !allow_private {
         return Some("a loopback host (the setting webhook_allow_private allows it for local use)".into());
     }
+    let path = rest.get(authority.len()..).unwrap_or_default();
+    if path.starts_with("/_keyward") || path.starts_with("/keyward") {
+        return Some("Keyward's own endpoints".into());
+    }
     host.parse::<IpAddr>().ok().and_then(|ip| ip_problem(ip, allow_private)).map(str::to_owned)
 }
 
@@ -194,6 +220,13 @@ mod tests {
             ("http://[::1]:9/hook", true),
             ("http://localhost:9/hook", true),
             ("http://[::ffff:169.254.169.254]/", false),
+            ("http://[64:ff9b::a9fe:a9fe]/", false),
+            ("http://[2002:a9fe:a9fe::1]/", false),
+            ("http://[::169.254.169.254]/", false),
+            ("http://[fd00:ec2::254]/", false),
+            ("http://100.100.100.200/", false),
+            ("http://198.18.0.1/", true),
+            ("http://127.0.0.1:8080/_keyward/reset", false),
             ("http://100.64.0.1/", true),
         ] {
             assert!(url_problem(url, false).is_some(), "{url}");

@@ -118,7 +118,9 @@ impl ResourceStore for Store {
 /// The write's guards against the team's other resources of its type, in its transaction (after
 /// the team's lock, so two racing creates see each other).
 async fn keep_guards(tx: &mut tx::Tx, resource: &Resource, guards: &[Guard]) -> Result<(), StoreError> {
-    if guards.is_empty() {
+    // `Was` guards are about the resource itself (checked in `update_in`); only the others need
+    // the team's resources of the type.
+    if guards.iter().all(|g| matches!(g, Guard::Was { .. })) {
         return Ok(());
     }
     let same_kind = resource_rows::of_kind(tx, resource.team_id, &resource.kind).await?;

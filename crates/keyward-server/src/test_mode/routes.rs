@@ -113,7 +113,6 @@ pub(crate) async fn reset(State(state): State<AppState>) -> Result<Response, Api
 pub(crate) async fn review(
     State(state): State<AppState>,
     axum::extract::Path(id): axum::extract::Path<String>,
-    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let asked = serde_json::from_slice::<serde_json::Value>(&body).ok();
@@ -123,7 +122,7 @@ pub(crate) async fn review(
         return Err(ApiError::entity("ENTITY_ERROR.ATTRIBUTE.INVALID", detail, "/state"));
     };
     let now = views::timestamp(time::OffsetDateTime::now_utc());
-    let base = crate::routes::v1::base(&state, &headers).url("");
+    let base = state.public_url.clone().unwrap_or_default();
     let (_, changes) = state.store.move_review(&id, step, &now, base.trim_end_matches('/')).await?;
     state.written(&changes).await;
     tracing::info!(submission = %id, state = asked, "test mode: App Review moved a submission");

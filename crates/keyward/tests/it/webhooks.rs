@@ -18,10 +18,19 @@ struct Receiver {
 
 impl Receiver {
     fn start(kw: &crate::common::Keyward, secret: &str, fail_first: u32) -> Receiver {
+        Receiver::launch(kw, secret, fail_first, 0)
+    }
+
+    /// A receiver on a given port (one the test chose before anything listened there).
+    fn start_on(kw: &crate::common::Keyward, secret: &str, port: u16) -> Receiver {
+        Receiver::launch(kw, secret, 0, port)
+    }
+
+    fn launch(kw: &crate::common::Keyward, secret: &str, fail_first: u32, port: u16) -> Receiver {
         let record = kw.path("webhook-record.jsonl");
         let script = format!("{}/../../tests/python/webhook_receiver.py", env!("CARGO_MANIFEST_DIR"));
         let mut child = std::process::Command::new(crate::common::python())
-            .args([script.as_str(), secret, record.to_str().unwrap(), &fail_first.to_string()])
+            .args([script.as_str(), secret, record.to_str().unwrap(), &fail_first.to_string(), &port.to_string()])
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
@@ -32,7 +41,11 @@ impl Receiver {
 
     /// What it has received, waiting up to 15 s for `until` to hold.
     async fn received(&self, until: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-        for _ in 0..150 {
+        self.received_within(15, until).await
+    }
+
+    async fn received_within(&self, seconds: u64, until: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        for _ in 0..seconds * 10 {
             let lines: Vec<Value> = std::fs::read_to_string(&self.record)
                 .unwrap_or_default()
                 .lines()
@@ -125,7 +138,8 @@ cli_test!(f5_webhooks_deliver_signed_events_to_a_real_receiver_with_retries, |kw
     assert_eq!(values, ["IN_REVIEW", "WAITING_FOR_REVIEW"], "{events:?}");
     let instance = &events[0]["body"]["data"]["relationships"]["instance"];
     assert_eq!(instance["data"]["id"], "acme-version-1-0");
-    assert_eq!(instance["links"]["self"], format!("{base}/v1/appStoreVersions/acme-version-1-0"), "{instance}");
+    // Without a public URL the link is a path: never the Host a client sent.
+    assert_eq!(instance["links"]["self"], "/v1/appStoreVersions/acme-version-1-0", "{instance}");
     assert!(events.iter().all(|e| e["signature_ok"] == true));
 
     // Deliveries are listed with the receiver's answers, and one can be delivered again.
@@ -152,3 +166,50 @@ cli_test!(f5_webhooks_deliver_signed_events_to_a_real_receiver_with_retries, |kw
     let before = lines.len();
     receiver.received(|l| l.len() > before).await;
 });
+
+// F5 on two nodes sharing PostgreSQL: events made on a node that is then killed are delivered by
+// the other (the outbox is the database, a dead node's claims expire), each exactly once here
+// (every attempt before the receiver came up failed to connect, so none was half-sent).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f5_a_killed_node_loses_no_event_and_two_nodes_send_each_once() {
+    let kw = crate::common::Keyward::new(keyward_store::Backend::Postgres).await;
+    let seed = crate::seeds::example(&kw);
+    kw.ok(&["admin", "seed", &seed]);
+    let env = [("KEYWARD_WEBHOOK_ALLOW_PRIVATE", "true")];
+    let a = kw.serve_with(&[], &env);
+    let b = kw.serve_with(&[], &env);
+    let (_, file) = kw.team_key("Acme", "hooks", "ADMIN");
+    let issuer = "6a9d2c0e-1f3b-4c55-8e77-0123456789ab";
+    let token = kw.ok(&["token", "--key-file", &file, "--issuer-id", issuer]).stdout.trim().to_owned();
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let secret = "two-nodes-one-secret";
+    let hook = json!({"data": {"type": "webhooks", "attributes": {"enabled": true, "name": "CI", "secret": secret,
+        "url": format!("http://127.0.0.1:{port}/hook"), "eventTypes": ["BUILD_UPLOAD_STATE_UPDATED"]},
+        "relationships": {"app": {"data": {"type": "apps", "id": "1500000001"}}}}});
+    let (status, made) = send(reqwest::Method::POST, format!("{}/v1/webhooks", a.base), &token, Some(hook)).await;
+    assert_eq!(status, 201, "{made}");
+    let webhook = made["data"]["id"].as_str().unwrap().to_owned();
+    for i in 0..6 {
+        let node = if i % 2 == 0 { &a.base } else { &b.base };
+        let ping = json!({"data": {"type": "webhookPings", "relationships": {"webhook": {"data": {"type": "webhooks", "id": webhook}}}}});
+        assert_eq!(send(reqwest::Method::POST, format!("{node}/v1/webhookPings"), &token, Some(ping)).await.0, 201);
+    }
+    // Nothing listens yet: every attempt fails to connect and is retried. Node a dies meanwhile.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    a.kill();
+    let receiver = Receiver::start_on(&kw, secret, port);
+    // A claim held by the killed node expires after a minute; the other node then sends it.
+    let lines = receiver.received_within(120, |l| l.len() >= 6).await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let lines = receiver.received(|l| l.len() >= lines.len()).await;
+    let mut ids: Vec<&str> = lines.iter().map(|l| l["body"]["data"]["id"].as_str().unwrap()).collect();
+    assert!(lines.iter().all(|l| l["signature_ok"] == true));
+    ids.sort_unstable();
+    let all = ids.len();
+    ids.dedup();
+    assert_eq!((ids.len(), all), (6, 6), "six events, each once: {lines:?}");
+    drop(b);
+}

@@ -3,8 +3,11 @@
 //! each with a write guarded on the claim it read (so one node sends it in the normal case; a
 //! claim held by a node that died expires after [`CLAIM`] and another node sends it: at least
 //! once), posts it signed, and records the answer: `SUCCEEDED`, or a retry after 2^n seconds,
-//! `FAILED` after `MAX_ATTEMPTS` or at once for an address webhooks may not reach (checked again
-//! on the resolved addresses, so a name cannot point a webhook at a metadata address).
+//! `FAILED` after `MAX_ATTEMPTS` or at once for an address webhooks may not reach. The client's
+//! resolver keeps only addresses webhooks may reach, and connects to those very addresses, so a
+//! name cannot be rebound to a metadata address between the check and the connection. Each send
+//! has one deadline for everything (resolving, connecting, headers and body), and sends run side
+//! by side, so a slow receiver holds up nobody else's.
 
 use std::time::Duration;
 
@@ -22,18 +25,53 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 
-/// How long a node's claim on a delivery lasts.
-const CLAIM: i64 = 30;
-/// How long a receiver may take to answer.
-const TIMEOUT: Duration = Duration::from_secs(10);
-/// Deliveries one node sends per tick.
+/// How long a node's claim on a delivery lasts: longer than a whole send.
+const CLAIM: i64 = 60;
+/// How long a send may take, all of it.
+const TIMEOUT: Duration = Duration::from_secs(15);
+/// Deliveries one node claims per tick, and sends at once at most.
 const PER_TICK: usize = 32;
+/// Finished deliveries are kept this long, then purged (they count as the team's resources).
+const KEPT_DAYS: i64 = 7;
 
-pub(crate) type WebhookClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+pub(crate) type WebhookClient = Client<HttpsConnector<HttpConnector<CheckedResolver>>, Full<Bytes>>;
 
-/// The client deliveries go out through: http and https (web PKI roots), pooled.
-pub(crate) fn client() -> Option<WebhookClient> {
-    let mut http = HttpConnector::new();
+/// Resolves names to the addresses webhooks may reach only; none left is an error.
+#[derive(Clone)]
+pub(crate) struct CheckedResolver {
+    allow_private: bool,
+}
+
+impl tower::Service<hyper_util::client::legacy::connect::dns::Name> for CheckedResolver {
+    type Response = std::vec::IntoIter<std::net::SocketAddr>;
+    type Error = std::io::Error;
+    type Future = std::pin::Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: hyper_util::client::legacy::connect::dns::Name) -> Self::Future {
+        let allow_private = self.allow_private;
+        Box::pin(async move {
+            let found: Vec<std::net::SocketAddr> = tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
+            let allowed: Vec<_> =
+                found.into_iter().filter(|a| webhook::ip_problem(a.ip(), allow_private).is_none()).collect();
+            if allowed.is_empty() {
+                return Err(std::io::Error::other(format!(
+                    "{} resolves to no address webhooks may reach",
+                    name.as_str()
+                )));
+            }
+            Ok(allowed.into_iter())
+        })
+    }
+}
+
+/// The client deliveries go out through: http and https (web PKI roots), pooled, through the
+/// checked resolver.
+pub(crate) fn client(allow_private: bool) -> Option<WebhookClient> {
+    let mut http = HttpConnector::new_with_resolver(CheckedResolver { allow_private });
     http.enforce_http(false);
     http.set_connect_timeout(Some(Duration::from_secs(5)));
     let https = hyper_rustls::HttpsConnectorBuilder::new()
@@ -53,7 +91,7 @@ fn was(name: &str, value: Value) -> Guard {
     Guard::Was { attribute: name.into(), values: vec![value], detail: "claimed elsewhere".into() }
 }
 
-/// One tick: the due deliveries this node can claim, sent.
+/// One tick: the due deliveries this node can claim, each sent on a task of its own.
 pub(crate) async fn deliver_due(app: &AppState, client: &WebhookClient) {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let due: Vec<Resource> = app
@@ -66,12 +104,15 @@ pub(crate) async fn deliver_due(app: &AppState, client: &WebhookClient) {
         .take(PER_TICK)
         .map(|d| (*d).clone())
         .collect();
+    let mut sends = Vec::new();
     for delivery in due {
+        let until = time::OffsetDateTime::now_utc().unix_timestamp() + CLAIM;
         let mut claim = ResourceUpdate::default();
-        claim.attributes.insert(CLAIMED_UNTIL.into(), json!(now + CLAIM));
+        claim.attributes.insert(CLAIMED_UNTIL.into(), json!(until));
         let rules = WriteRules {
             guards: vec![
                 was(CLAIMED_UNTIL, json!(int(&delivery, CLAIMED_UNTIL))),
+                was(ATTEMPTS, json!(int(&delivery, ATTEMPTS))),
                 was("deliveryState", json!("PENDING")),
             ],
             ..WriteRules::default()
@@ -85,8 +126,49 @@ pub(crate) async fn deliver_due(app: &AppState, client: &WebhookClient) {
                     continue;
                 }
             };
-        let outcome = send(app, client, &claimed).await;
-        record(app, &claimed, outcome, now + CLAIM).await;
+        let (app, client) = (app.clone(), client.clone());
+        sends.push(tokio::spawn(async move {
+            let outcome = match tokio::time::timeout(TIMEOUT, send(&app, &client, &claimed)).await {
+                Ok(outcome) => outcome,
+                Err(_) => Outcome::Failed { why: format!("no answer within {} s", TIMEOUT.as_secs()), again: true },
+            };
+            record(&app, &claimed, outcome, until).await;
+        }));
+    }
+    for send in sends {
+        let _ = send.await;
+    }
+    purge(app, now).await;
+}
+
+/// Finished deliveries older than [`KEPT_DAYS`] are deleted.
+async fn purge(app: &AppState, now: i64) {
+    let cutoff = now - KEPT_DAYS * 86_400;
+    let old: Vec<Resource> = app
+        .replica
+        .resources()
+        .of_kind_everywhere("webhookDeliveries")
+        .into_iter()
+        .filter(|d| d.attributes.get("deliveryState").and_then(Value::as_str) != Some("PENDING"))
+        .filter(|d| d.created_at.unix_timestamp() < cutoff)
+        .take(PER_TICK)
+        .map(|d| (*d).clone())
+        .collect();
+    for delivery in old {
+        match app.store.delete_resource(delivery.team_id, &delivery.kind, &delivery.id, WriteRules::default()).await {
+            Ok(_) => {
+                let gone = keyward_core::change::Change::Resource {
+                    team_id: delivery.team_id,
+                    resource_type: delivery.kind.clone(),
+                    id: delivery.id.clone(),
+                };
+                app.written(&[gone]).await;
+            }
+            Err(StoreError::Rule(_)) => {}
+            Err(e) => {
+                tracing::warn!(delivery = %delivery.id, error = %e, "an old webhook delivery could not be purged")
+            }
+        }
     }
 }
 
@@ -108,18 +190,6 @@ async fn send(app: &AppState, client: &WebhookClient, delivery: &Resource) -> Ou
     let Ok(uri) = url.parse::<axum::http::Uri>() else {
         return Outcome::Failed { why: "the URL does not parse".into(), again: false };
     };
-    let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
-    let port = uri.port_u16().unwrap_or(if uri.scheme_str() == Some("https") { 443 } else { 80 });
-    match tokio::net::lookup_host((host.as_str(), port)).await {
-        Ok(addresses) => {
-            for address in addresses {
-                if let Some(problem) = webhook::ip_problem(address.ip(), allow_private) {
-                    return Outcome::Failed { why: format!("{host} resolves to {problem}"), again: false };
-                }
-            }
-        }
-        Err(e) => return Outcome::Failed { why: format!("{host} does not resolve: {e}"), again: true },
-    }
     let body = delivery.attributes.get(BODY).and_then(Value::as_str).unwrap_or_default().to_owned();
     let secret = hook.attributes.get("secret").and_then(Value::as_str).unwrap_or_default();
     let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret.as_bytes());

@@ -57,7 +57,7 @@ pub(crate) async fn finish_later(state: &crate::AppState) {
 
 /// Spec F5: every half second, the webhook deliveries due, sent until `shutdown` flips.
 pub(crate) async fn deliver_webhooks(state: crate::AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    let Some(client) = deliveries::client() else {
+    let Some(client) = deliveries::client(state.settings.webhook_allow_private) else {
         tracing::error!("webhooks cannot be delivered: TLS could not be set up");
         return;
     };

@@ -123,6 +123,8 @@ pub(super) fn before_create_release(call: &Call<'_>, links: &[(String, Vec<Link>
                 "/data/relationships/appStoreVersion",
             )
         })?;
+    // The replica's read lock is not held while `events` takes it again.
+    drop(index);
     let update = review::release(&version).map_err(|e| ApiError::state(e.to_string()))?;
     let guards = vec![Guard::Was {
         attribute: "appStoreState".into(),

@@ -126,7 +126,8 @@ pub(crate) fn background_base(state: &crate::AppState) -> String {
     state.public_url.clone().unwrap_or_default().trim_end_matches('/').to_owned()
 }
 
-/// The base of links in events made by `call`.
+/// The base of links in events made by `call`: the public URL, never the request's `Host`,
+/// which a client chooses (an event's link must not send a receiver, token in hand, elsewhere).
 pub(super) fn base_of(call: &Call<'_>) -> String {
-    call.base.url("").trim_end_matches('/').to_owned()
+    background_base(call.state)
 }
