@@ -32,6 +32,7 @@ pub mod secret;
 pub mod seed;
 pub mod settings;
 pub mod team;
+pub mod testflight;
 pub mod webhook;
 
 pub use error::DomainError;

@@ -25,9 +25,9 @@ impl Store {
         base: &str,
     ) -> Result<(TeamId, Vec<Change>), StoreError> {
         let kind = "reviewSubmissions";
-        let team = resource_rows::team_of(self.pool(), kind, id)
-            .await?
-            .ok_or_else(|| DomainError::NoSuchResource { kind: kind.to_owned(), id: id.to_owned() })?;
+        let Some(team) = resource_rows::team_of(self.pool(), kind, id).await? else {
+            return self.move_beta_review(id, step, now, base).await;
+        };
         let mut tx = self.begin_write().await?;
         lock_team(&mut tx, team).await?;
         let submission = resource_rows::in_tx(&mut tx, team, kind, id).await?;
@@ -49,31 +49,90 @@ impl Store {
         let mut written = Vec::new();
         let hooks = resource_rows::of_kind(&mut tx, team, "webhooks").await?;
         let event = "APP_STORE_VERSION_APP_VERSION_STATE_UPDATED";
-        let at = time::OffsetDateTime::now_utc();
         for (kind, id, update) in changes(step, &submission, &items, &versions, now)? {
             let before = versions.iter().find(|v| v.kind == kind && v.id == id);
             let changed = resources::update_in(&mut tx, team, &kind, &id, update, &[]).await?;
             if let Some(before) = before {
                 let old = before.attributes.get("appVersionState").cloned().unwrap_or_default();
                 let new = changed.attributes.get("appVersionState").cloned().unwrap_or_default();
-                let url = format!("{base}/v1/appStoreVersions/{}", changed.id);
                 let attributes = serde_json::json!({ "oldValue": old, "newValue": new, "timestamp": now });
-                for hook in hooks.iter().filter(|h| webhook::takes(h, event, changed.app)) {
-                    let body = webhook::payload(
-                        &uuid::Uuid::new_v4().to_string(),
-                        event,
-                        attributes.clone(),
-                        Some(("appStoreVersions", &changed.id, url.clone())),
-                    );
-                    let delivery =
-                        webhook::delivery(team, uuid::Uuid::new_v4().to_string(), hook, body, at, now, false);
-                    let made = resources::insert_in(&mut tx, delivery).await?;
-                    written.push(Change::Resource { team_id: team, resource_type: made.kind, id: made.id });
-                }
+                let about = Event { event, attributes, instance: &changed, base, now };
+                written.extend(deliver(&mut tx, &hooks, about).await?);
             }
             written.push(Change::Resource { team_id: team, resource_type: changed.kind, id: changed.id });
         }
         tx::commit(tx).await?;
         Ok((team, written))
     }
+
+    /// App Review's move of a beta app review submission (spec F2): the submission and its
+    /// build's beta detail, in one transaction, with a `BUILD_BETA_DETAIL_EXTERNAL_BUILD_STATE_UPDATED`
+    /// event to the webhooks of the build's app that take it.
+    async fn move_beta_review(
+        &self,
+        id: &str,
+        step: Move,
+        now: &str,
+        base: &str,
+    ) -> Result<(TeamId, Vec<Change>), StoreError> {
+        let kind = "betaAppReviewSubmissions";
+        let team = resource_rows::team_of(self.pool(), kind, id)
+            .await?
+            .ok_or_else(|| DomainError::NoSuchResource { kind: "reviewSubmissions".to_owned(), id: id.to_owned() })?;
+        let mut tx = self.begin_write().await?;
+        lock_team(&mut tx, team).await?;
+        let submission = resource_rows::in_tx(&mut tx, team, kind, id).await?;
+        let build = submission.link("build").first().cloned();
+        let detail = resource_rows::of_kind(&mut tx, team, "buildBetaDetails")
+            .await?
+            .into_iter()
+            .find(|d| build.as_ref().is_some_and(|b| d.link("build").contains(b)))
+            .ok_or_else(|| DomainError::Conflict("The submission's build has no beta detail.".into()))?;
+        let (own, detail_update) = keyward_core::testflight::moved(step, &submission)?;
+        let old = detail.attributes.get("externalBuildState").cloned().unwrap_or_default();
+        let moved = resources::update_in(&mut tx, team, kind, id, own, &[]).await?;
+        let changed = resources::update_in(&mut tx, team, &detail.kind, &detail.id, detail_update, &[]).await?;
+        let mut written = vec![
+            Change::Resource { team_id: team, resource_type: moved.kind, id: moved.id },
+            Change::Resource { team_id: team, resource_type: changed.kind.clone(), id: changed.id.clone() },
+        ];
+        let event = "BUILD_BETA_DETAIL_EXTERNAL_BUILD_STATE_UPDATED";
+        let new = changed.attributes.get("externalBuildState").cloned().unwrap_or_default();
+        let attributes = serde_json::json!({ "oldValue": old, "newValue": new, "timestamp": now });
+        let hooks = resource_rows::of_kind(&mut tx, team, "webhooks").await?;
+        written.extend(deliver(&mut tx, &hooks, Event { event, attributes, instance: &changed, base, now }).await?);
+        tx::commit(tx).await?;
+        Ok((team, written))
+    }
+}
+
+/// An event about `instance` (spec F5).
+struct Event<'a> {
+    event: &'a str,
+    attributes: serde_json::Value,
+    instance: &'a keyward_core::resource::Resource,
+    base: &'a str,
+    now: &'a str,
+}
+
+/// Deliveries of `about` to each of `hooks` of the instance's app that takes it, written in `tx`.
+async fn deliver(
+    tx: &mut tx::Tx,
+    hooks: &[keyward_core::resource::Resource],
+    about: Event<'_>,
+) -> Result<Vec<Change>, StoreError> {
+    let Event { event, attributes, instance, base, now } = about;
+    let url = format!("{base}/v1/{}/{}", instance.kind, instance.id);
+    let at = time::OffsetDateTime::now_utc();
+    let mut written = Vec::new();
+    for hook in hooks.iter().filter(|h| webhook::takes(h, event, instance.app)) {
+        let event_id = uuid::Uuid::new_v4().to_string();
+        let body =
+            webhook::payload(&event_id, event, attributes.clone(), Some((&instance.kind, &instance.id, url.clone())));
+        let delivery =
+            webhook::delivery(instance.team_id, uuid::Uuid::new_v4().to_string(), hook, body, at, now, false);
+        let made = resources::insert_in(tx, delivery).await?;
+        written.push(Change::Resource { team_id: instance.team_id, resource_type: made.kind, id: made.id });
+    }
+    Ok(written)
 }

@@ -338,6 +338,7 @@ async fn stand_in(srv: &Server, api: &Api, team: keyward_core::ids::TeamId, app:
     let attributes = match kind {
         "appStoreVersions" => json!({"appStoreState": "PENDING_DEVELOPER_RELEASE", "releaseType": "MANUAL"}),
         "reviewSubmissions" => json!({"state": "READY_FOR_REVIEW"}),
+        "builds" => json!({"processingState": "VALID"}),
         _ => json!({}),
     };
     let resource = Resource {
@@ -351,6 +352,22 @@ async fn stand_in(srv: &Server, api: &Api, team: keyward_core::ids::TeamId, app:
         updated_at: now,
     };
     srv.store().create_resource(resource, Default::default()).await.unwrap();
+    if kind == "builds" {
+        // A processed build has its beta detail (spec F2).
+        let detail = Resource {
+            team_id: team,
+            kind: "buildBetaDetails".into(),
+            id: "stand-in-detail".into(),
+            app: None,
+            attributes: keyward_core::testflight::new_detail(),
+            relationships: [("build".to_owned(), vec![Link { kind: "builds".into(), id: id.clone() }])]
+                .into_iter()
+                .collect(),
+            created_at: now,
+            updated_at: now,
+        };
+        srv.store().create_resource(detail, Default::default()).await.unwrap();
+    }
     srv.sync().await;
     id
 }

@@ -145,3 +145,76 @@ server_test!(f2_more_bytes_than_declared_are_refused_before_they_are_read, |srv:
     assert_eq!(read["data"]["attributes"]["assetDeliveryState"]["state"], "AWAITING_UPLOAD", "{read}");
     assert_eq!(reqwest::Client::new().put(&url).body("abcd").send().await.unwrap().status().as_u16(), 200);
 });
+
+/// A build of `app` as processing leaves it: `VALID`, with its beta detail.
+async fn processed_build(srv: &Server, team: keyward_core::ids::TeamId, app: &str) -> (String, String) {
+    use keyward_core::ports::ResourceStore;
+    use keyward_core::resource::{Link, Resource};
+    let now = time::OffsetDateTime::now_utc();
+    let resource = |kind: &str, id: &str, attributes: serde_json::Map<String, Value>, link: (&str, Link)| Resource {
+        team_id: team,
+        kind: kind.into(),
+        id: id.into(),
+        app: None,
+        attributes,
+        relationships: [(link.0.to_owned(), vec![link.1])].into_iter().collect(),
+        created_at: now,
+        updated_at: now,
+    };
+    let build = resource(
+        "builds",
+        "b-1",
+        json!({"version": "1", "processingState": "VALID"}).as_object().cloned().unwrap(),
+        ("app", Link { kind: "apps".into(), id: app.to_owned() }),
+    );
+    srv.store().create_resource(build, Default::default()).await.unwrap();
+    let detail = resource(
+        "buildBetaDetails",
+        "d-1",
+        keyward_core::testflight::new_detail(),
+        ("build", Link { kind: "builds".into(), id: "b-1".into() }),
+    );
+    srv.store().create_resource(detail, Default::default()).await.unwrap();
+    srv.sync().await;
+    ("b-1".into(), "d-1".into())
+}
+
+server_test!(f2_beta_review_and_tester_invitations_move_their_states, |srv: Server| async move {
+    use keyward_core::review::Move;
+    let team = srv.team("Acme").await;
+    let app = srv.app(&team, "Fizz").await.to_string();
+    let token = srv.team_key(&team, "APP_MANAGER").await.token();
+    let (build, detail) = processed_build(&srv, team.team.id, &app).await;
+    let (_, _, before) = parts(srv.get(&format!("/v1/builds/{build}/buildBetaDetail"), &token).await).await;
+    assert_eq!(before["data"]["attributes"]["externalBuildState"], "READY_FOR_BETA_SUBMISSION", "{before}");
+    let submit = json!({"data": {"type": "betaAppReviewSubmissions",
+        "relationships": {"build": {"data": {"type": "builds", "id": build}}}}});
+    let (status, submission) = srv.json(Method::POST, "/v1/betaAppReviewSubmissions", &token, submit.clone()).await;
+    assert_eq!(status, 201, "{submission}");
+    assert_eq!(submission["data"]["attributes"]["betaReviewState"], "WAITING_FOR_REVIEW");
+    let (status, _) = srv.json(Method::POST, "/v1/betaAppReviewSubmissions", &token, submit).await;
+    assert_eq!(status, 409, "submitted once");
+    let detail_path = format!("/v1/buildBetaDetails/{detail}");
+    let (_, _, waiting) = parts(srv.get(&detail_path, &token).await).await;
+    assert_eq!(waiting["data"]["attributes"]["externalBuildState"], "WAITING_FOR_BETA_REVIEW", "{waiting}");
+    let id = submission["data"]["id"].as_str().unwrap();
+    assert!(srv.store().move_review(id, Move::Approve, "now", "").await.is_err(), "approved before review");
+    srv.store().move_review(id, Move::StartReview, "now", "").await.unwrap();
+    srv.store().move_review(id, Move::Approve, "now", "").await.unwrap();
+    srv.sync().await;
+    let (_, _, approved) = parts(srv.get(&detail_path, &token).await).await;
+    assert_eq!(approved["data"]["attributes"]["externalBuildState"], "BETA_APPROVED", "{approved}");
+
+    let tester = json!({"data": {"type": "betaTesters", "attributes": {"email": "tester@acme.test"},
+        "relationships": {"betaGroups": {"data": []}}}});
+    let (status, tester) = srv.json(Method::POST, "/v1/betaTesters", &token, tester).await;
+    assert_eq!((status, tester["data"]["attributes"]["state"].as_str()), (201, Some("NOT_INVITED")), "{tester}");
+    let tester_id = tester["data"]["id"].as_str().unwrap();
+    let invite = json!({"data": {"type": "betaTesterInvitations", "relationships": {
+        "betaTester": {"data": {"type": "betaTesters", "id": tester_id}},
+        "app": {"data": {"type": "apps", "id": app}}}}});
+    let (status, body) = srv.json(Method::POST, "/v1/betaTesterInvitations", &token, invite).await;
+    assert_eq!(status, 201, "{body}");
+    let (_, _, invited) = parts(srv.get(&format!("/v1/betaTesters/{tester_id}"), &token).await).await;
+    assert_eq!(invited["data"]["attributes"]["state"], "INVITED", "{invited}");
+});

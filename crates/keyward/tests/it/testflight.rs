@@ -67,6 +67,14 @@ cli_test!(
             waited += 1;
         }
 
+        // The processed build has its beta detail, ready for beta review.
+        let (_, builds) =
+            send(reqwest::Method::GET, format!("{base}/v1/builds?filter[version]=310"), &token, None).await;
+        let build = builds["data"][0]["id"].as_str().unwrap();
+        let (_, detail) =
+            send(reqwest::Method::GET, format!("{base}/v1/builds/{build}/buildBetaDetail"), &token, None).await;
+        assert_eq!(detail["data"]["attributes"]["externalBuildState"], "READY_FOR_BETA_SUBMISSION", "{detail}");
+
         // F4: a review response is published after the same delay, by the same loop.
         let body = json!({"data": {"type": "customerReviewResponses", "attributes": {"responseBody": "Thanks!"},
             "relationships": {"review": {"data": {"type": "customerReviews", "id": "acme-review-1"}}}}});

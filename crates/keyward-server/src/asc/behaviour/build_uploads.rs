@@ -200,6 +200,7 @@ fn build_of(call: &Call<'_>, upload: &Resource, file: &Resource) -> Result<Vec<A
     attributes.insert("processingState".into(), json!(if processed { "VALID" } else { "PROCESSING" }));
     attributes.insert("buildAudienceType".into(), json!("APP_STORE_ELIGIBLE"));
     attributes.insert(PROCESSED_AT.into(), json!((now + time::Duration::seconds(delay)).unix_timestamp()));
+    let detail = processed.then(|| super::testflight::detail_of(team, &build_id, now));
     writes.push(AlsoWrite::Create(Resource {
         team_id: team,
         kind: "builds".into(),
@@ -212,6 +213,7 @@ fn build_of(call: &Call<'_>, upload: &Resource, file: &Resource) -> Result<Vec<A
         created_at: now,
         updated_at: now,
     }));
+    writes.extend(detail);
     let mut update = ResourceUpdate::default();
     update.attributes.insert("state".into(), state(if processed { "COMPLETE" } else { "PROCESSING" }));
     update.attributes.insert("uploadedDate".into(), json!(stamp));
@@ -288,6 +290,7 @@ pub(crate) async fn finish_processing(app: &crate::AppState) {
             ));
             rules.also.push(AlsoWrite::Update { kind: "buildUploads".into(), id: upload, update, guards: vec![] });
         }
+        rules.also.push(super::testflight::detail_of(build.team_id, &build.id, time::OffsetDateTime::now_utc()));
         let mut update = ResourceUpdate::default();
         update.attributes.insert("processingState".into(), json!("VALID"));
         match app.store.update_resource(build.team_id, "builds", &build.id, update, rules).await {

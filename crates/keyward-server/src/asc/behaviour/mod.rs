@@ -13,6 +13,7 @@ mod devices;
 mod profiles;
 mod responses;
 mod review;
+mod testflight;
 mod webhooks;
 
 use keyward_core::resource::{Link, Resource, ResourceUpdate, WriteRules};
@@ -42,6 +43,9 @@ pub(super) async fn before_create(
         "appStoreVersionReleaseRequests" => review::before_create_release(call, links),
         "customerReviewResponses" => responses::before_create_response(call, attributes, links),
         "webhooks" => webhooks::before_write_webhook(call, attributes),
+        "betaAppReviewSubmissions" => testflight::before_create_beta_submission(call, attributes, links),
+        "betaTesterInvitations" => Ok(testflight::before_create_invitation(links)),
+        "betaTesters" => Ok(testflight::before_create_tester(attributes)),
         "webhookPings" => webhooks::before_create_ping(call, links),
         "webhookDeliveries" => webhooks::before_create_redelivery(call, id, attributes, links),
         _ => Ok(WriteRules::default()),
