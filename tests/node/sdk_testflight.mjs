@@ -1,8 +1,10 @@
-// appstore-connect-sdk 2.0.0 drives a TestFlight flow against Keyward (spec F2, F6), unchanged
-// but for its base URL: Apple's REST build upload (a build upload, its file, the bytes PUT to the
-// URL the answer gives, the file marked uploaded with its MD5), the build processed (at once in
-// test mode) and found under the app, then added to a beta group. Answers are checked with the
-// SDK's own zod schemas, normalized as in sdk_whole_api.mjs (nulls, `+00:00` offsets).
+// appstore-connect-sdk 2.0.0 drives a TestFlight flow and a review submission against Keyward
+// (spec F2, F3, F6), unchanged but for its base URL: Apple's REST build upload (a build upload,
+// its file, the bytes PUT to the URL the answer gives, the file marked uploaded with its MD5),
+// the build processed (at once in test mode) and found under the app, added to a beta group and
+// submitted to beta review; then the seeded App Store version submitted for review. Answers are
+// checked with the SDK's own zod schemas, normalized as in sdk_whole_api.mjs (nulls, `+00:00`
+// offsets).
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as sdk from "appstore-connect-sdk";
@@ -83,4 +85,28 @@ await call("betaGroupsBuildsCreateToManyRelationship", {
 }, 204);
 const inGroup = await call("betaGroupsBuildsGetToManyRelated", { path: { id: group.data.id } }, 200, "BuildsResponse");
 check(inGroup.data.some((b) => b.id === build.id), "the build is in the group");
-console.log(`appstore-connect-sdk testflight: ${passed} passed, 0 failed`);
+const beta = await call("betaAppReviewSubmissionsCreateInstance", {
+  body: { data: { type: "betaAppReviewSubmissions", relationships: { build: { data: { type: "builds", id: build.id } } } } },
+}, 201, "BetaAppReviewSubmissionResponse");
+check(beta.data.attributes.betaReviewState === "WAITING_FOR_REVIEW", `beta review: ${JSON.stringify(beta.data.attributes)}`);
+
+// A review submission of the seeded version, which has a build attached.
+const VERSION = process.env.VERSION_ID;
+const submission = await call("reviewSubmissionsCreateInstance", {
+  body: { data: { type: "reviewSubmissions", attributes: { platform: "IOS" },
+    relationships: { app: { data: { type: "apps", id: APP } } } } },
+}, 201, "ReviewSubmissionResponse");
+check(submission.data.attributes.state === "READY_FOR_REVIEW", `new submission: ${JSON.stringify(submission.data.attributes)}`);
+await call("reviewSubmissionItemsCreateInstance", {
+  body: { data: { type: "reviewSubmissionItems", relationships: {
+    reviewSubmission: { data: { type: "reviewSubmissions", id: submission.data.id } },
+    appStoreVersion: { data: { type: "appStoreVersions", id: VERSION } } } } },
+}, 201, "ReviewSubmissionItemResponse");
+const submitted = await call("reviewSubmissionsUpdateInstance", {
+  path: { id: submission.data.id },
+  body: { data: { type: "reviewSubmissions", id: submission.data.id, attributes: { submitted: true } } },
+}, 200, "ReviewSubmissionResponse");
+check(submitted.data.attributes.state === "WAITING_FOR_REVIEW", `submitted: ${JSON.stringify(submitted.data.attributes)}`);
+const version = await call("appStoreVersionsGetInstance", { path: { id: VERSION } }, 200, "AppStoreVersionResponse");
+check(version.data.attributes.appStoreState === "WAITING_FOR_REVIEW", `the version follows: ${version.data.attributes.appStoreState}`);
+console.log(`appstore-connect-sdk testflight and review: ${passed} passed, 0 failed`);

@@ -391,14 +391,15 @@ pub enum AppCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ReviewCommand {
-    /// Move a submission (and its items and App Store versions) as App Review would: IN_REVIEW
-    /// from WAITING_FOR_REVIEW, then REJECTED or APPROVED
+    /// Move a review submission (its items and App Store versions follow) or a beta app review
+    /// submission (its build's beta detail follows) as App Review would: IN_REVIEW from
+    /// WAITING_FOR_REVIEW, then REJECTED or APPROVED
     Move(ReviewMoveArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct ReviewMoveArgs {
-    /// The review submission's ID
+    /// The review submission's or beta app review submission's ID
     pub submission: String,
     /// IN_REVIEW, REJECTED or APPROVED
     #[arg(long, value_name = "STATE")]

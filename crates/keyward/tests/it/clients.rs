@@ -259,6 +259,7 @@ fn against_the_example_seed(kw: &crate::common::Keyward, interpreter: &str, scri
     let env = [
         ("KEYWARD_BASE", server.base.clone()),
         ("APP_ID", "1500000001".to_owned()),
+        ("VERSION_ID", "acme-version-1-0".to_owned()),
         ("KEY_ID", "ACMECI0001".to_owned()),
         ("KEY_P8", crate::seeds::example_key()),
         ("ISSUER", "6a9d2c0e-1f3b-4c55-8e77-0123456789ab".to_owned()),
@@ -382,8 +383,9 @@ cli_test!(the_sdk_generated_from_apples_document_drives_the_whole_api, |kw: crat
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
 });
 
-// Spec F2 with F6: the SDK generated from Apple's document uploads a build by Apple's REST flow,
-// finds it processed (test mode) under the app, and adds it to a beta group.
+// Spec F2, F3 with F6: the SDK generated from Apple's document uploads a build by Apple's REST
+// flow, finds it processed (test mode) under the app, adds it to a beta group and submits it to
+// beta review, then submits the seeded App Store version for review.
 cli_test!(f6_the_sdk_uploads_a_build_and_adds_it_to_a_beta_group, |kw: crate::common::Keyward| async move {
     against_the_example_seed(&kw, &crate::common::node(), "node/sdk_testflight.mjs");
 });
