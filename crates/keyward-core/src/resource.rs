@@ -89,8 +89,30 @@ pub enum AlsoWrite {
     Create(Resource),
     /// A change to a resource of the same team, under `guards` (a state it must have been in).
     Update { kind: String, id: String, update: ResourceUpdate, guards: Vec<Guard> },
-    /// A resource of the same team removed (a review's earlier response, replaced).
+    /// A resource of the same team removed.
     Delete { kind: String, id: String },
+    /// Every resource of `kind` of the team that links to `target` through `relationship`, but
+    /// `keep`, removed, as found in the transaction (a review's earlier responses, replaced).
+    DeleteLinking { kind: String, relationship: String, target: Link, keep: String },
+    /// An event to the webhooks that take it (spec F5), found in the transaction itself, so a
+    /// webhook made or deleted meanwhile is seen as it now is.
+    Notify(Notice),
+}
+
+/// An event about one resource, for [`AlsoWrite::Notify`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    /// Apple's event type (`BUILD_UPLOAD_STATE_UPDATED`).
+    pub event: String,
+    pub attributes: Value,
+    /// The resource it is about (type, ID), and the app that owns it: only that app's webhooks
+    /// hear of it.
+    pub instance: (String, String),
+    pub app: Option<AppId>,
+    /// The base of the instance's link (`https://asc.example.com`, or empty for a path).
+    pub base: String,
+    /// The time, in Apple's form.
+    pub now: String,
 }
 
 /// A rule across the resources of the written one's type in its team. Broken, the write is

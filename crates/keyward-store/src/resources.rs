@@ -6,7 +6,8 @@ use keyward_core::change::Change;
 use keyward_core::error::{DomainError, StoreError};
 use keyward_core::ids::TeamId;
 use keyward_core::ports::ResourceStore;
-use keyward_core::resource::{AlsoWrite, Guard, Link, Resource, ResourceUpdate, WriteRules};
+use keyward_core::resource::{AlsoWrite, Guard, Link, Notice, Resource, ResourceUpdate, WriteRules};
+use keyward_core::webhook;
 
 use crate::error::backend_error;
 use crate::sql::Dynamic;
@@ -234,6 +235,24 @@ async fn also_write(tx: &mut tx::Tx, team: TeamId, rules: &WriteRules) -> Result
             AlsoWrite::Update { kind, id, update, guards } => {
                 update_in(tx, team, kind, id, update.clone(), guards).await?
             }
+            AlsoWrite::DeleteLinking { kind, relationship, target, keep } => {
+                for other in resource_rows::of_kind(tx, team, kind).await? {
+                    if other.id != *keep
+                        && other.link(relationship).contains(target)
+                        && resource_rows::delete(tx, team, kind, &other.id).await?
+                    {
+                        let gone =
+                            Change::Resource { team_id: team, resource_type: kind.clone(), id: other.id.clone() };
+                        tx::change(tx, &gone, resource_rows::now()).await?;
+                        changes.push(gone);
+                    }
+                }
+                continue;
+            }
+            AlsoWrite::Notify(notice) => {
+                changes.extend(notify(tx, team, notice).await?);
+                continue;
+            }
             AlsoWrite::Delete { kind, id } => {
                 if resource_rows::delete(tx, team, kind, id).await? {
                     let gone = Change::Resource { team_id: team, resource_type: kind.clone(), id: id.clone() };
@@ -246,4 +265,25 @@ async fn also_write(tx: &mut tx::Tx, team: TeamId, rules: &WriteRules) -> Result
         changes.push(change(&written));
     }
     Ok(changes)
+}
+
+/// The deliveries of `notice` to each webhook of the team that takes it (spec F5), written in
+/// `tx`: the outbox row of every event is written with the change it reports.
+pub(crate) async fn notify(tx: &mut tx::Tx, team: TeamId, notice: &Notice) -> Result<Vec<Change>, StoreError> {
+    let (kind, id) = &notice.instance;
+    let url = format!("{}/v1/{kind}/{id}", notice.base);
+    let at = resource_rows::now();
+    let mut written = Vec::new();
+    for hook in resource_rows::of_kind(tx, team, "webhooks")
+        .await?
+        .iter()
+        .filter(|h| webhook::takes(h, &notice.event, notice.app))
+    {
+        let event_id = uuid::Uuid::new_v4().to_string();
+        let body = webhook::payload(&event_id, &notice.event, notice.attributes.clone(), Some((kind, id, url.clone())));
+        let delivery = webhook::delivery(team, uuid::Uuid::new_v4().to_string(), hook, body, at, &notice.now, false);
+        let made = insert_in(tx, delivery).await?;
+        written.push(change(&made));
+    }
+    Ok(written)
 }

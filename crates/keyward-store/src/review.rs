@@ -6,8 +6,8 @@ use keyward_core::change::Change;
 use keyward_core::error::{DomainError, StoreError};
 use keyward_core::ids::TeamId;
 use keyward_core::resource::Link;
+use keyward_core::resource::{Notice, Resource};
 use keyward_core::review::{Move, changes};
-use keyward_core::webhook;
 
 use crate::tx::{self, lock_team};
 use crate::{Store, resource_rows, resources};
@@ -47,7 +47,6 @@ impl Store {
             }
         }
         let mut written = Vec::new();
-        let hooks = resource_rows::of_kind(&mut tx, team, "webhooks").await?;
         let event = "APP_STORE_VERSION_APP_VERSION_STATE_UPDATED";
         for (kind, id, update) in changes(step, &submission, &items, &versions, now)? {
             let before = versions.iter().find(|v| v.kind == kind && v.id == id);
@@ -56,8 +55,8 @@ impl Store {
                 let old = before.attributes.get("appVersionState").cloned().unwrap_or_default();
                 let new = changed.attributes.get("appVersionState").cloned().unwrap_or_default();
                 let attributes = serde_json::json!({ "oldValue": old, "newValue": new, "timestamp": now });
-                let about = Event { event, attributes, instance: &changed, base, now };
-                written.extend(deliver(&mut tx, &hooks, about).await?);
+                written
+                    .extend(resources::notify(&mut tx, team, &notice(event, attributes, &changed, base, now)).await?);
             }
             written.push(Change::Resource { team_id: team, resource_type: changed.kind, id: changed.id });
         }
@@ -99,40 +98,20 @@ impl Store {
         let event = "BUILD_BETA_DETAIL_EXTERNAL_BUILD_STATE_UPDATED";
         let new = changed.attributes.get("externalBuildState").cloned().unwrap_or_default();
         let attributes = serde_json::json!({ "oldValue": old, "newValue": new, "timestamp": now });
-        let hooks = resource_rows::of_kind(&mut tx, team, "webhooks").await?;
-        written.extend(deliver(&mut tx, &hooks, Event { event, attributes, instance: &changed, base, now }).await?);
+        written.extend(resources::notify(&mut tx, team, &notice(event, attributes, &changed, base, now)).await?);
         tx::commit(tx).await?;
         Ok((team, written))
     }
 }
 
 /// An event about `instance` (spec F5).
-struct Event<'a> {
-    event: &'a str,
-    attributes: serde_json::Value,
-    instance: &'a keyward_core::resource::Resource,
-    base: &'a str,
-    now: &'a str,
-}
-
-/// Deliveries of `about` to each of `hooks` of the instance's app that takes it, written in `tx`.
-async fn deliver(
-    tx: &mut tx::Tx,
-    hooks: &[keyward_core::resource::Resource],
-    about: Event<'_>,
-) -> Result<Vec<Change>, StoreError> {
-    let Event { event, attributes, instance, base, now } = about;
-    let url = format!("{base}/v1/{}/{}", instance.kind, instance.id);
-    let at = time::OffsetDateTime::now_utc();
-    let mut written = Vec::new();
-    for hook in hooks.iter().filter(|h| webhook::takes(h, event, instance.app)) {
-        let event_id = uuid::Uuid::new_v4().to_string();
-        let body =
-            webhook::payload(&event_id, event, attributes.clone(), Some((&instance.kind, &instance.id, url.clone())));
-        let delivery =
-            webhook::delivery(instance.team_id, uuid::Uuid::new_v4().to_string(), hook, body, at, now, false);
-        let made = resources::insert_in(tx, delivery).await?;
-        written.push(Change::Resource { team_id: instance.team_id, resource_type: made.kind, id: made.id });
+fn notice(event: &str, attributes: serde_json::Value, instance: &Resource, base: &str, now: &str) -> Notice {
+    Notice {
+        event: event.to_owned(),
+        attributes,
+        instance: (instance.kind.clone(), instance.id.clone()),
+        app: instance.app,
+        base: base.to_owned(),
+        now: now.to_owned(),
     }
-    Ok(written)
 }

@@ -117,3 +117,26 @@ server_test!(f4_localizations_keep_app_store_connects_lengths, |srv: Server| asy
     assert_eq!(read["data"]["attributes"]["keywords"], "é".repeat(100), "the refused PATCH changed nothing");
     assert_eq!(read["data"]["attributes"]["whatsNew"], "Faster.");
 });
+
+// Two answers to one review at once leave one response: the earlier ones are found in the
+// write's own transaction.
+server_test!(f4_racing_responses_to_one_review_leave_one, |srv: Server| async move {
+    let team = srv.team("Acme").await;
+    let app = srv.app(&team, "Fizz").await.to_string();
+    let token = srv.team_key(&team, "ADMIN").await.token();
+    reviews(&srv, team.team.id, &app, &[3]).await;
+    let review = format!("review-{app}-0");
+    let answers = (0..4).map(|i| {
+        srv.json(Method::POST, "/v1/customerReviewResponses", &token, respond(&review, &format!("Answer {i}")))
+    });
+    for (status, body) in futures::future::join_all(answers).await {
+        assert_eq!(status, 201, "{body}");
+    }
+    srv.sync().await;
+    let (_, all) = get(&srv, &format!("/v1/customerReviews/{review}/response"), &token).await;
+    assert!(all["data"].is_object(), "{all}");
+    use keyward_core::ports::ResourceStore;
+    let stored = srv.store().all_resources().await.unwrap();
+    let kept = stored.iter().filter(|r| r.kind == "customerReviewResponses").count();
+    assert_eq!(kept, 1, "one response per review");
+});

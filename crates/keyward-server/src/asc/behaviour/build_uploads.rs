@@ -236,8 +236,6 @@ fn build_of(call: &Call<'_>, upload: &Resource, file: &Resource) -> Result<Vec<A
     let base = super::webhooks::base_of(call);
     let app_link = upload.link("app").first().cloned();
     writes.extend(super::webhooks::events(
-        call.state,
-        team,
         &base,
         app_link.as_ref(),
         "BUILD_UPLOAD_STATE_UPDATED",
@@ -280,8 +278,6 @@ pub(crate) async fn finish_processing(app: &crate::AppState) {
             let attributes = json!({ "oldState": "PROCESSING", "newState": "COMPLETE", "timestamp": stamp });
             let app_link = build.link("app").first().cloned();
             rules.also.extend(super::webhooks::events(
-                app,
-                build.team_id,
                 &base,
                 app_link.as_ref(),
                 "BUILD_UPLOAD_STATE_UPDATED",

@@ -41,7 +41,7 @@ pub(super) async fn before_create(
         "reviewSubmissions" => review::before_create_submission(call, attributes, links),
         "reviewSubmissionItems" => review::before_create_item(call, attributes, links),
         "appStoreVersionReleaseRequests" => review::before_create_release(call, links),
-        "customerReviewResponses" => responses::before_create_response(call, attributes, links),
+        "customerReviewResponses" => responses::before_create_response(call, id, attributes, links),
         "webhooks" => webhooks::before_write_webhook(call, attributes),
         "betaAppReviewSubmissions" => testflight::before_create_beta_submission(call, attributes, links),
         "betaTesterInvitations" => Ok(testflight::before_create_invitation(links)),

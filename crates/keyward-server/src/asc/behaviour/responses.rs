@@ -13,6 +13,7 @@ use crate::error::ApiError;
 
 pub(super) fn before_create_response(
     call: &Call<'_>,
+    id: &str,
     attributes: &mut Map<String, Value>,
     links: &[(String, Vec<Link>)],
 ) -> Result<WriteRules, ApiError> {
@@ -29,9 +30,14 @@ pub(super) fn before_create_response(
     attributes.insert("lastModifiedDate".into(), json!(crate::views::timestamp(now)));
     attributes.insert("state".into(), json!(if delay == 0 { "PUBLISHED" } else { "PENDING_PUBLISH" }));
     attributes.insert(PROCESSED_AT.into(), json!((now + time::Duration::seconds(delay)).unix_timestamp()));
-    let earlier =
-        call.state.replica.resources().referring(call.key.team_id, &review.kind, &review.id, "customerReviewResponses");
-    let also = earlier.iter().map(|r| AlsoWrite::Delete { kind: r.kind.clone(), id: r.id.clone() }).collect();
+    // The earlier responses are found in the write's transaction: two nodes answering the same
+    // review at once leave one response, not two.
+    let also = vec![AlsoWrite::DeleteLinking {
+        kind: "customerReviewResponses".into(),
+        relationship: "review".into(),
+        target: review.clone(),
+        keep: id.to_owned(),
+    }];
     Ok(WriteRules { also, ..WriteRules::default() })
 }
 

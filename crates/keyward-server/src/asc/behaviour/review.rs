@@ -136,8 +136,6 @@ pub(super) fn before_create_release(call: &Call<'_>, links: &[(String, Vec<Link>
     let mut also = vec![AlsoWrite::Update { kind: version.kind.clone(), id: version.id.clone(), update, guards }];
     let attributes = json!({ "oldValue": old, "newValue": new, "timestamp": super::dates(0).0 });
     also.extend(super::webhooks::events(
-        call.state,
-        call.key.team_id,
         &super::webhooks::base_of(call),
         version.link("app").first(),
         "APP_STORE_VERSION_APP_VERSION_STATE_UPDATED",

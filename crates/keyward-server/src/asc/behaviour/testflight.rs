@@ -65,8 +65,6 @@ pub(super) fn before_create_beta_submission(
     }];
     let mut also = vec![AlsoWrite::Update { kind: detail.kind.clone(), id: detail.id.clone(), update, guards }];
     also.extend(super::webhooks::events(
-        call.state,
-        team,
         &super::webhooks::base_of(call),
         build.link("app").first(),
         "BUILD_BETA_DETAIL_EXTERNAL_BUILD_STATE_UPDATED",

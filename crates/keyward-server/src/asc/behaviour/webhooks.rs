@@ -5,7 +5,7 @@
 //! of the change they report, so none is lost to a crash; `deliveries.rs` sends them.
 
 use keyward_core::ids::AppId;
-use keyward_core::resource::{AlsoWrite, Link, WriteRules};
+use keyward_core::resource::{AlsoWrite, Link, Notice, WriteRules};
 use keyward_core::webhook;
 use serde_json::{Map, Value, json};
 
@@ -92,33 +92,25 @@ pub(super) fn before_create_redelivery(
     Ok(WriteRules::default())
 }
 
-/// Deliveries of an event about `instance` (of `app`) to every webhook of the app that takes
-/// `event_type`, to write with the change they report. `base` makes the instance's link.
+/// An event about `instance` (of `app`) to every webhook of the app that takes `event_type`,
+/// written with the change it reports; the store finds the webhooks in that transaction.
+/// `base` makes the instance's link.
 pub(crate) fn events(
-    state: &crate::AppState,
-    team: keyward_core::ids::TeamId,
     base: &str,
     app: Option<&Link>,
     event_type: &str,
     attributes: Value,
     instance: (&str, &str),
 ) -> Vec<AlsoWrite> {
-    let Some(app) = app else { return Vec::new() };
-    let app_id = app.id.parse().ok().map(AppId);
-    let hooks = state.replica.resources().referring(team, &app.kind, &app.id, "webhooks");
-    let (now, stamp) = now();
-    let url = format!("{base}/v1/{}/{}", instance.0, instance.1);
-    hooks
-        .iter()
-        .filter(|h| webhook::takes(h, event_type, app_id))
-        .map(|hook| {
-            let event = uuid::Uuid::new_v4().to_string();
-            let body =
-                webhook::payload(&event, event_type, attributes.clone(), Some((instance.0, instance.1, url.clone())));
-            let id = super::super::new_id("webhookDeliveries");
-            AlsoWrite::Create(webhook::delivery(team, id, hook, body, now, &stamp, false))
-        })
-        .collect()
+    let Some(app) = app.and_then(|l| l.id.parse().ok()).map(AppId) else { return Vec::new() };
+    vec![AlsoWrite::Notify(Notice {
+        event: event_type.to_owned(),
+        attributes,
+        instance: (instance.0.to_owned(), instance.1.to_owned()),
+        app: Some(app),
+        base: base.to_owned(),
+        now: now().1,
+    })]
 }
 
 /// The base of links in events made away from any request: the public URL, or none.
