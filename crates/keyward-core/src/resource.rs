@@ -87,6 +87,9 @@ pub struct WriteRules {
 pub enum AlsoWrite {
     /// A new resource; its links are checked and its app decided as for any create.
     Create(Resource),
+    /// A resource made unless one of its type and ID exists already (two racing writes that
+    /// both need it, under an ID derived from what makes it unique, share one).
+    Ensure(Resource),
     /// A change to a resource of the same team, under `guards` (a state it must have been in).
     Update { kind: String, id: String, update: ResourceUpdate, guards: Vec<Guard> },
     /// A resource of the same team removed.

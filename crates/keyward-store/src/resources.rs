@@ -249,6 +249,16 @@ async fn also_write(tx: &mut tx::Tx, team: TeamId, rules: &WriteRules) -> Result
                 }
                 continue;
             }
+            AlsoWrite::Ensure(resource) if resource.team_id == team => {
+                match resource_rows::in_tx(tx, team, &resource.kind, &resource.id).await {
+                    Ok(_) => continue,
+                    Err(StoreError::Rule(DomainError::NoSuchResource { .. })) => {
+                        insert_in(tx, resource.clone()).await?
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            AlsoWrite::Ensure(_) => return Err(StoreError::Backend("a write carried into another team".into())),
             AlsoWrite::Notify(notice) => {
                 changes.extend(notify(tx, team, notice).await?);
                 continue;

@@ -218,3 +218,37 @@ server_test!(f2_beta_review_and_tester_invitations_move_their_states, |srv: Serv
     let (_, _, invited) = parts(srv.get(&format!("/v1/betaTesters/{tester_id}"), &token).await).await;
     assert_eq!(invited["data"]["attributes"]["state"], "INVITED", "{invited}");
 });
+
+// Two uploads of one new version completing at once share one pre-release version.
+server_test!(f2_racing_uploads_of_a_new_version_share_its_pre_release_version, |srv: Server| async move {
+    let team = srv.team("Acme").await;
+    let app = srv.app(&team, "Fizz").await.to_string();
+    let token = srv.team_key(&team, "ADMIN").await.token();
+    let mut patches = Vec::new();
+    for number in ["50", "51"] {
+        let body = json!({"data": {"type": "buildUploads",
+            "attributes": {"cfBundleShortVersionString": "5.0", "cfBundleVersion": number, "platform": "IOS"},
+            "relationships": {"app": {"data": {"type": "apps", "id": app}}}}});
+        let (_, upload) = srv.json(Method::POST, "/v1/buildUploads", &token, body).await;
+        let body = json!({"data": {"type": "buildUploadFiles",
+            "attributes": {"fileName": "x.ipa", "fileSize": 4, "uti": "com.apple.ipa", "assetType": "ASSET"},
+            "relationships": {"buildUpload": {"data": {"type": "buildUploads", "id": upload["data"]["id"]}}}}});
+        let (_, file) = srv.json(Method::POST, "/v1/buildUploadFiles", &token, body).await;
+        let url = file["data"]["attributes"]["uploadOperations"][0]["url"].as_str().unwrap().to_owned();
+        assert_eq!(reqwest::Client::new().put(&url).body("abcd").send().await.unwrap().status().as_u16(), 200);
+        let id = file["data"]["id"].as_str().unwrap().to_owned();
+        let patch = json!({"data": {"type": "buildUploadFiles", "id": id, "attributes": {"uploaded": true,
+            "sourceFileChecksums": {"file": {"hash": md5_hex(b"abcd"), "algorithm": "MD5"}}}}});
+        patches.push((format!("/v1/buildUploadFiles/{id}"), patch));
+    }
+    let sent = patches.iter().map(|(path, body)| srv.json(Method::PATCH, path, &token, body.clone()));
+    for (status, body) in futures::future::join_all(sent).await {
+        assert_eq!(status, 200, "{body}");
+    }
+    let builds = builds_of(&srv, &token, &app).await;
+    assert_eq!(builds["data"].as_array().unwrap().len(), 2, "{builds}");
+    let (_, _, versions) = parts(srv.get(&format!("/v1/apps/{app}/preReleaseVersions"), &token).await).await;
+    let fives: Vec<&Value> =
+        versions["data"].as_array().unwrap().iter().filter(|v| v["attributes"]["version"] == "5.0").collect();
+    assert_eq!(fives.len(), 1, "one pre-release version 5.0: {versions}");
+});

@@ -170,11 +170,17 @@ fn build_of(call: &Call<'_>, upload: &Resource, file: &Resource) -> Result<Vec<A
     let pre_release = match existing {
         Some(p) => Link { kind: "preReleaseVersions".into(), id: p.id.clone() },
         None => {
-            let id = super::super::new_id("preReleaseVersions");
+            // Derived from what makes it unique, so two uploads of one new version racing on two
+            // nodes share one pre-release version (the second finds it in its transaction).
+            let key = format!("{team}/{}/{version}/{platform}", app.id);
+            let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key.as_bytes());
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(&digest.as_ref()[..16]);
+            let id = uuid::Builder::from_custom_bytes(bytes).into_uuid().to_string();
             let mut attributes = Map::new();
             attributes.insert("version".into(), json!(version));
             attributes.insert("platform".into(), json!(platform));
-            writes.push(AlsoWrite::Create(Resource {
+            writes.push(AlsoWrite::Ensure(Resource {
                 team_id: team,
                 kind: "preReleaseVersions".into(),
                 id: id.clone(),
