@@ -125,23 +125,29 @@ server_test!(f2_another_team_cannot_see_or_complete_an_upload, |srv: Server| asy
     assert_eq!(status, 404);
 });
 
+/// An upload of version `version` (`number`) of `app` with one 4-byte binary file awaiting its
+/// bytes: the file's ID and upload URL.
+async fn four_byte_upload(srv: &Server, token: &str, app: &str, version: &str, number: &str) -> (String, String) {
+    let body = json!({"data": {"type": "buildUploads",
+        "attributes": {"cfBundleShortVersionString": version, "cfBundleVersion": number, "platform": "IOS"},
+        "relationships": {"app": {"data": {"type": "apps", "id": app}}}}});
+    let (_, upload) = srv.json(Method::POST, "/v1/buildUploads", token, body).await;
+    let body = json!({"data": {"type": "buildUploadFiles",
+        "attributes": {"fileName": "x.ipa", "fileSize": 4, "uti": "com.apple.ipa", "assetType": "ASSET"},
+        "relationships": {"buildUpload": {"data": {"type": "buildUploads", "id": upload["data"]["id"]}}}}});
+    let (_, file) = srv.json(Method::POST, "/v1/buildUploadFiles", token, body).await;
+    let url = file["data"]["attributes"]["uploadOperations"][0]["url"].as_str().unwrap().to_owned();
+    (file["data"]["id"].as_str().unwrap().to_owned(), url)
+}
+
 server_test!(f2_more_bytes_than_declared_are_refused_before_they_are_read, |srv: Server| async move {
     let team = srv.team("Acme").await;
     let app = srv.app(&team, "Fizz").await.to_string();
     let token = srv.team_key(&team, "ADMIN").await.token();
-    let body = json!({"data": {"type": "buildUploads",
-        "attributes": {"cfBundleShortVersionString": "1.0", "cfBundleVersion": "7", "platform": "IOS"},
-        "relationships": {"app": {"data": {"type": "apps", "id": app}}}}});
-    let (_, upload) = srv.json(Method::POST, "/v1/buildUploads", &token, body).await;
-    let body = json!({"data": {"type": "buildUploadFiles",
-        "attributes": {"fileName": "x.ipa", "fileSize": 4, "uti": "com.apple.ipa", "assetType": "ASSET"},
-        "relationships": {"buildUpload": {"data": {"type": "buildUploads", "id": upload["data"]["id"]}}}}});
-    let (_, file) = srv.json(Method::POST, "/v1/buildUploadFiles", &token, body).await;
-    let url = file["data"]["attributes"]["uploadOperations"][0]["url"].as_str().unwrap().to_owned();
+    let (file, url) = four_byte_upload(&srv, &token, &app, "1.0", "7").await;
     let put = reqwest::Client::new().put(&url).body("abcde").send().await.unwrap();
     assert_eq!(put.status().as_u16(), 413);
-    let (_, _, read) =
-        parts(srv.get(&format!("/v1/buildUploadFiles/{}", file["data"]["id"].as_str().unwrap()), &token).await).await;
+    let (_, _, read) = parts(srv.get(&format!("/v1/buildUploadFiles/{file}"), &token).await).await;
     assert_eq!(read["data"]["attributes"]["assetDeliveryState"]["state"], "AWAITING_UPLOAD", "{read}");
     assert_eq!(reqwest::Client::new().put(&url).body("abcd").send().await.unwrap().status().as_u16(), 200);
 });
@@ -226,17 +232,8 @@ server_test!(f2_racing_uploads_of_a_new_version_share_its_pre_release_version, |
     let token = srv.team_key(&team, "ADMIN").await.token();
     let mut patches = Vec::new();
     for number in ["50", "51"] {
-        let body = json!({"data": {"type": "buildUploads",
-            "attributes": {"cfBundleShortVersionString": "5.0", "cfBundleVersion": number, "platform": "IOS"},
-            "relationships": {"app": {"data": {"type": "apps", "id": app}}}}});
-        let (_, upload) = srv.json(Method::POST, "/v1/buildUploads", &token, body).await;
-        let body = json!({"data": {"type": "buildUploadFiles",
-            "attributes": {"fileName": "x.ipa", "fileSize": 4, "uti": "com.apple.ipa", "assetType": "ASSET"},
-            "relationships": {"buildUpload": {"data": {"type": "buildUploads", "id": upload["data"]["id"]}}}}});
-        let (_, file) = srv.json(Method::POST, "/v1/buildUploadFiles", &token, body).await;
-        let url = file["data"]["attributes"]["uploadOperations"][0]["url"].as_str().unwrap().to_owned();
+        let (id, url) = four_byte_upload(&srv, &token, &app, "5.0", number).await;
         assert_eq!(reqwest::Client::new().put(&url).body("abcd").send().await.unwrap().status().as_u16(), 200);
-        let id = file["data"]["id"].as_str().unwrap().to_owned();
         let patch = json!({"data": {"type": "buildUploadFiles", "id": id, "attributes": {"uploaded": true,
             "sourceFileChecksums": {"file": {"hash": md5_hex(b"abcd"), "algorithm": "MD5"}}}}});
         patches.push((format!("/v1/buildUploadFiles/{id}"), patch));
