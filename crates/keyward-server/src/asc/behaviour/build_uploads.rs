@@ -11,7 +11,7 @@ use keyward_core::ports::ResourceStore;
 use keyward_core::resource::{AlsoWrite, Guard, Link, LinkChange, Resource, ResourceUpdate, WriteRules};
 use serde_json::{Map, Value, json};
 
-use super::{Call, invalid, text};
+use super::{Call, invalid, linked, text};
 use crate::error::ApiError;
 use crate::routes::uploads::{PREFIX, put};
 
@@ -23,10 +23,6 @@ pub(crate) const PROCESSED_AT: &str = "_processedAt";
 
 fn state(value: &str) -> Value {
     json!({ "state": value, "errors": [], "warnings": [], "infos": [] })
-}
-
-fn linked(links: &[(String, Vec<Link>)], name: &str) -> Option<Link> {
-    links.iter().find(|(n, _)| n == name).and_then(|(_, l)| l.first().cloned())
 }
 
 pub(super) fn before_create_upload(attributes: &mut Map<String, Value>) -> WriteRules {
@@ -295,18 +291,9 @@ pub(crate) async fn finish_processing(app: &crate::AppState) {
         rules.also.push(super::testflight::detail_of(build.team_id, &build.id, time::OffsetDateTime::now_utc()));
         let mut update = ResourceUpdate::default();
         update.attributes.insert("processingState".into(), json!("VALID"));
-        match app.store.update_resource(build.team_id, "builds", &build.id, update, rules).await {
-            Ok((updated, mut changes)) => {
-                changes.push(keyward_core::change::Change::Resource {
-                    team_id: updated.team_id,
-                    resource_type: updated.kind.clone(),
-                    id: updated.id.clone(),
-                });
-                app.written(&changes).await;
-            }
-            Err(keyward_core::error::StoreError::Rule(_)) => {
-                tracing::debug!(build = %build.id, "a processed build was finished elsewhere or is gone");
-            }
+        match super::update_here(app, &build, update, rules).await {
+            Ok(Some(_)) => {}
+            Ok(None) => tracing::debug!(build = %build.id, "a processed build was finished elsewhere or is gone"),
             Err(e) => tracing::warn!(build = %build.id, error = %e, "a processed build could not be marked VALID"),
         }
     }

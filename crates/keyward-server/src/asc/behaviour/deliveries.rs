@@ -117,15 +117,14 @@ pub(crate) async fn deliver_due(app: &AppState, client: &WebhookClient) {
             ],
             ..WriteRules::default()
         };
-        let claimed =
-            match app.store.update_resource(delivery.team_id, &delivery.kind, &delivery.id, claim, rules).await {
-                Ok((claimed, _)) => claimed,
-                Err(StoreError::Rule(_)) => continue,
-                Err(e) => {
-                    tracing::warn!(delivery = %delivery.id, error = %e, "a webhook delivery could not be claimed");
-                    continue;
-                }
-            };
+        let claimed = match super::update_here(app, &delivery, claim, rules).await {
+            Ok(Some(claimed)) => claimed,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::warn!(delivery = %delivery.id, error = %e, "a webhook delivery could not be claimed");
+                continue;
+            }
+        };
         let (app, client) = (app.clone(), client.clone());
         sends.push(tokio::spawn(async move {
             let outcome = match tokio::time::timeout(TIMEOUT, send(&app, &client, &claimed)).await {
@@ -242,15 +241,9 @@ async fn record(app: &AppState, delivery: &Resource, outcome: Outcome, claimed_u
     set(&mut update, "errorMessage", error.map_or(Value::Null, |e| json!(e)));
     set(&mut update, NEXT_AT, json!(now.unix_timestamp() + (1i64 << attempts.min(16))));
     let rules = WriteRules { guards: vec![was(CLAIMED_UNTIL, json!(claimed_until))], ..WriteRules::default() };
-    match app.store.update_resource(delivery.team_id, &delivery.kind, &delivery.id, update, rules).await {
-        Ok((written, _)) => {
-            let change = keyward_core::change::Change::Resource {
-                team_id: written.team_id,
-                resource_type: written.kind.clone(),
-                id: written.id.clone(),
-            };
-            app.written(&[change]).await;
-        }
+    match super::update_here(app, delivery, update, rules).await {
+        Ok(Some(_)) => {}
+        Ok(None) => tracing::debug!(delivery = %delivery.id, "a webhook delivery's claim ran out before its outcome"),
         Err(e) => {
             tracing::warn!(delivery = %delivery.id, error = %e, "a webhook delivery's outcome could not be recorded")
         }

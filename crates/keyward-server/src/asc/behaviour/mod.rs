@@ -74,6 +74,35 @@ pub(crate) async fn deliver_webhooks(state: crate::AppState, mut shutdown: tokio
     }
 }
 
+/// The first link of the relationship `name` among a body's links.
+fn linked(links: &[(String, Vec<Link>)], name: &str) -> Option<Link> {
+    links.iter().find(|(n, _)| n == name).and_then(|(_, l)| l.first().cloned())
+}
+
+/// A write of the background work (what Apple finishes later, webhook deliveries): made, and
+/// this node's replica told at once. `None` when a guard refused it (another node did it first).
+async fn update_here(
+    app: &crate::AppState,
+    resource: &Resource,
+    update: ResourceUpdate,
+    rules: WriteRules,
+) -> Result<Option<Resource>, keyward_core::error::StoreError> {
+    use keyward_core::ports::ResourceStore;
+    match app.store.update_resource(resource.team_id, &resource.kind, &resource.id, update, rules).await {
+        Ok((updated, mut changes)) => {
+            changes.push(keyward_core::change::Change::Resource {
+                team_id: updated.team_id,
+                resource_type: updated.kind.clone(),
+                id: updated.id.clone(),
+            });
+            app.written(&changes).await;
+            Ok(Some(updated))
+        }
+        Err(keyward_core::error::StoreError::Rule(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// F4: metadata within the lengths App Store Connect allows.
 fn fits(kind: &str, attributes: &Map<String, Value>) -> Result<(), ApiError> {
     match keyward_core::metadata::too_long(kind, attributes) {

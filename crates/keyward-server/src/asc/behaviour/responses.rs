@@ -3,7 +3,6 @@
 //! published it (`build_processing_seconds`; at once in test mode), then `PUBLISHED`. The lengths
 //! App Store Connect allows for metadata are `keyward_core::metadata`'s, checked for every type.
 
-use keyward_core::ports::ResourceStore;
 use keyward_core::resource::{AlsoWrite, Guard, Link, Resource, ResourceUpdate, WriteRules};
 use serde_json::{Map, Value, json};
 
@@ -63,17 +62,8 @@ pub(crate) async fn publish(app: &crate::AppState) {
             detail: "published elsewhere".into(),
         };
         let rules = WriteRules { guards: vec![guard], ..WriteRules::default() };
-        match app.store.update_resource(response.team_id, &response.kind, &response.id, update, rules).await {
-            Ok((updated, _)) => {
-                let change = keyward_core::change::Change::Resource {
-                    team_id: updated.team_id,
-                    resource_type: updated.kind.clone(),
-                    id: updated.id.clone(),
-                };
-                app.written(&[change]).await;
-            }
-            Err(keyward_core::error::StoreError::Rule(_)) => {}
-            Err(e) => tracing::warn!(response = %response.id, error = %e, "a review response could not be published"),
+        if let Err(e) = super::update_here(app, &response, update, rules).await {
+            tracing::warn!(response = %response.id, error = %e, "a review response could not be published");
         }
     }
 }

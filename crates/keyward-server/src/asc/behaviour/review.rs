@@ -9,12 +9,8 @@ use keyward_core::resource::{AlsoWrite, Guard, Link, ResourceUpdate, WriteRules}
 use keyward_core::review::{self, Move};
 use serde_json::{Map, Value, json};
 
-use super::Call;
+use super::{Call, linked};
 use crate::error::ApiError;
-
-fn linked(links: &[(String, Vec<Link>)], name: &str) -> Option<Link> {
-    links.iter().find(|(n, _)| n == name).and_then(|(_, l)| l.first().cloned())
-}
 
 /// A new submission is `READY_FOR_REVIEW`; an app has one open submission per platform.
 pub(super) fn before_create_submission(

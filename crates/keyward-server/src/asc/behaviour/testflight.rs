@@ -8,12 +8,8 @@ use keyward_core::resource::{AlsoWrite, Guard, Link, Resource, ResourceUpdate, W
 use keyward_core::testflight;
 use serde_json::{Map, Value, json};
 
-use super::Call;
+use super::{Call, linked};
 use crate::error::ApiError;
-
-fn linked(links: &[(String, Vec<Link>)], name: &str) -> Option<Link> {
-    links.iter().find(|(n, _)| n == name).and_then(|(_, l)| l.first().cloned())
-}
 
 /// The beta detail of a build that becomes `VALID` now, to write with that change.
 pub(super) fn detail_of(team: TeamId, build_id: &str, now: time::OffsetDateTime) -> AlsoWrite {
