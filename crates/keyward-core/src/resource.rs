@@ -124,6 +124,9 @@ pub struct Notice {
 pub enum Guard {
     /// No other resource has `attribute` equal to `value` (a bundle ID's identifier, a UDID).
     Unique { attribute: String, value: Value, detail: String },
+    /// No other resource linking through `relationship` to one of `scope` has `attribute` equal
+    /// to `value` (a beta group's name within its app, a localization's locale within its build).
+    UniqueAmong { attribute: String, value: Value, relationship: String, scope: Vec<Link>, detail: String },
     /// Fewer than `max` others have `attribute` among `values` (certificates per type).
     AtMost { attribute: String, values: Vec<Value>, max: usize, detail: String },
     /// None of the resources the written one links to through `relationship` has `attribute`
@@ -146,6 +149,10 @@ impl Guard {
             Guard::Unique { attribute, value, .. } => {
                 others.into_iter().all(|r| r.attributes.get(attribute) != Some(value))
             }
+            Guard::UniqueAmong { attribute, value, relationship, scope, .. } => others
+                .into_iter()
+                .filter(|r| r.link(relationship).iter().any(|l| scope.contains(l)))
+                .all(|r| r.attributes.get(attribute) != Some(value)),
             Guard::AtMost { attribute, values, max, .. } => {
                 others.into_iter().filter(|r| r.attributes.get(attribute).is_some_and(|v| values.contains(v))).count()
                     < *max
@@ -177,9 +184,9 @@ impl Guard {
     /// Where in the body it is about (a JSON pointer), and why it refuses.
     pub fn refusal(&self) -> (String, &str) {
         match self {
-            Guard::Unique { attribute, detail, .. } | Guard::AtMost { attribute, detail, .. } => {
-                (format!("/data/attributes/{attribute}"), detail)
-            }
+            Guard::Unique { attribute, detail, .. }
+            | Guard::UniqueAmong { attribute, detail, .. }
+            | Guard::AtMost { attribute, detail, .. } => (format!("/data/attributes/{attribute}"), detail),
             Guard::LinkedNot { relationship, detail, .. } | Guard::LinkedIs { relationship, detail, .. } => {
                 (format!("/data/relationships/{relationship}"), detail)
             }
@@ -270,6 +277,23 @@ mod tests {
         assert!(linked.holds(&certs), "about linked resources only");
         assert!(!linked.allows_linked(&certs[0]));
         assert_eq!(linked.refusal().0, "/data/relationships/devices");
+    }
+
+    #[test]
+    fn f2_unique_among_counts_only_siblings_of_the_same_parent() {
+        let app = |id: &str| Link { kind: "apps".into(), id: id.into() };
+        let mut group = with("betaGroups", "g1", "name", "QA".into());
+        group.relationships.insert("app".into(), vec![app("1")]);
+        let named = |scope: Link| Guard::UniqueAmong {
+            attribute: "name".into(),
+            value: "QA".into(),
+            relationship: "app".into(),
+            scope: vec![scope],
+            detail: "taken".into(),
+        };
+        assert!(!named(app("1")).holds([&group]), "same name, same app");
+        assert!(named(app("2")).holds([&group]), "same name, another app");
+        assert_eq!(named(app("1")).refusal().0, "/data/attributes/name");
     }
 
     #[test]

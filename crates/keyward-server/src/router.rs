@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
             .route("/_keyward/reset", axum::routing::post(test_mode::reset))
             .route("/_keyward/requests", get(test_mode::requests))
             .route("/_keyward/review/{submission}", axum::routing::post(test_mode::review))
+            .route("/_keyward/testers/{tester}", axum::routing::post(test_mode::tester))
             .route_layer(from_fn_with_state(state.clone(), test_mode::same_origin_only)),
         None => Router::new(),
     };

@@ -42,6 +42,7 @@ mod sessions;
 mod signing;
 mod team_rows;
 mod teams;
+mod testers;
 mod tx;
 
 pub use backend::{Backend, ChangeSignal, DatabaseUrl};

@@ -227,6 +227,9 @@ pub enum AdminCommand {
     /// Add builds to an app, as if uploaded and processed (spec F2)
     #[command(subcommand)]
     Build(BuildCommand),
+    /// Make a beta tester's own moves: accepting, installing, access revoked (spec F2)
+    #[command(subcommand)]
+    Tester(TesterCommand),
     /// Make App Review's moves of a review submission (spec F3)
     #[command(subcommand)]
     Review(ReviewCommand),
@@ -407,6 +410,22 @@ pub struct ReviewMoveArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum TesterCommand {
+    /// Move a beta tester as the tester would: ACCEPTED from INVITED, INSTALLED from INVITED or
+    /// ACCEPTED, REVOKED from any of those
+    Move(TesterMoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TesterMoveArgs {
+    /// The beta tester's ID
+    pub tester: String,
+    /// ACCEPTED, INSTALLED or REVOKED
+    #[arg(long, value_name = "STATE")]
+    pub to: String,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum BuildCommand {
     /// Add a build of an app under its pre-release version (made if the app has none of it)
     Add(BuildAddArgs),
@@ -431,6 +450,10 @@ pub struct BuildAddArgs {
     /// The build's processingState: VALID, PROCESSING, FAILED or INVALID
     #[arg(long, default_value = "VALID")]
     pub state: String,
+    /// With --state PROCESSING: seconds until `serve` makes it VALID (default: the
+    /// configuration's build_processing_seconds)
+    #[arg(long, value_name = "SECONDS")]
+    pub processing_seconds: Option<u32>,
 }
 
 #[derive(Debug, Args)]

@@ -115,8 +115,8 @@ pub(crate) async fn review(
     axum::extract::Path(id): axum::extract::Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let asked = serde_json::from_slice::<serde_json::Value>(&body).ok();
-    let asked = asked.as_ref().and_then(|b| b.get("state")).and_then(|s| s.as_str()).unwrap_or_default();
+    let asked = asked_state(&body);
+    let asked = asked.as_str();
     let Some(step) = keyward_core::review::Move::parse(asked) else {
         let detail = format!("'{asked}' is none of IN_REVIEW, REJECTED, APPROVED");
         return Err(ApiError::entity("ENTITY_ERROR.ATTRIBUTE.INVALID", detail, "/state"));
@@ -127,6 +127,32 @@ pub(crate) async fn review(
     state.written(&changes).await;
     tracing::info!(submission = %id, state = asked, "test mode: App Review moved a submission");
     Ok(views::document(StatusCode::OK, &json!({ "submission": id, "moved": asked, "changes": changes.len() })))
+}
+
+/// `POST /_keyward/testers/{tester}` with `{"state": "ACCEPTED"}`, `"INSTALLED"` or `"REVOKED"`:
+/// the tester's own move (spec F2), which Keyward has no tester to make. A move a tester could not
+/// make from the tester's state (accepting before an invitation) is a 409 that changes nothing.
+pub(crate) async fn tester(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let asked = asked_state(&body);
+    let asked = asked.as_str();
+    if !["ACCEPTED", "INSTALLED", "REVOKED"].contains(&asked) {
+        let detail = format!("'{asked}' is none of ACCEPTED, INSTALLED, REVOKED");
+        return Err(ApiError::entity("ENTITY_ERROR.ATTRIBUTE.INVALID", detail, "/state"));
+    }
+    let (_, change) = state.store.move_tester(&id, asked).await?;
+    state.written(std::slice::from_ref(&change)).await;
+    tracing::info!(tester = %id, state = asked, "test mode: a tester moved");
+    Ok(views::document(StatusCode::OK, &json!({ "tester": id, "moved": asked })))
+}
+
+/// The `state` a move's body asks for, or `""`.
+fn asked_state(body: &[u8]) -> String {
+    let body = serde_json::from_slice::<serde_json::Value>(body).unwrap_or_default();
+    body.get("state").and_then(|s| s.as_str()).unwrap_or_default().to_owned()
 }
 
 #[cfg(test)]

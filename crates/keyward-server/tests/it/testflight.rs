@@ -1,7 +1,8 @@
 //! TestFlight (spec F2) over real HTTP, on SQLite and PostgreSQL: Apple's REST build upload makes
 //! a build under a pre-release version once the bytes are in and their checksum matches; upload
 //! URLs need their secret and no token; bad checksums, missing bytes and oversized bodies are
-//! Apple's errors and change nothing.
+//! Apple's errors and change nothing. Beta groups, testers, beta review and build localizations
+//! keep TestFlight's rules.
 #![allow(clippy::unwrap_used)]
 
 use reqwest::Method;
@@ -223,6 +224,14 @@ server_test!(f2_beta_review_and_tester_invitations_move_their_states, |srv: Serv
     assert_eq!(status, 201, "{body}");
     let (_, _, invited) = parts(srv.get(&format!("/v1/betaTesters/{tester_id}"), &token).await).await;
     assert_eq!(invited["data"]["attributes"]["state"], "INVITED", "{invited}");
+    // The tester's own moves, in the tester's order.
+    assert!(srv.store().move_tester(tester_id, "NOT_INVITED").await.is_err(), "not a tester's move");
+    srv.store().move_tester(tester_id, "ACCEPTED").await.unwrap();
+    assert!(srv.store().move_tester(tester_id, "ACCEPTED").await.is_err(), "accepted once");
+    srv.store().move_tester(tester_id, "INSTALLED").await.unwrap();
+    srv.sync().await;
+    let (_, _, installed) = parts(srv.get(&format!("/v1/betaTesters/{tester_id}"), &token).await).await;
+    assert_eq!(installed["data"]["attributes"]["state"], "INSTALLED", "{installed}");
 });
 
 // Two uploads of one new version completing at once share one pre-release version.
@@ -248,4 +257,120 @@ server_test!(f2_racing_uploads_of_a_new_version_share_its_pre_release_version, |
     let fives: Vec<&Value> =
         versions["data"].as_array().unwrap().iter().filter(|v| v["attributes"]["version"] == "5.0").collect();
     assert_eq!(fives.len(), 1, "one pre-release version 5.0: {versions}");
+});
+
+server_test!(f2_beta_groups_have_public_links_names_once_per_app_and_processed_builds, |srv: Server| async move {
+    let team = srv.team("Acme").await;
+    let app = srv.app(&team, "Fizz").await.to_string();
+    let other_app = srv.app(&team, "Buzz").await.to_string();
+    let token = srv.team_key(&team, "APP_MANAGER").await.token();
+    let group = |name: &str, app: &str, attributes: Value| {
+        let mut attributes = attributes;
+        attributes["name"] = json!(name);
+        json!({"data": {"type": "betaGroups", "attributes": attributes,
+            "relationships": {"app": {"data": {"type": "apps", "id": app}}}}})
+    };
+    let groups_of = |app: String| {
+        let (srv, token) = (&srv, &token);
+        async move { parts(srv.get(&format!("/v1/apps/{app}/betaGroups"), token).await).await.2["data"].clone() }
+    };
+    // A public link asked for an internal group, or a limit out of range: refused, nothing made.
+    let internal = group("Team", &app, json!({"isInternalGroup": true, "publicLinkEnabled": true}));
+    let (status, body) = srv.json(Method::POST, "/v1/betaGroups", &token, internal).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["errors"][0]["source"]["pointer"], "/data/attributes/publicLinkEnabled", "{body}");
+    let huge = group("Public", &app, json!({"publicLinkEnabled": true, "publicLinkLimit": 10_001}));
+    let (status, body) = srv.json(Method::POST, "/v1/betaGroups", &token, huge).await;
+    assert_eq!(
+        (status, body["errors"][0]["source"]["pointer"].as_str()),
+        (409, Some("/data/attributes/publicLinkLimit"))
+    );
+    assert_eq!(groups_of(app.clone()).await, json!([]));
+
+    // Two creates of one name at once: one group. The name is free in another app.
+    let public = group(
+        "Public",
+        &app,
+        json!({"publicLinkEnabled": true, "publicLinkLimitEnabled": true, "publicLinkLimit": 50}),
+    );
+    let (a, b) = futures::join!(
+        srv.json(Method::POST, "/v1/betaGroups", &token, public.clone()),
+        srv.json(Method::POST, "/v1/betaGroups", &token, public.clone())
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409], "{a:?} {b:?}");
+    let created = if a.0 == 201 { a.1 } else { b.1 };
+    let attributes = &created["data"]["attributes"];
+    let link_id = attributes["publicLinkId"].as_str().unwrap().to_owned();
+    assert_eq!(link_id.len(), 8, "{attributes}");
+    assert_eq!(attributes["publicLink"], format!("https://testflight.apple.com/join/{link_id}"));
+    assert_eq!(
+        (attributes["isInternalGroup"].as_bool(), attributes["publicLinkLimit"].as_i64()),
+        (Some(false), Some(50))
+    );
+    assert_eq!(groups_of(app.clone()).await.as_array().unwrap().len(), 1);
+    let (status, _) = srv.json(Method::POST, "/v1/betaGroups", &token, group("Public", &other_app, json!({}))).await;
+    assert_eq!(status, 201, "the same name in another app");
+
+    // The link is kept while on, cleared when switched off; a rename onto a taken name is refused.
+    let id = created["data"]["id"].as_str().unwrap().to_owned();
+    let own = format!("/v1/betaGroups/{id}");
+    let patch = |attributes: Value| json!({"data": {"type": "betaGroups", "id": id, "attributes": attributes}});
+    let (status, kept) = srv.json(Method::PATCH, &own, &token, patch(json!({"publicLinkLimit": 80}))).await;
+    assert_eq!((status, kept["data"]["attributes"]["publicLinkId"].as_str()), (200, Some(link_id.as_str())));
+    let (_, off) = srv.json(Method::PATCH, &own, &token, patch(json!({"publicLinkEnabled": false}))).await;
+    assert_eq!(off["data"]["attributes"]["publicLink"], Value::Null, "{off}");
+    srv.json(Method::POST, "/v1/betaGroups", &token, group("Beta", &app, json!({}))).await;
+    let (status, _) = srv.json(Method::PATCH, &own, &token, patch(json!({"name": "Beta"}))).await;
+    assert_eq!(status, 409, "a name used once per app");
+
+    // Only a processed build joins a group, from either side of the link.
+    let (valid, _) = processed_build(&srv, team.team.id, &app).await;
+    let (file, url) = four_byte_upload(&srv, &token, &app, "2.0", "20").await;
+    assert_eq!(reqwest::Client::new().put(&url).body("abcd").send().await.unwrap().status().as_u16(), 200);
+    let done = json!({"data": {"type": "buildUploadFiles", "id": file, "attributes": {"uploaded": true,
+        "sourceFileChecksums": {"file": {"hash": md5_hex(b"abcd"), "algorithm": "MD5"}}}}});
+    assert_eq!(srv.json(Method::PATCH, &format!("/v1/buildUploadFiles/{file}"), &token, done).await.0, 200);
+    let builds = builds_of(&srv, &token, &app).await;
+    let processing = builds["data"].as_array().unwrap().iter().find(|b| b["attributes"]["version"] == "20").unwrap();
+    assert_eq!(processing["attributes"]["processingState"], "PROCESSING", "no background loop in these tests");
+    let processing = processing["id"].as_str().unwrap().to_owned();
+    let link = |kind: &str, id: &str| json!({"data": [{"type": kind, "id": id}]});
+    let to_group = format!("/v1/betaGroups/{id}/relationships/builds");
+    let (status, body) = srv.json(Method::POST, &to_group, &token, link("builds", &processing)).await;
+    assert_eq!(status, 409, "{body}");
+    let to_build = format!("/v1/builds/{processing}/relationships/betaGroups");
+    let (status, body) = srv.json(Method::POST, &to_build, &token, link("betaGroups", &id)).await;
+    assert_eq!(status, 409, "{body}");
+    let (status, body) = srv.json(Method::POST, &to_group, &token, link("builds", &valid)).await;
+    assert_eq!(status, 204, "{body}");
+    let (_, _, members) = parts(srv.get(&format!("{own}/builds"), &token).await).await;
+    let ids: Vec<&str> = members["data"].as_array().unwrap().iter().filter_map(|b| b["id"].as_str()).collect();
+    assert_eq!(ids, [valid.as_str()], "{members}");
+});
+
+server_test!(f2_a_build_has_one_localization_per_locale, |srv: Server| async move {
+    let team = srv.team("Acme").await;
+    let app = srv.app(&team, "Fizz").await.to_string();
+    let token = srv.team_key(&team, "APP_MANAGER").await.token();
+    let (build, _) = processed_build(&srv, team.team.id, &app).await;
+    let localization = |locale: &str, whats_new: &str| {
+        json!({"data": {"type": "betaBuildLocalizations", "attributes": {"locale": locale, "whatsNew": whats_new},
+            "relationships": {"build": {"data": {"type": "builds", "id": build}}}}})
+    };
+    let (status, body) =
+        srv.json(Method::POST, "/v1/betaBuildLocalizations", &token, localization("en-US", "Fixes")).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) =
+        srv.json(Method::POST, "/v1/betaBuildLocalizations", &token, localization("en-US", "Again")).await;
+    assert_eq!((status, body["errors"][0]["source"]["pointer"].as_str()), (409, Some("/data/attributes/locale")));
+    let long = "x".repeat(4001);
+    let (status, body) =
+        srv.json(Method::POST, "/v1/betaBuildLocalizations", &token, localization("fr-FR", &long)).await;
+    assert_eq!((status, body["errors"][0]["source"]["pointer"].as_str()), (409, Some("/data/attributes/whatsNew")));
+    let (_, _, all) = parts(srv.get(&format!("/v1/builds/{build}/betaBuildLocalizations"), &token).await).await;
+    let locales: Vec<&str> =
+        all["data"].as_array().unwrap().iter().filter_map(|l| l["attributes"]["locale"].as_str()).collect();
+    assert_eq!(locales, ["en-US"], "{all}");
 });

@@ -213,3 +213,63 @@ async fn f5_a_killed_node_loses_no_event_and_two_nodes_send_each_once() {
     assert_eq!((ids.len(), all), (6, 6), "six events, each once: {lines:?}");
     drop(b);
 }
+
+// F2 and F5 on two nodes sharing PostgreSQL: both run the processing loop, yet each uploaded
+// build is processed once (one beta detail) and its upload's COMPLETE event is sent once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f2_two_nodes_process_each_build_once_and_tell_it_once() {
+    let kw = crate::common::Keyward::new(keyward_store::Backend::Postgres).await;
+    let seed = crate::seeds::example(&kw);
+    kw.ok(&["admin", "seed", &seed]);
+    let secret = "processed-once";
+    let receiver = Receiver::start(&kw, secret, 0);
+    let env = [("KEYWARD_WEBHOOK_ALLOW_PRIVATE", "true"), ("KEYWARD_BUILD_PROCESSING_SECONDS", "1")];
+    let (a, b) = (kw.serve_with(&[], &env), kw.serve_with(&[], &env));
+    let (_, file) = kw.team_key("Acme", "hooks", "ADMIN");
+    let issuer = "6a9d2c0e-1f3b-4c55-8e77-0123456789ab";
+    let token = kw.ok(&["token", "--key-file", &file, "--issuer-id", issuer]).stdout.trim().to_owned();
+    let hook = json!({"data": {"type": "webhooks", "attributes": {"enabled": true, "name": "CI", "secret": secret,
+        "url": format!("http://127.0.0.1:{}/hook", receiver.port), "eventTypes": ["BUILD_UPLOAD_STATE_UPDATED"]},
+        "relationships": {"app": {"data": {"type": "apps", "id": "1500000001"}}}}});
+    assert_eq!(send(reqwest::Method::POST, format!("{}/v1/webhooks", a.base), &token, Some(hook)).await.0, 201);
+    for number in 0..4 {
+        let node = if number % 2 == 0 { &a.base } else { &b.base };
+        crate::common::upload_four_bytes(node, &token, "4.0", &format!("40{number}")).await;
+    }
+    let complete = |lines: &[Value]| -> Vec<String> {
+        of_type(lines, "buildUploadStateUpdated")
+            .into_iter()
+            .filter(|e| e["body"]["data"]["attributes"]["newState"] == "COMPLETE")
+            .map(|e| e["body"]["data"]["relationships"]["instance"]["data"]["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    receiver.received(|l| complete(l).len() >= 4).await;
+    // Both loops have had several more turns by now.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let lines = receiver.received(|_| true).await;
+    let mut uploads = complete(&lines);
+    uploads.sort_unstable();
+    let all = uploads.len();
+    uploads.dedup();
+    assert_eq!((uploads.len(), all), (4, 4), "four uploads completed, each told once: {lines:?}");
+    for node in [&a.base, &b.base] {
+        let (_, details) =
+            send(reqwest::Method::GET, format!("{node}/v1/buildBetaDetails?include=build&limit=200"), &token, None)
+                .await;
+        let (_, builds) = send(reqwest::Method::GET, format!("{node}/v1/builds?limit=200"), &token, None).await;
+        let processed: Vec<&Value> = builds["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["attributes"]["version"].as_str().is_some_and(|v| v.starts_with("40")))
+            .collect();
+        assert!(processed.iter().all(|b| b["attributes"]["processingState"] == "VALID"), "{builds}");
+        let of_these = details["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| processed.iter().any(|b| b["id"] == d["relationships"]["build"]["data"]["id"]))
+            .count();
+        assert_eq!((processed.len(), of_these), (4, 4), "one beta detail per build: {details}");
+    }
+}

@@ -18,8 +18,7 @@ use crate::routes::uploads::{PREFIX, put};
 /// The largest file Keyward takes (it keeps only digests, so this bounds time, not storage).
 const MAX_FILE: u64 = 8 << 30;
 
-/// The internal attribute of a processing build: when it becomes `VALID` (Unix seconds).
-pub(crate) const PROCESSED_AT: &str = "_processedAt";
+pub(crate) use keyward_core::testflight::PROCESSED_AT;
 
 fn state(value: &str) -> Value {
     json!({ "state": value, "errors": [], "warnings": [], "infos": [] })

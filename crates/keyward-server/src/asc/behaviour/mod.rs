@@ -5,6 +5,7 @@
 //! certificate type, profiles going `INVALID` when a certificate or device leaves), so racing
 //! requests cannot break them. One file per family; everything else is plain storage.
 
+mod beta_groups;
 mod build_uploads;
 mod bundle_ids;
 mod certificates;
@@ -46,6 +47,8 @@ pub(super) async fn before_create(
         "betaAppReviewSubmissions" => testflight::before_create_beta_submission(call, attributes, links),
         "betaTesterInvitations" => Ok(testflight::before_create_invitation(links)),
         "betaTesters" => Ok(testflight::before_create_tester(attributes)),
+        "betaGroups" => beta_groups::before_create(attributes, links),
+        "betaBuildLocalizations" => Ok(testflight::before_create_localization(attributes, links)),
         "webhookPings" => webhooks::before_create_ping(call, links),
         "webhookDeliveries" => webhooks::before_create_redelivery(call, id, attributes, links),
         _ => Ok(WriteRules::default()),
@@ -130,6 +133,8 @@ pub(super) async fn before_update(
         "buildUploadFiles" => build_uploads::before_update_file(call, id, update).await,
         "reviewSubmissions" => review::before_update_submission(call, id, update).await,
         "webhooks" => webhooks::before_write_webhook(call, &update.attributes),
+        "betaGroups" => beta_groups::before_update(call, id, update),
+        "builds" => Ok(beta_groups::before_update_build(update)),
         _ => Ok(WriteRules::default()),
     }
 }

@@ -1,7 +1,9 @@
 //! TestFlight's states (spec F2) beyond the upload: a processed build gets its beta detail, a
 //! beta app review submission moves the detail to `WAITING_FOR_BETA_REVIEW` (App Review's moves
 //! follow from test mode and the CLI, `Store::move_review`), and a tester invitation makes the
-//! tester `INVITED`. What each move does is `keyward_core::testflight`'s.
+//! tester `INVITED` (the tester's own moves follow from test mode and the CLI,
+//! `Store::move_tester`); a build has one localization per locale. What each move does is
+//! `keyward_core::testflight`'s.
 
 use keyward_core::ids::TeamId;
 use keyward_core::resource::{AlsoWrite, Guard, Link, Resource, ResourceUpdate, WriteRules};
@@ -84,4 +86,17 @@ pub(super) fn before_create_tester(attributes: &mut Map<String, Value>) -> Write
     attributes.insert("state".into(), json!("NOT_INVITED"));
     attributes.entry("inviteType").or_insert(json!("EMAIL"));
     WriteRules::default()
+}
+
+/// `POST /v1/betaBuildLocalizations`: one per locale of a build.
+pub(super) fn before_create_localization(attributes: &Map<String, Value>, links: &[(String, Vec<Link>)]) -> WriteRules {
+    let Some(locale) = attributes.get("locale").filter(|l| !l.is_null()) else { return WriteRules::default() };
+    let guards = vec![Guard::UniqueAmong {
+        attribute: "locale".into(),
+        value: locale.clone(),
+        relationship: "build".into(),
+        scope: linked(links, "build").into_iter().collect(),
+        detail: format!("The build already has a localization for {locale}."),
+    }];
+    WriteRules { guards, ..WriteRules::default() }
 }

@@ -1,22 +1,26 @@
 //! `keyward admin build add`: a build of an app, as if uploaded and processed (spec F2), for a
 //! test suite that needs builds without uploading binaries. It goes under the app's pre-release
 //! version of that version string and platform, made in the same transaction if there is none,
-//! and reaches every node through the change feed like any write.
+//! and reaches every node through the change feed like any write. A `VALID` build comes with its
+//! beta detail, as a processed upload does; a `PROCESSING` one is made `VALID` by `serve` once its
+//! processing time is over.
 
 use keyward_core::ports::{AppStore, ResourceStore};
 use keyward_core::resource::{AlsoWrite, Link, Resource, WriteRules};
+use keyward_core::testflight;
 use keyward_store::Store;
 use serde_json::{Map, Value, json};
 
 use super::resolve_team;
 use crate::cli::BuildCommand;
+use crate::config::Config;
 use crate::error::CliError;
 use crate::output::Output;
 
 const STATES: [&str; 4] = ["VALID", "PROCESSING", "FAILED", "INVALID"];
 const PLATFORMS: [&str; 4] = ["IOS", "MAC_OS", "TV_OS", "VISION_OS"];
 
-pub async fn run(store: &Store, command: BuildCommand, out: Output) -> Result<(), CliError> {
+pub async fn run(store: &Store, command: BuildCommand, config: &Config, out: Output) -> Result<(), CliError> {
     let BuildCommand::Add(args) = command;
     let team = resolve_team(store, &args.team).await?;
     if !STATES.contains(&args.state.as_str()) {
@@ -63,15 +67,28 @@ pub async fn run(store: &Store, command: BuildCommand, out: Output) -> Result<()
     attributes.insert("expired".into(), json!(false));
     attributes.insert("processingState".into(), json!(args.state));
     attributes.insert("buildAudienceType".into(), json!("APP_STORE_ELIGIBLE"));
+    if args.state == "PROCESSING" {
+        let seconds = args.processing_seconds.unwrap_or(config.build_processing_seconds);
+        attributes.insert(testflight::PROCESSED_AT.into(), json!(now.unix_timestamp() + i64::from(seconds)));
+    } else if args.processing_seconds.is_some() {
+        return Err(CliError::Usage("--processing-seconds goes with --state PROCESSING".into()));
+    }
     let build_of = |pre: &str| {
         let pre_link = Link { kind: "preReleaseVersions".into(), id: pre.to_owned() };
         resource("builds", attributes.clone(), vec![("app", app_link.clone()), ("preReleaseVersion", pre_link)])
+    };
+    // A processed build's beta detail is written with it.
+    let detail_of = |build: &Resource| {
+        let link = Link { kind: "builds".into(), id: build.id.clone() };
+        let detail = resource("buildBetaDetails", testflight::new_detail(), vec![("build", link)]);
+        (args.state == "VALID").then_some(AlsoWrite::Create(detail))
     };
     // A new pre-release version is written first and the build with it, in one transaction.
     let (pre_release, build) = match existing {
         Some(pre) => {
             let build = build_of(&pre.id);
-            store.create_resource(build.clone(), WriteRules::default()).await?;
+            let rules = WriteRules { also: detail_of(&build).into_iter().collect(), ..WriteRules::default() };
+            store.create_resource(build.clone(), rules).await?;
             (pre.id, build)
         }
         None => {
@@ -80,7 +97,8 @@ pub async fn run(store: &Store, command: BuildCommand, out: Output) -> Result<()
             version.insert("platform".into(), json!(args.platform));
             let pre = resource("preReleaseVersions", version, vec![("app", app_link.clone())]);
             let build = build_of(&pre.id);
-            let rules = WriteRules { also: vec![AlsoWrite::Create(build.clone())], ..WriteRules::default() };
+            let also = [Some(AlsoWrite::Create(build.clone())), detail_of(&build)].into_iter().flatten().collect();
+            let rules = WriteRules { also, ..WriteRules::default() };
             let pre_id = pre.id.clone();
             store.create_resource(pre, rules).await?;
             (pre_id, build)

@@ -12,6 +12,7 @@ mod member;
 mod review;
 mod seed;
 mod team;
+mod tester;
 
 use std::io::BufRead;
 
@@ -34,8 +35,9 @@ pub async fn run(args: AdminArgs, config: &Config) -> Result<(), CliError> {
         AdminCommand::Access(c) => access::run(&store, c, config, out).await,
         AdminCommand::Member(c) => member::run(&store, c, out).await,
         AdminCommand::App(c) => app::run(&store, c, out).await,
-        AdminCommand::Build(c) => build::run(&store, c, out).await,
-        AdminCommand::Review(c) => review::run(&store, c, out).await,
+        AdminCommand::Build(c) => build::run(&store, c, config, out).await,
+        AdminCommand::Tester(c) => tester::run(&store, c, out).await,
+        AdminCommand::Review(c) => review::run(&store, c, config, out).await,
         AdminCommand::Key(c) => key::run(&store, c, config, out).await,
         AdminCommand::Audit(a) => audit::run(&store, a, out).await,
         AdminCommand::Seed(a) => seed::run(&store, a, config, out).await,

@@ -7,10 +7,11 @@ use keyward_store::Store;
 use serde_json::json;
 
 use crate::cli::ReviewCommand;
+use crate::config::Config;
 use crate::error::CliError;
 use crate::output::Output;
 
-pub async fn run(store: &Store, command: ReviewCommand, out: Output) -> Result<(), CliError> {
+pub async fn run(store: &Store, command: ReviewCommand, config: &Config, out: Output) -> Result<(), CliError> {
     let ReviewCommand::Move(args) = command;
     let step = Move::parse(&args.to)
         .ok_or_else(|| CliError::Usage(format!("--to is IN_REVIEW, REJECTED or APPROVED, not '{}'", args.to)))?;
@@ -19,7 +20,9 @@ pub async fn run(store: &Store, command: ReviewCommand, out: Output) -> Result<(
         .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    let (team, changes) = store.move_review(&args.submission, step, &now, "").await?;
+    // Events link to the instance under the public URL when one is set, as the server's do.
+    let base = config.public_url.as_deref().unwrap_or_default().trim_end_matches('/');
+    let (team, changes) = store.move_review(&args.submission, step, &now, base).await?;
     let value =
         json!({"submission": args.submission, "team_id": team.to_string(), "moved": args.to, "changes": changes.len()});
     out.one(&value, || {

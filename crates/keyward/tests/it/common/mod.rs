@@ -343,3 +343,40 @@ pub async fn send(method: reqwest::Method, url: String, token: &str, body: Optio
     let r = r.send().await.unwrap();
     (r.status().as_u16(), r.json().await.unwrap_or_default())
 }
+
+/// `GET url` until the resource's `attribute` is `wanted` (what a background loop of `serve`
+/// makes), for up to 10 s: the resource then.
+pub async fn until_attribute(url: &str, token: &str, attribute: &str, wanted: &str) -> Value {
+    let mut seen = Value::Null;
+    for _ in 0..100 {
+        seen = send(reqwest::Method::GET, url.to_owned(), token, None).await.1;
+        if seen["data"]["attributes"][attribute] == wanted {
+            return seen;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{url}: {attribute} still not {wanted} after 10 s: {seen}");
+}
+
+/// Apple's REST upload of a 4-byte build `number` of version `version` of the example app,
+/// through `base`: the upload made, its file's bytes put and marked uploaded. The upload's ID.
+pub async fn upload_four_bytes(base: &str, token: &str, version: &str, number: &str) -> String {
+    let body = serde_json::json!({"data": {"type": "buildUploads",
+        "attributes": {"cfBundleShortVersionString": version, "cfBundleVersion": number, "platform": "IOS"},
+        "relationships": {"app": {"data": {"type": "apps", "id": "1500000001"}}}}});
+    let (_, upload) = send(reqwest::Method::POST, format!("{base}/v1/buildUploads"), token, Some(body)).await;
+    let body = serde_json::json!({"data": {"type": "buildUploadFiles",
+        "attributes": {"fileName": "Fizz.ipa", "fileSize": 4, "uti": "com.apple.ipa", "assetType": "ASSET"},
+        "relationships": {"buildUpload": {"data": {"type": "buildUploads", "id": upload["data"]["id"]}}}}});
+    let (_, file) = send(reqwest::Method::POST, format!("{base}/v1/buildUploadFiles"), token, Some(body)).await;
+    let url = file["data"]["attributes"]["uploadOperations"][0]["url"].as_str().unwrap().to_owned();
+    assert_eq!(reqwest::Client::new().put(url).body("abcd").send().await.unwrap().status().as_u16(), 200);
+    let id = file["data"]["id"].as_str().unwrap();
+    let sha = "88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589"; // SHA-256 of "abcd"
+    let body = serde_json::json!({"data": {"type": "buildUploadFiles", "id": id, "attributes": {"uploaded": true,
+        "sourceFileChecksums": {"file": {"hash": sha, "algorithm": "SHA_256"}}}}});
+    let (status, done) =
+        send(reqwest::Method::PATCH, format!("{base}/v1/buildUploadFiles/{id}"), token, Some(body)).await;
+    assert_eq!(status, 200, "{done}");
+    upload["data"]["id"].as_str().unwrap().to_owned()
+}
