@@ -135,6 +135,9 @@ pub enum Guard {
     /// Every resource the written one links to through `relationship` has `attribute` among
     /// `values` (an item joins a submission still being put together), read in the transaction.
     LinkedIs { relationship: String, attribute: String, values: Vec<Value>, detail: String },
+    /// Every resource the written one links to through `relationship` links through `via` to
+    /// one of `targets` (a group's builds are of the group's app); no targets, no constraint.
+    LinkedVia { relationship: String, via: String, targets: Vec<Link>, detail: String },
     /// The written resource's `attribute` was among `values` before the write (a state machine's
     /// move from the state it was read in), read in the write's transaction.
     Was { attribute: String, values: Vec<Value>, detail: String },
@@ -145,7 +148,7 @@ impl Guard {
     /// write. `LinkedNot` is about other types: see [`Guard::allows_linked`].
     pub fn holds<'a>(&self, others: impl IntoIterator<Item = &'a Resource>) -> bool {
         match self {
-            Guard::LinkedNot { .. } | Guard::LinkedIs { .. } | Guard::Was { .. } => true,
+            Guard::LinkedNot { .. } | Guard::LinkedIs { .. } | Guard::LinkedVia { .. } | Guard::Was { .. } => true,
             Guard::Unique { attribute, value, .. } => {
                 others.into_iter().all(|r| r.attributes.get(attribute) != Some(value))
             }
@@ -163,8 +166,9 @@ impl Guard {
     /// Whether `before`, the written resource as it was, passes a `Was`.
     pub fn allows_before(&self, before: &Resource) -> bool {
         match self {
+            // An attribute never written reads as null, as the API shows it.
             Guard::Was { attribute, values, .. } => {
-                before.attributes.get(attribute).is_some_and(|v| values.contains(v))
+                values.contains(before.attributes.get(attribute).unwrap_or(&Value::Null))
             }
             _ => true,
         }
@@ -177,6 +181,9 @@ impl Guard {
             Guard::LinkedIs { attribute, values, .. } => {
                 linked.attributes.get(attribute).is_some_and(|v| values.contains(v))
             }
+            Guard::LinkedVia { via, targets, .. } => {
+                targets.is_empty() || linked.link(via).iter().any(|l| targets.contains(l))
+            }
             _ => true,
         }
     }
@@ -187,9 +194,9 @@ impl Guard {
             Guard::Unique { attribute, detail, .. }
             | Guard::UniqueAmong { attribute, detail, .. }
             | Guard::AtMost { attribute, detail, .. } => (format!("/data/attributes/{attribute}"), detail),
-            Guard::LinkedNot { relationship, detail, .. } | Guard::LinkedIs { relationship, detail, .. } => {
-                (format!("/data/relationships/{relationship}"), detail)
-            }
+            Guard::LinkedNot { relationship, detail, .. }
+            | Guard::LinkedIs { relationship, detail, .. }
+            | Guard::LinkedVia { relationship, detail, .. } => (format!("/data/relationships/{relationship}"), detail),
             Guard::Was { detail, .. } => (String::new(), detail),
         }
     }

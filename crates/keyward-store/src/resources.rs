@@ -128,7 +128,10 @@ async fn keep_guards(tx: &mut tx::Tx, resource: &Resource, guards: &[Guard]) -> 
     let others = || same_kind.iter().filter(|r| r.id != resource.id);
     for guard in guards {
         let mut holds = guard.holds(others());
-        if let Guard::LinkedNot { relationship, .. } | Guard::LinkedIs { relationship, .. } = guard {
+        if let Guard::LinkedNot { relationship, .. }
+        | Guard::LinkedIs { relationship, .. }
+        | Guard::LinkedVia { relationship, .. } = guard
+        {
             for link in resource.link(relationship) {
                 let linked = resource_rows::in_tx(tx, resource.team_id, &link.kind, &link.id).await?;
                 holds &= guard.allows_linked(&linked);

@@ -153,8 +153,9 @@ server_test!(f2_more_bytes_than_declared_are_refused_before_they_are_read, |srv:
     assert_eq!(reqwest::Client::new().put(&url).body("abcd").send().await.unwrap().status().as_u16(), 200);
 });
 
-/// A build of `app` as processing leaves it: `VALID`, with its beta detail.
+/// A build of `app` as processing leaves it: `VALID`, with its beta detail (IDs `b-APP`, `d-APP`).
 async fn processed_build(srv: &Server, team: keyward_core::ids::TeamId, app: &str) -> (String, String) {
+    let (build, detail) = (format!("b-{app}"), format!("d-{app}"));
     use keyward_core::ports::ResourceStore;
     use keyward_core::resource::{Link, Resource};
     let now = time::OffsetDateTime::now_utc();
@@ -170,20 +171,21 @@ async fn processed_build(srv: &Server, team: keyward_core::ids::TeamId, app: &st
     };
     let build = resource(
         "builds",
-        "b-1",
+        &build,
         json!({"version": "1", "processingState": "VALID"}).as_object().cloned().unwrap(),
         ("app", Link { kind: "apps".into(), id: app.to_owned() }),
     );
-    srv.store().create_resource(build, Default::default()).await.unwrap();
     let detail = resource(
         "buildBetaDetails",
-        "d-1",
+        &detail,
         keyward_core::testflight::new_detail(),
-        ("build", Link { kind: "builds".into(), id: "b-1".into() }),
+        ("build", Link { kind: "builds".into(), id: build.id.clone() }),
     );
+    let ids = (build.id.clone(), detail.id.clone());
+    srv.store().create_resource(build, Default::default()).await.unwrap();
     srv.store().create_resource(detail, Default::default()).await.unwrap();
     srv.sync().await;
-    ("b-1".into(), "d-1".into())
+    ids
 }
 
 server_test!(f2_beta_review_and_tester_invitations_move_their_states, |srv: Server| async move {
@@ -220,7 +222,7 @@ server_test!(f2_beta_review_and_tester_invitations_move_their_states, |srv: Serv
     let invite = json!({"data": {"type": "betaTesterInvitations", "relationships": {
         "betaTester": {"data": {"type": "betaTesters", "id": tester_id}},
         "app": {"data": {"type": "apps", "id": app}}}}});
-    let (status, body) = srv.json(Method::POST, "/v1/betaTesterInvitations", &token, invite).await;
+    let (status, body) = srv.json(Method::POST, "/v1/betaTesterInvitations", &token, invite.clone()).await;
     assert_eq!(status, 201, "{body}");
     let (_, _, invited) = parts(srv.get(&format!("/v1/betaTesters/{tester_id}"), &token).await).await;
     assert_eq!(invited["data"]["attributes"]["state"], "INVITED", "{invited}");
@@ -232,6 +234,11 @@ server_test!(f2_beta_review_and_tester_invitations_move_their_states, |srv: Serv
     srv.sync().await;
     let (_, _, installed) = parts(srv.get(&format!("/v1/betaTesters/{tester_id}"), &token).await).await;
     assert_eq!(installed["data"]["attributes"]["state"], "INSTALLED", "{installed}");
+    // An invitation sent again does not take the tester back.
+    let (status, body) = srv.json(Method::POST, "/v1/betaTesterInvitations", &token, invite).await;
+    assert_eq!(status, 201, "{body}");
+    let (_, _, still) = parts(srv.get(&format!("/v1/betaTesters/{tester_id}"), &token).await).await;
+    assert_eq!(still["data"]["attributes"]["state"], "INSTALLED", "{still}");
 });
 
 // Two uploads of one new version completing at once share one pre-release version.
@@ -343,8 +350,18 @@ server_test!(f2_beta_groups_have_public_links_names_once_per_app_and_processed_b
     let to_build = format!("/v1/builds/{processing}/relationships/betaGroups");
     let (status, body) = srv.json(Method::POST, &to_build, &token, link("betaGroups", &id)).await;
     assert_eq!(status, 409, "{body}");
+    // Nor a build of another app, from either side.
+    let (foreign, _) = processed_build(&srv, team.team.id, &other_app).await;
+    let (status, body) = srv.json(Method::POST, &to_group, &token, link("builds", &foreign)).await;
+    assert_eq!(status, 409, "{body}");
+    let to_foreign = format!("/v1/builds/{foreign}/relationships/betaGroups");
+    let (status, body) = srv.json(Method::POST, &to_foreign, &token, link("betaGroups", &id)).await;
+    assert_eq!(status, 409, "{body}");
     let (status, body) = srv.json(Method::POST, &to_group, &token, link("builds", &valid)).await;
     assert_eq!(status, 204, "{body}");
+    // A null name in Apple's nullable update leaves the name as it is.
+    let (status, named) = srv.json(Method::PATCH, &own, &token, patch(json!({"name": null}))).await;
+    assert_eq!((status, named["data"]["attributes"]["name"].as_str()), (200, Some("Public")), "{named}");
     let (_, _, members) = parts(srv.get(&format!("{own}/builds"), &token).await).await;
     let ids: Vec<&str> = members["data"].as_array().unwrap().iter().filter_map(|b| b["id"].as_str()).collect();
     assert_eq!(ids, [valid.as_str()], "{members}");

@@ -45,7 +45,7 @@ pub(super) async fn before_create(
         "customerReviewResponses" => responses::before_create_response(call, id, attributes, links),
         "webhooks" => webhooks::before_write_webhook(call, attributes),
         "betaAppReviewSubmissions" => testflight::before_create_beta_submission(call, attributes, links),
-        "betaTesterInvitations" => Ok(testflight::before_create_invitation(links)),
+        "betaTesterInvitations" => Ok(testflight::before_create_invitation(call, links)),
         "betaTesters" => Ok(testflight::before_create_tester(attributes)),
         "betaGroups" => beta_groups::before_create(attributes, links),
         "betaBuildLocalizations" => Ok(testflight::before_create_localization(attributes, links)),
@@ -134,7 +134,7 @@ pub(super) async fn before_update(
         "reviewSubmissions" => review::before_update_submission(call, id, update).await,
         "webhooks" => webhooks::before_write_webhook(call, &update.attributes),
         "betaGroups" => beta_groups::before_update(call, id, update),
-        "builds" => Ok(beta_groups::before_update_build(update)),
+        "builds" => Ok(beta_groups::before_update_build(call, id, update)),
         _ => Ok(WriteRules::default()),
     }
 }

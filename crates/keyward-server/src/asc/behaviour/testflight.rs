@@ -72,12 +72,24 @@ pub(super) fn before_create_beta_submission(
     Ok(WriteRules { also, ..WriteRules::default() })
 }
 
-/// `POST /v1/betaTesterInvitations`: the tester is `INVITED`.
-pub(super) fn before_create_invitation(links: &[(String, Vec<Link>)]) -> WriteRules {
+/// `POST /v1/betaTesterInvitations`: a tester not invited yet (or whose access was revoked) is
+/// `INVITED`; one who has accepted or installed stays so, as an invitation sent again at Apple.
+pub(super) fn before_create_invitation(call: &Call<'_>, links: &[(String, Vec<Link>)]) -> WriteRules {
+    const INVITABLE: [&str; 2] = ["NOT_INVITED", "REVOKED"];
     let Some(tester) = linked(links, "betaTester") else { return WriteRules::default() };
+    let known = call.state.replica.resources().get(call.key.team_id, &tester.kind, &tester.id);
+    let state = known.and_then(|t| t.attributes.get("state").and_then(Value::as_str).map(str::to_owned));
+    if state.is_some_and(|s| !INVITABLE.contains(&s.as_str())) {
+        return WriteRules::default();
+    }
     let mut update = ResourceUpdate::default();
     update.attributes.insert("state".into(), json!("INVITED"));
-    let also = vec![AlsoWrite::Update { kind: tester.kind, id: tester.id, update, guards: vec![] }];
+    let guards = vec![Guard::Was {
+        attribute: "state".into(),
+        values: INVITABLE.iter().map(|s| json!(s)).chain([Value::Null]).collect(),
+        detail: "The tester's state changed meanwhile; read it again.".into(),
+    }];
+    let also = vec![AlsoWrite::Update { kind: tester.kind, id: tester.id, update, guards }];
     WriteRules { also, ..WriteRules::default() }
 }
 
