@@ -2,8 +2,9 @@
 //!
 //! Policy: a [`DomainError`] is always the caller's doing (bad input, missing permission, a rule
 //! of `spec.md`), so the edges map it to a 4xx response or CLI exit code 1 and show its message
-//! verbatim. Faults of the machinery (database down, bug) are [`StoreError::Backend`] and are never
-//! shown in detail to a client.
+//! verbatim. Faults of the machinery are [`StoreError::Backend`] (a bug, a corrupt row) or
+//! [`StoreError::Unavailable`] (the database cannot be reached: a 503, retried by clients) and are
+//! never shown in detail to a client.
 
 use thiserror::Error;
 
@@ -134,16 +135,20 @@ pub enum StoreError {
     /// The request broke a rule; nothing was written.
     #[error(transparent)]
     Rule(#[from] DomainError),
-    /// The database failed (unreachable, corrupt, a bug in a query). Nothing was written.
+    /// The database failed (corrupt, a bug in a query). Nothing was written.
     #[error("storage failure: {0}")]
     Backend(String),
+    /// The database cannot be reached (D4): refused at once while it is known away, or lost
+    /// mid-call. Nothing was written, unless the connection broke during a commit.
+    #[error("database unreachable: {0}")]
+    Unavailable(String),
 }
 
 impl StoreError {
     pub fn rule(&self) -> Option<&DomainError> {
         match self {
             StoreError::Rule(e) => Some(e),
-            StoreError::Backend(_) => None,
+            StoreError::Backend(_) | StoreError::Unavailable(_) => None,
         }
     }
 }

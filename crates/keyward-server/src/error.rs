@@ -29,7 +29,14 @@ pub struct ApiError {
     pub detail: Option<String>,
     pub source: Option<Source>,
     pub headers: Vec<(HeaderName, String)>,
+    /// D4: the database could not be reached; the response carries [`DatabaseAway`].
+    database_away: bool,
 }
+
+/// D4: a response extension saying the request failed because the database could not be
+/// reached, so the outer layer (`database_guard`) tells the store to fail fast from now on.
+#[derive(Debug, Clone, Copy)]
+pub struct DatabaseAway;
 
 #[derive(Serialize)]
 struct ErrorBody<'a> {
@@ -45,7 +52,7 @@ struct ErrorBody<'a> {
 
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, title: &str, detail: Option<String>) -> Self {
-        Self { status, code, title: title.to_owned(), detail, source: None, headers: Vec::new() }
+        Self { status, code, title: title.to_owned(), detail, source: None, headers: Vec::new(), database_away: false }
     }
 
     /// Any other error of Apple's catalogue.
@@ -157,6 +164,20 @@ impl ApiError {
         )
     }
 
+    /// D4: a request that needs the database while it cannot be reached. Answered at once (the
+    /// node knows it is away) with `Retry-After`, as Apple's 503s invite a retry.
+    pub fn database_unavailable() -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SERVICE_UNAVAILABLE",
+            "The service is temporarily unavailable.",
+            Some("The server cannot reach its database. Please try again shortly.".into()),
+        )
+        .with_header(header::RETRY_AFTER, "1".to_owned());
+        e.database_away = true;
+        e
+    }
+
     pub fn rate_limited() -> Self {
         Self::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -221,6 +242,10 @@ impl From<StoreError> for ApiError {
                 tracing::error!(%detail, "storage failure");
                 ApiError::internal()
             }
+            StoreError::Unavailable(detail) => {
+                tracing::warn!(%detail, "refused: the database is unreachable");
+                ApiError::database_unavailable()
+            }
         }
     }
 }
@@ -281,6 +306,9 @@ impl IntoResponse for ApiError {
             if let Ok(v) = HeaderValue::from_str(&value) {
                 headers.insert(name, v);
             }
+        }
+        if self.database_away {
+            response.extensions_mut().insert(DatabaseAway);
         }
         response
     }

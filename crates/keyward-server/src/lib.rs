@@ -19,6 +19,7 @@ pub mod auth;
 pub mod background;
 pub mod client_ip;
 pub mod console;
+mod database_guard;
 pub mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]

@@ -68,6 +68,9 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(v1)
         .fallback(routes::fallback::handler);
+    // D4: a failure to reach the database has the probe ask at once. (Proxied requests reach
+    // the database only to lease budget, whose waits end in the store like any other.)
+    let router = router.layer(from_fn_with_state(state.clone(), crate::database_guard::layer));
     let router = match state.test_mode {
         Some(_) => router.layer(from_fn_with_state(state.clone(), test_mode::record)),
         None => router,

@@ -69,7 +69,7 @@ pub async fn serve_tls(
 }
 
 /// The background work of a serving process: K13 purge, the change-feed tailer, build
-/// processing (F2), write-behind.
+/// processing (F2), webhook delivery (F5), write-behind, and (PostgreSQL) the database probe (D4).
 struct Background {
     stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -84,8 +84,15 @@ impl Background {
             tokio::spawn(crate::replica::tail::tail_changes(state.clone(), stop_rx.clone())),
             tokio::spawn(crate::asc::process_builds(state.clone(), stop_rx.clone())),
             tokio::spawn(crate::asc::deliver_webhooks(state.clone(), stop_rx.clone())),
-            tokio::spawn(background::write_behind(state.clone(), options.flush_every, stop_rx)),
+            tokio::spawn(background::write_behind(state.clone(), options.flush_every, stop_rx.clone())),
         ];
+        // D4: a database server can go away; an embedded SQLite file cannot.
+        let mut tasks = tasks;
+        tasks.push(tokio::spawn(crate::database_guard::report(state.store.clone(), stop_rx.clone())));
+        if state.store.backend() == keyward_store::Backend::Postgres {
+            let store = state.store.clone();
+            tasks.push(tokio::spawn(async move { store.watch_health(stop_rx).await }));
+        }
         Background { stop, tasks }
     }
 

@@ -49,7 +49,8 @@ pub(crate) async fn list(
 ) -> Result<Page<App>, StoreError> {
     let mut count = Dynamic::new("SELECT COUNT(*) AS n FROM apps ");
     filters(&mut count, team, filter);
-    let total: i64 = convert::get(&count.query().fetch_one(store.pool()).await.map_err(backend_error)?, "n")?;
+    let total: i64 =
+        convert::get(&count.query().fetch_one(&mut *store.conn().await?).await.map_err(backend_error)?, "n")?;
 
     let col = sort_column(page.sort);
     let mut q = Dynamic::new(select_app!(""));
@@ -61,7 +62,7 @@ pub(crate) async fn list(
     }
     let dir = if page.descending { "DESC" } else { "ASC" };
     q.push(&format!(" ORDER BY {col} {dir}, id {dir} LIMIT ")).int(i64::from(page.limit) + 1);
-    let rows = q.query().fetch_all(store.pool()).await.map_err(backend_error)?;
+    let rows = q.query().fetch_all(&mut *store.conn().await?).await.map_err(backend_error)?;
     let mut items = rows.iter().map(convert::app).collect::<Result<Vec<_>, _>>()?;
     let more = items.len() > page.limit as usize;
     items.truncate(page.limit as usize);

@@ -102,7 +102,7 @@ impl AppStore for Store {
     async fn apps(&self, team: TeamId) -> Result<Vec<App>, StoreError> {
         let rows = sqlx::query(select_app!("WHERE team_id = $1 ORDER BY name, id"))
             .bind(team.to_string())
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(backend_error)?;
         rows.iter().map(convert::app).collect()
@@ -112,7 +112,7 @@ impl AppStore for Store {
         let row = sqlx::query(select_app!("WHERE id = $1 AND team_id = $2"))
             .bind(app.0)
             .bind(team.to_string())
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(backend_error)?
             .ok_or_else(|| DomainError::NotFound { what: Resource::App, id: app.to_string() })?;

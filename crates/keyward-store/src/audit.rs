@@ -14,7 +14,7 @@ impl AuditStore for Store {
             "SELECT seq, team_id, at, event, actor, actor_ip, subject, detail FROM audit_events WHERE team_id = $1 ORDER BY seq",
         )
         .bind(team.to_string())
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(backend_error)?;
         rows.iter().map(convert::audit_event).collect()

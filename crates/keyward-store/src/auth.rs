@@ -47,7 +47,7 @@ impl AuthStore for Store {
         // afterwards, which is harmless (applying a change re-reads the object).
         let feed_position = self.last_change().await?;
         let teams = sqlx::query("SELECT id, issuer_id, access_state, rate_limit_per_hour FROM teams")
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(backend_error)?
             .iter()
@@ -56,7 +56,7 @@ impl AuthStore for Store {
         let keys = sqlx::query(
             "SELECT id, team_id, kind, roles, member_id, public_key FROM api_keys WHERE revoked_at IS NULL AND public_key IS NOT NULL",
         )
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(backend_error)?
         .iter()
@@ -64,14 +64,14 @@ impl AuthStore for Store {
         .collect::<Result<_, _>>()?;
         let mut visible: HashMap<MemberId, Vec<AppId>> = HashMap::new();
         for row in sqlx::query("SELECT member_id, app_id FROM member_apps")
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(backend_error)?
         {
             visible.entry(convert::parsed(&row, "member_id")?).or_default().push(AppId(convert::get(&row, "app_id")?));
         }
         let mut members = Vec::new();
-        for row in sqlx::query(select_member!("")).fetch_all(self.pool()).await.map_err(backend_error)? {
+        for row in sqlx::query(select_member!("")).fetch_all(&mut *self.conn().await?).await.map_err(backend_error)? {
             let mut m = convert::member(&row)?;
             m.visible_apps = visible.remove(&m.id).unwrap_or_default();
             // In the order a single member's read gives them.
@@ -79,7 +79,7 @@ impl AuthStore for Store {
             members.push(m);
         }
         let apps = sqlx::query(select_app!(""))
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(backend_error)?
             .iter()
@@ -94,7 +94,7 @@ impl AuthStore for Store {
              WHERE id = $1 AND revoked_at IS NULL AND public_key IS NOT NULL",
         )
         .bind(key.to_string())
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(backend_error)?;
         row.as_ref().map(key_record).transpose()
@@ -103,7 +103,7 @@ impl AuthStore for Store {
     async fn auth_team(&self, team: TeamId) -> Result<Option<AuthTeamRecord>, StoreError> {
         let row = sqlx::query("SELECT id, issuer_id, access_state, rate_limit_per_hour FROM teams WHERE id = $1")
             .bind(team.to_string())
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(backend_error)?;
         row.as_ref().map(team_record).transpose()
@@ -118,7 +118,7 @@ impl AuthStore for Store {
         q.text_list(&ids);
         let mut members = q
             .query()
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(backend_error)?
             .iter()
@@ -127,7 +127,7 @@ impl AuthStore for Store {
         let mut q = Dynamic::new("SELECT member_id, app_id FROM member_apps WHERE member_id IN ");
         q.text_list(&ids);
         let mut visible: HashMap<MemberId, Vec<AppId>> = HashMap::new();
-        for row in q.query().fetch_all(self.pool()).await.map_err(backend_error)? {
+        for row in q.query().fetch_all(&mut *self.conn().await?).await.map_err(backend_error)? {
             visible.entry(convert::parsed(&row, "member_id")?).or_default().push(AppId(convert::get(&row, "app_id")?));
         }
         for m in &mut members {
@@ -143,14 +143,14 @@ impl AuthStore for Store {
         }
         let mut q = Dynamic::new(select_app!("WHERE id IN "));
         q.int_list(&ids.iter().map(|a| a.0).collect::<Vec<_>>());
-        q.query().fetch_all(self.pool()).await.map_err(backend_error)?.iter().map(convert::app).collect()
+        q.query().fetch_all(&mut *self.conn().await?).await.map_err(backend_error)?.iter().map(convert::app).collect()
     }
 
     async fn record_auth_failures(&self, failures: &[AuthFailureRecord]) -> Result<(), StoreError> {
         if failures.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool().begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         for f in failures {
             sqlx::query("INSERT INTO auth_failures (key_id, at, rule, reason, client_ip) VALUES ($1, $2, $3, $4, $5)")
                 .bind(f.key_id.to_string())
@@ -183,7 +183,7 @@ impl AuthStore for Store {
         if usage.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool().begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         for (key, hour, n) in usage {
             sqlx::query(
                 "INSERT INTO key_usage (key_id, hour, requests) VALUES ($1, $2, $3) \
@@ -209,7 +209,7 @@ impl AuthStore for Store {
         let rows = sqlx::query("SELECT hour, requests FROM key_usage WHERE key_id = $1 AND hour >= $2 ORDER BY hour")
             .bind(key.to_string())
             .bind(since_hour)
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(backend_error)?;
         rows.iter()
@@ -223,7 +223,7 @@ impl AuthStore for Store {
         if usage.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool().begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         for (key, area, hour, n) in usage {
             sqlx::query(
                 "INSERT INTO key_area_usage (key_id, area, hour, requests) VALUES ($1, $2, $3, $4) \
@@ -253,7 +253,7 @@ impl AuthStore for Store {
         )
         .bind(key.to_string())
         .bind(since_hour)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(backend_error)?;
         rows.iter()
@@ -268,7 +268,7 @@ impl AuthStore for Store {
         let rows = sqlx::query("SELECT key_id, at, rule, reason, client_ip FROM auth_failures WHERE key_id = $1 ORDER BY seq DESC LIMIT $2")
             .bind(key.to_string())
             .bind(i64::try_from(FAILURES_KEPT_PER_KEY).unwrap_or(50))
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(backend_error)?;
         rows.iter()

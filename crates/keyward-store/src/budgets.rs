@@ -99,7 +99,7 @@ impl BudgetStore for Store {
         if uses.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool().begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         for (id, used, finished) in uses {
             // Never lowers a count: a late report cannot undo a settlement.
             sqlx::query(

@@ -3,9 +3,21 @@
 
 use keyward_core::error::StoreError;
 
-/// A database fault: logged in full, reported without internals.
+/// A database fault: logged in full, reported without internals. One that says the database
+/// cannot be reached (D4) is [`StoreError::Unavailable`]: no connection, a connection lost, the
+/// server shutting down or not yet accepting (SQLSTATE class 08, 57P01–57P03).
 pub(crate) fn backend_error(e: sqlx::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
+    if unreachable(&e) { StoreError::Unavailable(e.to_string()) } else { StoreError::Backend(e.to_string()) }
+}
+
+fn unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Database(db) => {
+            db.code().is_some_and(|code| code.starts_with("08") || ["57P01", "57P02", "57P03"].contains(&&*code))
+        }
+        _ => false,
+    }
 }
 
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
@@ -42,5 +54,19 @@ pub(crate) fn inserted<T>(result: Result<T, sqlx::Error>) -> Result<Inserted, St
         Ok(_) => Ok(Inserted::Done),
         Err(e) if is_unique_violation(&e) => Ok(Inserted::Taken),
         Err(e) => Err(backend_error(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn d4_only_faults_of_reaching_the_database_are_unavailable() {
+        let refused = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        assert!(matches!(backend_error(refused), StoreError::Unavailable(_)));
+        assert!(matches!(backend_error(sqlx::Error::PoolTimedOut), StoreError::Unavailable(_)));
+        assert!(matches!(backend_error(sqlx::Error::RowNotFound), StoreError::Backend(_)));
+        assert!(matches!(backend_error(sqlx::Error::Protocol("bad".into())), StoreError::Backend(_)));
     }
 }

@@ -48,7 +48,7 @@ impl ChangeFeed for Store {
              WHERE seq > $1 ORDER BY seq LIMIT 1000",
         )
         .bind(after)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(backend_error)?;
         rows.iter().map(entry).collect()
@@ -56,7 +56,7 @@ impl ChangeFeed for Store {
 
     async fn last_change(&self) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS seq FROM changes")
-            .fetch_one(self.pool())
+            .fetch_one(&mut *self.conn().await?)
             .await
             .map_err(backend_error)?;
         convert::get(&row, "seq")

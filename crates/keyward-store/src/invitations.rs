@@ -234,14 +234,14 @@ impl InvitationStore for Store {
     }
 
     async fn invitation(&self, team: TeamId, id: InvitationId) -> Result<Invitation, StoreError> {
-        let mut tx = self.pool().begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         let found = pending_in_tx(&mut tx, Lookup::Id(team, id)).await?;
         tx.rollback().await.map_err(backend_error)?;
         Ok(found)
     }
 
     async fn invitation_by_secret(&self, secret_hash: &str) -> Result<Invitation, StoreError> {
-        let mut tx = self.pool().begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         let found = pending_in_tx(&mut tx, Lookup::Secret(secret_hash)).await?;
         tx.rollback().await.map_err(backend_error)?;
         Ok(found)
@@ -255,7 +255,8 @@ impl InvitationStore for Store {
     ) -> Result<Page<Invitation>, StoreError> {
         let mut count = Dynamic::new("SELECT COUNT(*) AS n FROM invitations ");
         filters(&mut count, team, filter);
-        let total: i64 = convert::get(&count.query().fetch_one(self.pool()).await.map_err(backend_error)?, "n")?;
+        let total: i64 =
+            convert::get(&count.query().fetch_one(&mut *self.conn().await?).await.map_err(backend_error)?, "n")?;
         let col = match page.sort {
             InvitationSort::Email => "email",
             InvitationSort::LastName => "last_name",
@@ -272,11 +273,11 @@ impl InvitationStore for Store {
         }
         let dir = if page.descending { "DESC" } else { "ASC" };
         q.push(&format!(" ORDER BY {col} {dir}, id {dir} LIMIT ")).int(i64::from(page.limit) + 1);
-        let rows = q.query().fetch_all(self.pool()).await.map_err(backend_error)?;
+        let rows = q.query().fetch_all(&mut *self.conn().await?).await.map_err(backend_error)?;
         let mut items = rows.iter().map(row_to_invitation).collect::<Result<Vec<_>, _>>()?;
         let more = items.len() > page.limit as usize;
         items.truncate(page.limit as usize);
-        attach_apps(self.pool(), &mut items).await?;
+        attach_apps(&mut *self.conn().await?, &mut items).await?;
         let next = if more {
             items.last().map(|i| Keyset {
                 value: match page.sort {

@@ -178,7 +178,7 @@ impl KeyStore for Store {
     async fn key(&self, key_id: &KeyId) -> Result<ApiKey, StoreError> {
         let row = sqlx::query(select_key!("WHERE id = $1"))
             .bind(key_id.to_string())
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(backend_error)?
             .ok_or_else(|| DomainError::NotFound { what: Resource::Key, id: key_id.to_string() })?;
@@ -188,7 +188,7 @@ impl KeyStore for Store {
     async fn public_key(&self, key_id: &KeyId) -> Result<Option<Vec<u8>>, StoreError> {
         let row = sqlx::query("SELECT public_key FROM api_keys WHERE id = $1 AND revoked_at IS NULL")
             .bind(key_id.to_string())
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(backend_error)?;
         match row {
@@ -205,7 +205,7 @@ impl KeyStore for Store {
         ))
         .bind(team.to_string())
         .bind(cutoff)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(backend_error)?;
         rows.iter().map(convert::key).collect()
@@ -243,7 +243,7 @@ impl KeyStore for Store {
     }
 
     async fn record_last_used(&self, uses: &[(KeyId, OffsetDateTime)]) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.map_err(backend_error)?;
+        let mut tx = self.begin().await?;
         for (id, at) in uses {
             let minute = key::truncate_to_minute(*at).unix_timestamp();
             sqlx::query(
@@ -261,7 +261,7 @@ impl KeyStore for Store {
     async fn purge_revoked(&self, cutoff: OffsetDateTime) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM api_keys WHERE revoked_at IS NOT NULL AND revoked_at <= $1")
             .bind(cutoff.unix_timestamp())
-            .execute(self.pool())
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(backend_error)?;
         Ok(done.rows_affected())

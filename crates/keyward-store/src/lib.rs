@@ -25,6 +25,7 @@ mod budgets;
 mod convert;
 mod error;
 mod feed;
+mod health;
 mod invitation_rows;
 mod invitations;
 mod key_rows;
@@ -58,6 +59,7 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     url: DatabaseUrl,
+    health: std::sync::Arc<health::Health>,
 }
 
 impl fmt::Debug for Store {
@@ -67,14 +69,21 @@ impl fmt::Debug for Store {
 }
 
 impl Store {
-    pub(crate) fn pool(&self) -> &AnyPool {
-        &self.pool
+    /// A read transaction on a connection from [`Store::conn`] (D4: never a long wait while the
+    /// database is away).
+    pub(crate) async fn begin(&self) -> Result<backend::Tx, StoreError> {
+        sqlx::Transaction::begin(self.conn().await?, None).await.map_err(error::backend_error)
     }
 
     /// Opens (and for SQLite creates) the database. Does not migrate: see [`Store::migrate`].
     pub async fn open(url: &DatabaseUrl) -> Result<Store, StoreError> {
         let (pool, backend) = backend::connect(url).await?;
-        Ok(Store { pool, backend, url: url.clone() })
+        let raw = match url {
+            DatabaseUrl::Postgres(raw) => raw.as_str(),
+            DatabaseUrl::Sqlite(_) => "",
+        };
+        let health = std::sync::Arc::new(health::Health::new(backend, raw));
+        Ok(Store { pool, backend, url: url.clone(), health })
     }
 
     /// Opens the database and applies pending migrations (idempotent).

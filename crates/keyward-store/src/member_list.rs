@@ -53,7 +53,8 @@ pub(crate) async fn list(
 ) -> Result<Page<Member>, StoreError> {
     let mut count = Dynamic::new("SELECT COUNT(*) AS n FROM members m JOIN persons p ON p.id = m.person_id ");
     filters(&mut count, team, filter);
-    let total: i64 = convert::get(&count.query().fetch_one(store.pool()).await.map_err(backend_error)?, "n")?;
+    let total: i64 =
+        convert::get(&count.query().fetch_one(&mut *store.conn().await?).await.map_err(backend_error)?, "n")?;
 
     let col = sort_column(page.sort);
     let mut q = Dynamic::new(select_member!(""));
@@ -68,7 +69,7 @@ pub(crate) async fn list(
     }
     let dir = if page.descending { "DESC" } else { "ASC" };
     q.push(&format!(" ORDER BY {col} {dir}, m.id {dir} LIMIT ")).int(i64::from(page.limit) + 1);
-    let rows = q.query().fetch_all(store.pool()).await.map_err(backend_error)?;
+    let rows = q.query().fetch_all(&mut *store.conn().await?).await.map_err(backend_error)?;
     let mut items = rows.iter().map(convert::member).collect::<Result<Vec<_>, _>>()?;
     let more = items.len() > page.limit as usize;
     items.truncate(page.limit as usize);
@@ -95,7 +96,7 @@ pub(crate) async fn attach_apps(store: &Store, members: &mut [Member]) -> Result
     let mut q = Dynamic::new("SELECT member_id, app_id FROM member_apps WHERE member_id IN ");
     q.text_list(&members.iter().map(|m| m.id.to_string()).collect::<Vec<_>>()).push(" ORDER BY app_id");
     let mut apps: HashMap<String, Vec<AppId>> = HashMap::new();
-    for row in q.query().fetch_all(store.pool()).await.map_err(backend_error)? {
+    for row in q.query().fetch_all(&mut *store.conn().await?).await.map_err(backend_error)? {
         apps.entry(convert::get(&row, "member_id")?).or_default().push(AppId(convert::get(&row, "app_id")?));
     }
     for m in members {

@@ -30,11 +30,11 @@ impl MemberStore for Store {
         let row = sqlx::query(select_member!("WHERE m.id = $1 AND m.team_id = $2"))
             .bind(id.to_string())
             .bind(team.to_string())
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(backend_error)?
             .ok_or_else(|| DomainError::NotFound { what: Resource::Member, id: id.to_string() })?;
-        member_rows::with_apps(self.pool(), &row).await
+        member_rows::with_apps(&mut *self.conn().await?, &row).await
     }
 
     async fn update_member(
@@ -82,23 +82,23 @@ impl MemberStore for Store {
         let row = sqlx::query(select_member!("WHERE m.team_id = $1 AND p.email = $2"))
             .bind(team.to_string())
             .bind(email.clone())
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(backend_error)?
             .ok_or(DomainError::NotFound { what: Resource::Member, id: email })?;
-        member_rows::with_apps(self.pool(), &row).await
+        member_rows::with_apps(&mut *self.conn().await?, &row).await
     }
 
     async fn account_holder(&self, team: TeamId) -> Result<Member, StoreError> {
         let rows = sqlx::query(select_member!("WHERE m.team_id = $1 ORDER BY m.created_at"))
             .bind(team.to_string())
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(backend_error)?;
         for row in &rows {
             let roles = convert::roles(&convert::get::<String>(row, "roles")?)?;
             if roles.contains(Role::AccountHolder) {
-                return member_rows::with_apps(self.pool(), row).await;
+                return member_rows::with_apps(&mut *self.conn().await?, row).await;
             }
         }
         Err(DomainError::NotFound { what: Resource::AccountHolder, id: team.to_string() }.into())
@@ -107,12 +107,12 @@ impl MemberStore for Store {
     async fn members(&self, team: TeamId) -> Result<Vec<Member>, StoreError> {
         let rows = sqlx::query(select_member!("WHERE m.team_id = $1 ORDER BY p.email"))
             .bind(team.to_string())
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(backend_error)?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
-            out.push(member_rows::with_apps(self.pool(), row).await?);
+            out.push(member_rows::with_apps(&mut *self.conn().await?, row).await?);
         }
         Ok(out)
     }

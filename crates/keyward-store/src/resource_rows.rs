@@ -41,7 +41,11 @@ fn json(value: &impl serde::Serialize) -> Result<String, StoreError> {
 }
 
 /// The team a resource belongs to, if it exists (types and IDs are unique in the installation).
-pub(crate) async fn team_of(pool: &sqlx::AnyPool, kind: &str, id: &str) -> Result<Option<TeamId>, StoreError> {
+pub(crate) async fn team_of(
+    pool: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    kind: &str,
+    id: &str,
+) -> Result<Option<TeamId>, StoreError> {
     let row = sqlx::query("SELECT team_id FROM resources WHERE kind = $1 AND id = $2")
         .bind(kind.to_owned())
         .bind(id.to_owned())

@@ -72,7 +72,7 @@ impl ResourceStore for Store {
 
     async fn all_resources(&self) -> Result<Vec<Resource>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{}ORDER BY kind, id", resource_rows::COLUMNS)))
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(backend_error)?;
         rows.iter().map(resource_rows::read).collect()
@@ -91,7 +91,7 @@ impl ResourceStore for Store {
                 .push(") ");
         }
         q.push("ORDER BY kind, id LIMIT ").int(i64::from(limit));
-        let rows = q.query().fetch_all(self.pool()).await.map_err(backend_error)?;
+        let rows = q.query().fetch_all(&mut *self.conn().await?).await.map_err(backend_error)?;
         rows.iter().map(resource_rows::read).collect()
     }
 
@@ -107,7 +107,7 @@ impl ResourceStore for Store {
                 }
                 q.push("(kind = ").text(kind.clone()).push(" AND id = ").text(id.clone()).push(")");
             }
-            let rows = q.query().fetch_all(self.pool()).await.map_err(backend_error)?;
+            let rows = q.query().fetch_all(&mut *self.conn().await?).await.map_err(backend_error)?;
             for row in &rows {
                 found.push(resource_rows::read(row)?);
             }

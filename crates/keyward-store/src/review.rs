@@ -25,7 +25,7 @@ impl Store {
         base: &str,
     ) -> Result<(TeamId, Vec<Change>), StoreError> {
         let kind = "reviewSubmissions";
-        let Some(team) = resource_rows::team_of(self.pool(), kind, id).await? else {
+        let Some(team) = resource_rows::team_of(&mut *self.conn().await?, kind, id).await? else {
             return self.move_beta_review(id, step, now, base).await;
         };
         let mut tx = self.begin_write().await?;
@@ -75,7 +75,7 @@ impl Store {
         base: &str,
     ) -> Result<(TeamId, Vec<Change>), StoreError> {
         let kind = "betaAppReviewSubmissions";
-        let team = resource_rows::team_of(self.pool(), kind, id)
+        let team = resource_rows::team_of(&mut *self.conn().await?, kind, id)
             .await?
             .ok_or_else(|| DomainError::NoSuchResource { kind: "reviewSubmissions".to_owned(), id: id.to_owned() })?;
         let mut tx = self.begin_write().await?;

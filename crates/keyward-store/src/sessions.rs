@@ -33,7 +33,7 @@ impl SessionStore for Store {
             "SELECT id, email, first_name, last_name, is_operator, password_hash FROM persons WHERE email = $1",
         )
         .bind(email)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(backend_error)?;
         match row {
@@ -55,7 +55,7 @@ impl SessionStore for Store {
         let now = OffsetDateTime::now_utc().unix_timestamp();
         sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(now)
-            .execute(self.pool())
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(backend_error)?;
         sqlx::query(
@@ -66,7 +66,7 @@ impl SessionStore for Store {
         .bind(csrf.to_owned())
         .bind(now)
         .bind(expires_at.unix_timestamp())
-        .execute(self.pool())
+        .execute(&mut *self.conn().await?)
         .await
         .map(|_| ())
         .map_err(backend_error)
@@ -79,7 +79,7 @@ impl SessionStore for Store {
         )
         .bind(token_hash.to_owned())
         .bind(now.unix_timestamp())
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(backend_error)?;
         match row {
@@ -91,7 +91,7 @@ impl SessionStore for Store {
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash.to_owned())
-            .execute(self.pool())
+            .execute(&mut *self.conn().await?)
             .await
             .map(|_| ())
             .map_err(backend_error)
@@ -109,7 +109,7 @@ impl SessionStore for Store {
         .bind(token_hash.to_owned())
         .bind(expires_at.unix_timestamp())
         .bind(person.to_string())
-        .execute(self.pool())
+        .execute(&mut *self.conn().await?)
         .await
         .map(|_| ())
         .map_err(backend_error)
@@ -122,7 +122,7 @@ impl SessionStore for Store {
         )
         .bind(token_hash.to_owned())
         .bind(now.unix_timestamp())
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(backend_error)?;
         row.as_ref().map(person).transpose()
@@ -173,7 +173,7 @@ impl SessionStore for Store {
     async fn memberships(&self, person: PersonId) -> Result<Vec<(Team, Member)>, StoreError> {
         let rows = sqlx::query(select_member!("WHERE m.person_id = $1"))
             .bind(person.to_string())
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(backend_error)?;
         let mut members = rows.iter().map(convert::member).collect::<Result<Vec<_>, _>>()?;

@@ -18,11 +18,11 @@ impl SigningStore for Store {
         .bind(offer.0)
         .bind(offer.1)
         .bind(time::OffsetDateTime::now_utc().unix_timestamp())
-        .execute(self.pool())
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(backend_error)?;
         let row = sqlx::query("SELECT cert_pem, key_pem FROM signing_authority WHERE id = 1")
-            .fetch_one(self.pool())
+            .fetch_one(&mut *self.conn().await?)
             .await
             .map_err(backend_error)?;
         let cert: String = row.try_get(0).map_err(backend_error)?;

@@ -20,7 +20,7 @@ impl TeamStore for Store {
         let row = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM teams) AS teams, (SELECT COUNT(*) FROM persons WHERE is_operator) AS operators",
         )
-        .fetch_one(self.pool())
+        .fetch_one(&mut *self.conn().await?)
         .await
         .map_err(backend_error)?;
         let teams: i64 = convert::get(&row, "teams")?;
@@ -96,14 +96,17 @@ impl TeamStore for Store {
     }
 
     async fn teams(&self) -> Result<Vec<Team>, StoreError> {
-        let rows = sqlx::query(select_team!("ORDER BY name")).fetch_all(self.pool()).await.map_err(backend_error)?;
+        let rows = sqlx::query(select_team!("ORDER BY name"))
+            .fetch_all(&mut *self.conn().await?)
+            .await
+            .map_err(backend_error)?;
         rows.iter().map(convert::team).collect()
     }
 
     async fn team_by_id(&self, team: TeamId) -> Result<Team, StoreError> {
         let row = sqlx::query(select_team!("WHERE id = $1"))
             .bind(team.to_string())
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(backend_error)?
             .ok_or_else(|| DomainError::NotFound { what: Resource::Team, id: team.to_string() })?;
@@ -115,7 +118,7 @@ impl TeamStore for Store {
             TeamRef::Issuer(id) => sqlx::query(select_team!("WHERE issuer_id = $1")).bind(id.to_string()),
             TeamRef::Name(name) => sqlx::query(select_team!("WHERE name = $1")).bind(name.clone()),
         }
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(backend_error)?;
         match row {

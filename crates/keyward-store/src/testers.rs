@@ -13,7 +13,7 @@ impl Store {
     /// Moves the beta tester `id` (of any team) to `to`; its team and the change made.
     pub async fn move_tester(&self, id: &str, to: &str) -> Result<(TeamId, Change), StoreError> {
         let kind = "betaTesters";
-        let team = resource_rows::team_of(self.pool(), kind, id)
+        let team = resource_rows::team_of(&mut *self.conn().await?, kind, id)
             .await?
             .ok_or_else(|| DomainError::NoSuchResource { kind: kind.to_owned(), id: id.to_owned() })?;
         let mut tx = self.begin_write().await?;

@@ -56,6 +56,11 @@ impl TestDatabase {
         }
     }
 
+    /// A database the caller owns (a throw-away cluster's), used as it is and never dropped.
+    pub fn at(url: DatabaseUrl) -> TestDatabase {
+        TestDatabase { url, dir: None, pg_name: None }
+    }
+
     /// The data directory (SQLite only).
     pub fn dir(&self) -> Option<PathBuf> {
         self.dir.as_ref().map(|d| d.path().to_path_buf())
@@ -112,7 +117,7 @@ impl crate::Store {
     /// Runs raw SQL, for tests that prove the database itself refuses something (K4, K11).
     pub async fn debug_execute_for_tests(&self, sql: &str) -> Result<u64, String> {
         sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-            .execute(self.pool())
+            .execute(&self.pool)
             .await
             .map(|r| r.rows_affected())
             .map_err(|e| e.to_string())
@@ -122,7 +127,7 @@ impl crate::Store {
     pub async fn debug_fetch_bytes_for_tests(&self, sql: &str) -> Result<Vec<Vec<u8>>, String> {
         use sqlx::Row;
         let rows =
-            sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).fetch_all(self.pool()).await.map_err(|e| e.to_string())?;
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).fetch_all(&self.pool).await.map_err(|e| e.to_string())?;
         Ok(rows.iter().filter_map(|r| r.try_get::<Option<Vec<u8>>, _>(0).ok().flatten()).collect())
     }
 }
@@ -243,7 +248,7 @@ impl Drop for ThrowawayCluster {
 /// Makes every budget lease as if it had expired (M2 tests cannot wait on the database's clock).
 pub async fn expire_budget_leases(store: &crate::Store) {
     sqlx::query("UPDATE budget_leases SET expires_at = expires_at - 3600")
-        .execute(store.pool())
+        .execute(&store.pool)
         .await
         .unwrap_or_else(|e| panic!("expire leases: {e}"));
 }
@@ -261,7 +266,7 @@ pub async fn until_a_writer_waits(store: &crate::Store) {
             "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM pg_locks \
              WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
         )
-        .fetch_one(store.pool())
+        .fetch_one(&store.pool)
         .await
         .unwrap_or_else(|e| panic!("pg_locks: {e}"));
         let n: i64 = sqlx::Row::try_get(&row, "n").unwrap_or(0);

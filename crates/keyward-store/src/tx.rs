@@ -24,7 +24,8 @@ pub(crate) fn now() -> OffsetDateTime {
 
 impl Store {
     pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
-        self.pool.begin_with(begin_write_statement(self.backend)).await.map_err(backend_error)
+        let statement = sqlx::SqlSafeStr::into_sql_str(begin_write_statement(self.backend));
+        sqlx::Transaction::begin(self.conn().await?, Some(statement)).await.map_err(backend_error)
     }
 }
 

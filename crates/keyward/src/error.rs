@@ -27,15 +27,13 @@ pub fn message(e: StoreError) -> String {
     match e {
         StoreError::Rule(rule) => rule.to_string(),
         StoreError::Backend(detail) => format!("the database failed: {detail}"),
+        StoreError::Unavailable(detail) => format!("the database cannot be reached: {detail}"),
     }
 }
 
 impl From<StoreError> for CliError {
     fn from(e: StoreError) -> Self {
-        CliError::Refused(match e {
-            StoreError::Rule(rule) => rule.to_string(),
-            StoreError::Backend(detail) => format!("the database failed: {detail}"),
-        })
+        CliError::Refused(message(e))
     }
 }
 

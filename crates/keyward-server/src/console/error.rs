@@ -27,7 +27,7 @@ impl From<StoreError> for PageError {
         match e {
             StoreError::Rule(DomainError::NotFound { .. }) => PageError::NotFound,
             StoreError::Rule(rule) => PageError::Refused(rule),
-            e @ StoreError::Backend(_) => PageError::Storage(e),
+            e @ (StoreError::Backend(_) | StoreError::Unavailable(_)) => PageError::Storage(e),
         }
     }
 }

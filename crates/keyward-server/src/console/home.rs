@@ -7,7 +7,7 @@ use axum::response::Response;
 use keyward_core::ports::SessionStore;
 
 use super::chrome::Chrome;
-use super::page::{message, render};
+use super::page::render;
 use super::session::Session;
 use crate::AppState;
 
@@ -37,9 +37,6 @@ pub(crate) async fn page(State(state): State<AppState>, session: Session) -> Res
                 .collect();
             render(StatusCode::OK, &HomePage { c: Chrome::of(&session), teams })
         }
-        Err(e) => {
-            tracing::error!(error = %e, "listing teams failed");
-            message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.")
-        }
+        Err(e) => super::page::store_failure(e),
     }
 }

@@ -68,10 +68,7 @@ pub(crate) async fn submit(
     };
     let identity = match state.store.login_identity(&account).await {
         Ok(identity) => identity,
-        Err(e) => {
-            tracing::error!(error = %e, "sign-in lookup failed");
-            return message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
-        }
+        Err(e) => return super::page::store_failure(e),
     };
     let (person, hash) = match identity {
         Some((person, Some(hash))) => (Some(person), Some(hash)),

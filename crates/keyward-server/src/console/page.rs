@@ -34,6 +34,16 @@ pub(crate) fn not_found() -> Response {
 
 /// A storage failure: logged with its cause, shown as a generic page (nothing leaks to the browser).
 pub(crate) fn store_failure(e: keyward_core::error::StoreError) -> Response {
+    if let keyward_core::error::StoreError::Unavailable(detail) = &e {
+        tracing::warn!(%detail, "console request refused: the database is unreachable");
+        let mut page = message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Keyward cannot reach its database",
+            "Please try again in a moment.",
+        );
+        page.extensions_mut().insert(crate::error::DatabaseAway);
+        return page;
+    }
     tracing::error!(error = %e, "console request failed");
     message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.")
 }

@@ -125,14 +125,7 @@ impl FromRequestParts<AppState> for Session {
                 secure: secure(state),
             }),
             Ok(None) => Err(to_login()),
-            Err(e) => {
-                tracing::error!(error = %e, "session lookup failed");
-                Err(super::page::message(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong",
-                    "Please try again.",
-                ))
-            }
+            Err(e) => Err(super::page::store_failure(e)),
         }
     }
 }
@@ -174,8 +167,7 @@ pub(crate) async fn sign_in(state: &AppState, person: keyward_core::ids::PersonI
     };
     if let Err(e) = state.store.create_session(person, &token.hash(), &csrf, OffsetDateTime::now_utc() + LIFETIME).await
     {
-        tracing::error!(error = %e, "creating a session failed");
-        return super::page::message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again.");
+        return super::page::store_failure(e);
     }
     ([(header::SET_COOKIE, set_cookie(token.expose(), secure(state)))], Redirect::to(to)).into_response()
 }

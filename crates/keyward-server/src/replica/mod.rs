@@ -173,6 +173,9 @@ impl Replica {
                 }
             }
             Err(e) => {
+                if let StoreError::Unavailable(_) = e {
+                    store.suspect();
+                }
                 if !self.feed_failing.swap(true, Ordering::SeqCst) {
                     tracing::warn!(error = %e, "cannot read the change feed; retrying (tokens are refused once it is too stale)");
                 }

@@ -14,7 +14,7 @@ use time::{Duration, OffsetDateTime};
 fn rule(e: StoreError) -> DomainError {
     match e {
         StoreError::Rule(r) => r,
-        StoreError::Backend(b) => panic!("expected a rule refusal, got a backend failure: {b}"),
+        other => panic!("expected a rule refusal, got a database failure: {other}"),
     }
 }
 

@@ -12,6 +12,7 @@ mod demo;
 mod gateway;
 mod key_file;
 mod mail;
+mod outage;
 mod policy;
 mod review;
 mod seeds;

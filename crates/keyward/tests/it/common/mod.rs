@@ -65,6 +65,11 @@ impl Keyward {
         Keyward { db: TestDatabase::new(backend).await, work: tempfile::tempdir().unwrap() }
     }
 
+    /// An installation on a database the caller owns (a cluster the test stops and starts).
+    pub fn on(url: keyward_store::DatabaseUrl) -> Keyward {
+        Keyward { db: TestDatabase::at(url), work: tempfile::tempdir().unwrap() }
+    }
+
     pub fn backend(&self) -> Backend {
         self.db.url.backend()
     }
