@@ -21,6 +21,7 @@ mod apps;
 mod audit;
 mod auth;
 pub mod backend;
+mod backup;
 mod budgets;
 mod convert;
 mod error;
@@ -47,6 +48,7 @@ mod testers;
 mod tx;
 
 pub use backend::{Backend, ChangeSignal, DatabaseUrl};
+pub use backup::{backup_schema_version, known_schema_version};
 
 use std::fmt;
 
@@ -104,8 +106,20 @@ impl Store {
         ChangeSignal::listen(&self.url).await
     }
 
-    /// Applies the embedded migrations of this backend that have not run yet.
+    /// Applies the embedded migrations of this backend that have not run yet. A database that a
+    /// newer Keyward has migrated further is refused as it is (D2): this binary cannot know what
+    /// the newer schema means.
     pub async fn migrate(&self) -> Result<(), StoreError> {
+        let known = known_schema_version(self.backend);
+        if let Some(applied) = self.schema_version().await?
+            && applied > known
+        {
+            return Err(keyward_core::error::DomainError::Conflict(format!(
+                "the database was migrated by a newer Keyward (schema {applied}; this one knows up to {known}); \
+                 run that version, or restore a backup made for this one"
+            ))
+            .into());
+        }
         backend::migrator(self.backend)
             .run(&self.pool)
             .await

@@ -243,6 +243,10 @@ pub enum AdminCommand {
     Seed(SeedArgs),
     /// A one-time link (3 days) for someone without a password to choose one
     ActivationLink(ActivationArgs),
+    /// Write a consistent copy of the SQLite database to FILE, while `serve` runs (spec D1)
+    Backup(FileArgs),
+    /// Fill an empty data directory with a backup made by `admin backup` (spec D1)
+    Restore(FileArgs),
 }
 
 #[derive(Debug, Args)]
@@ -309,6 +313,12 @@ pub struct TeamCreateArgs {
     /// Read the Account Holder's console password from the first line of standard input
     #[arg(long)]
     pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FileArgs {
+    /// The backup file
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Args)]

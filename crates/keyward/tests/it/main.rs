@@ -4,6 +4,7 @@
 #[macro_use]
 mod common;
 
+mod backup;
 mod cli_contract;
 mod clients;
 mod cluster;

@@ -5,6 +5,7 @@ mod access;
 mod activation;
 mod app;
 mod audit;
+mod backup;
 mod build;
 mod init;
 mod key;
@@ -28,8 +29,15 @@ use crate::output::Output;
 
 pub async fn run(args: AdminArgs, config: &Config) -> Result<(), CliError> {
     let out = Output { json: args.json };
+    // A backup and a restore must not open the configured database as the others do: opening
+    // it would create it, and migrating it would change it under a running `serve`.
+    let command = match args.command {
+        AdminCommand::Backup(a) => return backup::backup(config, a, out).await,
+        AdminCommand::Restore(a) => return backup::restore(config, a, out).await,
+        command => command,
+    };
     let store = super::open_store(config).await?;
-    let result = match args.command {
+    let result = match command {
         AdminCommand::Init(a) => init::run(&store, a, out).await,
         AdminCommand::Team(c) => team::run(&store, c, out).await,
         AdminCommand::Access(c) => access::run(&store, c, config, out).await,
@@ -42,6 +50,7 @@ pub async fn run(args: AdminArgs, config: &Config) -> Result<(), CliError> {
         AdminCommand::Audit(a) => audit::run(&store, a, out).await,
         AdminCommand::Seed(a) => seed::run(&store, a, config, out).await,
         AdminCommand::ActivationLink(a) => activation::run(&store, a, config, out).await,
+        AdminCommand::Backup(_) | AdminCommand::Restore(_) => Ok(()), // answered above
     };
     store.close().await;
     result
