@@ -20,4 +20,5 @@ mod seeds;
 mod serve;
 mod testflight;
 mod tls;
+mod upgrade;
 mod webhooks;
