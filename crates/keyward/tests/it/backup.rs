@@ -122,15 +122,6 @@ async fn d1_a_backup_of_a_running_installation_restores_keys_members_and_resourc
     drop(serving);
 }
 
-/// The newest PostgreSQL client programs under /usr/lib/postgresql (scripts/test installs them).
-fn pg_program(name: &str) -> std::path::PathBuf {
-    let mut found: Vec<std::path::PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path().join("bin").join(name)).filter(|p| p.exists()).collect())
-        .unwrap_or_default();
-    found.sort();
-    found.pop().unwrap_or_else(|| panic!("no {name} under /usr/lib/postgresql: install Debian's postgresql package"))
-}
-
 // D1 on PostgreSQL, the documented way: pg_dump of a running installation's database, pg_restore
 // into a new one, and a server on it accepts the old tokens and refuses the revoked key. (A
 // throw-away cluster, so the server and the client programs are one version.)
@@ -143,7 +134,7 @@ async fn d1_postgres_is_backed_up_with_pg_dump_and_restored_with_pg_restore() {
     assert_eq!(kw.run(&["admin", "backup", &kw.path("x.db").display().to_string()]).code, 1, "pg_dump's to do");
     let server = kw.serve_with(&[], &[]);
     let dump = kw.path("keyward.dump").display().to_string();
-    let out = std::process::Command::new(pg_program("pg_dump"))
+    let out = std::process::Command::new(crate::common::pg_program("pg_dump"))
         .args(["--format=custom", "--file", &dump, &admin])
         .output()
         .unwrap();
@@ -151,12 +142,12 @@ async fn d1_postgres_is_backed_up_with_pg_dump_and_restored_with_pg_restore() {
     drop(server);
 
     let restored_url = format!("{}/keyward_restored", admin.rsplit_once('/').unwrap().0);
-    let out = std::process::Command::new(pg_program("createdb"))
+    let out = std::process::Command::new(crate::common::pg_program("createdb"))
         .args(["--maintenance-db", &admin, "keyward_restored"])
         .output()
         .unwrap();
     assert!(out.status.success(), "createdb: {}", String::from_utf8_lossy(&out.stderr));
-    let out = std::process::Command::new(pg_program("pg_restore"))
+    let out = std::process::Command::new(crate::common::pg_program("pg_restore"))
         .args(["--no-owner", "--dbname", &restored_url, &dump])
         .output()
         .unwrap();

@@ -290,7 +290,7 @@ async fn cluster_a_killed_node_loses_no_acknowledged_write() {
 
 /// A real nginx balancing round-robin over `upstreams`, retrying a request on the next node when
 /// one refuses the connection or answers 502/503.
-fn balancer(upstreams: &[String]) -> crate::common::Nginx {
+pub(crate) fn balancer(upstreams: &[String]) -> crate::common::Nginx {
     let servers: String = upstreams.iter().map(|u| format!("    server {u} max_fails=0;\n")).collect();
     crate::common::Nginx::start(|port| {
         format!(
@@ -300,7 +300,24 @@ fn balancer(upstreams: &[String]) -> crate::common::Nginx {
     })
 }
 
-fn free_addr() -> String {
+/// Each node in turn stopped with SIGTERM (it finishes what it has in flight) and started again
+/// on its address by `start`, 300 ms apart, with 300 ms of traffic before the first.
+pub(crate) async fn rolling_restart(
+    nodes: &mut [Option<crate::common::Serving>],
+    addrs: &[String],
+    start: impl Fn(&str) -> crate::common::Serving,
+) {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for (node, addr) in nodes.iter_mut().zip(addrs) {
+        if let Some(running) = node.take() {
+            tokio::task::spawn_blocking(move || running.stop()).await.unwrap();
+        }
+        *node = Some(start(addr));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+pub(crate) fn free_addr() -> String {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().to_string()
 }
@@ -339,14 +356,7 @@ async fn cluster_behind_nginx_one_budget_and_a_rolling_restart_without_failures(
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    for (i, addr) in addrs.iter().enumerate() {
-        if let Some(node) = nodes[i].take() {
-            tokio::task::spawn_blocking(move || node.stop()).await.unwrap();
-        }
-        nodes[i] = Some(kw.serve_at(addr, &[], &[]));
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    rolling_restart(&mut nodes, &addrs, |addr| kw.serve_at(addr, &[], &[])).await;
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut statuses = Vec::new();
     for l in loops {

@@ -26,15 +26,6 @@ fn revoked_key(backend: keyward_store::Backend) -> (String, String) {
     (name.trim_start_matches("AuthKey_").to_owned(), file.display().to_string())
 }
 
-/// The newest PostgreSQL client program `name` (scripts/test installs them).
-fn pg_program(name: &str) -> std::path::PathBuf {
-    let mut found: Vec<std::path::PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path().join("bin").join(name)).filter(|p| p.exists()).collect())
-        .unwrap_or_default();
-    found.sort();
-    found.pop().unwrap_or_else(|| panic!("no {name} under /usr/lib/postgresql: install Debian's postgresql package"))
-}
-
 /// The installation of the fixture on `backend`, not yet opened by this binary.
 async fn from_fixture(backend: keyward_store::Backend) -> Keyward {
     let kw = Keyward::new(backend).await;
@@ -43,7 +34,7 @@ async fn from_fixture(backend: keyward_store::Backend) -> Keyward {
             std::fs::copy(fixtures(backend).join("keyward.db"), path).unwrap();
         }
         keyward_store::DatabaseUrl::Postgres(url) => {
-            let out = std::process::Command::new(pg_program("psql"))
+            let out = std::process::Command::new(crate::common::pg_program("psql"))
                 .args(["-v", "ON_ERROR_STOP=1", "-q", "-f"])
                 .arg(fixtures(backend).join("keyward.sql"))
                 .arg(url)

@@ -385,3 +385,12 @@ pub async fn upload_four_bytes(base: &str, token: &str, version: &str, number: &
     assert_eq!(status, 200, "{done}");
     upload["data"]["id"].as_str().unwrap().to_owned()
 }
+
+/// The newest PostgreSQL program `name` under /usr/lib/postgresql (scripts/test installs them).
+pub fn pg_program(name: &str) -> PathBuf {
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path().join("bin").join(name)).filter(|p| p.exists()).collect())
+        .unwrap_or_default();
+    found.sort();
+    found.pop().unwrap_or_else(|| panic!("no {name} under /usr/lib/postgresql: install Debian's postgresql package"))
+}
