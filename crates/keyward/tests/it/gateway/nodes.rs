@@ -53,11 +53,11 @@ async fn g3_budgets_and_revocation_hold_across_nodes() {
     }
 }
 
-// D6: a rolling restart behind a real nginx (SIGTERM, then the node started again on its
+// #23, graceful restarts: a rolling restart behind a real nginx (SIGTERM, then the node started again on its
 // address) fails no request, on Keyward's own API and through the gateway to an upstream: each
 // node finishes what it has in flight before it exits, and nginx sends new requests elsewhere.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn d6_a_rolling_restart_behind_nginx_fails_no_api_or_gateway_request() {
+async fn graceful_restarts_behind_nginx_fail_no_api_or_gateway_request() {
     let kw = Keyward::new(Backend::Postgres).await;
     let acme = Acme::new(&kw);
     kw.ok(&["admin", "team", "set-rate-limit", "--team", "Acme", "--per-hour", "100000"]);
