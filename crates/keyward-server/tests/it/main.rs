@@ -5,6 +5,7 @@
 mod common;
 
 mod asc;
+mod asc_roles;
 mod auth_http;
 mod availability;
 mod codesign;

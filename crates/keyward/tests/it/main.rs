@@ -14,6 +14,7 @@ mod gateway;
 mod key_file;
 mod mail;
 mod outage;
+mod package;
 mod policy;
 mod review;
 mod seeds;
