@@ -46,9 +46,10 @@ fn role_set(list: &[String]) -> Result<RoleSet, StoreError> {
 }
 
 /// The tables, children first, for a wipe. The change feed stays: tailers need its positions.
-const TABLES: [&str; 15] = [
+const TABLES: [&str; 16] = [
     "resources",
     "budget_leases",
+    "budget_minutes",
     "key_usage",
     "key_area_usage",
     "sessions",

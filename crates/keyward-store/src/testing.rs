@@ -253,6 +253,15 @@ pub async fn expire_budget_leases(store: &crate::Store) {
         .unwrap_or_else(|e| panic!("expire leases: {e}"));
 }
 
+/// How many rows hold budgets: (leases, minutes). M2 tests check the hour stays bounded.
+pub async fn budget_rows(store: &crate::Store) -> (i64, i64) {
+    let count = |sql: &'static str| async move {
+        let row = sqlx::query(sql).fetch_one(&store.pool).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        sqlx::Row::get::<i64, _>(&row, "n")
+    };
+    (count("SELECT COUNT(*) AS n FROM budget_leases").await, count("SELECT COUNT(*) AS n FROM budget_minutes").await)
+}
+
 /// Waits until another transaction is blocked on a lock (PostgreSQL: a row of `pg_locks` not yet
 /// granted), so a test observes the moment it means to rather than guessing it with a sleep.
 /// SQLite shows no such row: a writer waits inside its `BEGIN IMMEDIATE`, so this waits 300 ms.

@@ -47,3 +47,23 @@ both_backends!(
         assert_eq!(later.remaining_after + later.granted, 1597, "then only its 3 reported uses");
     }
 );
+
+both_backends!(
+    m2_a_key_spending_fast_keeps_a_bounded_number_of_budget_rows,
+    |store: keyward_store::Store, _db| async move {
+        let key = new_key_id();
+        let mut previous = None;
+        let mut spent = 0;
+        for _ in 0..300 {
+            let lease = store.lease_budget(&key, "node", 1_000_000, previous, 100).await.unwrap();
+            assert!(lease.granted > 0);
+            spent += 7;
+            previous = lease.id.map(|id| (id, 7));
+        }
+        let (leases, minutes) = keyward_store::testing::budget_rows(&store).await;
+        assert!(leases <= 1, "settled leases are folded, {leases} left");
+        assert!(minutes <= 2, "one row per minute, {minutes} rows");
+        let last = store.lease_budget(&key, "node", 1_000_000, previous, 100).await.unwrap();
+        assert_eq!(last.remaining_after + last.granted, 1_000_000 - spent, "every settled use still counts");
+    }
+);
