@@ -27,6 +27,16 @@ ensure_postgres() {
     export KEYWARD_TEST_POSTGRES_SOURCE="the server already listening on 127.0.0.1:5432"
     return 0
   fi
+  start_cluster -c fsync=off -c max_connections=300 || return 1
+  trap 'eval "$PG_CLUSTER_STOP" >/dev/null 2>&1 || true' EXIT
+  export KEYWARD_TEST_POSTGRES_URL="$PG_CLUSTER_URL"
+  export KEYWARD_TEST_POSTGRES_SOURCE="a throw-away cluster ($PG_CLUSTER_VERSION)"
+}
+
+# Starts a throw-away cluster on a free loopback port, with PostgreSQL's defaults and the server
+# options given (`-c name=value` …); installs Debian's postgresql if no initdb is found. Sets
+# PG_CLUSTER_URL, PG_CLUSTER_STOP (a command) and PG_CLUSTER_VERSION. The caller stops it.
+start_cluster() {
   local bin
   if ! bin=$(find_pg_bin); then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -50,9 +60,8 @@ ensure_postgres() {
   "${runas[@]}" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; return 1; }
   "${runas[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
-  KEYWARD_TEST_PG_STOP="${runas[*]} $bin/pg_ctl -D $dir/data -m immediate stop"
-  trap 'eval "$KEYWARD_TEST_PG_STOP" >/dev/null 2>&1 || true' EXIT
-  export KEYWARD_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
-  export KEYWARD_TEST_POSTGRES_SOURCE="a throw-away cluster in $dir ($("$bin/postgres" --version))"
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 $*" start >/dev/null
+  PG_CLUSTER_STOP="${runas[*]} $bin/pg_ctl -D $dir/data -m immediate stop"
+  PG_CLUSTER_URL="postgres://postgres@127.0.0.1:$port/postgres"
+  PG_CLUSTER_VERSION="$("$bin/postgres" --version) in $dir"
 }
