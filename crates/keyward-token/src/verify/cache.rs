@@ -49,7 +49,14 @@ impl Cached {
 struct Entries {
     map: HashMap<TokenHash, Cached>,
     bytes: usize,
+    /// When expired entries were last dropped (Unix seconds).
+    swept_at: i64,
 }
+
+/// How often an insert drops the expired entries: the cache then holds about the tokens still
+/// alive, not every token seen until it is full (a soak saw RSS climb for as long as it ran while
+/// the cache filled up to its capacity with tokens long expired).
+const SWEEP_EVERY_SECONDS: i64 = 10;
 
 impl Entries {
     fn retain(&mut self, keep: impl Fn(&Cached) -> bool) {
@@ -58,7 +65,7 @@ impl Entries {
     }
 }
 
-/// When full, expired entries go first, then everything (a cold cache costs one signature
+/// Expired entries go every few seconds; when full, expired entries go first, then everything (a cold cache costs one signature
 /// verification per token, never correctness).
 #[derive(Debug)]
 pub(crate) struct TokenCache {
@@ -86,6 +93,10 @@ impl TokenCache {
         let Ok(mut e) = self.entries.lock() else { return };
         if !still_current() {
             return;
+        }
+        if now - e.swept_at >= SWEEP_EVERY_SECONDS {
+            e.retain(|c| c.principal.exp > now);
+            e.swept_at = now;
         }
         if e.map.len() >= self.capacity || e.bytes + cost > self.max_bytes {
             e.retain(|c| c.principal.exp > now);
@@ -155,6 +166,7 @@ mod tests {
             scope,
             exp: 2_000,
             rate_limit_per_hour: None,
+            key_end: None,
         };
         Cached { principal: Arc::new(principal), iat: None, nbf: None }
     }
@@ -180,5 +192,19 @@ mod tests {
         cache.insert_if([1; 32], entry(TeamId::random(), 0), 1_000, || true);
         assert_eq!(cache.len(), 1);
         assert_eq!(cache.bytes(), ENTRY_BYTES);
+    }
+
+    #[test]
+    fn expired_entries_go_within_seconds_not_when_the_cache_is_full() {
+        let cache = TokenCache::new(1_000_000, 1_000_000_000);
+        let team = TeamId::random();
+        for i in 0..100u32 {
+            let mut h = [0u8; 32];
+            h[..4].copy_from_slice(&i.to_le_bytes());
+            cache.insert_if(h, entry(team, 0), 1_000, || true);
+        }
+        assert_eq!(cache.len(), 100, "alive until their exp (2,000)");
+        cache.insert_if([9; 32], entry(team, 0), 2_005, || true);
+        assert_eq!(cache.len(), 1, "the first insert after they expired dropped them");
     }
 }
