@@ -187,6 +187,19 @@ impl ApiError {
         )
     }
 
+    /// #24: a key past its cap of requests in flight to the gateway's upstream.
+    pub fn too_many_in_flight() -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RATE_LIMIT_EXCEEDED",
+            "The request rate limit has been reached.",
+            Some(
+                "This key has as many requests in progress as it may have. Wait for one to finish and try again."
+                    .into(),
+            ),
+        )
+    }
+
     pub fn state(detail: String) -> Self {
         Self::new(
             StatusCode::CONFLICT,

@@ -183,6 +183,10 @@ pub struct ServeArgs {
     /// `upstream` setting
     #[arg(long, value_name = "URL")]
     pub upstream: Option<String>,
+    /// Trust only the certificate authorities in this PEM bundle for an https upstream (instead of
+    /// the public web's); also the `upstream_ca_file` setting
+    #[arg(long, value_name = "FILE")]
+    pub upstream_ca: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -50,6 +50,11 @@ pub struct Config {
     pub policy: Option<PathBuf>,
     /// The upstream the policy's routes are proxied to; overrides the policy file's `upstream`.
     pub upstream: Option<String>,
+    /// A PEM bundle of the certificate authorities an https upstream's certificate must chain to
+    /// (a private CA); without it, the public web's roots.
+    pub upstream_ca_file: Option<PathBuf>,
+    /// Each key's requests in flight to the upstream, at most, per node (429 beyond); 0: no cap.
+    pub upstream_max_in_flight_per_key: u32,
     /// Seconds the gateway waits for the upstream's response headers, then answers 504.
     pub upstream_timeout_seconds: u32,
     /// `[mail]`: invitation and activation mail (`KEYWARD_MAIL_SMTP_URL`, `KEYWARD_MAIL_FROM`,
@@ -93,6 +98,8 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             policy: None,
             upstream: None,
+            upstream_ca_file: None,
+            upstream_max_in_flight_per_key: 0,
             upstream_timeout_seconds: 60,
             mail: MailSettings::default(),
         }
@@ -116,6 +123,8 @@ pub struct Overrides {
     pub policy: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream_ca_file: Option<PathBuf>,
 }
 
 impl Config {

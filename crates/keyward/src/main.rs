@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         overrides.log_format = args.log_format.clone();
         overrides.policy = args.policy.clone();
         overrides.upstream = args.upstream.clone();
+        overrides.upstream_ca_file = args.upstream_ca.clone();
     }
     let result = Config::load(cli.global.config.as_deref(), overrides).and_then(|config| {
         init_logging(&config, matches!(cli.command, Command::Serve(_)));

@@ -13,23 +13,24 @@
 pub(crate) mod admit;
 pub(crate) mod authz;
 pub(crate) mod identity;
+mod in_flight;
 pub(crate) mod proxy;
 pub(crate) mod refusal;
 mod upstream;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use keyward_core::gateway::Policy;
 use metrics::{Counter, Histogram};
 
-pub use upstream::Upstream;
+pub use in_flight::InFlight;
+pub use upstream::{Upstream, UpstreamOptions};
 
 /// How a gateway request came: through the proxy, or as a forward-auth check.
 const VIAS: [&str; 2] = ["proxy", "authz"];
 /// Every outcome a gateway request is counted under.
-const OUTCOMES: [&str; 11] = [
+const OUTCOMES: [&str; 12] = [
     "forwarded",
     "allowed",
     "unauthorized",
@@ -41,6 +42,7 @@ const OUTCOMES: [&str; 11] = [
     "feed_stale",
     "upstream_unreachable",
     "upstream_timeout",
+    "in_flight_limited",
 ];
 
 /// One area's metrics: `keyward_gateway_requests_total{via, area, outcome}`, one handle per
@@ -72,10 +74,9 @@ pub struct Gateway {
 
 impl Gateway {
     /// The policy's upstream (the file's, or `--upstream` in its place) was checked with it.
-    /// `timeout` bounds the wait for an upstream's response headers (504 past it).
-    pub fn new(policy: Policy, timeout: Duration) -> Result<Gateway, String> {
+    pub fn new(policy: Policy, options: UpstreamOptions) -> Result<Gateway, String> {
         let upstream = match policy.upstream.as_deref() {
-            Some(url) => Some(Upstream::new(url, timeout)?),
+            Some(url) => Some(Upstream::new(url, &options)?),
             None => None,
         };
         Ok(Gateway { policy, upstream, counters: Counters::default() })

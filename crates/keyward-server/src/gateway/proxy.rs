@@ -67,6 +67,17 @@ async fn forward(
         }
         response
     };
+    // The key's place among its requests in flight, held until the answer's body is done.
+    let slot = match &upstream.in_flight {
+        Some(cap) => match cap.take(&admitted.principal.key_id) {
+            Some(slot) => Some(slot),
+            None => {
+                gateway.count("proxy", Some(area), "in_flight_limited");
+                return with_rate(ApiError::too_many_in_flight().into_response());
+            }
+        },
+        None => None,
+    };
     let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
     let Ok(uri) = upstream.uri_for(path_and_query) else {
         gateway.count("proxy", Some(area), "upstream_unreachable");
@@ -97,6 +108,10 @@ async fn forward(
             let (mut parts, body) = response.into_parts();
             remove_hop_by_hop(&mut parts.headers);
             remove_keyward_set_cookies(&mut parts.headers);
+            let body = http_body_util::BodyExt::map_frame(body, move |frame| {
+                let _held = &slot;
+                frame
+            });
             with_rate(Response::from_parts(parts, Body::new(body)))
         }
         Ok(Err(e)) => {

@@ -1,4 +1,5 @@
-//! The upstream of G2: where the gateway forwards, through one pooled HTTP client.
+//! The upstream of G2: where the gateway forwards, through one pooled HTTP client, trusting the
+//! public web's roots or only a private CA bundle (`upstream_ca_file`).
 
 use std::time::Duration;
 
@@ -15,6 +16,24 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const POOL_IDLE_PER_HOST: usize = 256;
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How the gateway reaches its upstream.
+#[derive(Debug, Clone)]
+pub struct UpstreamOptions {
+    /// The longest wait for the upstream's response headers; past it, 504.
+    pub timeout: Duration,
+    /// PEM certificates of the authorities an https upstream must chain to (a private CA). `None`:
+    /// the public web's roots.
+    pub ca_bundle_pem: Option<Vec<u8>>,
+    /// Each key's requests in flight to the upstream, at most (per node); `None`: no cap.
+    pub max_in_flight_per_key: Option<usize>,
+}
+
+impl UpstreamOptions {
+    pub fn with_timeout(timeout: Duration) -> UpstreamOptions {
+        UpstreamOptions { timeout, ca_bundle_pem: None, max_in_flight_per_key: None }
+    }
+}
+
 /// The upstream's base (`http://127.0.0.1:9000`, or with a path: `https://api.internal/base`),
 /// and the client that reaches it.
 pub struct Upstream {
@@ -25,6 +44,8 @@ pub struct Upstream {
     pub(crate) client: Client<HttpsConnector<HttpConnector>, Body>,
     /// The longest wait for the upstream's response headers; past it, 504.
     pub(crate) timeout: Duration,
+    /// The per-key cap on requests in flight, when there is one.
+    pub in_flight: Option<std::sync::Arc<super::InFlight>>,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -35,7 +56,7 @@ impl std::fmt::Debug for Upstream {
 
 impl Upstream {
     /// `url` was checked with the policy (`keyward_core::gateway::check_upstream`).
-    pub fn new(url: &str, timeout: Duration) -> Result<Upstream, String> {
+    pub fn new(url: &str, options: &UpstreamOptions) -> Result<Upstream, String> {
         let uri: Uri = url.parse().map_err(|e| format!("'{url}' is not an upstream URL: {e}"))?;
         let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
             return Err(format!("'{url}' is not an upstream URL such as http://127.0.0.1:9000"));
@@ -45,12 +66,13 @@ impl Upstream {
         http.set_connect_timeout(Some(CONNECT_TIMEOUT));
         http.set_nodelay(true);
         http.set_keepalive(Some(Duration::from_secs(60)));
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(rustls::crypto::aws_lc_rs::default_provider())
-            .map_err(|e| format!("cannot set up TLS for the upstream: {e}"))?
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
+        let tls = match &options.ca_bundle_pem {
+            Some(pem) => hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(private_roots(pem)?),
+            None => hyper_rustls::HttpsConnectorBuilder::new()
+                .with_provider_and_webpki_roots(rustls::crypto::aws_lc_rs::default_provider())
+                .map_err(|e| format!("cannot set up TLS for the upstream: {e}"))?,
+        };
+        let https = tls.https_or_http().enable_http1().wrap_connector(http);
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .pool_max_idle_per_host(POOL_IDLE_PER_HOST)
@@ -59,7 +81,8 @@ impl Upstream {
             origin: format!("{scheme}://{authority}"),
             base_path: uri.path().trim_end_matches('/').to_owned(),
             client,
-            timeout,
+            timeout: options.timeout,
+            in_flight: options.max_in_flight_per_key.map(super::InFlight::new),
         })
     }
 
@@ -72,4 +95,25 @@ impl Upstream {
     pub fn url(&self) -> String {
         format!("{}{}", self.origin, self.base_path)
     }
+}
+
+/// TLS that trusts only the authorities of `pem` (one or more `CERTIFICATE` blocks): an upstream
+/// behind a private CA, and nothing signed by anyone else.
+fn private_roots(pem: &[u8]) -> Result<rustls::ClientConfig, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(pem) {
+        let cert = cert.map_err(|e| format!("the upstream CA bundle is not PEM certificates: {e}"))?;
+        roots
+            .add(cert)
+            .map_err(|e| format!("the upstream CA bundle holds a certificate that cannot be a root: {e}"))?;
+    }
+    if roots.is_empty() {
+        return Err("the upstream CA bundle holds no certificate (expected -----BEGIN CERTIFICATE----- blocks)".into());
+    }
+    rustls::ClientConfig::builder_with_provider(rustls::crypto::aws_lc_rs::default_provider().into())
+        .with_safe_default_protocol_versions()
+        .map(|b| b.with_root_certificates(roots).with_no_client_auth())
+        .map_err(|e| format!("cannot set up TLS for the upstream: {e}"))
 }

@@ -22,7 +22,16 @@ pub async fn run(config: &Config, args: &ServeArgs) -> Result<(), CliError> {
         Some(path) => {
             let policy = crate::policy::load(path, config.upstream.as_deref()).map_err(CliError::Usage)?;
             let timeout = Duration::from_secs(u64::from(config.upstream_timeout_seconds));
-            Some(keyward_server::gateway::Gateway::new(policy, timeout).map_err(CliError::Usage)?)
+            let ca = match &config.upstream_ca_file {
+                Some(file) => Some(std::fs::read(file).map_err(|e| {
+                    CliError::Usage(format!("cannot read the upstream CA bundle {}: {e}", file.display()))
+                })?),
+                None => None,
+            };
+            let cap = usize::try_from(config.upstream_max_in_flight_per_key).ok().filter(|n| *n > 0);
+            let upstream =
+                keyward_server::gateway::UpstreamOptions { timeout, ca_bundle_pem: ca, max_in_flight_per_key: cap };
+            Some(keyward_server::gateway::Gateway::new(policy, upstream).map_err(CliError::Usage)?)
         }
         None => None,
     };

@@ -6,6 +6,7 @@
 mod authz;
 mod nginx;
 mod nodes;
+mod private_ca;
 mod proxy;
 mod streaming;
 mod upstream;

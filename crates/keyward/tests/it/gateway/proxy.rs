@@ -263,3 +263,41 @@ async fn g4_a_policy_error_at_start_names_the_line() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("upstream needs a policy"), "{}", run.stderr);
 }
+
+// #24: with `upstream_max_in_flight_per_key`, a key's requests beyond the cap are refused at once
+// with Apple's 429, without reaching the upstream; another key has its own; a slot comes back
+// when its request is done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_key_past_its_requests_in_flight_is_refused_at_once_and_others_are_not() {
+    let kw = Keyward::new(Backend::Sqlite).await;
+    let acme = Acme::new(&kw);
+    let upstream = Upstream::start().await;
+    let cap = [("KEYWARD_UPSTREAM_MAX_IN_FLIGHT_PER_KEY", "2")];
+    let node = serve(&kw, &write_policy(&kw, None), &["--upstream", &upstream.url()], &cap);
+    let client = reqwest::Client::new();
+    let admin = acme.admin(&kw, AUDIENCE);
+    let slow: Vec<_> = (0..2)
+        .map(|_| {
+            let (client, url, token) = (client.clone(), format!("{}/widgets/slow", node.base), admin.clone());
+            tokio::spawn(async move { client.get(url).bearer_auth(token).send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while upstream.hits() < 2 {
+        assert!(Instant::now() < deadline, "the two slow requests never reached the upstream");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let started = Instant::now();
+    let third = client.get(format!("{}/widgets/1", node.base)).bearer_auth(&admin).send().await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(1), "refused at once, not after the slow ones");
+    assert!(!rate_limit(&third).is_empty(), "X-Rate-Limit on the refusal too");
+    assert_eq!(apple_error(third).await, (429, "RATE_LIMIT_EXCEEDED".into()));
+    assert_eq!(upstream.hits(), 2, "the refused request never reached the upstream");
+    let other = client.get(format!("{}/widgets/1", node.base)).bearer_auth(acme.developer(&kw)).send().await.unwrap();
+    assert_eq!(other.status(), 200, "another key has its own slots");
+    for task in slow {
+        assert_eq!(task.await.unwrap(), 200);
+    }
+    let again = client.get(format!("{}/widgets/1", node.base)).bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(again.status(), 200, "finished requests give their slots back");
+}
