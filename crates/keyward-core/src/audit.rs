@@ -31,6 +31,7 @@ macro_rules! audit_kinds {
 audit_kinds! {
     TeamCreated => "team_created",
     RateLimitChanged => "rate_limit_changed",
+    KeyPolicyChanged => "key_policy_changed",
     AccessRequested => "access_requested",
     AccessApproved => "access_approved",
     AccessRejected => "access_rejected",
@@ -46,6 +47,7 @@ audit_kinds! {
     KeyGenerated => "key_generated",
     KeyDownloaded => "key_downloaded",
     KeyRevoked => "key_revoked",
+    KeyRotated => "key_rotated",
 }
 
 impl fmt::Display for AuditKind {

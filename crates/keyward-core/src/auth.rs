@@ -19,6 +19,10 @@ pub struct AuthKeyRecord {
     pub roles: RoleSet,
     pub member_id: Option<MemberId>,
     pub public_key: Vec<u8>,
+    /// X3: Unix second from which the key is refused as expired.
+    pub expires_at: Option<i64>,
+    /// X4: Unix second from which a rotated-out key is refused as revoked.
+    pub revoke_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

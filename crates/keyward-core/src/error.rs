@@ -68,6 +68,31 @@ pub enum DomainError {
     #[error("only the Account Holder, an Admin or the key's own member can revoke this key")]
     CannotRevoke,
 
+    // X2–X4
+    #[error(
+        "key {0} was made from an uploaded public key: Keyward never had its private key, so there is nothing to download"
+    )]
+    NoDownload(String),
+    #[error("key {0} has expired")]
+    KeyExpired(String),
+    /// X2: the uploaded public key cannot sign ES256 tokens, or is not a public key at all.
+    #[error("the public key is refused: {0}")]
+    PublicKeyRefused(String),
+    /// X2: one key pair, one key, for ever: a revoked key's pair must not come back under a new ID.
+    #[error("this public key belongs to another key, now or in the past; make a new key pair for each key")]
+    PublicKeyInUse,
+    #[error("an expiry must be in the future")]
+    ExpiryNotInFuture,
+    /// X3: the team's policy caps new keys' lifetime.
+    #[error("this team caps new keys' lifetime at {days} days: choose an expiry no later than {latest}")]
+    LifetimeOverCap { days: u32, latest: String },
+    /// X4: a key is rotated once; its successor is the one to rotate next.
+    #[error("key {0} is already being rotated out; rotate its successor instead")]
+    AlreadyRotating(String),
+    /// X4: one hand-over at a time per chain of successors.
+    #[error("this key's predecessor {key} works until {until}; rotate again after that, or revoke {key} first")]
+    PredecessorInGrace { key: String, until: String },
+
     // Resources of Apple's wider API (spec section 12)
     /// A resource of `kind` the team does not have (404, naming the type).
     #[error("there is no resource of type '{kind}' with id '{id}'")]

@@ -71,16 +71,67 @@ pub struct ApiKey {
     pub revoked_by_label: Option<String>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_used_at: Option<OffsetDateTime>,
+    /// X3: the second the key stops working, if it has one.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    /// X4: a rotated-out key's revocation, at the end of its successor's grace period.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub revoke_at: Option<OffsetDateTime>,
+    /// X4: the key this one succeeded.
+    #[serde(default)]
+    pub replaces: Option<KeyId>,
+    /// X2: made from a public key its owner uploaded. Keyward never had the private key, so there
+    /// is nothing to download.
+    #[serde(default)]
+    pub uploaded: bool,
+}
+
+/// What a key can do now, as the console, the CLI and the key API list it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum KeyState {
+    Active,
+    /// X3: past its expiry; refused like a revoked key, listed apart from them.
+    Expired,
+    /// K11, or X4: past the end of its rotation's grace period (recorded as revoked moments later).
+    Revoked,
+}
+
+impl KeyState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyState::Active => "active",
+            KeyState::Expired => "expired",
+            KeyState::Revoked => "revoked",
+        }
+    }
+}
+
+impl fmt::Display for KeyState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl ApiKey {
+    /// Not revoked. An expired key is still "active" in this sense: it may be revoked, and it
+    /// still holds its member's one individual key until it is.
     pub fn is_active(&self) -> bool {
         self.revoked_at.is_none()
     }
 
+    pub fn state(&self, now: OffsetDateTime) -> KeyState {
+        if self.revoked_at.is_some() || self.revoke_at.is_some_and(|at| at <= now) {
+            KeyState::Revoked
+        } else if self.expires_at.is_some_and(|at| at <= now) {
+            KeyState::Expired
+        } else {
+            KeyState::Active
+        }
+    }
+
     /// K9: the download link shows while the key is active and not yet downloaded.
     pub fn is_downloadable(&self) -> bool {
-        self.is_active() && self.downloaded_at.is_none()
+        self.is_active() && self.downloaded_at.is_none() && !self.uploaded
     }
 }
 
@@ -158,10 +209,16 @@ pub fn ensure_team_key_capacity(active_team_keys: u64, max: u32) -> Result<(), D
 
 /// K9 + K10: the single download, by the right person.
 /// Team key: only its creator. Individual key: its member, or the operator who created it for them
-/// (`keyward admin key create --individual`).
-pub fn may_download(key: &ApiKey, actor: &Actor) -> Result<(), DomainError> {
-    if !key.is_active() {
-        return Err(DomainError::KeyRevoked(key.id.to_string()));
+/// (`keyward admin key create --individual`). Never for a key made from an uploaded public key
+/// (X2), nor once the key has expired (X3) or its rotation's grace period has ended (X4).
+pub fn may_download(key: &ApiKey, actor: &Actor, now: OffsetDateTime) -> Result<(), DomainError> {
+    match key.state(now) {
+        KeyState::Revoked => return Err(DomainError::KeyRevoked(key.id.to_string())),
+        KeyState::Expired => return Err(DomainError::KeyExpired(key.id.to_string())),
+        KeyState::Active => {}
+    }
+    if key.uploaded {
+        return Err(DomainError::NoDownload(key.id.to_string()));
     }
     if key.downloaded_at.is_some() {
         return Err(DomainError::AlreadyDownloaded(key.id.to_string()));
@@ -195,12 +252,11 @@ pub fn may_revoke(key: &ApiKey, actor: &Actor, actor_roles: RoleSet) -> Result<(
     }
 }
 
-/// K13: a revoked key is listed until `retention_days` after its revocation; then it is purged.
+/// K13: a revoked key is listed until `retention_days` after its revocation, an expired one (X3)
+/// until `retention_days` after its expiry; then it is purged.
 pub fn is_listed(key: &ApiKey, now: OffsetDateTime, retention_days: u32) -> bool {
-    match key.revoked_at {
-        None => true,
-        Some(at) => at > purge_cutoff(now, retention_days),
-    }
+    let cutoff = purge_cutoff(now, retention_days);
+    key.revoked_at.is_none_or(|at| at > cutoff) && key.expires_at.is_none_or(|at| at > cutoff)
 }
 
 /// K13: keys revoked at or before this instant are purged.
@@ -221,6 +277,30 @@ pub fn truncate_to_minute(t: OffsetDateTime) -> OffsetDateTime {
     t.replace_second(0).and_then(|t| t.replace_nanosecond(0)).unwrap_or(t)
 }
 
+/// A working key, not yet downloaded, made 2026-11-01 10:00 UTC, for the rules' tests.
+#[cfg(test)]
+pub(crate) fn sample(kind: KeyKind, created_by: Actor, member: Option<MemberId>) -> ApiKey {
+    ApiKey {
+        id: KeyId::parse("ABCDE12345").expect("valid"),
+        team_id: TeamId::random(),
+        kind,
+        name: "CI".into(),
+        roles: RoleSet::of(&[Role::Developer]),
+        member_id: member,
+        created_by,
+        created_by_label: "someone".into(),
+        created_at: time::macros::datetime!(2026-11-01 10:00 UTC),
+        downloaded_at: None,
+        revoked_at: None,
+        revoked_by_label: None,
+        last_used_at: None,
+        expires_at: None,
+        revoke_at: None,
+        replaces: None,
+        uploaded: false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,21 +308,7 @@ mod tests {
     use time::macros::datetime;
 
     fn key(kind: KeyKind, created_by: Actor, member: Option<MemberId>) -> ApiKey {
-        ApiKey {
-            id: KeyId::parse("ABCDE12345").expect("valid"),
-            team_id: TeamId::random(),
-            kind,
-            name: "CI".into(),
-            roles: RoleSet::of(&[Role::Developer]),
-            member_id: member,
-            created_by,
-            created_by_label: "someone".into(),
-            created_at: datetime!(2026-11-01 10:00 UTC),
-            downloaded_at: None,
-            revoked_at: None,
-            revoked_by_label: None,
-            last_used_at: None,
-        }
+        sample(kind, created_by, member)
     }
 
     #[test]
@@ -294,28 +360,52 @@ mod tests {
     #[test]
     fn k9_download_is_possible_exactly_once() {
         let mut k = key(KeyKind::Team, Actor::Operator, None);
-        assert!(may_download(&k, &Actor::Operator).is_ok());
+        assert!(may_download(&k, &Actor::Operator, NOW).is_ok());
         k.downloaded_at = Some(datetime!(2026-11-01 10:01 UTC));
-        assert!(matches!(may_download(&k, &Actor::Operator), Err(DomainError::AlreadyDownloaded(_))));
+        assert!(matches!(may_download(&k, &Actor::Operator, NOW), Err(DomainError::AlreadyDownloaded(_))));
         assert!(!k.is_downloadable());
+    }
+
+    const NOW: OffsetDateTime = datetime!(2026-11-02 10:00 UTC);
+
+    #[test]
+    fn x2_a_key_made_from_an_uploaded_public_key_has_no_download() {
+        let mut k = key(KeyKind::Team, Actor::Operator, None);
+        k.uploaded = true;
+        k.downloaded_at = Some(k.created_at);
+        assert!(!k.is_downloadable());
+        assert!(matches!(may_download(&k, &Actor::Operator, NOW), Err(DomainError::NoDownload(_))));
+    }
+
+    #[test]
+    fn x3_x4_a_key_ends_at_its_expiry_or_at_the_end_of_its_rotation() {
+        let mut k = key(KeyKind::Team, Actor::Operator, None);
+        k.expires_at = Some(NOW);
+        assert_eq!(k.state(NOW - Duration::seconds(1)), KeyState::Active);
+        assert_eq!(k.state(NOW), KeyState::Expired, "from the second it expires");
+        assert!(matches!(may_download(&k, &Actor::Operator, NOW), Err(DomainError::KeyExpired(_))));
+        k.revoke_at = Some(NOW - Duration::seconds(5));
+        assert_eq!(k.state(NOW), KeyState::Revoked, "a rotated-out key is revoked, expired or not");
+        assert!(is_listed(&k, NOW + Duration::days(29), 30));
+        assert!(!is_listed(&k, NOW + Duration::days(30), 30), "an expired key is purged like a revoked one");
     }
 
     #[test]
     fn k10_only_the_creator_downloads_a_team_key() {
         let creator = Actor::Member(MemberId::random());
         let k = key(KeyKind::Team, creator.clone(), None);
-        assert!(may_download(&k, &creator).is_ok());
-        assert_eq!(may_download(&k, &Actor::Member(MemberId::random())), Err(DomainError::NotKeyCreator));
+        assert!(may_download(&k, &creator, NOW).is_ok());
+        assert_eq!(may_download(&k, &Actor::Member(MemberId::random()), NOW), Err(DomainError::NotKeyCreator));
     }
 
     #[test]
     fn k10_only_the_member_downloads_their_individual_key() {
         let owner = MemberId::random();
         let k = key(KeyKind::Individual, Actor::Member(owner), Some(owner));
-        assert!(may_download(&k, &Actor::Member(owner)).is_ok());
-        assert_eq!(may_download(&k, &Actor::Member(MemberId::random())), Err(DomainError::NotKeyOwner));
+        assert!(may_download(&k, &Actor::Member(owner), NOW).is_ok());
+        assert_eq!(may_download(&k, &Actor::Member(MemberId::random()), NOW), Err(DomainError::NotKeyOwner));
         let by_operator = key(KeyKind::Individual, Actor::Operator, Some(owner));
-        assert!(may_download(&by_operator, &Actor::Operator).is_ok());
+        assert!(may_download(&by_operator, &Actor::Operator, NOW).is_ok());
     }
 
     #[test]
@@ -323,7 +413,7 @@ mod tests {
         let mut k = key(KeyKind::Team, Actor::Operator, None);
         k.revoked_at = Some(datetime!(2026-11-02 10:00 UTC));
         assert!(matches!(may_revoke(&k, &Actor::Operator, RoleSet::EMPTY), Err(DomainError::KeyRevoked(_))));
-        assert!(matches!(may_download(&k, &Actor::Operator), Err(DomainError::KeyRevoked(_))));
+        assert!(matches!(may_download(&k, &Actor::Operator, NOW), Err(DomainError::KeyRevoked(_))));
     }
 
     #[test]

@@ -94,6 +94,25 @@ pub enum NewKey {
     Individual { member_id: MemberId },
 }
 
+/// What a new key is made with besides its kind (X2, X3). The default is Keyward's: a key pair made
+/// at the single download, and the team's cap (if any) as expiry.
+#[derive(Debug, Clone, Default)]
+pub struct KeyTerms {
+    /// X2: the owner's P-256 public key (SubjectPublicKeyInfo DER, checked by
+    /// `keyward_token::uploaded`): the key works at once and has no download.
+    pub public_key: Option<Vec<u8>>,
+    /// X3: the requested expiry; settled against the team's cap by storage, in the transaction.
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+/// X4: a rotation's outcome.
+#[derive(Debug, Clone)]
+pub struct Rotated {
+    /// The predecessor, revoked (grace 0) or with its `revoke_at` set.
+    pub predecessor: ApiKey,
+    pub successor: ApiKey,
+}
+
 pub trait TeamStore: Send + Sync {
     /// True before the first `admin init`: no team and no operator exist.
     fn is_empty(&self) -> impl Future<Output = Result<bool, StoreError>> + Send;
@@ -112,6 +131,13 @@ pub trait TeamStore: Send + Sync {
         actor: &ActorContext,
         auto_approve: bool,
     ) -> impl Future<Output = Result<AccessState, StoreError>> + Send;
+    /// X3: the team's cap on new keys' lifetime in days (`None`: no cap).
+    fn set_key_lifetime_cap(
+        &self,
+        team: TeamId,
+        days: Option<u32>,
+        actor: &ActorContext,
+    ) -> impl Future<Output = Result<Team, StoreError>> + Send;
     /// L1: the team's hourly budget per key (`None`: the installation's default). As operator.
     fn set_rate_limit(
         &self,
@@ -209,7 +235,36 @@ pub trait KeyStore: Send + Sync {
         key: NewKey,
         max_active_team_keys: u32,
         actor: &ActorContext,
+    ) -> impl Future<Output = Result<ApiKey, StoreError>> + Send {
+        self.generate_key_with(team, key_id, key, KeyTerms::default(), max_active_team_keys, actor)
+    }
+    /// [`KeyStore::generate_key`] with an uploaded public key (X2) or an expiry (X3).
+    fn generate_key_with(
+        &self,
+        team: TeamId,
+        key_id: KeyId,
+        key: NewKey,
+        terms: KeyTerms,
+        max_active_team_keys: u32,
+        actor: &ActorContext,
     ) -> impl Future<Output = Result<ApiKey, StoreError>> + Send;
+    /// X4: a successor for `predecessor` (same name, roles, kind and member), made with `terms`
+    /// under `successor_id`; the predecessor revoked after `grace` (at once for zero). One
+    /// transaction: both or neither.
+    #[allow(clippy::too_many_arguments)]
+    fn rotate_key(
+        &self,
+        team: TeamId,
+        predecessor: &KeyId,
+        successor_id: KeyId,
+        grace: time::Duration,
+        terms: KeyTerms,
+        max_active_team_keys: u32,
+        actor: &ActorContext,
+    ) -> impl Future<Output = Result<Rotated, StoreError>> + Send;
+    /// X4: records the revocation of every key whose grace period ended by `now`, once across nodes;
+    /// returns them.
+    fn revoke_rotated_out(&self, now: OffsetDateTime) -> impl Future<Output = Result<Vec<ApiKey>, StoreError>> + Send;
     /// K9, K10: stores the public half and marks the key downloaded in one conditional update.
     /// Exactly one of several concurrent calls succeeds; the others get `AlreadyDownloaded`.
     fn record_download(
@@ -240,7 +295,8 @@ pub trait KeyStore: Send + Sync {
     /// K16: records uses, written behind in batches; each time is kept to the minute.
     fn record_last_used(&self, uses: &[(KeyId, OffsetDateTime)])
     -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// K13: deletes keys revoked at or before `cutoff`; returns how many.
+    /// K13: deletes keys revoked (or, X3, expired) at or before `cutoff`; returns how many. Their
+    /// public keys are kept (X2: a pair never comes back under a new ID).
     fn purge_revoked(&self, cutoff: OffsetDateTime) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
 

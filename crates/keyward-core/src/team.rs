@@ -15,6 +15,9 @@ pub struct Team {
     pub access: AccessState,
     /// L1: per-team override of the hourly request budget.
     pub rate_limit_per_hour: Option<u32>,
+    /// X3: new keys live at most this many days (`None`: no cap).
+    #[serde(default)]
+    pub max_key_lifetime_days: Option<u32>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }

@@ -1,4 +1,5 @@
-//! Background work of a serving process: the K13 purge, and what is written behind (T14 failures,
+//! Background work of a serving process: the K13 purge, X4's revocations at the end of a grace
+//! period, and what is written behind (T14 failures,
 //! K16 last use, M2 budget uses). The change-feed tailer is the replica's (`replica::tail`).
 
 use std::time::Duration;
@@ -22,6 +23,31 @@ pub async fn purge_revoked_keys(state: AppState, every: Duration, mut shutdown: 
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// X4: records the revocation of keys whose rotation's grace period ended, every second on every
+/// node. Whichever node comes first records each (the store's conditional update); the verifier
+/// refuses the key from the second its grace period ends whether or not this has run, so a second
+/// is only how late the listing may be, never how long the key may still work.
+pub async fn revoke_rotated_out_keys(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        match state.store.revoke_rotated_out(OffsetDateTime::now_utc()).await {
+            Ok(keys) if keys.is_empty() => {}
+            Ok(keys) => {
+                let changes: Vec<keyward_core::change::Change> = keys
+                    .iter()
+                    .map(|k| keyward_core::change::Change::KeyRevoked { team_id: k.team_id, key_id: k.id.clone() })
+                    .collect();
+                state.written(&changes).await;
+                tracing::info!(revoked = keys.len(), "revoked keys at the end of their rotation's grace period");
+            }
+            Err(e) => tracing::warn!(error = %e, "revoking rotated-out keys failed; will retry"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
             _ = shutdown.changed() => return,
         }
     }

@@ -1,12 +1,13 @@
-//! Key operations shared by the console and the CLI: generation with a fresh Key ID, and the single
-//! download that makes the key pair (K9).
+//! Key operations shared by the console and the CLI: generation with a fresh Key ID (with an
+//! uploaded public key or an expiry, X2–X3), rotation (X4), and the single download that makes the
+//! key pair (K9).
 
 use keyward_core::actor::ActorContext;
 use keyward_core::change::Change;
 use keyward_core::error::{DomainError, StoreError};
 use keyward_core::ids::{KeyId, TeamId};
 use keyward_core::key::ApiKey;
-use keyward_core::ports::{KeyStore, NewKey};
+use keyward_core::ports::{KeyStore, KeyTerms, NewKey, Rotated};
 use keyward_token::PrivateKeyPem;
 use keyward_token::key_id::generate_key_id;
 use keyward_token::keypair;
@@ -19,9 +20,47 @@ pub async fn generate_key<S: KeyStore>(
     max_active_team_keys: u32,
     actor: &ActorContext,
 ) -> Result<ApiKey, StoreError> {
+    generate_key_with(store, team, key, KeyTerms::default(), max_active_team_keys, actor).await
+}
+
+/// [`generate_key`] with an uploaded public key (X2) or an expiry (X3).
+pub async fn generate_key_with<S: KeyStore>(
+    store: &S,
+    team: TeamId,
+    key: NewKey,
+    terms: KeyTerms,
+    max_active_team_keys: u32,
+    actor: &ActorContext,
+) -> Result<ApiKey, StoreError> {
+    with_fresh_key_id(|id| store.generate_key_with(team, id, key.clone(), terms.clone(), max_active_team_keys, actor))
+        .await
+}
+
+/// X4: rotates `predecessor` to a successor with a fresh Key ID (see [`KeyStore::rotate_key`]).
+/// The caller applies the change to its own verifier (`AppState::written`) when it serves.
+#[allow(clippy::too_many_arguments)]
+pub async fn rotate_key<S: KeyStore>(
+    store: &S,
+    team: TeamId,
+    predecessor: &KeyId,
+    grace: time::Duration,
+    terms: KeyTerms,
+    max_active_team_keys: u32,
+    actor: &ActorContext,
+) -> Result<Rotated, StoreError> {
+    with_fresh_key_id(|id| store.rotate_key(team, predecessor, id, grace, terms.clone(), max_active_team_keys, actor))
+        .await
+}
+
+/// K8: runs `attempt` with fresh Key IDs until one is not taken.
+async fn with_fresh_key_id<T, F, Fut>(mut attempt: F) -> Result<T, StoreError>
+where
+    F: FnMut(KeyId) -> Fut,
+    Fut: Future<Output = Result<T, StoreError>>,
+{
     for _ in 0..5 {
         let id = generate_key_id().map_err(|e| StoreError::Backend(e.to_string()))?;
-        match store.generate_key(team, id, key.clone(), max_active_team_keys, actor).await {
+        match attempt(id).await {
             Err(StoreError::Rule(DomainError::KeyIdTaken(_))) => continue,
             other => return other,
         }

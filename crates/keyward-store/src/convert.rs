@@ -68,6 +68,7 @@ pub(crate) fn team(row: &AnyRow) -> Result<Team, StoreError> {
         name: get(row, "name")?,
         access: parse::<AccessState>("access state", &get::<String>(row, "access_state")?)?,
         rate_limit_per_hour: get::<Option<i64>>(row, "rate_limit_per_hour")?.and_then(|n| u32::try_from(n).ok()),
+        max_key_lifetime_days: get::<Option<i64>>(row, "max_key_lifetime_days")?.and_then(|n| u32::try_from(n).ok()),
         created_at: time(get(row, "created_at")?)?,
     })
 }
@@ -130,6 +131,12 @@ pub(crate) fn key(row: &AnyRow) -> Result<ApiKey, StoreError> {
         revoked_at: opt_time(get(row, "revoked_at")?)?,
         revoked_by_label: get(row, "revoked_by_label")?,
         last_used_at: opt_time(get(row, "last_used_at")?)?,
+        expires_at: opt_time(get(row, "expires_at")?)?,
+        revoke_at: opt_time(get(row, "revoke_at")?)?,
+        replaces: get::<Option<String>>(row, "replaces")?
+            .map(|k| KeyId::parse(&k).map_err(|e| corrupt("key id", e)))
+            .transpose()?,
+        uploaded: flag(row, "uploaded")?,
     })
 }
 

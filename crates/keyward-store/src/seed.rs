@@ -46,8 +46,9 @@ fn role_set(list: &[String]) -> Result<RoleSet, StoreError> {
 }
 
 /// The tables, children first, for a wipe. The change feed stays: tailers need its positions.
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 17] = [
     "resources",
+    "retired_public_keys",
     "budget_leases",
     "budget_minutes",
     "key_usage",
@@ -478,6 +479,9 @@ async fn apply_keys(
             created_by_member: None,
             created_by_label: "seed",
             public_key: Some(public),
+            expires_at: None,
+            replaces: None,
+            uploaded: false,
         };
         key_rows::insert(tx, row, at)
             .await?

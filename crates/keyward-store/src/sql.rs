@@ -3,7 +3,10 @@
 /// `select_team!("WHERE …")`.
 macro_rules! select_team {
     ($tail:literal) => {
-        concat!("SELECT id, issuer_id, name, access_state, rate_limit_per_hour, created_at FROM teams ", $tail)
+        concat!(
+            "SELECT id, issuer_id, name, access_state, rate_limit_per_hour, max_key_lifetime_days, created_at FROM teams ",
+            $tail
+        )
     };
 }
 
@@ -24,7 +27,8 @@ macro_rules! select_key {
     ($tail:literal) => {
         concat!(
             "SELECT id, team_id, kind, name, roles, member_id, created_by_member, created_by_label, ",
-            "created_at, downloaded_at, revoked_at, revoked_by_label, last_used_at FROM api_keys ",
+            "created_at, downloaded_at, revoked_at, revoked_by_label, last_used_at, expires_at, revoke_at, replaces, ",
+            "uploaded FROM api_keys ",
             $tail
         )
     };

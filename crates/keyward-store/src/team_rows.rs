@@ -48,6 +48,17 @@ pub(crate) async fn set_access(tx: &mut Tx, team: TeamId, state: AccessState) ->
         .map_err(backend_error)
 }
 
+/// X3: the team's cap on new keys' lifetime in days; `None`: no cap.
+pub(crate) async fn set_key_lifetime_cap(tx: &mut Tx, team: TeamId, days: Option<u32>) -> Result<(), StoreError> {
+    sqlx::query("UPDATE teams SET max_key_lifetime_days = $1 WHERE id = $2")
+        .bind(days.map(i64::from))
+        .bind(team.to_string())
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+        .map_err(backend_error)
+}
+
 /// L1: the team's own hourly budget per key; `None` is the installation's.
 pub(crate) async fn set_rate_limit(tx: &mut Tx, team: TeamId, per_hour: Option<u32>) -> Result<(), StoreError> {
     sqlx::query("UPDATE teams SET rate_limit_per_hour = $1 WHERE id = $2")

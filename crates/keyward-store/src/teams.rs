@@ -61,6 +61,7 @@ impl TeamStore for Store {
             name,
             access: AccessState::NotRequested,
             rate_limit_per_hour: None,
+            max_key_lifetime_days: None,
             created_at: at.replace_nanosecond(0).unwrap_or(at),
         };
         let row = team_rows::NewRow {
@@ -186,6 +187,35 @@ impl TeamStore for Store {
         tx::audit(&mut tx, team, actor, AuditKind::RateLimitChanged, None, &detail, at).await?;
         // The verifier re-reads the team on this change, budget included.
         tx::change(&mut tx, &Change::TeamAccess { team_id: team }, at).await?;
+        let updated = lock_team(&mut tx, team).await?;
+        tx::commit(tx).await?;
+        Ok(updated)
+    }
+
+    async fn set_key_lifetime_cap(
+        &self,
+        team: TeamId,
+        days: Option<u32>,
+        actor: &ActorContext,
+    ) -> Result<Team, StoreError> {
+        let days = days.map(keyward_core::expiry::validate_lifetime_cap).transpose()?;
+        let at = now();
+        let mut tx = self.begin_write().await?;
+        lock_team(&mut tx, team).await?;
+        // The policy binds every key made after it: the same people who make team keys set it.
+        if matches!(actor.actor, keyward_core::actor::Actor::TeamKey { .. }) {
+            return Err(DomainError::NotAllowed("API keys cannot change the team's key policy".into()).into());
+        }
+        let roles = tx::actor_roles(&mut tx, team, &actor.actor).await?.unwrap_or_default();
+        keyward_core::key::may_generate_team_key(&actor.actor, roles).map_err(|_| {
+            DomainError::NotAllowed("only the Account Holder or an Admin sets the team's key lifetime".into())
+        })?;
+        team_rows::set_key_lifetime_cap(&mut tx, team, days).await?;
+        let detail = match days {
+            Some(n) => format!("new keys expire within {n} days"),
+            None => "new keys' lifetime no longer capped".to_owned(),
+        };
+        tx::audit(&mut tx, team, actor, AuditKind::KeyPolicyChanged, None, &detail, at).await?;
         let updated = lock_team(&mut tx, team).await?;
         tx::commit(tx).await?;
         Ok(updated)

@@ -16,6 +16,7 @@ pub mod password;
 pub mod session;
 pub mod sign;
 pub mod tls;
+pub mod uploaded;
 pub mod verify;
 
 pub use keypair::{GeneratedKey, PrivateKeyPem, PublicKey};

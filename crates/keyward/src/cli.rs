@@ -292,6 +292,21 @@ pub enum TeamCommand {
     List,
     /// Set the team's hourly request budget per key (L1); --default returns to the installation's
     SetRateLimit(TeamRateLimitArgs),
+    /// Cap the lifetime of the team's new keys (X3); --none lifts the cap
+    SetKeyLifetime(TeamKeyLifetimeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TeamKeyLifetimeArgs {
+    /// The team's Issuer ID or exact name
+    #[arg(long, value_name = "TEAM")]
+    pub team: String,
+    /// New keys expire within this many days; a key created without an expiry gets the longest
+    #[arg(long, value_name = "DAYS", required_unless_present = "none", conflicts_with = "none")]
+    pub max_days: Option<u32>,
+    /// New keys may live for ever again (keys made meanwhile keep their expiry)
+    #[arg(long)]
+    pub none: bool,
 }
 
 #[derive(Debug, Args)]
@@ -490,12 +505,45 @@ pub enum KeyCommand {
     Create(KeyCreateArgs),
     /// The single download of a key created without --out: writes DIR/AuthKey_<KEYID>.p8
     Download(KeyDownloadArgs),
-    /// List a team's keys: active, then revoked within the retention period
-    List(TeamOnly),
+    /// List a team's keys: active, then revoked or expired within the retention period
+    List(KeyListArgs),
     /// Show a key's details, last use and recent authentication failures
     Show(KeyShowArgs),
     /// Revoke one or more keys of a team, in one transaction (irreversible)
     Revoke(KeyRevokeArgs),
+    /// Replace a key by a successor with its name, roles and kind; revoke it now or after --grace
+    Rotate(KeyRotateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeyListArgs {
+    /// The team's Issuer ID or exact name
+    #[arg(long, value_name = "TEAM")]
+    pub team: String,
+    /// Only working keys not used for this long (never used: since they were made), as 90d
+    #[arg(long, value_name = "SPAN")]
+    pub unused: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyRotateArgs {
+    #[arg(long, value_name = "TEAM")]
+    pub team: String,
+    /// The key to rotate out
+    #[arg(value_name = "KEYID")]
+    pub key_id: String,
+    /// How long the old key keeps working beside its successor, as 24h (default: revoked at once)
+    #[arg(long, value_name = "SPAN")]
+    pub grace: Option<String>,
+    /// The successor's P-256 public key (PEM); otherwise Keyward makes the pair at its download
+    #[arg(long, value_name = "FILE", conflicts_with = "out")]
+    pub public_key: Option<PathBuf>,
+    /// The successor's expiry: a span (90d), a date (2027-03-01) or an RFC 3339 time
+    #[arg(long, value_name = "WHEN")]
+    pub expires: Option<String>,
+    /// Download the successor at once into DIR/AuthKey_<KEYID>.p8 (mode 0600)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -515,8 +563,15 @@ pub struct KeyCreateArgs {
     #[arg(long, value_name = "EMAIL", requires = "individual")]
     pub member: Option<String>,
     /// Download at once into DIR/AuthKey_<KEYID>.p8 (mode 0600)
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "public_key")]
     pub out: Option<PathBuf>,
+    /// Make the key from this P-256 public key (PEM); the private key stays with you and there is
+    /// no download
+    #[arg(long, value_name = "FILE")]
+    pub public_key: Option<PathBuf>,
+    /// Expiry: a span (90d), a date (2027-03-01) or an RFC 3339 time; the team's cap applies
+    #[arg(long, value_name = "WHEN")]
+    pub expires: Option<String>,
 }
 
 #[derive(Debug, Args)]

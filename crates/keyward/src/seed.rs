@@ -9,7 +9,7 @@ use keyward_core::ids::KeyId;
 use keyward_core::ports::KeyStore;
 use keyward_core::seed::{SeedFile, validate};
 use keyward_store::Store;
-use keyward_token::{PrivateKeyPem, PublicKey};
+use keyward_token::PrivateKeyPem;
 
 use crate::error::CliError;
 
@@ -94,10 +94,11 @@ pub async fn load(path: &Path, store: &Store, max_active_team_keys: u32) -> Resu
         for (k, key) in team.keys.iter().enumerate() {
             let at = format!("teams[{t}].keys[{k}]");
             let der = match (&key.public_key, &key.generate_into) {
-                (Some(pem), _) => PublicKey::from_pem(pem)
-                    .map_err(|_| {
+                // Canonical, as an upload's (X2), so one pair has one encoding in storage.
+                (Some(pem), _) => keyward_token::uploaded::p256_public_key_from_pem(pem)
+                    .map_err(|e| {
                         CliError::Refused(format!(
-                            "{} is refused: {at}.public_key: not a P-256 public key in PEM",
+                            "{} is refused: {at}.public_key: not a P-256 public key in PEM ({e})",
                             path.display()
                         ))
                     })?

@@ -1,5 +1,7 @@
 //! Users and Access → Integrations → App Store Connect API, team keys: the list (active, then
-//! revoked within retention), Generate API Key, the single download, Revoke Key with confirmation.
+//! expired and revoked within retention), Generate API Key (with an uploaded public key or an
+//! expiry, X2–X3), the single download, Revoke Key with confirmation, keys unused for a span, and
+//! the team's cap on new keys' lifetime.
 
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -10,10 +12,11 @@ use keyward_core::access::AccessState;
 use keyward_core::actor::Actor;
 use keyward_core::change::Change;
 use keyward_core::error::{DomainError, StoreError};
+use keyward_core::expiry;
 use keyward_core::ids::KeyId;
-use keyward_core::key::{ApiKey, KeyKind, TEAM_KEY_ROLES};
+use keyward_core::key::{ApiKey, KeyKind, KeyState, TEAM_KEY_ROLES};
 use keyward_core::member::Member;
-use keyward_core::ports::{KeyStore, MemberStore, NewKey, TeamStore};
+use keyward_core::ports::{KeyStore, KeyTerms, MemberStore, NewKey, TeamStore};
 use keyward_core::role::{Role, RoleSet};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -36,6 +39,10 @@ pub(crate) struct KeyRow {
     downloadable: bool,
     revoked: When,
     revoked_by: String,
+    /// X3: when it expired (the Expired table).
+    expired: When,
+    /// X3: "Never", the expiry, or (X4) when a rotated-out key is revoked, whichever comes first.
+    ends: String,
 }
 
 #[derive(Template)]
@@ -51,10 +58,15 @@ struct KeysPage {
     /// The current tab's address.
     here: String,
     active: Vec<KeyRow>,
+    expired: Vec<KeyRow>,
     revoked: Vec<KeyRow>,
     flash: Flash,
     generate_open: bool,
     editing: bool,
+    /// X3: the span of `?unused=…`, when the active keys are filtered by it.
+    unused: Option<String>,
+    /// X3: the team's cap on new keys' lifetime, in days ("" for none).
+    lifetime_cap: String,
 }
 
 fn row(k: &ApiKey, me: &Member) -> KeyRow {
@@ -65,8 +77,15 @@ fn row(k: &ApiKey, me: &Member) -> KeyRow {
         created: When::date(k.created_at),
         last_used: k.last_used_at.map_or_else(|| When::words("Never"), When::date_time),
         downloadable: k.is_downloadable() && k.created_by == Actor::Member(me.id),
-        revoked: k.revoked_at.map(When::date).unwrap_or_default(),
+        revoked: k.revoked_at.or(k.revoke_at).map(When::date).unwrap_or_default(),
         revoked_by: k.revoked_by_label.clone().unwrap_or_default(),
+        expired: k.expires_at.map(When::date).unwrap_or_default(),
+        ends: match (k.revoke_at, k.expires_at) {
+            (Some(r), Some(e)) if e < r => When::date_time(e).to_string(),
+            (Some(at), _) => format!("Rotated out: revoked {}", When::date_time(at)),
+            (None, Some(at)) => When::date_time(at).to_string(),
+            (None, None) => "Never".to_owned(),
+        },
     }
 }
 
@@ -147,20 +166,37 @@ struct View {
     panel: Panel,
     flash: Flash,
     status: StatusCode,
+    /// X3: `?unused=90d`, only the active keys unused for that long.
+    unused: Option<String>,
 }
 
 impl View {
     /// A refusal of a form posted from `tab`: the page answers with the reason, nothing changed.
     fn refusal(tab: Tab, panel: Panel, status: StatusCode, why: String) -> View {
-        View { tab, panel, flash: Flash::error(why), status }
+        View { tab, panel, flash: Flash::error(why), status, unused: None }
     }
+}
+
+/// `unused=SPAN` of the query, when it is a span (anything else shows every key).
+fn unused_of(query: Option<&str>) -> Option<(String, time::Duration)> {
+    query?.split('&').find_map(|pair| {
+        let span = pair.strip_prefix("unused=")?;
+        expiry::parse_span(span).ok().map(|d| (span.to_owned(), d))
+    })
 }
 
 async fn show(state: &AppState, page: &TeamPage, view: View) -> PageResult {
     let TeamPage { session, team, me, .. } = page;
-    let keys = state.store.keys(team.id, OffsetDateTime::now_utc(), state.settings.revoked_retention_days).await?;
-    let (active, revoked): (Vec<_>, Vec<_>) =
-        keys.iter().filter(|k| k.kind == view.tab.kind()).partition(|k| k.is_active());
+    let now = OffsetDateTime::now_utc();
+    let keys = state.store.keys(team.id, now, state.settings.revoked_retention_days).await?;
+    let of_tab = || keys.iter().filter(|k| k.kind == view.tab.kind());
+    let unused = view.unused.as_deref().and_then(|q| unused_of(Some(&format!("unused={q}"))));
+    let active: Vec<&ApiKey> = of_tab()
+        .filter(|k| k.state(now) == KeyState::Active)
+        .filter(|k| unused.as_ref().is_none_or(|(_, span)| expiry::is_unused(k, now, *span)))
+        .collect();
+    let expired: Vec<&ApiKey> = of_tab().filter(|k| k.state(now) == KeyState::Expired).collect();
+    let revoked: Vec<&ApiKey> = of_tab().filter(|k| k.state(now) == KeyState::Revoked).collect();
     // An individual key acts with its member's current roles (K14): show those.
     let members = match view.tab {
         Tab::Team => Vec::new(),
@@ -185,10 +221,13 @@ async fn show(state: &AppState, page: &TeamPage, view: View) -> PageResult {
         base: Tab::Team.path(&team.issuer_id.to_string()),
         here: view.tab.path(&team.issuer_id.to_string()),
         active: active.iter().map(active_row).collect(),
+        expired: expired.iter().map(|k| row(k, me)).collect(),
         revoked: revoked.iter().map(|k| row(k, me)).collect(),
         flash: view.flash,
         generate_open: view.panel == Panel::Generate && view.tab == Tab::Team,
         editing: view.panel == Panel::Edit && super::chrome::manages(me),
+        unused: unused.map(|(span, _)| span),
+        lifetime_cap: team.max_key_lifetime_days.map(|d| d.to_string()).unwrap_or_default(),
     };
     Ok(render(view.status, &page))
 }
@@ -204,7 +243,8 @@ pub(crate) async fn individual(State(state): State<AppState>, page: TeamPage, Ra
 }
 
 async fn shown_tab(state: &AppState, page: TeamPage, tab: Tab, query: Option<&str>) -> PageResult {
-    let view = View { tab, panel: Panel::from_query(query), flash: page.flash.clone(), status: StatusCode::OK };
+    let unused = unused_of(query).map(|(span, _)| span);
+    let view = View { tab, panel: Panel::from_query(query), flash: page.flash.clone(), status: StatusCode::OK, unused };
     show(state, &page, view).await
 }
 
@@ -214,6 +254,30 @@ pub(crate) struct GenerateForm {
     name: String,
     #[serde(default)]
     roles: Vec<String>,
+    /// X3: a span (90d), a date or an RFC 3339 time; empty for none (or the team's cap).
+    #[serde(default)]
+    expires: String,
+    /// X2: the owner's P-256 public key (PEM); empty to have Keyward make the pair at download.
+    #[serde(default)]
+    public_key: String,
+}
+
+/// X2, X3: what the form asks for besides name and roles, or the sentence saying why not.
+fn terms_of(form: &GenerateForm) -> Result<KeyTerms, String> {
+    let public_key = match form.public_key.trim() {
+        "" => None,
+        pem => Some(
+            keyward_token::uploaded::p256_public_key_from_pem(pem)
+                .map_err(|e| sentence(&format!("the public key is refused: {e}")))?
+                .spki_der()
+                .to_vec(),
+        ),
+    };
+    let expires_at = match form.expires.trim() {
+        "" => None,
+        when => Some(expiry::parse_expiry(when, OffsetDateTime::now_utc()).map_err(|e| sentence(&e.to_string()))?),
+    };
+    Ok(KeyTerms { public_key, expires_at })
 }
 
 /// Generate API Key (K2–K6): on success a redirect to the Team Keys tab, where the new key waits
@@ -227,17 +291,27 @@ pub(crate) async fn generate(
     let refusal = |why: String| View::refusal(Tab::Team, Panel::Generate, StatusCode::UNPROCESSABLE_ENTITY, why);
     let roles: Result<RoleSet, _> = form.roles.iter().map(|r| r.parse::<Role>()).collect();
     let Ok(roles) = roles else { return show(&state, &page, refusal("Choose roles from the list.".into())).await };
+    let terms = match terms_of(&form) {
+        Ok(terms) => terms,
+        Err(why) => return show(&state, &page, refusal(why)).await,
+    };
     let new = NewKey::Team { name: form.name, roles };
     let max = state.settings.max_active_team_keys;
-    match lifecycle::generate_key(&state.store, page.team.id, new, max, &actor(&page.me, page.ip.clone())).await {
-        Ok(key) => Ok(flash::redirect(
-            &page.session,
-            &Tab::Team.path(&page.team.issuer_id.to_string()),
-            Flash::notice(format!(
-                "Generated {} ({}). Download it now: it can be downloaded only once.",
-                key.name, key.id
-            )),
-        )),
+    let who = actor(&page.me, page.ip.clone());
+    match lifecycle::generate_key_with(&state.store, page.team.id, new, terms, max, &who).await {
+        Ok(key) => {
+            let notice = if key.uploaded {
+                // It works from the next request on, on this server too.
+                state.written(&[Change::KeyDownloaded { team_id: page.team.id, key_id: key.id.clone() }]).await;
+                format!(
+                    "Made {} ({}) from your public key. Sign tokens with your private key: there is nothing to download.",
+                    key.name, key.id
+                )
+            } else {
+                format!("Generated {} ({}). Download it now: it can be downloaded only once.", key.name, key.id)
+            };
+            Ok(flash::redirect(&page.session, &Tab::Team.path(&page.team.issuer_id.to_string()), Flash::notice(notice)))
+        }
         Err(StoreError::Rule(rule)) => show(&state, &page, refusal(sentence(&rule.to_string()))).await,
         Err(e) => Err(e.into()),
     }
@@ -375,6 +449,44 @@ pub(crate) async fn revoke(State(state): State<AppState>, page: TeamPage, Form(f
             show(&state, &page, View::refusal(tab, Panel::Edit, StatusCode::FORBIDDEN, sentence(&rule.to_string())))
                 .await
         }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LifetimeForm {
+    csrf: String,
+    /// Days, or empty for no cap.
+    #[serde(default)]
+    days: String,
+}
+
+/// X3: the team's cap on new keys' lifetime, set by the Account Holder or an Admin.
+pub(crate) async fn key_lifetime(
+    State(state): State<AppState>,
+    page: TeamPage,
+    Form(form): Form<LifetimeForm>,
+) -> PageResult {
+    page.check(&form.csrf)?;
+    let refusal = |why: String| View::refusal(Tab::Team, Panel::None, StatusCode::UNPROCESSABLE_ENTITY, why);
+    let days = match form.days.trim() {
+        "" => None,
+        n => match n.parse::<u32>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                return show(&state, &page, refusal("Give the cap in whole days, or leave it empty.".into())).await;
+            }
+        },
+    };
+    match state.store.set_key_lifetime_cap(page.team.id, days, &actor(&page.me, page.ip.clone())).await {
+        Ok(team) => {
+            let notice = match team.max_key_lifetime_days {
+                Some(n) => format!("New keys now expire within {n} days."),
+                None => "New keys may live for ever again.".to_owned(),
+            };
+            Ok(flash::redirect(&page.session, &Tab::Team.path(&page.team.issuer_id.to_string()), Flash::notice(notice)))
+        }
+        Err(StoreError::Rule(rule)) => show(&state, &page, refusal(sentence(&rule.to_string()))).await,
         Err(e) => Err(e.into()),
     }
 }

@@ -55,6 +55,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/teams/{issuer}/integrations/api/keys/{key}", get(key_details::page))
         .route("/teams/{issuer}/integrations/api/keys/{key}/download", post(keys::download))
         .route("/teams/{issuer}/integrations/api/revoke", post(keys::revoke))
+        .route("/teams/{issuer}/integrations/api/key-lifetime", post(keys::key_lifetime))
+        .route("/teams/{issuer}/integrations/api/keys/{key}/rotate", post(key_details::rotate))
         .route("/teams/{issuer}/integrations/api/request-access", post(keys::request_access))
         .route("/operator", get(operator::page))
         .route("/operator/teams", post(operator::create_team))

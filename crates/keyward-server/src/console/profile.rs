@@ -6,7 +6,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum_extra::extract::Form;
 use keyward_core::error::StoreError;
-use keyward_core::key::{ApiKey, KeyKind};
+use keyward_core::key::{ApiKey, KeyKind, KeyState};
 use keyward_core::member::may_generate_individual_key;
 use keyward_core::ports::{KeyStore, NewKey};
 use serde::Deserialize;
@@ -34,10 +34,17 @@ struct ProfilePage {
     confirming: bool,
 }
 
-/// The member's active individual key in this team, if any.
+/// The member's current individual key in this team, if any: working, and not a predecessor in
+/// its rotation's grace period (X4). An expired one is not current: the member may generate anew.
 async fn mine(state: &AppState, page: &TeamPage) -> Result<Option<ApiKey>, StoreError> {
-    let keys = state.store.keys(page.team.id, OffsetDateTime::now_utc(), state.settings.revoked_retention_days).await?;
-    Ok(keys.into_iter().find(|k| k.kind == KeyKind::Individual && k.member_id == Some(page.me.id) && k.is_active()))
+    let now = OffsetDateTime::now_utc();
+    let keys = state.store.keys(page.team.id, now, state.settings.revoked_retention_days).await?;
+    Ok(keys.into_iter().find(|k| {
+        k.kind == KeyKind::Individual
+            && k.member_id == Some(page.me.id)
+            && k.state(now) == KeyState::Active
+            && k.revoke_at.is_none()
+    }))
 }
 
 async fn show(state: &AppState, page: &TeamPage, flash: Flash, status: StatusCode, confirming: bool) -> PageResult {

@@ -19,7 +19,7 @@ use keyward_core::ports::{AuthStore, ChangeFeed, ResourceStore};
 use keyward_core::resource_index::ResourceIndex;
 use keyward_core::settings::Settings;
 use keyward_store::Store;
-use keyward_token::verify::{AuthTable, KeyEntry, MemberEntry, TeamEntry, Verifier, VerifierConfig};
+use keyward_token::verify::{AuthTable, KeyEnd, KeyEntry, MemberEntry, TeamEntry, Verifier, VerifierConfig};
 
 /// This node's copy of who may authenticate and of what reads serve, shared by all its requests.
 #[derive(Debug)]
@@ -56,7 +56,7 @@ const SYNC_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn key_entry(r: AuthKeyRecord) -> Option<KeyEntry> {
     match KeyEntry::new(r.key_id.clone(), r.team_id, r.kind, r.roles, r.member_id, &r.public_key) {
-        Ok(e) => Some(e),
+        Ok(e) => Some(e.ending(KeyEnd::of(r.expires_at, r.revoke_at))),
         Err(e) => {
             tracing::error!(key = %r.key_id, error = %e, "stored public key does not parse; the key cannot authenticate");
             None

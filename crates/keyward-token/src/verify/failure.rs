@@ -43,6 +43,14 @@ pub enum AuthFailure {
         kid: String,
     },
     AccessNotApproved,
+    /// X3: the key's expiry has come.
+    KeyExpired {
+        at: i64,
+    },
+    /// X4: the key was rotated out and its grace period has ended.
+    KeyRotatedOut {
+        at: i64,
+    },
     // T5
     DerSignature {
         bytes: usize,
@@ -123,6 +131,8 @@ impl AuthFailure {
             CritPresent => "crit",
             UnknownKey { .. } => "unknown_key",
             AccessNotApproved => "access_not_approved",
+            KeyExpired { .. } => "key_expired",
+            KeyRotatedOut { .. } => "key_rotated_out",
             DerSignature { .. } => "der_signature",
             SignatureLength { .. } => "signature_length",
             BadSignature => "bad_signature",
@@ -152,7 +162,7 @@ impl AuthFailure {
             | NotJsonObject { .. }
             | DuplicateMember { .. } => "T2",
             AlgNotEs256 { .. } | KidNotString | TypNotJwt { .. } | CritPresent => "T3",
-            UnknownKey { .. } | AccessNotApproved => "T4",
+            UnknownKey { .. } | AccessNotApproved | KeyExpired { .. } | KeyRotatedOut { .. } => "T4",
             DerSignature { .. } | SignatureLength { .. } | BadSignature => "T5",
             AudMissing | AudMismatch { .. } => "T6",
             IssMissing | IssMismatch { .. } | IssWithIndividualKey | SubNotUser { .. } => "T7",
@@ -184,6 +194,8 @@ impl fmt::Display for AuthFailure {
             CritPresent => write!(f, "the header has crit, which is not supported"),
             UnknownKey { kid } => write!(f, "no active, downloaded key has the ID {kid}"),
             AccessNotApproved => write!(f, "the team's API access is not approved"),
+            KeyExpired { at } => write!(f, "the key expired at {at}"),
+            KeyRotatedOut { at } => write!(f, "the key was rotated out; its grace period ended at {at}"),
             DerSignature { bytes } => write!(f, "signature is DER-encoded ({bytes} bytes), expected 64-byte r||s"),
             SignatureLength { bytes } => write!(f, "signature is {bytes} bytes, expected 64-byte r||s"),
             BadSignature => write!(f, "the signature does not verify with the key's public key"),

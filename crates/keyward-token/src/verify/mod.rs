@@ -24,7 +24,7 @@ use serde_json::Value;
 
 pub use failure::AuthFailure;
 pub use scope::{RequestTarget, Scope};
-pub use table::{AuthTable, KeyEntry, MemberEntry, TeamEntry};
+pub use table::{AuthTable, KeyEnd, KeyEntry, MemberEntry, TeamEntry};
 
 use crate::b64;
 use cache::{Cached, TokenCache};
@@ -52,6 +52,8 @@ pub struct Principal {
     pub scope: Option<Arc<Scope>>,
     pub exp: i64,
     pub rate_limit_per_hour: Option<u32>,
+    /// X3, X4: the key's end, checked on every request, cache hits included.
+    pub key_end: Option<KeyEnd>,
 }
 
 /// A refused token: the reason, and the key it named when that key is known (T14).
@@ -151,6 +153,7 @@ impl Verifier {
         if let Some(hit) = self.cache.get(&h) {
             let p = &hit.principal;
             let fail = |failure| Rejection { failure, key_id: Some(p.key_id.clone()) };
+            KeyEnd::check(p.key_end, now).map_err(fail)?;
             claims::check_time(p.exp, hit.iat, hit.nbf, now, self.config.clock_skew_seconds).map_err(fail)?;
             claims::check_scope(p.scope.as_deref(), target).map_err(fail)?;
             return Ok((hit.principal, Path::CacheHit));
@@ -242,6 +245,9 @@ impl Verifier {
             .ok_or_else(|| fail(AuthFailure::BadBase64 { part: "signature" }))?;
         let signing_input = &token[..h64.len() + 1 + p64.len()];
         check_signature(&key.public, signing_input.as_bytes(), &signature).map_err(fail)?;
+        // X3, X4: from the second the key ends, on every node, whatever the token says. After the
+        // signature, so that only the key's holder learns that, and when, it ended.
+        KeyEnd::check(key.end, now).map_err(fail)?;
         let payload = decode_object(p64, "payload").map_err(|r| fail(r.failure))?;
         let checked = claims::check_claims(&payload, &key, &team, now, audience, &self.config, target).map_err(fail)?;
         let (roles, visible_apps) = match key.kind {
@@ -262,6 +268,7 @@ impl Verifier {
             scope: checked.scope.map(Arc::new),
             exp: checked.exp,
             rate_limit_per_hour: team.rate_limit_per_hour,
+            key_end: key.end,
         };
         Ok((principal, checked.iat, checked.nbf, generation))
     }

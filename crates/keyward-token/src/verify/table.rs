@@ -21,6 +21,40 @@ pub struct KeyEntry {
     pub roles: RoleSet,
     pub member_id: Option<MemberId>,
     pub public: ParsedPublicKey,
+    /// X3, X4: the second from which the key is refused, and why.
+    pub end: Option<KeyEnd>,
+}
+
+/// When a key that is not revoked stops working: its expiry (X3) or the end of its rotation's
+/// grace period (X4), whichever comes first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyEnd {
+    pub at: i64,
+    pub rotated_out: bool,
+}
+
+impl KeyEnd {
+    /// The earlier of an expiry and a scheduled revocation (Unix seconds).
+    pub fn of(expires_at: Option<i64>, revoke_at: Option<i64>) -> Option<KeyEnd> {
+        match (expires_at, revoke_at) {
+            (Some(e), Some(r)) if r <= e => Some(KeyEnd { at: r, rotated_out: true }),
+            (Some(e), _) => Some(KeyEnd { at: e, rotated_out: false }),
+            (None, Some(r)) => Some(KeyEnd { at: r, rotated_out: true }),
+            (None, None) => None,
+        }
+    }
+
+    /// T4: refused from the second `at` on.
+    pub fn check(end: Option<KeyEnd>, now: i64) -> Result<(), crate::verify::AuthFailure> {
+        match end {
+            Some(KeyEnd { at, rotated_out }) if now >= at => Err(if rotated_out {
+                crate::verify::AuthFailure::KeyRotatedOut { at }
+            } else {
+                crate::verify::AuthFailure::KeyExpired { at }
+            }),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl KeyEntry {
@@ -34,7 +68,12 @@ impl KeyEntry {
     ) -> Result<Self, CryptoError> {
         let public =
             ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, spki_der).map_err(|_| CryptoError::InvalidPublicKey)?;
-        Ok(Self { key_id, team_id, kind, roles, member_id, public })
+        Ok(Self { key_id, team_id, kind, roles, member_id, public, end: None })
+    }
+
+    /// The entry with its end (X3, X4).
+    pub fn ending(self, end: Option<KeyEnd>) -> Self {
+        Self { end, ..self }
     }
 }
 

@@ -3,8 +3,10 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common::*;
+use keyward_core::key::KeyKind;
+use keyward_core::role::{Role, RoleSet};
 use keyward_token::b64;
-use keyward_token::verify::{AuthFailure, RequestTarget};
+use keyward_token::verify::{AuthFailure, KeyEnd, KeyEntry, RequestTarget};
 use serde_json::json;
 
 #[test]
@@ -306,4 +308,50 @@ fn t11_long_lived_tokens_are_for_apples_audience_only() {
     assert!(f.verifier.verify(&long("appstoreconnect-v1"), NOW, &ci).is_ok());
     let gateway = f.verifier.verify_for("acme-api-v1", &long("acme-api-v1"), NOW, &ci);
     assert!(matches!(gateway.map_err(|r| r.failure), Err(AuthFailure::LifetimeTooLong { .. })));
+}
+
+/// Re-adds the fixture's team key with `end`, as the replica does when the feed says it changed.
+fn end_team_key(f: &Fixture, end: Option<KeyEnd>) {
+    let public = f.team_private.public_key().unwrap();
+    let entry = KeyEntry::new(
+        f.team_key.clone(),
+        f.team,
+        KeyKind::Team,
+        RoleSet::of(&[Role::AppManager]),
+        None,
+        public.spki_der(),
+    )
+    .unwrap()
+    .ending(end);
+    f.verifier.upsert_key(entry);
+}
+
+#[test]
+fn x3_an_expired_key_is_refused_from_its_second_on_cached_tokens_included() {
+    let f = fixture();
+    end_team_key(&f, KeyEnd::of(Some(NOW + 10), None));
+    let token = f.team_token();
+    let verify_at = |now| f.verifier.verify(&token, now, &GET_APPS).map(|_| ()).map_err(|r| r.failure);
+    assert_eq!(verify_at(NOW), Ok(()), "verified, and now cached");
+    assert_eq!(verify_at(NOW + 9), Ok(()), "a cache hit the second before");
+    assert_eq!(verify_at(NOW + 10), Err(AuthFailure::KeyExpired { at: NOW + 10 }), "the cache hit is refused too");
+    let fresh = f.team_token_with(|c| c["iat"] = json!(NOW + 11));
+    assert_eq!(
+        f.verifier.verify(&fresh, NOW + 11, &GET_APPS).map(|_| ()).map_err(|r| r.failure),
+        Err(AuthFailure::KeyExpired { at: NOW + 10 })
+    );
+    assert_eq!(AuthFailure::KeyExpired { at: 0 }.rule(), "T4");
+}
+
+#[test]
+fn x4_a_rotated_out_key_ends_at_its_grace_periods_end_even_before_its_expiry() {
+    let f = fixture();
+    end_team_key(&f, KeyEnd::of(Some(NOW + 100), Some(NOW + 5)));
+    let token = f.team_token();
+    assert_eq!(f.verify(&token), Ok(()));
+    assert_eq!(
+        f.verifier.verify(&token, NOW + 5, &GET_APPS).map(|_| ()).map_err(|r| r.failure),
+        Err(AuthFailure::KeyRotatedOut { at: NOW + 5 })
+    );
+    assert_eq!(KeyEnd::of(Some(NOW), Some(NOW + 5)), Some(KeyEnd { at: NOW, rotated_out: false }));
 }

@@ -12,6 +12,7 @@ mod codesign;
 mod demo;
 mod gateway;
 mod key_file;
+mod keys_for_automation;
 mod mail;
 mod outage;
 mod package;

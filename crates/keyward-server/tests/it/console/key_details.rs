@@ -45,8 +45,11 @@ server_test!(key_details_show_requests_per_gateway_route_area, |srv: Server| asy
         }],
         ..Draft::default()
     };
-    let gateway =
-        keyward_server::gateway::Gateway::new(draft.check().unwrap(), std::time::Duration::from_secs(5)).unwrap();
+    let gateway = keyward_server::gateway::Gateway::new(
+        draft.check().unwrap(),
+        keyward_server::gateway::UpstreamOptions::with_timeout(std::time::Duration::from_secs(5)),
+    )
+    .unwrap();
     let db = srv.url.clone();
     let srv = Server::start_configured(db, keyward_core::settings::Settings::default(), None, |state| {
         state.gateway = Some(std::sync::Arc::new(gateway));

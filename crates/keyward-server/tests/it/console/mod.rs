@@ -13,6 +13,7 @@ mod access;
 mod cross_site;
 mod invitations;
 mod key_details;
+mod key_terms;
 mod keys;
 mod onboarding;
 mod sign_in;

@@ -1,12 +1,13 @@
-//! `keyward admin key create | download | list | show | revoke`.
+//! `keyward admin key create | download | list | show | revoke | rotate`.
 
 use std::path::Path;
 
 use keyward_core::actor::ActorContext;
+use keyward_core::expiry;
 use keyward_core::ids::{KeyId, TeamId};
 use keyward_core::key::ApiKey;
 use keyward_core::member::Member;
-use keyward_core::ports::{AuthStore, KeyStore, MemberStore, NewKey, TeamStore};
+use keyward_core::ports::{AuthStore, KeyStore, KeyTerms, MemberStore, NewKey, TeamStore};
 use keyward_core::role::RoleSet;
 use keyward_core::team::Team;
 use keyward_server::lifecycle;
@@ -40,30 +41,67 @@ pub async fn run(store: &Store, command: KeyCommand, config: &Config, out: Outpu
             if let Some(dir) = &args.out {
                 ensure_writable_dir(dir)?;
             }
-            let key = lifecycle::generate_key(store, team.id, new, config.max_active_team_keys, &operator).await?;
+            let terms = key_terms(args.public_key.as_deref(), args.expires.as_deref())?;
+            let key = lifecycle::generate_key_with(store, team.id, new, terms, config.max_active_team_keys, &operator)
+                .await?;
             let file = match &args.out {
                 Some(dir) => Some(download(store, team.id, &key.id, dir, &operator).await?),
                 None => None,
             };
-            let mut value = json!({"key_id": key.id.to_string(), "issuer_id": team.issuer_id.to_string(), "kind": key.kind.as_str()});
-            if let Some(file) = &file {
-                value["file"] = json!(file);
-            }
+            let value = created_json(&team, &key, file.as_deref());
             out.one(&value, || {
-                let mut s = format!(
-                    "Generated {} key {} in team '{}' (Issuer ID {}).",
-                    key.kind, key.id, team.name, team.issuer_id
-                );
-                match &file {
-                    Some(f) => s.push_str(&format!(
-                        "\nPrivate key written to {f}. It cannot be downloaded again: keep it safe."
-                    )),
-                    None => s.push_str(&format!(
-                        "\nDownload it once with `keyward admin key download {} --out DIR`.",
-                        key.id
-                    )),
-                }
-                s
+                format!(
+                    "Generated {} key {} in team '{}' (Issuer ID {}).{}",
+                    key.kind,
+                    key.id,
+                    team.name,
+                    team.issuer_id,
+                    next_step(&key, file.as_deref())
+                )
+            });
+        }
+        KeyCommand::Rotate(args) => {
+            let team = resolve_team(store, &args.team).await?;
+            let predecessor = parse_key_id(&args.key_id)?;
+            let grace = match &args.grace {
+                Some(span) => expiry::parse_span(span).map_err(|e| CliError::Usage(e.to_string()))?,
+                None => time::Duration::ZERO,
+            };
+            if let Some(dir) = &args.out {
+                ensure_writable_dir(dir)?;
+            }
+            let terms = key_terms(args.public_key.as_deref(), args.expires.as_deref())?;
+            let rotated = lifecycle::rotate_key(
+                store,
+                team.id,
+                &predecessor,
+                grace,
+                terms,
+                config.max_active_team_keys,
+                &operator,
+            )
+            .await?;
+            let successor = &rotated.successor;
+            let file = match &args.out {
+                Some(dir) => Some(download(store, team.id, &successor.id, dir, &operator).await?),
+                None => None,
+            };
+            let mut value = created_json(&team, successor, file.as_deref());
+            value["replaces"] = json!(predecessor.to_string());
+            value["predecessor_state"] = json!(rotated.predecessor.state(OffsetDateTime::now_utc()).as_str());
+            value["predecessor_revoked_at"] =
+                json!(opt_timestamp(rotated.predecessor.revoked_at.or(rotated.predecessor.revoke_at)));
+            out.one(&value, || {
+                let when = match rotated.predecessor.revoke_at {
+                    Some(at) => format!("keeps working until {} and is then revoked", timestamp(at)),
+                    None => "is revoked".to_owned(),
+                };
+                format!(
+                    "Rotated {predecessor} to {} ('{}'). {predecessor} {when}.{}",
+                    successor.id,
+                    successor.name,
+                    next_step(successor, file.as_deref())
+                )
             });
         }
         KeyCommand::Download(args) => {
@@ -77,24 +115,37 @@ pub async fn run(store: &Store, command: KeyCommand, config: &Config, out: Outpu
         }
         KeyCommand::List(args) => {
             let team = resolve_team(store, &args.team).await?;
-            let keys = store.keys(team.id, OffsetDateTime::now_utc(), config.revoked_retention_days).await?;
+            let now = OffsetDateTime::now_utc();
+            let mut keys = store.keys(team.id, now, config.revoked_retention_days).await?;
+            if let Some(span) = &args.unused {
+                let span = expiry::parse_span(span).map_err(|e| CliError::Usage(e.to_string()))?;
+                keys.retain(|k| expiry::is_unused(k, now, span));
+            }
             let members = store.members(team.id).await?;
             let values: Vec<_> = keys.iter().map(|k| key_json(&team, &members, k)).collect();
-            out.list(&values, &["STATE", "NAME", "KEY ID", "KIND", "ACCESS", "CREATED", "LAST USED", "REVOKED"], |v| {
-                vec![
-                    text(&v["state"]),
-                    text(&v["name"]),
-                    text(&v["key_id"]),
-                    text(&v["kind"]),
-                    match v["member"].as_str() {
-                        Some(email) => email.to_owned(),
-                        None => text(&v["roles"]),
-                    },
-                    text(&v["created_at"]),
-                    text(&v["last_used_at"]),
-                    text(&v["revoked_at"]),
-                ]
-            });
+            out.list(
+                &values,
+                &["STATE", "NAME", "KEY ID", "KIND", "ACCESS", "CREATED", "LAST USED", "EXPIRES", "REVOKED"],
+                |v| {
+                    vec![
+                        text(&v["state"]),
+                        text(&v["name"]),
+                        text(&v["key_id"]),
+                        text(&v["kind"]),
+                        match v["member"].as_str() {
+                            Some(email) => email.to_owned(),
+                            None => text(&v["roles"]),
+                        },
+                        text(&v["created_at"]),
+                        text(&v["last_used_at"]),
+                        text(&v["expires_at"]),
+                        match v["revoked_at"].as_str() {
+                            Some(_) => text(&v["revoked_at"]),
+                            None => text(&v["revoke_at"]),
+                        },
+                    ]
+                },
+            );
         }
         KeyCommand::Show(args) => {
             let key_id = parse_key_id(&args.key_id)?;
@@ -123,7 +174,11 @@ pub async fn run(store: &Store, command: KeyCommand, config: &Config, out: Outpu
                     "created_by",
                     "downloaded",
                     "downloaded_at",
+                    "uploaded",
                     "last_used_at",
+                    "expires_at",
+                    "replaces",
+                    "revoke_at",
                     "revoked_at",
                     "revoked_by",
                 ];
@@ -181,7 +236,7 @@ async fn download(
     actor: &ActorContext,
 ) -> Result<String, CliError> {
     // Refuse a second download for what it is, before touching the file system.
-    keyward_core::key::may_download(&store.key(key_id).await?, &actor.actor)
+    keyward_core::key::may_download(&store.key(key_id).await?, &actor.actor, OffsetDateTime::now_utc())
         .map_err(|e| CliError::Refused(e.to_string()))?;
     let reserved = p8::reserve(dir, key_id)?;
     let (_key, private) = lifecycle::download_key(store, team, key_id, actor).await?;
@@ -195,7 +250,7 @@ fn key_json(team: &Team, members: &[Member], k: &ApiKey) -> Value {
         "key_id": k.id.to_string(),
         "name": k.name,
         "kind": k.kind.as_str(),
-        "state": if k.is_active() { "active" } else { "revoked" },
+        "state": k.state(OffsetDateTime::now_utc()).as_str(),
         "team": team.name,
         "issuer_id": team.issuer_id.to_string(),
         "roles": k.roles.to_vec(),
@@ -207,5 +262,65 @@ fn key_json(team: &Team, members: &[Member], k: &ApiKey) -> Value {
         "last_used_at": opt_timestamp(k.last_used_at),
         "revoked_at": opt_timestamp(k.revoked_at),
         "revoked_by": k.revoked_by_label,
+        "expires_at": opt_timestamp(k.expires_at),
+        "revoke_at": opt_timestamp(k.revoke_at),
+        "replaces": k.replaces.as_ref().map(ToString::to_string),
+        "uploaded": k.uploaded,
     })
+}
+
+/// What `create` and `rotate` print as JSON about the new key.
+fn created_json(team: &Team, key: &ApiKey, file: Option<&str>) -> Value {
+    let mut value = json!({
+        "key_id": key.id.to_string(),
+        "issuer_id": team.issuer_id.to_string(),
+        "kind": key.kind.as_str(),
+        "expires_at": opt_timestamp(key.expires_at),
+        "uploaded": key.uploaded,
+    });
+    if let Some(file) = file {
+        value["file"] = json!(file);
+    }
+    value
+}
+
+/// The line after "Generated …": where the private key is, or how to get it.
+fn next_step(key: &ApiKey, file: Option<&str>) -> String {
+    let expiry = key.expires_at.map(|at| format!("\nIt expires at {}.", timestamp(at))).unwrap_or_default();
+    let step = match file {
+        _ if key.uploaded => {
+            "\nMade from your public key: sign tokens with your private key; there is nothing to download.".to_owned()
+        }
+        Some(f) => format!("\nPrivate key written to {f}. It cannot be downloaded again: keep it safe."),
+        None => format!("\nDownload it once with `keyward admin key download {} --out DIR`.", key.id),
+    };
+    step + &expiry
+}
+
+/// X2, X3: an uploaded public key read from FILE, and an expiry as given.
+fn key_terms(public_key: Option<&Path>, expires: Option<&str>) -> Result<KeyTerms, CliError> {
+    let public_key = match public_key {
+        Some(file) => Some(read_public_key(file)?),
+        None => None,
+    };
+    let expires_at = match expires {
+        Some(when) => {
+            Some(expiry::parse_expiry(when, OffsetDateTime::now_utc()).map_err(|e| CliError::Usage(e.to_string()))?)
+        }
+        None => None,
+    };
+    Ok(KeyTerms { public_key, expires_at })
+}
+
+/// X2: the P-256 public key in FILE, as canonical SubjectPublicKeyInfo DER. Reads at most a few
+/// kilobytes: a public key's PEM is about 180 bytes.
+fn read_public_key(file: &Path) -> Result<Vec<u8>, CliError> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(keyward_token::uploaded::MAX_PEM_BYTES as u64 + 1).read_to_string(&mut text))
+        .map_err(|e| CliError::Refused(format!("cannot read {}: {e}", file.display())))?;
+    keyward_token::uploaded::p256_public_key_from_pem(&text)
+        .map(|key| key.spki_der().to_vec())
+        .map_err(|e| CliError::Refused(format!("{}: {e}", file.display())))
 }

@@ -1,4 +1,4 @@
-//! `keyward admin team create | list`.
+//! `keyward admin team create | list | set-rate-limit | set-key-lifetime`.
 
 use keyward_core::actor::ActorContext;
 use keyward_core::ports::{NewPerson, NewTeam, TeamStore};
@@ -40,6 +40,16 @@ pub async fn run(store: &Store, command: TeamCommand, out: Output) -> Result<(),
                 None => format!("Keys of '{}' use the installation's hourly budget again.", updated.name),
             });
         }
+        TeamCommand::SetKeyLifetime(args) => {
+            let team = super::resolve_team(store, &args.team).await?;
+            let days = if args.none { None } else { args.max_days };
+            let updated = store.set_key_lifetime_cap(team.id, days, &ActorContext::operator_cli()).await?;
+            let value = json!({"team_id": updated.id.to_string(), "issuer_id": updated.issuer_id.to_string(), "max_key_lifetime_days": updated.max_key_lifetime_days});
+            out.one(&value, || match updated.max_key_lifetime_days {
+                Some(n) => format!("New keys of '{}' now expire within {n} days.", updated.name),
+                None => format!("New keys of '{}' may live for ever again.", updated.name),
+            });
+        }
         TeamCommand::List => {
             let teams = store.teams().await?;
             let values: Vec<_> = teams
@@ -52,6 +62,7 @@ pub async fn run(store: &Store, command: TeamCommand, out: Output) -> Result<(),
                         "name": t.name,
                         "api_access": t.access.as_str(),
                         "rate_limit_per_hour": t.rate_limit_per_hour,
+                        "max_key_lifetime_days": t.max_key_lifetime_days,
                         "created_at": timestamp(t.created_at),
                     })
                 })
