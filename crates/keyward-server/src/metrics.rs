@@ -35,6 +35,24 @@ pub fn install() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
+/// How often recorded histogram samples are folded into their buckets.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Folds recorded histogram samples into their buckets every few seconds, until `shutdown` flips.
+/// The recorder keeps every sample until this runs or `/metrics` is scraped: a node nobody scrapes
+/// grew by about 1.4 MiB a minute at 1,500 requests a second (the soak's RSS drift).
+pub async fn upkeep(mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if let Some(handle) = install() {
+            handle.run_upkeep();
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(UPKEEP_EVERY) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
 pub(crate) async fn render() -> Response {
     let body = install().map(PrometheusHandle::render).unwrap_or_default();
     let mut response = body.into_response();

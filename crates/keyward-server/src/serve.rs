@@ -68,8 +68,9 @@ pub async fn serve_tls(
     result
 }
 
-/// The background work of a serving process: K13 purge, X4's end of grace periods, the change-feed tailer, build
-/// processing (F2), webhook delivery (F5), write-behind, and (PostgreSQL) the database probe (D4).
+/// The background work of a serving process: K13 purge, X4's end of grace periods, metrics upkeep,
+/// the change-feed tailer, build processing (F2), webhook delivery (F5), write-behind, and
+/// (PostgreSQL) the database probe (D4).
 struct Background {
     stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -82,6 +83,7 @@ impl Background {
         let tasks = vec![
             tokio::spawn(background::purge_revoked_keys(state.clone(), options.purge_every, stop_rx.clone())),
             tokio::spawn(background::revoke_rotated_out_keys(state.clone(), stop_rx.clone())),
+            tokio::spawn(crate::metrics::upkeep(stop_rx.clone())),
             tokio::spawn(crate::replica::tail::tail_changes(state.clone(), stop_rx.clone())),
             tokio::spawn(crate::asc::process_builds(state.clone(), stop_rx.clone())),
             tokio::spawn(crate::asc::deliver_webhooks(state.clone(), stop_rx.clone())),
