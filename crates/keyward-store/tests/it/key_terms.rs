@@ -195,3 +195,29 @@ both_backends!(
             .unwrap();
     }
 );
+
+// The holder of a stolen API key, even an Admin one: it cannot rotate a key (its successor would
+// outlive the revocation of what was stolen) nor lift the team's cap on key lifetimes.
+both_backends!(
+    x4_x3_an_api_key_neither_rotates_keys_nor_changes_the_key_policy,
+    |store: keyward_store::Store, _db| async move {
+        let t = approved_team(&store, "Acme").await;
+        let stolen = generate_team_key(&store, &t, "Stolen").await;
+        let as_key = keyward_core::actor::ActorContext {
+            actor: keyward_core::actor::Actor::TeamKey {
+                key_id: stolen.id.clone(),
+                roles: keyward_core::role::RoleSet::of(&[keyward_core::role::Role::Admin]),
+            },
+            label: format!("key {}", stolen.id),
+            ip: None,
+        };
+        let rotate = store
+            .rotate_key(t.team.id, &stolen.id, new_key_id(), Duration::ZERO, KeyTerms::default(), 50, &as_key)
+            .await;
+        assert!(matches!(rule(rotate.unwrap_err()), DomainError::NotAllowed(_)));
+        let policy = store.set_key_lifetime_cap(t.team.id, Some(3650), &as_key).await;
+        assert!(matches!(rule(policy.unwrap_err()), DomainError::NotAllowed(_)));
+        assert!(store.key(&stolen.id).await.unwrap().revoke_at.is_none(), "nothing changed");
+        assert_eq!(store.team_by_id(t.team.id).await.unwrap().max_key_lifetime_days, None);
+    }
+);
