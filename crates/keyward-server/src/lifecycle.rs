@@ -12,6 +12,14 @@ use keyward_token::PrivateKeyPem;
 use keyward_token::key_id::generate_key_id;
 use keyward_token::keypair;
 
+/// X2: an uploaded public key (PEM) as the key store takes it, canonical SubjectPublicKeyInfo DER;
+/// refused with the reason. One reading for the console's forms and the CLI.
+pub fn uploaded_public_key(pem: &str) -> Result<Vec<u8>, DomainError> {
+    keyward_token::uploaded::p256_public_key_from_pem(pem)
+        .map(|key| key.spki_der().to_vec())
+        .map_err(|e| DomainError::PublicKeyRefused(e.to_string()))
+}
+
 /// K8: draws Key IDs until storage accepts one (a clash is astronomically rare, but possible).
 pub async fn generate_key<S: KeyStore>(
     store: &S,

@@ -166,10 +166,10 @@ pub(crate) async fn rotate(
     }
     let public_key = match form.public_key.trim() {
         "" => None,
-        pem => match keyward_token::uploaded::p256_public_key_from_pem(pem) {
-            Ok(key) => Some(key.spki_der().to_vec()),
+        pem => match crate::lifecycle::uploaded_public_key(pem) {
+            Ok(der) => Some(der),
             Err(e) => {
-                let why = super::words::sentence(&format!("the public key is refused: {e}"));
+                let why = super::words::sentence(&e.to_string());
                 return Ok(super::flash::redirect(&page.session, &here, Flash::error(why)));
             }
         },

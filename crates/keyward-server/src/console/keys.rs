@@ -266,12 +266,7 @@ pub(crate) struct GenerateForm {
 fn terms_of(form: &GenerateForm) -> Result<KeyTerms, String> {
     let public_key = match form.public_key.trim() {
         "" => None,
-        pem => Some(
-            keyward_token::uploaded::p256_public_key_from_pem(pem)
-                .map_err(|e| sentence(&format!("the public key is refused: {e}")))?
-                .spki_der()
-                .to_vec(),
-        ),
+        pem => Some(lifecycle::uploaded_public_key(pem).map_err(|e| sentence(&e.to_string()))?),
     };
     let expires_at = match form.expires.trim() {
         "" => None,

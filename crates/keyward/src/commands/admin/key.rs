@@ -320,7 +320,5 @@ fn read_public_key(file: &Path) -> Result<Vec<u8>, CliError> {
     std::fs::File::open(file)
         .and_then(|f| f.take(keyward_token::uploaded::MAX_PEM_BYTES as u64 + 1).read_to_string(&mut text))
         .map_err(|e| CliError::Refused(format!("cannot read {}: {e}", file.display())))?;
-    keyward_token::uploaded::p256_public_key_from_pem(&text)
-        .map(|key| key.spki_der().to_vec())
-        .map_err(|e| CliError::Refused(format!("{}: {e}", file.display())))
+    lifecycle::uploaded_public_key(&text).map_err(|e| CliError::Refused(format!("{}: {e}", file.display())))
 }
