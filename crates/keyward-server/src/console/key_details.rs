@@ -64,6 +64,18 @@ fn bars(usage: &[(i64, u64)], now_hour: i64) -> Vec<(usize, u64, u64, String, u6
         .collect()
 }
 
+/// Who may see a key's page and rotate it: its team's Account Holder and Admins, and for an
+/// individual key its member. `Some(own)` when `me` may (`own`: it is their individual key); `None`
+/// for anyone else, another team's people included, who are told the key does not exist.
+fn own_or_managed(
+    key: &keyward_core::key::ApiKey,
+    team: &keyward_core::team::Team,
+    me: &keyward_core::member::Member,
+) -> Option<bool> {
+    let own = key.kind == KeyKind::Individual && key.member_id == Some(me.id);
+    (key.team_id == team.id && (manages(me) || own)).then_some(own)
+}
+
 pub(crate) async fn page(
     State(state): State<AppState>,
     TeamPage { session, team, me, flash, .. }: TeamPage,
@@ -71,10 +83,7 @@ pub(crate) async fn page(
 ) -> PageResult {
     let Ok(key_id) = KeyId::parse(&key) else { return Err(PageError::NotFound) };
     let key = state.store.key(&key_id).await?;
-    let own = key.kind == KeyKind::Individual && key.member_id == Some(me.id);
-    if key.team_id != team.id || !(manages(&me) || own) {
-        return Err(PageError::NotFound);
-    }
+    let Some(own) = own_or_managed(&key, &team, &me) else { return Err(PageError::NotFound) };
     let now = OffsetDateTime::now_utc();
     let key_state = key.state(now);
     let now_hour = OffsetDateTime::now_utc().unix_timestamp().div_euclid(3600);
@@ -153,8 +162,7 @@ pub(crate) async fn rotate(
         Err(keyward_core::error::StoreError::Rule(_)) => return Err(PageError::NotFound),
         Err(e) => return Err(e.into()),
     };
-    let own = key.kind == KeyKind::Individual && key.member_id == Some(page.me.id);
-    if key.team_id != page.team.id || !(manages(&page.me) || own) {
+    if own_or_managed(&key, &page.team, &page.me).is_none() {
         return Err(PageError::NotFound);
     }
     let tab = if key.kind == KeyKind::Team { "" } else { "/individual" };

@@ -166,8 +166,8 @@ struct View {
     panel: Panel,
     flash: Flash,
     status: StatusCode,
-    /// X3: `?unused=90d`, only the active keys unused for that long.
-    unused: Option<String>,
+    /// X3: `?unused=90d`, only the active keys unused for that long: the span as written and read.
+    unused: Option<(String, time::Duration)>,
 }
 
 impl View {
@@ -190,7 +190,7 @@ async fn show(state: &AppState, page: &TeamPage, view: View) -> PageResult {
     let now = OffsetDateTime::now_utc();
     let keys = state.store.keys(team.id, now, state.settings.revoked_retention_days).await?;
     let of_tab = || keys.iter().filter(|k| k.kind == view.tab.kind());
-    let unused = view.unused.as_deref().and_then(|q| unused_of(Some(&format!("unused={q}"))));
+    let unused = view.unused;
     let active: Vec<&ApiKey> = of_tab()
         .filter(|k| k.state(now) == KeyState::Active)
         .filter(|k| unused.as_ref().is_none_or(|(_, span)| expiry::is_unused(k, now, *span)))
@@ -243,7 +243,7 @@ pub(crate) async fn individual(State(state): State<AppState>, page: TeamPage, Ra
 }
 
 async fn shown_tab(state: &AppState, page: TeamPage, tab: Tab, query: Option<&str>) -> PageResult {
-    let unused = unused_of(query).map(|(span, _)| span);
+    let unused = unused_of(query);
     let view = View { tab, panel: Panel::from_query(query), flash: page.flash.clone(), status: StatusCode::OK, unused };
     show(state, &page, view).await
 }
