@@ -153,7 +153,7 @@ async fn x3_an_expired_key_is_refused_from_its_second_on_every_node_and_listed_a
         .json();
     let (key_id, file) = (made["key_id"].as_str().unwrap().to_owned(), made["file"].as_str().unwrap().to_owned());
     let expires = unix(&made["expires_at"]);
-    let undownloaded = kw
+    let later = kw
         .ok(&[
             "admin",
             "key",
@@ -168,10 +168,8 @@ async fn x3_an_expired_key_is_refused_from_its_second_on_every_node_and_listed_a
             "6s",
             "--json",
         ])
-        .json()["key_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .json();
+    let (undownloaded, later_expires) = (later["key_id"].as_str().unwrap().to_owned(), unix(&later["expires_at"]));
     let token = kw.ok(&["token", "--key-file", &file, "--issuer-id", &issuer]).stdout.trim().to_owned();
     let client = reqwest::Client::new();
     for node in &nodes {
@@ -210,6 +208,10 @@ async fn x3_an_expired_key_is_refused_from_its_second_on_every_node_and_listed_a
             break;
         }
         assert!(Instant::now() < deadline, "the refusal was never recorded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Made a moment after the first, it may expire a second later.
+    while OffsetDateTime::now_utc().unix_timestamp() < later_expires {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let late = kw.refused(&["admin", "key", "download", &undownloaded, "--out", &out]);
