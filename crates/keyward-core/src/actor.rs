@@ -16,6 +16,11 @@ pub enum Actor {
     Member(MemberId),
     /// A team key acting through the API, with its fixed roles.
     TeamKey { key_id: KeyId, roles: RoleSet },
+    /// X1: a team key acting through the key API (`/keyward/v1/apiKeys`). Whether it still holds
+    /// `KEY_MANAGER`, is still live and its roles are read by storage inside each write's
+    /// transaction, never taken from here: a revocation or a withdrawn grant that committed first
+    /// wins.
+    KeyManager { key_id: KeyId },
 }
 
 /// An actor with the context the audit log records (K15).
@@ -39,6 +44,7 @@ impl fmt::Display for Actor {
             Actor::Operator => f.write_str("operator"),
             Actor::Member(id) => write!(f, "member {id}"),
             Actor::TeamKey { key_id, .. } => write!(f, "API key {key_id}"),
+            Actor::KeyManager { key_id } => write!(f, "key manager {key_id}"),
         }
     }
 }

@@ -48,6 +48,7 @@ audit_kinds! {
     KeyDownloaded => "key_downloaded",
     KeyRevoked => "key_revoked",
     KeyRotated => "key_rotated",
+    KeyCapabilityChanged => "key_capability_changed",
 }
 
 impl fmt::Display for AuditKind {

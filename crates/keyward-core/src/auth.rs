@@ -23,6 +23,8 @@ pub struct AuthKeyRecord {
     pub expires_at: Option<i64>,
     /// X4: Unix second from which a rotated-out key is refused as revoked.
     pub revoke_at: Option<i64>,
+    /// X1: may call the key API.
+    pub key_manager: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,9 @@ use crate::ids::{AppId, KeyId, MemberId, TeamId};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
-    /// A key was downloaded: its public key now exists and tokens may be verified with it.
+    /// A key was downloaded: its public key now exists and tokens may be verified with it. Also
+    /// written when a key's capabilities change (X1): every node re-reads the key either way, and
+    /// nodes of earlier releases, which know no other key change, do so too.
     KeyDownloaded { team_id: TeamId, key_id: KeyId },
     /// A key was revoked (K11) or purged (K13).
     KeyRevoked { team_id: TeamId, key_id: KeyId },

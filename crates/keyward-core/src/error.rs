@@ -92,6 +92,15 @@ pub enum DomainError {
     /// X4: one hand-over at a time per chain of successors.
     #[error("this key's predecessor {key} works until {until}; rotate again after that, or revoke {key} first")]
     PredecessorInGrace { key: String, until: String },
+    /// X1: what may hold `KEY_MANAGER`: an active team key with the ADMIN role.
+    #[error("only an active team key with the ADMIN role can hold the KEY_MANAGER capability")]
+    NotForKeyManager,
+    /// X1: the calling key no longer holds `KEY_MANAGER` (withdrawn, revoked or expired meanwhile).
+    #[error("this key does not hold the KEY_MANAGER capability")]
+    NotKeyManager,
+    /// X1: capabilities are a person's decision, so that no key can widen what keys may do.
+    #[error("only the Account Holder or an Admin can grant or withdraw a key's capabilities")]
+    CannotGrantCapability,
 
     // Resources of Apple's wider API (spec section 12)
     /// A resource of `kind` the team does not have (404, naming the type).

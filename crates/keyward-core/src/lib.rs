@@ -9,6 +9,7 @@ pub mod actor;
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod capability;
 pub mod catalog;
 pub mod change;
 pub mod error;

@@ -103,6 +103,11 @@ pub struct KeyTerms {
     pub public_key: Option<Vec<u8>>,
     /// X3: the requested expiry; settled against the team's cap by storage, in the transaction.
     pub expires_at: Option<OffsetDateTime>,
+    /// X1: `public_key` is the half of a pair Keyward made for this request, whose private half
+    /// goes to the caller in the answer: the key is stored downloaded (K9: the pair is made at the
+    /// single download, here the creation itself), in the creating transaction, so a failure
+    /// cannot leave a key nobody can download. Not an upload (X2): nothing refuses it as reused.
+    pub handed_over: bool,
 }
 
 /// X4: a rotation's outcome.
@@ -298,6 +303,16 @@ pub trait KeyStore: Send + Sync {
     /// K13: deletes keys revoked (or, X3, expired) at or before `cutoff`; returns how many. Their
     /// public keys are kept (X2: a pair never comes back under a new ID).
     fn purge_revoked(&self, cutoff: OffsetDateTime) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// X1: grants or withdraws a capability; only people do (see [`crate::capability`]).
+    /// Idempotent. Changes who may call the key API, so it is on the change feed.
+    fn set_key_capability(
+        &self,
+        team: TeamId,
+        key_id: &KeyId,
+        capability: crate::capability::Capability,
+        grant: bool,
+        actor: &ActorContext,
+    ) -> impl Future<Output = Result<ApiKey, StoreError>> + Send;
 }
 
 /// What `PATCH /v1/users/{id}` may change; `None` leaves a field as it is.

@@ -292,6 +292,9 @@ impl From<DomainError> for ApiError {
             DomainError::NotAllowed(_) | DomainError::CannotGenerateTeamKey | DomainError::CannotRevoke => {
                 ApiError::forbidden()
             }
+            DomainError::NotKeyManager | DomainError::CannotGrantCapability => {
+                ApiError::forbidden_because(&e.to_string())
+            }
             DomainError::AccountHolderImmutable => {
                 ApiError::state("The Account Holder cannot be removed or demoted".into())
             }

@@ -34,6 +34,15 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/userInvitations/{id}/visibleApps", get(invitations::visible_apps::handler))
         .route_layer(from_fn_with_state(state.clone(), middleware::require_token))
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed().into_response() });
+    // X1: Keyward's own key API, for key managers' tokens only (audience `keyward-v1`).
+    let key_api = {
+        use routes::keyward_v1::{api_keys, require_key_manager};
+        Router::new()
+            .route("/keyward/v1/apiKeys", get(api_keys::list::handler).post(api_keys::create::handler))
+            .route("/keyward/v1/apiKeys/{id}", get(api_keys::get::handler).delete(api_keys::delete::handler))
+            .route_layer(from_fn_with_state(state.clone(), require_key_manager))
+            .method_not_allowed_fallback(|| async { ApiError::method_not_allowed().into_response() })
+    };
     let test_routes = match state.test_mode {
         Some(_) => Router::new()
             .route("/_keyward/reset", axum::routing::post(test_mode::reset))
@@ -62,11 +71,13 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(crate::metrics::render))
         .route("/openapi.json", get(crate::openapi::whole))
         .route("/openapi/users-and-access.json", get(crate::openapi::users_and_access))
+        .route("/keyward/v1/openapi.json", get(routes::keyward_v1::openapi::handler))
         .route(
             &format!("{}/{{file}}/{{secret}}", routes::uploads::PREFIX),
             axum::routing::put(routes::uploads::put::handler),
         )
         .merge(v1)
+        .merge(key_api)
         .fallback(routes::fallback::handler);
     // D4: a failure to reach the database has the probe ask at once. (Proxied requests reach
     // the database only to lease budget, whose waits end in the store like any other.)

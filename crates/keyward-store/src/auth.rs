@@ -30,6 +30,7 @@ fn key_record(row: &AnyRow) -> Result<AuthKeyRecord, StoreError> {
         public_key: convert::get(row, "public_key")?,
         expires_at: convert::get(row, "expires_at")?,
         revoke_at: convert::get(row, "revoke_at")?,
+        key_manager: convert::flag(row, "key_manager")?,
     })
 }
 
@@ -56,7 +57,7 @@ impl AuthStore for Store {
             .map(team_record)
             .collect::<Result<_, _>>()?;
         let keys = sqlx::query(
-            "SELECT id, team_id, kind, roles, member_id, public_key, expires_at, revoke_at FROM api_keys \
+            "SELECT id, team_id, kind, roles, member_id, public_key, expires_at, revoke_at, key_manager FROM api_keys \
              WHERE revoked_at IS NULL AND public_key IS NOT NULL",
         )
         .fetch_all(&mut *self.conn().await?)
@@ -93,7 +94,7 @@ impl AuthStore for Store {
 
     async fn auth_key(&self, key: &KeyId) -> Result<Option<AuthKeyRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, team_id, kind, roles, member_id, public_key, expires_at, revoke_at FROM api_keys \
+            "SELECT id, team_id, kind, roles, member_id, public_key, expires_at, revoke_at, key_manager FROM api_keys \
              WHERE id = $1 AND revoked_at IS NULL AND public_key IS NOT NULL",
         )
         .bind(key.to_string())

@@ -113,10 +113,12 @@ pub(crate) fn app(row: &AnyRow) -> Result<App, StoreError> {
 }
 
 pub(crate) fn key(row: &AnyRow) -> Result<ApiKey, StoreError> {
-    let created_by = match get::<Option<String>>(row, "created_by_member")? {
-        Some(m) => Actor::Member(parse("member id", &m)?),
-        None => Actor::Operator,
-    };
+    let created_by =
+        match (get::<Option<String>>(row, "created_by_member")?, get::<Option<String>>(row, "created_by_key")?) {
+            (Some(m), _) => Actor::Member(parse("member id", &m)?),
+            (None, Some(k)) => Actor::KeyManager { key_id: KeyId::parse(&k).map_err(|e| corrupt("key id", e))? },
+            (None, None) => Actor::Operator,
+        };
     Ok(ApiKey {
         id: KeyId::parse(&get::<String>(row, "id")?).map_err(|e| corrupt("key id", e))?,
         team_id: parse("team id", &get::<String>(row, "team_id")?)?,
@@ -137,6 +139,7 @@ pub(crate) fn key(row: &AnyRow) -> Result<ApiKey, StoreError> {
             .map(|k| KeyId::parse(&k).map_err(|e| corrupt("key id", e)))
             .transpose()?,
         uploaded: flag(row, "uploaded")?,
+        key_manager: flag(row, "key_manager")?,
     })
 }
 

@@ -22,6 +22,8 @@ pub(crate) struct NewRow<'a> {
     pub member: Option<MemberId>,
     /// Who generated it (K10: only they may download a team key), and how the audit log names them.
     pub created_by_member: Option<MemberId>,
+    /// X1: the key manager that generated it through the key API.
+    pub created_by_key: Option<&'a KeyId>,
     pub created_by_label: &'a str,
     /// The public half, for a key whose pair exists already (a seed's, or one uploaded, X2): it
     /// counts as downloaded. `None` for a generated key, whose pair is made at its single download
@@ -33,6 +35,8 @@ pub(crate) struct NewRow<'a> {
     pub replaces: Option<&'a KeyId>,
     /// X2: `public_key` was uploaded by the key's owner (no download, ever).
     pub uploaded: bool,
+    /// X1: a rotation's successor keeping its predecessor's `KEY_MANAGER`.
+    pub key_manager: bool,
 }
 
 /// Inserts the key. [`Inserted::Taken`] when its Key ID is in use (K8) or its member has an active
@@ -56,8 +60,8 @@ pub(crate) async fn insert(tx: &mut Tx, row: NewRow<'_>, at: OffsetDateTime) -> 
     let downloaded_at = row.public_key.map(|_| at.unix_timestamp());
     let result = sqlx::query(
         "INSERT INTO api_keys (id, team_id, kind, name, roles, member_id, created_by_member, created_by_label, \
-         created_at, public_key, downloaded_at, expires_at, replaces, uploaded) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         created_at, public_key, downloaded_at, expires_at, replaces, uploaded, key_manager, created_by_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(row.id.to_string())
     .bind(row.team.to_string())
@@ -73,6 +77,8 @@ pub(crate) async fn insert(tx: &mut Tx, row: NewRow<'_>, at: OffsetDateTime) -> 
     .bind(row.expires_at.map(OffsetDateTime::unix_timestamp))
     .bind(row.replaces.map(ToString::to_string))
     .bind(row.uploaded)
+    .bind(row.key_manager)
+    .bind(row.created_by_key.map(ToString::to_string))
     .execute(&mut **tx)
     .await;
     inserted(result)

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use keyward_core::access;
 use keyward_core::actor::{Actor, ActorContext};
 use keyward_core::audit::AuditKind;
+use keyward_core::capability::{self, Capability};
 use keyward_core::change::Change;
 use keyward_core::error::{DomainError, Resource, StoreError};
 use keyward_core::expiry;
@@ -23,7 +24,7 @@ use crate::error::backend_error;
 use crate::tx::{self, Tx, lock_team, now};
 use crate::{Store, convert, key_rows};
 
-async fn key_in_tx(tx: &mut Tx, team: TeamId, id: &KeyId) -> Result<ApiKey, StoreError> {
+pub(crate) async fn key_in_tx(tx: &mut Tx, team: TeamId, id: &KeyId) -> Result<ApiKey, StoreError> {
     let row = sqlx::query(select_key!("WHERE id = $1 AND team_id = $2"))
         .bind(id.to_string())
         .bind(team.to_string())
@@ -44,6 +45,8 @@ struct Shape {
     name: String,
     roles: RoleSet,
     member: Option<MemberId>,
+    /// X1: keeps a rotated key manager's capability (see `capability::successor_keeps_key_manager`).
+    key_manager: bool,
     /// The audit entry's text.
     detail: String,
 }
@@ -136,11 +139,15 @@ async fn insert_key(
     if id_taken {
         return Err(DomainError::KeyIdTaken(key_id.to_string()).into());
     }
-    let created_by_member = match &actor.actor {
-        Actor::Member(m) => Some(*m),
-        Actor::Operator | Actor::TeamKey { .. } => None,
+    let (created_by_member, created_by_key) = match &actor.actor {
+        Actor::Member(m) => (Some(*m), None),
+        Actor::KeyManager { key_id } => (None, Some(key_id)),
+        Actor::Operator | Actor::TeamKey { .. } => (None, None),
     };
-    let uploaded = terms.public_key.is_some();
+    if terms.public_key.is_some() {
+        key::may_set_pair(&actor.actor, shape.kind)?;
+    }
+    let uploaded = terms.public_key.is_some() && !terms.handed_over;
     let row = key_rows::NewRow {
         id: key_id,
         team: team.id,
@@ -149,11 +156,13 @@ async fn insert_key(
         roles: shape.roles,
         member: shape.member,
         created_by_member,
+        created_by_key,
         created_by_label: &actor.label,
         public_key: terms.public_key.as_deref(),
         expires_at,
         replaces,
         uploaded,
+        key_manager: shape.key_manager,
     };
     // The Key ID was drawn by a concurrent transaction (K8), or K6's partial unique index caught
     // what the check above, under the team's lock, already refuses. Either way the caller draws
@@ -167,7 +176,11 @@ async fn insert_key(
         detail.push_str(&format!(", expiring at {}", rfc3339(e)));
     }
     tx::audit(tx, team.id, actor, AuditKind::KeyGenerated, Some(key_id.as_str()), &detail, at).await?;
-    if uploaded {
+    if terms.handed_over {
+        let detail = "private key handed over in the answer to its creation (the only time)";
+        tx::audit(tx, team.id, actor, AuditKind::KeyDownloaded, Some(key_id.as_str()), detail, at).await?;
+    }
+    if terms.public_key.is_some() {
         tx::change(tx, &Change::KeyDownloaded { team_id: team.id, key_id: key_id.clone() }, at).await?;
     }
     key_in_tx(tx, team.id, key_id).await
@@ -231,7 +244,7 @@ impl KeyStore for Store {
                 let roles = key::validate_team_key_roles(roles)?;
                 ensure_team_key_capacity(&mut tx, team, max_active_team_keys, at).await?;
                 let detail = format!("team key '{name}' generated with roles {roles}");
-                Shape { kind: KeyKind::Team, name, roles, member: None, detail }
+                Shape { kind: KeyKind::Team, name, roles, member: None, key_manager: false, detail }
             }
             NewKey::Individual { member_id } => {
                 key::may_generate_individual_key_for(&actor.actor, member_id)?;
@@ -241,7 +254,8 @@ impl KeyStore for Store {
                 let name = format!("{} {}", owner.first_name, owner.last_name).trim().to_owned();
                 let name = if name.is_empty() { owner.email.clone() } else { name };
                 let detail = format!("individual key generated for {}", owner.email);
-                Shape { kind: KeyKind::Individual, name, roles: RoleSet::EMPTY, member: Some(member_id), detail }
+                let member = Some(member_id);
+                Shape { kind: KeyKind::Individual, name, roles: RoleSet::EMPTY, member, key_manager: false, detail }
             }
         };
         let created = insert_key(&mut tx, &locked, &key_id, shape, terms, None, actor, at).await?;
@@ -315,6 +329,7 @@ impl KeyStore for Store {
             name: current.name.clone(),
             roles: current.roles,
             member: current.member_id,
+            key_manager: capability::successor_keeps_key_manager(&current, &actor.actor),
             detail: format!("{} key '{}' generated as the successor of {predecessor}", current.kind, current.name),
         };
         let successor = insert_key(&mut tx, &locked, &successor_id, shape, terms, Some(predecessor), actor, at).await?;
@@ -487,6 +502,17 @@ impl KeyStore for Store {
             .map_err(backend_error)?;
         }
         tx::commit(tx).await
+    }
+
+    async fn set_key_capability(
+        &self,
+        team: TeamId,
+        key_id: &KeyId,
+        capability: Capability,
+        grant: bool,
+        actor: &ActorContext,
+    ) -> Result<ApiKey, StoreError> {
+        self.write_key_capability(team, key_id, capability, grant, actor).await
     }
 
     async fn purge_revoked(&self, cutoff: OffsetDateTime) -> Result<u64, StoreError> {

@@ -29,6 +29,7 @@ mod feed;
 mod health;
 mod invitation_rows;
 mod invitations;
+mod key_capability;
 mod key_rows;
 mod keys;
 mod member_list;

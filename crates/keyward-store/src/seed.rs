@@ -477,11 +477,13 @@ async fn apply_keys(
             roles,
             member,
             created_by_member: None,
+            created_by_key: None,
             created_by_label: "seed",
             public_key: Some(public),
             expires_at: None,
             replaces: None,
             uploaded: false,
+            key_manager: false,
         };
         key_rows::insert(tx, row, at)
             .await?

@@ -28,7 +28,7 @@ macro_rules! select_key {
         concat!(
             "SELECT id, team_id, kind, name, roles, member_id, created_by_member, created_by_label, ",
             "created_at, downloaded_at, revoked_at, revoked_by_label, last_used_at, expires_at, revoke_at, replaces, ",
-            "uploaded FROM api_keys ",
+            "uploaded, key_manager, created_by_key FROM api_keys ",
             $tail
         )
     };

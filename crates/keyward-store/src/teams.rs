@@ -203,7 +203,10 @@ impl TeamStore for Store {
         let mut tx = self.begin_write().await?;
         lock_team(&mut tx, team).await?;
         // The policy binds every key made after it: the same people who make team keys set it.
-        if matches!(actor.actor, keyward_core::actor::Actor::TeamKey { .. }) {
+        if matches!(
+            actor.actor,
+            keyward_core::actor::Actor::TeamKey { .. } | keyward_core::actor::Actor::KeyManager { .. }
+        ) {
             return Err(DomainError::NotAllowed("API keys cannot change the team's key policy".into()).into());
         }
         let roles = tx::actor_roles(&mut tx, team, &actor.actor).await?.unwrap_or_default();

@@ -54,6 +54,7 @@ pub(crate) async fn actor_roles(tx: &mut Tx, team: TeamId, actor: &Actor) -> Res
     match actor {
         Actor::Operator => Ok(None),
         Actor::TeamKey { roles, .. } => Ok(Some(*roles)),
+        Actor::KeyManager { key_id } => Ok(Some(crate::key_capability::key_manager_roles(tx, team, key_id).await?)),
         Actor::Member(m) => {
             let row = sqlx::query("SELECT roles FROM members WHERE id = $1 AND team_id = $2")
                 .bind(m.to_string())

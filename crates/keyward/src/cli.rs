@@ -513,6 +513,24 @@ pub enum KeyCommand {
     Revoke(KeyRevokeArgs),
     /// Replace a key by a successor with its name, roles and kind; revoke it now or after --grace
     Rotate(KeyRotateArgs),
+    /// Grant or withdraw a capability: KEY_MANAGER lets an ADMIN team key manage keys (X1)
+    Capability(KeyCapabilityArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("change").required(true).args(["grant", "withdraw"])))]
+pub struct KeyCapabilityArgs {
+    #[arg(long, value_name = "TEAM")]
+    pub team: String,
+    /// The key
+    #[arg(value_name = "KEYID")]
+    pub key_id: String,
+    /// Grant this capability (KEY_MANAGER)
+    #[arg(long, value_name = "CAPABILITY")]
+    pub grant: Option<String>,
+    /// Withdraw this capability (KEY_MANAGER)
+    #[arg(long, value_name = "CAPABILITY")]
+    pub withdraw: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -52,8 +52,15 @@ pub(crate) async fn admit_v1(
 }
 
 /// The middleware of every `/v1/…` route.
-pub async fn require_token(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let admitted = match admit_v1(&state, req.method(), req.uri(), req.headers(), req.extensions()).await {
+pub async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let admitted = admit_v1(&state, req.method(), req.uri(), req.headers(), req.extensions()).await;
+    run_admitted(admitted, req, next).await
+}
+
+/// A gate's decision carried out: the handler with the [`Authenticated`] key and `X-Rate-Limit`
+/// on its answer, or the refusal.
+pub(crate) async fn run_admitted(admitted: Result<Admitted, Refused>, mut req: Request, next: Next) -> Response {
+    let admitted = match admitted {
         Ok(a) => a,
         Err(refused) => return refused.response,
     };

@@ -35,6 +35,10 @@ struct KeyPage {
     rotation: String,
     /// X4: the Rotate form shows for a working key not already being rotated out.
     rotatable: bool,
+    /// X1: holds `KEY_MANAGER`; `capability_form`: the Account Holder or an Admin may change it
+    /// here (a working ADMIN team key to grant it to, or one holding it to withdraw it from).
+    key_manager: bool,
+    capability_form: bool,
     created: When,
     created_by: String,
     last_used: When,
@@ -67,7 +71,7 @@ fn bars(usage: &[(i64, u64)], now_hour: i64) -> Vec<(usize, u64, u64, String, u6
 /// Who may see a key's page and rotate it: its team's Account Holder and Admins, and for an
 /// individual key its member. `Some(own)` when `me` may (`own`: it is their individual key); `None`
 /// for anyone else, another team's people included, who are told the key does not exist.
-fn own_or_managed(
+pub(super) fn own_or_managed(
     key: &keyward_core::key::ApiKey,
     team: &keyward_core::team::Team,
     me: &keyward_core::member::Member,
@@ -114,6 +118,9 @@ pub(crate) async fn page(
         rotatable: key_state == KeyState::Active
             && key.revoke_at.is_none()
             && (own || (key.kind == KeyKind::Team && manages(&me))),
+        key_manager: key.key_manager,
+        capability_form: manages(&me)
+            && (key.key_manager || keyward_core::capability::may_hold_key_manager(&key, now).is_ok()),
         created: When::date(key.created_at),
         created_by: key.created_by_label.clone(),
         last_used: key.last_used_at.map_or_else(|| When::words("Never"), When::date_time),
@@ -182,7 +189,7 @@ pub(crate) async fn rotate(
             }
         },
     };
-    let terms = KeyTerms { public_key, expires_at: None };
+    let terms = KeyTerms { public_key, ..KeyTerms::default() };
     // An individual key's successor is downloaded from its member's profile.
     let back = if key.kind == KeyKind::Team { back } else { format!("/teams/{}/profile", page.team.issuer_id) };
     let who = super::team_page::actor(&page.me, page.ip.clone());

@@ -272,7 +272,7 @@ fn terms_of(form: &GenerateForm) -> Result<KeyTerms, String> {
         "" => None,
         when => Some(expiry::parse_expiry(when, OffsetDateTime::now_utc()).map_err(|e| sentence(&e.to_string()))?),
     };
-    Ok(KeyTerms { public_key, expires_at })
+    Ok(KeyTerms { public_key, expires_at, ..KeyTerms::default() })
 }
 
 /// Generate API Key (K2–K6): on success a redirect to the Team Keys tab, where the new key waits

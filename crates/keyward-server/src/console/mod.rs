@@ -20,6 +20,7 @@ mod chrome;
 mod error;
 mod flash;
 mod home;
+mod key_capability;
 mod key_details;
 mod keys;
 mod login;
@@ -57,6 +58,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/teams/{issuer}/integrations/api/revoke", post(keys::revoke))
         .route("/teams/{issuer}/integrations/api/key-lifetime", post(keys::key_lifetime))
         .route("/teams/{issuer}/integrations/api/keys/{key}/rotate", post(key_details::rotate))
+        .route("/teams/{issuer}/integrations/api/keys/{key}/capability", post(key_capability::change))
         .route("/teams/{issuer}/integrations/api/request-access", post(keys::request_access))
         .route("/operator", get(operator::page))
         .route("/operator/teams", post(operator::create_team))

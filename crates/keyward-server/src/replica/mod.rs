@@ -56,7 +56,7 @@ const SYNC_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn key_entry(r: AuthKeyRecord) -> Option<KeyEntry> {
     match KeyEntry::new(r.key_id.clone(), r.team_id, r.kind, r.roles, r.member_id, &r.public_key) {
-        Ok(e) => Some(e.ending(KeyEnd::of(r.expires_at, r.revoke_at))),
+        Ok(e) => Some(e.ending(KeyEnd::of(r.expires_at, r.revoke_at)).managing_keys(r.key_manager)),
         Err(e) => {
             tracing::error!(key = %r.key_id, error = %e, "stored public key does not parse; the key cannot authenticate");
             None

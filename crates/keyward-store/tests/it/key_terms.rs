@@ -10,7 +10,7 @@ use time::{Duration, OffsetDateTime};
 
 fn uploaded() -> KeyTerms {
     let pair = keyward_token::keypair::generate().unwrap();
-    KeyTerms { public_key: Some(pair.public.spki_der().to_vec()), expires_at: None }
+    KeyTerms { public_key: Some(pair.public.spki_der().to_vec()), expires_at: None, ..KeyTerms::default() }
 }
 
 fn rule(e: StoreError) -> DomainError {
@@ -61,10 +61,10 @@ both_backends!(
         let capped = generate_team_key(&store, &t, "Capped").await;
         let expires = capped.expires_at.expect("the cap gives an expiry");
         assert!((expires - (now + Duration::days(30))).abs() < Duration::seconds(5), "{expires}");
-        let too_long = KeyTerms { public_key: None, expires_at: Some(now + Duration::days(31)) };
+        let too_long = KeyTerms { public_key: None, expires_at: Some(now + Duration::days(31)), ..KeyTerms::default() };
         let over = store.generate_key_with(t.team.id, new_key_id(), team_key("Long"), too_long, 50, &operator()).await;
         assert!(matches!(rule(over.unwrap_err()), DomainError::LifetimeOverCap { days: 30, .. }));
-        let past = KeyTerms { public_key: None, expires_at: Some(now - Duration::seconds(1)) };
+        let past = KeyTerms { public_key: None, expires_at: Some(now - Duration::seconds(1)), ..KeyTerms::default() };
         let gone = store.generate_key_with(t.team.id, new_key_id(), team_key("Past"), past, 50, &operator()).await;
         assert_eq!(rule(gone.unwrap_err()), DomainError::ExpiryNotInFuture);
         store.set_key_lifetime_cap(t.team.id, None, &operator()).await.unwrap();
@@ -77,7 +77,11 @@ both_backends!(
     |store: keyward_store::Store, _db| async move {
         let t = approved_team(&store, "Acme").await;
         let dev = developer(&store, &t, "dev@acme.test").await;
-        let soon = KeyTerms { public_key: None, expires_at: Some(OffsetDateTime::now_utc() + Duration::seconds(1)) };
+        let soon = KeyTerms {
+            public_key: None,
+            expires_at: Some(OffsetDateTime::now_utc() + Duration::seconds(1)),
+            ..KeyTerms::default()
+        };
         let mine = NewKey::Individual { member_id: dev.id };
         let first = store
             .generate_key_with(t.team.id, new_key_id(), mine.clone(), soon.clone(), 50, &operator())

@@ -8,6 +8,7 @@ mod budgets;
 mod catalog;
 mod durability;
 mod feed;
+mod key_manager;
 mod key_terms;
 mod lifecycle;
 mod lists;

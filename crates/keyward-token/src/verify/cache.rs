@@ -167,6 +167,7 @@ mod tests {
             exp: 2_000,
             rate_limit_per_hour: None,
             key_end: None,
+            key_manager: false,
         };
         Cached { principal: Arc::new(principal), iat: None, nbf: None }
     }

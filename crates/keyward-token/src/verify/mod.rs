@@ -54,6 +54,8 @@ pub struct Principal {
     pub rate_limit_per_hour: Option<u32>,
     /// X3, X4: the key's end, checked on every request, cache hits included.
     pub key_end: Option<KeyEnd>,
+    /// X1: the key holds `KEY_MANAGER` (cached principals are dropped when it changes).
+    pub key_manager: bool,
 }
 
 /// A refused token: the reason, and the key it named when that key is known (T14).
@@ -269,6 +271,7 @@ impl Verifier {
             exp: checked.exp,
             rate_limit_per_hour: team.rate_limit_per_hour,
             key_end: key.end,
+            key_manager: key.key_manager,
         };
         Ok((principal, checked.iat, checked.nbf, generation))
     }

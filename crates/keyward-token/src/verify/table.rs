@@ -23,6 +23,8 @@ pub struct KeyEntry {
     pub public: ParsedPublicKey,
     /// X3, X4: the second from which the key is refused, and why.
     pub end: Option<KeyEnd>,
+    /// X1: holds `KEY_MANAGER` (the key API's gate reads it; writes re-check it in storage).
+    pub key_manager: bool,
 }
 
 /// When a key that is not revoked stops working: its expiry (X3) or the end of its rotation's
@@ -68,12 +70,17 @@ impl KeyEntry {
     ) -> Result<Self, CryptoError> {
         let public =
             ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, spki_der).map_err(|_| CryptoError::InvalidPublicKey)?;
-        Ok(Self { key_id, team_id, kind, roles, member_id, public, end: None })
+        Ok(Self { key_id, team_id, kind, roles, member_id, public, end: None, key_manager: false })
     }
 
     /// The entry with its end (X3, X4).
     pub fn ending(self, end: Option<KeyEnd>) -> Self {
         Self { end, ..self }
+    }
+
+    /// The entry with its `KEY_MANAGER` capability (X1).
+    pub fn managing_keys(self, key_manager: bool) -> Self {
+        Self { key_manager, ..self }
     }
 }
 

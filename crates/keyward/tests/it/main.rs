@@ -11,6 +11,7 @@ mod cluster;
 mod codesign;
 mod demo;
 mod gateway;
+mod key_api;
 mod key_file;
 mod keys_for_automation;
 mod mail;

@@ -132,3 +132,54 @@ server_test!(
         assert!(shown.contains(&format!("Key ID <code>{}</code>", successor.id)), "the successor is the current key");
     }
 );
+
+// X1: Grant Key Manager on an ADMIN team key's page, confirmed and CSRF-checked, by Admins only;
+// a key without the ADMIN role is not offered it; Withdraw takes it back. Each answers a redirect.
+server_test!(x1_admins_grant_and_withdraw_key_manager_on_the_keys_page, |srv: Server| async move {
+    let (team, b, page, csrf) = admin_on_keys_page(&srv).await;
+    let r = b.post(&format!("{page}/keys"), &[("csrf", &csrf), ("name", "Automation"), ("roles", "ADMIN")]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let keys = srv.store().keys(team.team.id, OffsetDateTime::now_utc(), 30).await.unwrap();
+    let id = keys.into_iter().find(|k| k.name == "Automation").unwrap().id;
+    let key_page = format!("{page}/keys/{id}");
+    let change = format!("{key_page}/capability");
+    assert!(b.get(&key_page).await.1.contains("Grant Key Manager</button>"));
+    let forged = b.post(&change, &[("csrf", "forged"), ("grant", "yes"), ("confirm", "yes")]).await;
+    assert_eq!(forged.status().as_u16(), 403);
+    let unconfirmed = b.follow(b.post(&change, &[("csrf", &csrf), ("grant", "yes")]).await).await;
+    assert!(unconfirmed.contains("Confirm that this key may manage keys"), "{unconfirmed}");
+    assert!(!srv.store().key(&id).await.unwrap().key_manager, "nothing granted");
+
+    person_with_password(&srv, &team, "dev@acme.test", &[Role::Developer]).await;
+    let mut dev = Browser::new(&srv);
+    assert_eq!(dev.login("dev@acme.test", PASSWORD).await, 303);
+    let dev_csrf = dev.csrf(&format!("/teams/{}/profile", team.team.issuer_id)).await;
+    let by_dev = dev.post(&change, &[("csrf", &dev_csrf), ("grant", "yes"), ("confirm", "yes")]).await;
+    assert_eq!(by_dev.status().as_u16(), 404, "a Developer is told the key does not exist");
+    assert!(!srv.store().key(&id).await.unwrap().key_manager);
+
+    let granted = b.post(&change, &[("csrf", &csrf), ("grant", "yes"), ("confirm", "yes")]).await;
+    assert_eq!(granted.status().as_u16(), 303, "Post/Redirect/Get");
+    let shown = b.follow(granted).await;
+    assert!(shown.contains("is a Key Manager"), "{shown}");
+    assert!(shown.contains("Withdraw Key Manager</button>"), "{shown}");
+    assert!(srv.store().key(&id).await.unwrap().key_manager);
+    let withdrawn = b.follow(b.post(&change, &[("csrf", &csrf), ("grant", "no")]).await).await;
+    assert!(withdrawn.contains("no longer a Key Manager"), "{withdrawn}");
+    assert!(!srv.store().key(&id).await.unwrap().key_manager);
+
+    let builds = generate(&srv, &b, team.team.id, &page, &csrf, "Builds").await;
+    let builds_page = b.get(&format!("{page}/keys/{builds}")).await.1;
+    assert!(!builds_page.contains("Grant Key Manager"), "an APP_MANAGER key is not offered it");
+    let forced = b
+        .follow(
+            b.post(
+                &format!("{page}/keys/{builds}/capability"),
+                &[("csrf", &csrf), ("grant", "yes"), ("confirm", "yes")],
+            )
+            .await,
+        )
+        .await;
+    assert!(forced.contains("ADMIN role"), "{forced}");
+    assert!(!srv.store().key(&builds).await.unwrap().key_manager);
+});

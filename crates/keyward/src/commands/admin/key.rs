@@ -1,8 +1,10 @@
-//! `keyward admin key create | download | list | show | revoke | rotate`.
+//! `keyward admin key create | download | list | show | revoke | rotate | capability`.
 
 use std::path::Path;
 
 use keyward_core::actor::ActorContext;
+use keyward_core::capability::Capability;
+use keyward_core::error::DomainError;
 use keyward_core::expiry;
 use keyward_core::ids::{KeyId, TeamId};
 use keyward_core::key::ApiKey;
@@ -104,6 +106,30 @@ pub async fn run(store: &Store, command: KeyCommand, config: &Config, out: Outpu
                 )
             });
         }
+        KeyCommand::Capability(args) => {
+            let team = resolve_team(store, &args.team).await?;
+            let key_id = parse_key_id(&args.key_id)?;
+            let (name, grant) = match (&args.grant, &args.withdraw) {
+                (Some(c), _) => (c, true),
+                (None, Some(c)) => (c, false),
+                (None, None) => return Err(CliError::Usage("give --grant or --withdraw".into())),
+            };
+            let capability: Capability = name.parse().map_err(|e: DomainError| CliError::Usage(e.to_string()))?;
+            let key = store.set_key_capability(team.id, &key_id, capability, grant, &operator).await?;
+            let value = key_json(&team, &store.members(team.id).await?, &key);
+            out.one(&value, || {
+                let done = if grant { "now holds" } else { "no longer holds" };
+                let hint = if grant {
+                    format!(
+                        "\nIts tokens for the audience 'keyward-v1' may call /keyward/v1/apiKeys (list, create, rotate, revoke keys of {}).",
+                        team.name
+                    )
+                } else {
+                    String::new()
+                };
+                format!("{} ('{}') {done} {capability}.{hint}", key.id, key.name)
+            });
+        }
         KeyCommand::Download(args) => {
             let key_id = parse_key_id(&args.key_id)?;
             let key = store.key(&key_id).await?;
@@ -175,6 +201,7 @@ pub async fn run(store: &Store, command: KeyCommand, config: &Config, out: Outpu
                     "downloaded",
                     "downloaded_at",
                     "uploaded",
+                    "capabilities",
                     "last_used_at",
                     "expires_at",
                     "replaces",
@@ -266,6 +293,7 @@ fn key_json(team: &Team, members: &[Member], k: &ApiKey) -> Value {
         "revoke_at": opt_timestamp(k.revoke_at),
         "replaces": k.replaces.as_ref().map(ToString::to_string),
         "uploaded": k.uploaded,
+        "capabilities": if k.key_manager { vec![Capability::KeyManager.as_str()] } else { Vec::new() },
     })
 }
 
@@ -309,7 +337,7 @@ fn key_terms(public_key: Option<&Path>, expires: Option<&str>) -> Result<KeyTerm
         }
         None => None,
     };
-    Ok(KeyTerms { public_key, expires_at })
+    Ok(KeyTerms { public_key, expires_at, ..KeyTerms::default() })
 }
 
 /// X2: the P-256 public key in FILE, as canonical SubjectPublicKeyInfo DER. Reads at most a few
