@@ -1,19 +1,18 @@
-//! X1: granting and withdrawing `KEY_MANAGER`, and reading a key manager's standing inside the
-//! transaction of each write it makes.
+//! X1: granting and withdrawing `KEY_MANAGER` (a key manager's standing in each write it makes is
+//! `tx::key_manager_roles`).
 
 use keyward_core::actor::ActorContext;
 use keyward_core::audit::AuditKind;
 use keyward_core::capability::{self, Capability};
 use keyward_core::change::Change;
-use keyward_core::error::{DomainError, StoreError};
+use keyward_core::error::StoreError;
 use keyward_core::ids::{KeyId, TeamId};
 use keyward_core::key::ApiKey;
-use keyward_core::role::RoleSet;
 
+use crate::Store;
 use crate::error::backend_error;
 use crate::keys::key_in_tx;
-use crate::tx::{self, Tx, lock_team, now};
-use crate::{Store, convert};
+use crate::tx::{self, lock_team, now};
 
 impl Store {
     /// Grants (`grant`) or withdraws `capability` on a key of `team`. Idempotent: asking for the
@@ -56,23 +55,4 @@ impl Store {
         tx::commit(tx).await?;
         Ok(changed)
     }
-}
-
-/// X1: a key manager's roles, read in the caller's transaction (after the team's lock): refused
-/// unless the key is of this team, holds `KEY_MANAGER`, and works at this second (not revoked,
-/// expired or rotated out). A revocation or a withdrawn grant that committed first wins.
-pub(crate) async fn key_manager_roles(tx: &mut Tx, team: TeamId, key_id: &KeyId) -> Result<RoleSet, StoreError> {
-    let at = now().unix_timestamp();
-    let row = sqlx::query(
-        "SELECT roles FROM api_keys WHERE id = $1 AND team_id = $2 AND key_manager AND revoked_at IS NULL \
-         AND (expires_at IS NULL OR expires_at > $3) AND (revoke_at IS NULL OR revoke_at > $3)",
-    )
-    .bind(key_id.to_string())
-    .bind(team.to_string())
-    .bind(at)
-    .fetch_optional(&mut **tx)
-    .await
-    .map_err(backend_error)?
-    .ok_or(DomainError::NotKeyManager)?;
-    convert::roles(&convert::get::<String>(&row, "roles")?)
 }

@@ -5,7 +5,7 @@ use keyward_core::actor::{Actor, ActorContext};
 use keyward_core::audit::AuditKind;
 use keyward_core::change::Change;
 use keyward_core::error::{DomainError, Resource, StoreError};
-use keyward_core::ids::TeamId;
+use keyward_core::ids::{KeyId, TeamId};
 use keyward_core::role::RoleSet;
 use keyward_core::team::Team;
 use sqlx::Row;
@@ -54,7 +54,7 @@ pub(crate) async fn actor_roles(tx: &mut Tx, team: TeamId, actor: &Actor) -> Res
     match actor {
         Actor::Operator => Ok(None),
         Actor::TeamKey { roles, .. } => Ok(Some(*roles)),
-        Actor::KeyManager { key_id } => Ok(Some(crate::key_capability::key_manager_roles(tx, team, key_id).await?)),
+        Actor::KeyManager { key_id } => Ok(Some(key_manager_roles(tx, team, key_id).await?)),
         Actor::Member(m) => {
             let row = sqlx::query("SELECT roles FROM members WHERE id = $1 AND team_id = $2")
                 .bind(m.to_string())
@@ -67,6 +67,25 @@ pub(crate) async fn actor_roles(tx: &mut Tx, team: TeamId, actor: &Actor) -> Res
             Ok(Some(convert::roles(&roles)?))
         }
     }
+}
+
+/// X1: a key manager's roles, read in the caller's transaction (after the team's lock): refused
+/// unless the key is of this team, holds `KEY_MANAGER`, and works at this second (not revoked,
+/// expired or rotated out). A revocation or a withdrawn grant that committed first wins.
+async fn key_manager_roles(tx: &mut Tx, team: TeamId, key_id: &KeyId) -> Result<RoleSet, StoreError> {
+    let at = now().unix_timestamp();
+    let row = sqlx::query(
+        "SELECT roles FROM api_keys WHERE id = $1 AND team_id = $2 AND key_manager AND revoked_at IS NULL \
+         AND (expires_at IS NULL OR expires_at > $3) AND (revoke_at IS NULL OR revoke_at > $3)",
+    )
+    .bind(key_id.to_string())
+    .bind(team.to_string())
+    .bind(at)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(backend_error)?
+    .ok_or(DomainError::NotKeyManager)?;
+    convert::roles(&convert::get::<String>(&row, "roles")?)
 }
 
 /// K15: appends to the team's audit log inside the caller's transaction.
