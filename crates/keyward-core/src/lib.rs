@@ -19,6 +19,7 @@ pub mod gateway;
 pub mod ids;
 pub mod invitation;
 pub mod key;
+pub mod key_event;
 pub mod member;
 pub mod metadata;
 pub mod paging;

@@ -93,7 +93,7 @@ pub fn delivery(
         id,
         app: None,
         attributes,
-        relationships: [("webhook".to_owned(), vec![Link { kind: "webhooks".into(), id: webhook.id.clone() }])]
+        relationships: [("webhook".to_owned(), vec![Link { kind: webhook.kind.clone(), id: webhook.id.clone() }])]
             .into_iter()
             .collect(),
         created_at: now,

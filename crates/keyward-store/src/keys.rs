@@ -12,6 +12,7 @@ use keyward_core::error::{DomainError, Resource, StoreError};
 use keyward_core::expiry;
 use keyward_core::ids::{KeyId, MemberId, TeamId};
 use keyward_core::key::{self, ApiKey, KeyKind};
+use keyward_core::key_event;
 use keyward_core::member::{Member, may_generate_individual_key};
 use keyward_core::ports::{KeyStore, KeyTerms, NewKey, Rotated};
 use keyward_core::role::RoleSet;
@@ -22,7 +23,7 @@ use time::OffsetDateTime;
 
 use crate::error::backend_error;
 use crate::tx::{self, Tx, lock_team, now};
-use crate::{Store, convert, key_rows};
+use crate::{Store, convert, key_events, key_rows};
 
 pub(crate) async fn key_in_tx(tx: &mut Tx, team: TeamId, id: &KeyId) -> Result<ApiKey, StoreError> {
     let row = sqlx::query(select_key!("WHERE id = $1 AND team_id = $2"))
@@ -112,6 +113,8 @@ async fn make_way_for_individual_key(
     let detail = "expired individual key revoked to make way for a new one";
     tx::audit(tx, team, actor, AuditKind::KeyRevoked, Some(&id), detail, at).await?;
     let key_id = KeyId::parse(&id).map_err(|e| StoreError::Backend(e.to_string()))?;
+    let revoked = key_in_tx(tx, team, &key_id).await?;
+    key_events::emit(tx, team, key_event::REVOKED, &revoked, &actor.label, at).await?;
     tx::change(tx, &Change::KeyRevoked { team_id: team, key_id }, at).await
 }
 
@@ -183,7 +186,12 @@ async fn insert_key(
     if terms.public_key.is_some() {
         tx::change(tx, &Change::KeyDownloaded { team_id: team.id, key_id: key_id.clone() }, at).await?;
     }
-    key_in_tx(tx, team.id, key_id).await
+    let created = key_in_tx(tx, team.id, key_id).await?;
+    key_events::emit(tx, team.id, key_event::CREATED, &created, &actor.label, at).await?;
+    if terms.handed_over {
+        key_events::emit(tx, team.id, key_event::DOWNLOADED, &created, &actor.label, at).await?;
+    }
+    Ok(created)
 }
 
 impl Store {
@@ -214,6 +222,7 @@ impl Store {
         let system = ActorContext { actor: Actor::Operator, label: "keyward (rotation)".into(), ip: None };
         tx::audit(&mut tx, team, &system, AuditKind::KeyRevoked, Some(id.as_str()), &detail, now).await?;
         tx::change(&mut tx, &Change::KeyRevoked { team_id: team, key_id: id.clone() }, now).await?;
+        key_events::emit(&mut tx, team, key_event::REVOKED, &key, &system.label, now).await?;
         tx::commit(tx).await?;
         Ok(Some(key))
     }
@@ -346,6 +355,9 @@ impl KeyStore for Store {
         // Every node re-reads the predecessor: dropped if revoked, refused from `ends` if not.
         tx::change(&mut tx, &Change::KeyRevoked { team_id: team, key_id: predecessor.clone() }, at).await?;
         let predecessor = key_in_tx(&mut tx, team, predecessor).await?;
+        if grace.is_zero() {
+            key_events::emit(&mut tx, team, key_event::REVOKED, &predecessor, &actor.label, at).await?;
+        }
         tx::commit(tx).await?;
         Ok(Rotated { predecessor, successor })
     }
@@ -417,6 +429,7 @@ impl KeyStore for Store {
         .await?;
         tx::change(&mut tx, &Change::KeyDownloaded { team_id: team, key_id: key_id.clone() }, at).await?;
         let downloaded = key_in_tx(&mut tx, team, key_id).await?;
+        key_events::emit(&mut tx, team, key_event::DOWNLOADED, &downloaded, &actor.label, at).await?;
         tx::commit(tx).await?;
         Ok(downloaded)
     }
@@ -482,7 +495,9 @@ impl KeyStore for Store {
             let detail = format!("{} key '{}' revoked", current.kind, current.name);
             tx::audit(&mut tx, team, actor, AuditKind::KeyRevoked, Some(id.as_str()), &detail, at).await?;
             tx::change(&mut tx, &Change::KeyRevoked { team_id: team, key_id: id.clone() }, at).await?;
-            revoked.push(key_in_tx(&mut tx, team, id).await?);
+            let key = key_in_tx(&mut tx, team, id).await?;
+            key_events::emit(&mut tx, team, key_event::REVOKED, &key, &actor.label, at).await?;
+            revoked.push(key);
         }
         tx::commit(tx).await?;
         Ok(revoked)

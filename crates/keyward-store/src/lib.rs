@@ -30,6 +30,7 @@ mod health;
 mod invitation_rows;
 mod invitations;
 mod key_capability;
+mod key_events;
 mod key_rows;
 mod keys;
 mod member_list;

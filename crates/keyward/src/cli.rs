@@ -240,6 +240,9 @@ pub enum AdminCommand {
     /// Generate, download, list, show and revoke API keys
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Add, list and remove a team's key webhooks: key events signed as Standard Webhooks (X5)
+    #[command(subcommand)]
+    KeyWebhook(KeyWebhookCommand),
     /// Print a team's audit log (--json: JSON Lines)
     Audit(TeamOnly),
     /// Apply a seed file (TOML or JSON; see examples/seed.toml): teams, members, apps, invitations,
@@ -251,6 +254,37 @@ pub enum AdminCommand {
     Backup(FileArgs),
     /// Fill an empty data directory with a backup made by `admin backup` (spec D1)
     Restore(FileArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyWebhookCommand {
+    /// Post key events to URL; prints the signing secret (whsec_…), shown this once
+    Add(KeyWebhookAddArgs),
+    /// List a team's key webhooks (never their secrets)
+    List(TeamOnly),
+    /// Remove a key webhook; its pending deliveries are dropped
+    Remove(KeyWebhookRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeyWebhookAddArgs {
+    #[arg(long, value_name = "TEAM")]
+    pub team: String,
+    /// Where events are posted (http or https; not Keyward itself, link-local or metadata addresses)
+    #[arg(long, value_name = "URL")]
+    pub url: String,
+    /// The events, comma-separated (default: all): key.created, key.downloaded, key.revoked
+    #[arg(long, value_name = "EVENT[,EVENT…]", default_value = "")]
+    pub events: String,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyWebhookRemoveArgs {
+    #[arg(long, value_name = "TEAM")]
+    pub team: String,
+    /// The webhook's ID, as `key-webhook list` shows it
+    #[arg(value_name = "ID")]
+    pub id: String,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ mod codesign;
 mod demo;
 mod gateway;
 mod key_api;
+mod key_events;
 mod key_file;
 mod keys_for_automation;
 mod mail;

@@ -4,69 +4,21 @@
 //! answers and can be redelivered; URLs to metadata addresses or Keyward itself are refused.
 #![allow(clippy::unwrap_used)]
 
-use std::io::BufRead;
-
 use serde_json::{Value, json};
 
+use crate::common::receiver::Receiver as Shared;
 use crate::common::send;
 
-struct Receiver {
-    child: std::process::Child,
-    port: u16,
-    record: std::path::PathBuf,
-}
+struct Receiver;
 
 impl Receiver {
-    fn start(kw: &crate::common::Keyward, secret: &str, fail_first: u32) -> Receiver {
-        Receiver::launch(kw, secret, fail_first, 0)
+    fn start(kw: &crate::common::Keyward, secret: &str, fail_first: u32) -> Shared {
+        Shared::launch(kw, "webhook_receiver.py", secret, fail_first, 0)
     }
 
     /// A receiver on a given port (one the test chose before anything listened there).
-    fn start_on(kw: &crate::common::Keyward, secret: &str, port: u16) -> Receiver {
-        Receiver::launch(kw, secret, 0, port)
-    }
-
-    fn launch(kw: &crate::common::Keyward, secret: &str, fail_first: u32, port: u16) -> Receiver {
-        let record = kw.path("webhook-record.jsonl");
-        let script = format!("{}/../../tests/python/webhook_receiver.py", env!("CARGO_MANIFEST_DIR"));
-        let mut child = std::process::Command::new(crate::common::python())
-            .args([script.as_str(), secret, record.to_str().unwrap(), &fail_first.to_string(), &port.to_string()])
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        Receiver { child, port: line.trim().parse().unwrap(), record }
-    }
-
-    /// What it has received, waiting up to 15 s for `until` to hold.
-    async fn received(&self, until: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-        self.received_within(15, until).await
-    }
-
-    async fn received_within(&self, seconds: u64, until: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-        for _ in 0..seconds * 10 {
-            let lines: Vec<Value> = std::fs::read_to_string(&self.record)
-                .unwrap_or_default()
-                .lines()
-                .map(|l| serde_json::from_str(l).unwrap())
-                .collect();
-            if until(&lines) {
-                return lines;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!(
-            "the receiver did not get what was expected: {}",
-            std::fs::read_to_string(&self.record).unwrap_or_default()
-        );
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    fn start_on(kw: &crate::common::Keyward, secret: &str, port: u16) -> Shared {
+        Shared::launch(kw, "webhook_receiver.py", secret, 0, port)
     }
 }
 

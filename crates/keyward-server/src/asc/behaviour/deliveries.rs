@@ -18,6 +18,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use keyward_core::error::StoreError;
+use keyward_core::key_event;
 use keyward_core::ports::ResourceStore;
 use keyward_core::resource::{Guard, Resource, ResourceUpdate, WriteRules};
 use keyward_core::webhook::{self, ATTEMPTS, BODY, CLAIMED_UNTIL, MAX_ATTEMPTS, NEXT_AT};
@@ -171,6 +172,32 @@ async fn purge(app: &AppState, now: i64) {
     }
 }
 
+/// The headers that sign `body`: Apple's `x-apple-signature` (hex HMAC-SHA256 of the body under
+/// the secret's bytes) for its webhooks; for key webhooks (X5) Standard Webhooks' `webhook-id`
+/// (the delivery's ID, the same on every retry), `webhook-timestamp` (this attempt's second) and
+/// `webhook-signature` (`v1,` and base64 of HMAC-SHA256 of `{id}.{timestamp}.{body}` under the
+/// base64-decoded `whsec_` secret). `None` for a key webhook secret that does not decode.
+fn signature_headers(kind: &str, secret: &str, id: &str, body: &str) -> Option<Vec<(&'static str, String)>> {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    let sign = |key: &[u8], content: &str| {
+        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key);
+        aws_lc_rs::hmac::sign(&key, content.as_bytes())
+    };
+    if kind != key_event::WEBHOOK_KIND {
+        let hex: String = sign(secret.as_bytes(), body).as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        return Some(vec![(webhook::SIGNATURE_HEADER, format!("{}{hex}", webhook::SIGNATURE_PREFIX))]);
+    }
+    let key = STANDARD.decode(secret.strip_prefix(key_event::SECRET_PREFIX)?).ok()?;
+    let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
+    let signature = sign(&key, &key_event::signed_content(id, timestamp, body));
+    Some(vec![
+        ("webhook-id", id.to_owned()),
+        ("webhook-timestamp", timestamp.to_string()),
+        ("webhook-signature", format!("v1,{}", STANDARD.encode(signature.as_ref()))),
+    ])
+}
+
 /// What sending gave: the receiver's status and body, or why not (and whether to try again).
 enum Outcome {
     Answered(u16, String),
@@ -178,8 +205,12 @@ enum Outcome {
 }
 
 async fn send(app: &AppState, client: &WebhookClient, delivery: &Resource) -> Outcome {
-    let hook =
-        delivery.link("webhook").first().and_then(|l| app.replica.resources().get(delivery.team_id, "webhooks", &l.id));
+    // Apple's webhooks (F5) or a team's key webhooks (X5); nothing else is a webhook.
+    let hook = delivery
+        .link("webhook")
+        .first()
+        .filter(|l| l.kind == "webhooks" || l.kind == key_event::WEBHOOK_KIND)
+        .and_then(|l| app.replica.resources().get(delivery.team_id, &l.kind, &l.id));
     let Some(hook) = hook else { return Outcome::Failed { why: "the webhook has been deleted".into(), again: false } };
     let url = delivery.attributes.get("request").and_then(|r| r.get("url")).and_then(Value::as_str).unwrap_or_default();
     let allow_private = app.settings.webhook_allow_private;
@@ -191,14 +222,16 @@ async fn send(app: &AppState, client: &WebhookClient, delivery: &Resource) -> Ou
     };
     let body = delivery.attributes.get(BODY).and_then(Value::as_str).unwrap_or_default().to_owned();
     let secret = hook.attributes.get("secret").and_then(Value::as_str).unwrap_or_default();
-    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret.as_bytes());
-    let signature = aws_lc_rs::hmac::sign(&key, body.as_bytes());
-    let hex: String = signature.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-    let request = axum::http::Request::post(uri)
+    let Some(signed) = signature_headers(&hook.kind, secret, &delivery.id, &body) else {
+        return Outcome::Failed { why: "the webhook's secret is not a Standard Webhooks secret".into(), again: false };
+    };
+    let mut request = axum::http::Request::post(uri)
         .header("content-type", "application/json")
-        .header("user-agent", "Keyward-Webhooks/1")
-        .header(webhook::SIGNATURE_HEADER, format!("{}{hex}", webhook::SIGNATURE_PREFIX))
-        .body(Full::new(Bytes::from(body)));
+        .header("user-agent", "Keyward-Webhooks/1");
+    for (name, value) in signed {
+        request = request.header(name, value);
+    }
+    let request = request.body(Full::new(Bytes::from(body)));
     let Ok(request) = request else {
         return Outcome::Failed { why: "the request could not be made".into(), again: false };
     };

@@ -9,6 +9,7 @@ mod backup;
 mod build;
 mod init;
 mod key;
+mod key_webhook;
 mod member;
 mod review;
 mod seed;
@@ -47,6 +48,7 @@ pub async fn run(args: AdminArgs, config: &Config) -> Result<(), CliError> {
         AdminCommand::Tester(c) => tester::run(&store, c, out).await,
         AdminCommand::Review(c) => review::run(&store, c, config, out).await,
         AdminCommand::Key(c) => key::run(&store, c, config, out).await,
+        AdminCommand::KeyWebhook(c) => key_webhook::run(&store, c, config, out).await,
         AdminCommand::Audit(a) => audit::run(&store, a, out).await,
         AdminCommand::Seed(a) => seed::run(&store, a, config, out).await,
         AdminCommand::ActivationLink(a) => activation::run(&store, a, config, out).await,

@@ -1,6 +1,8 @@
 //! Drives the real `keyward` binary against a throw-away database.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod receiver;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

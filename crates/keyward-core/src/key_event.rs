@@ -1,0 +1,137 @@
+//! X5: events about a team's keys, delivered to the team's key webhooks as Standard Webhooks
+//! (<https://www.standardwebhooks.com>): a JSON body `{type, timestamp, data}`, signed by the
+//! sender with the headers `webhook-id`, `webhook-timestamp` and `webhook-signature`. A key
+//! webhook is a resource of its own kind beside Apple's `webhooks`, and its deliveries are
+//! `webhookDeliveries` in the same durable outbox (F5): written in the transaction of the change
+//! they report, sent at least once, retried with backoff. Pure; signing and sending are the
+//! server's.
+
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::DomainError;
+use crate::ids::TeamId;
+use crate::key::ApiKey;
+use crate::resource::Resource;
+
+/// The resource kind of a team's key webhooks (not one of Apple's: no `/v1` path serves it).
+pub const WEBHOOK_KIND: &str = "keyWebhooks";
+
+/// A Standard Webhooks secret: this prefix, then base64 of the key bytes.
+pub const SECRET_PREFIX: &str = "whsec_";
+
+pub const CREATED: &str = "key.created";
+pub const DOWNLOADED: &str = "key.downloaded";
+pub const REVOKED: &str = "key.revoked";
+
+/// The event types a key webhook may take.
+pub const EVENT_TYPES: [&str; 3] = [CREATED, DOWNLOADED, REVOKED];
+
+/// The event types named in `list` (comma-separated), every one when `list` is empty.
+pub fn parse_event_types(list: &str) -> Result<Vec<String>, DomainError> {
+    let named: Vec<&str> = list.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    if named.is_empty() {
+        return Ok(EVENT_TYPES.iter().map(|s| (*s).to_owned()).collect());
+    }
+    named
+        .into_iter()
+        .map(|name| {
+            EVENT_TYPES.iter().find(|t| **t == name).map(|t| (*t).to_owned()).ok_or_else(|| {
+                DomainError::InvalidInput(format!("'{name}' is not a key event; use {}", EVENT_TYPES.join(", ")))
+            })
+        })
+        .collect()
+}
+
+/// A key webhook of `team` posting `events` to `url`, signed with `secret`.
+pub fn webhook(team: TeamId, id: String, url: &str, secret: &str, events: &[String], now: OffsetDateTime) -> Resource {
+    let mut attributes = Map::new();
+    attributes.insert("url".into(), json!(url));
+    attributes.insert("secret".into(), json!(secret));
+    attributes.insert("enabled".into(), json!(true));
+    attributes.insert("eventTypes".into(), json!(events));
+    Resource {
+        team_id: team,
+        kind: WEBHOOK_KIND.into(),
+        id,
+        app: None,
+        attributes,
+        relationships: Default::default(),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Whether `hook` takes `event`: enabled and subscribed.
+pub fn takes(hook: &Resource, event: &str) -> bool {
+    let enabled = hook.attributes.get("enabled").and_then(Value::as_bool).unwrap_or(false);
+    let subscribed = hook
+        .attributes
+        .get("eventTypes")
+        .and_then(Value::as_array)
+        .is_some_and(|types| types.iter().any(|t| t.as_str() == Some(event)));
+    hook.kind == WEBHOOK_KIND && enabled && subscribed
+}
+
+fn stamp(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
+}
+
+/// The body: `{"type": "key.revoked", "timestamp": …, "data": {the key, who acted}}`. Never
+/// anything secret: no key material, public or private.
+pub fn payload(event: &str, key: &ApiKey, actor: &str, at: OffsetDateTime) -> String {
+    let data = json!({
+        "keyId": key.id.to_string(),
+        "name": key.name,
+        "kind": key.kind.as_str().to_ascii_uppercase(),
+        "roles": key.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        "memberId": key.member_id.map(|m| m.to_string()),
+        "expirationDate": key.expires_at.map(stamp),
+        "revokedDate": key.revoked_at.map(stamp),
+        "actor": actor,
+    });
+    json!({ "type": event, "timestamp": stamp(at), "data": data }).to_string()
+}
+
+/// The content Standard Webhooks signs: `{id}.{timestamp}.{body}`.
+pub fn signed_content(id: &str, timestamp: i64, body: &str) -> String {
+    format!("{id}.{timestamp}.{body}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actor::Actor;
+    use crate::key::{KeyKind, sample};
+
+    #[test]
+    fn x5_event_types_parse_as_listed_and_default_to_all() {
+        assert_eq!(parse_event_types("").expect("all").len(), EVENT_TYPES.len());
+        assert_eq!(parse_event_types(" key.revoked ").expect("one"), vec!["key.revoked"]);
+        assert!(parse_event_types("key.revoked,key.stolen").is_err());
+    }
+
+    #[test]
+    fn x5_a_hook_takes_what_it_subscribed_to_while_enabled() {
+        let now = time::macros::datetime!(2026-12-07 10:00 UTC);
+        let mut hook = webhook(TeamId::random(), "h".into(), "https://x.test", "whsec_AA", &[REVOKED.into()], now);
+        assert!(takes(&hook, REVOKED));
+        assert!(!takes(&hook, CREATED));
+        hook.attributes.insert("enabled".into(), json!(false));
+        assert!(!takes(&hook, REVOKED));
+    }
+
+    #[test]
+    fn x5_payloads_name_the_key_and_carry_no_key_material() {
+        let now = time::macros::datetime!(2026-12-07 10:00 UTC);
+        let key = sample(KeyKind::Team, Actor::Operator, None);
+        let body: Value = serde_json::from_str(&payload(REVOKED, &key, "ana@acme.test", now)).expect("JSON");
+        assert_eq!(body["type"], REVOKED);
+        assert_eq!(body["data"]["keyId"], key.id.to_string());
+        assert_eq!(body["data"]["kind"], "TEAM");
+        assert_eq!(body["timestamp"], "2026-12-07T10:00:00Z");
+        assert!(!body.to_string().contains("BEGIN"), "no PEM of any kind");
+        assert_eq!(signed_content("msg_1", 5, "{}"), "msg_1.5.{}");
+    }
+}

@@ -1,0 +1,100 @@
+//! Spec X5 through the binary: key events posted to a team's key webhook, verified by a receiver
+//! using the Standard Webhooks reference library; a failing receiver is retried under the same
+//! `webhook-id`; an event written while no node runs is delivered when one starts (the outbox);
+//! URLs to metadata addresses and unknown events are refused.
+#![allow(clippy::unwrap_used)]
+
+use keyward_store::Backend;
+use serde_json::Value;
+
+use crate::common::Keyward;
+use crate::common::receiver::Receiver;
+
+const RECEIVER: &str = "standard_webhook_receiver.py";
+
+const ALLOW_PRIVATE: (&str, &str) = ("KEYWARD_WEBHOOK_ALLOW_PRIVATE", "true");
+
+fn cli(kw: &Keyward, args: &[&str]) -> crate::common::Run {
+    let out = kw.command(args).env(ALLOW_PRIVATE.0, ALLOW_PRIVATE.1).output().unwrap();
+    crate::common::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn of_type<'a>(events: &'a [Value], kind: &str, key: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["body"]["type"] == kind && e["body"]["data"]["keyId"] == key).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x5_key_events_reach_a_standard_webhooks_receiver_at_least_once() {
+    let kw = Keyward::new(Backend::Postgres).await;
+    kw.approved_team("Acme", "ana@acme.test");
+
+    let metadata = cli(&kw, &["admin", "key-webhook", "add", "--team", "Acme", "--url", "http://169.254.169.254/x"]);
+    assert_eq!(metadata.code, 1, "{metadata:?}");
+    assert!(metadata.stderr.contains("not taken"), "{}", metadata.stderr);
+    let unknown = cli(
+        &kw,
+        &["admin", "key-webhook", "add", "--team", "Acme", "--url", "http://127.0.0.1:9/x", "--events", "key.stolen"],
+    );
+    assert_ne!(unknown.code, 0);
+    assert!(
+        kw.ok(&["admin", "key-webhook", "list", "--team", "Acme", "--json"]).stdout.trim().is_empty(),
+        "nothing added"
+    );
+
+    // The secret is made by the CLI; the receiver learns it the way a team would, from its output.
+    let placeholder = Receiver::launch(&kw, RECEIVER, "whsec_AAAA", 0, 0);
+    let port = placeholder.port;
+    drop(placeholder);
+    let url = format!("http://127.0.0.1:{port}/key-events");
+    let added = cli(&kw, &["admin", "key-webhook", "add", "--team", "Acme", "--url", &url, "--json"]);
+    assert_eq!(added.code, 0, "{added:?}");
+    let hook: Value = serde_json::from_str(added.stdout.trim()).unwrap();
+    let secret = hook["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"), "{hook}");
+    let listed = kw.ok(&["admin", "key-webhook", "list", "--team", "Acme", "--json"]).stdout;
+    assert!(listed.contains(&url) && !listed.contains(&secret), "listed, never with its secret: {listed}");
+
+    let receiver = Receiver::launch(&kw, RECEIVER, &secret, 1, port);
+    let node = kw.serve(&[ALLOW_PRIVATE]);
+    let (key_id, _) = kw.team_key("Acme", "CI", "DEVELOPER");
+    kw.ok(&["admin", "key", "revoke", "--team", "Acme", &key_id]);
+    // The first attempt is answered 500: its retry comes under the same webhook-id.
+    let retried = |e: &[Value]| e.iter().filter(|x| x["id"] == e[0]["id"]).count() >= 2;
+    let events = receiver
+        .received_within(20, |e| {
+            !of_type(e, "key.revoked", &key_id).is_empty()
+                && !of_type(e, "key.downloaded", &key_id).is_empty()
+                && retried(e)
+        })
+        .await;
+    for kind in ["key.created", "key.downloaded", "key.revoked"] {
+        let seen = of_type(&events, kind, &key_id);
+        assert!(!seen.is_empty(), "{kind}: {events:?}");
+        assert!(seen.iter().any(|e| e["signature_ok"] == true), "{kind} verified: {events:?}");
+        assert!(seen.iter().all(|e| e["wrong_secret_refused"] == true), "another secret does not verify");
+    }
+    let revoked = of_type(&events, "key.revoked", &key_id)[0];
+    assert_eq!(revoked["body"]["data"]["actor"], "operator (cli)");
+    assert_eq!(revoked["body"]["data"]["name"], "CI");
+    let first = &events[0];
+    let again: Vec<&Value> = events.iter().filter(|e| e["id"] == first["id"]).collect();
+    assert!(again.len() >= 2 && again.last().unwrap()["signature_ok"] == true, "{events:?}");
+    let ids: std::collections::BTreeSet<&str> = events.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert!(ids.len() >= 3, "one message per event: {events:?}");
+
+    // The outbox: an event written while no node runs is sent when one starts.
+    drop(node);
+    let (late, _) = kw.team_key("Acme", "Late", "DEVELOPER");
+    kw.ok(&["admin", "key", "revoke", "--team", "Acme", &late]);
+    let _node = kw.serve(&[ALLOW_PRIVATE]);
+    let events = receiver.received(|e| !of_type(e, "key.revoked", &late).is_empty()).await;
+    assert!(of_type(&events, "key.revoked", &late).iter().all(|e| e["signature_ok"] == true));
+
+    let id = hook["id"].as_str().unwrap();
+    kw.ok(&["admin", "key-webhook", "remove", "--team", "Acme", id]);
+    assert!(kw.ok(&["admin", "key-webhook", "list", "--team", "Acme", "--json"]).stdout.trim().is_empty());
+}
