@@ -49,6 +49,8 @@ audit_kinds! {
     KeyRevoked => "key_revoked",
     KeyRotated => "key_rotated",
     KeyCapabilityChanged => "key_capability_changed",
+    KeyWebhookAdded => "key_webhook_added",
+    KeyWebhookRemoved => "key_webhook_removed",
 }
 
 impl fmt::Display for AuditKind {

@@ -2,17 +2,23 @@
 //! the transaction of the change they report (the outbox of F5): an event is never lost to a
 //! crash, nor sent for a change that rolled back.
 
+use keyward_core::actor::ActorContext;
+use keyward_core::audit::AuditKind;
 use keyward_core::change::Change;
-use keyward_core::error::StoreError;
+use keyward_core::error::{DomainError, StoreError};
 use keyward_core::ids::TeamId;
 use keyward_core::key::ApiKey;
+use keyward_core::resource::Resource;
 use keyward_core::{key_event, webhook};
 use time::OffsetDateTime;
 
-use crate::resource_rows;
-use crate::tx::{self, Tx};
+use crate::tx::{self, Tx, lock_team, now};
+use crate::{Store, resource_rows, resources};
 
-/// Writes the deliveries of `event` about `key`, done by `actor` (the audit log's name).
+/// Writes the deliveries of `event` about `key`, done by `actor` (the audit log's name). A
+/// revocation's are always written: a team at its cap of resources must still be able to revoke a
+/// key, and hear of it. Other events are skipped, with a warning, while the team is at its cap,
+/// so a loop of creations cannot grow the team's rows past it.
 pub(crate) async fn emit(
     tx: &mut Tx,
     team: TeamId,
@@ -22,14 +28,21 @@ pub(crate) async fn emit(
     at: OffsetDateTime,
 ) -> Result<(), StoreError> {
     let hooks = resource_rows::of_kind(tx, team, key_event::WEBHOOK_KIND).await?;
+    if hooks.is_empty() {
+        return Ok(());
+    }
+    if event != key_event::REVOKED && resource_rows::count(tx, team).await? >= resource_rows::MAX_PER_TEAM {
+        tracing::warn!(%team, event, key = %key.id, "the team is at its cap of resources: this key event is not sent");
+        return Ok(());
+    }
     let stamp = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     for hook in hooks.iter().filter(|h| key_event::takes(h, event)) {
         let body = key_event::payload(event, key, actor, at);
         // The delivery's ID is the message's `webhook-id`, the same on every retry.
         let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
         let delivery = webhook::delivery(team, id, hook, body, at, &stamp, false);
-        // Not through `insert_in`: a team at its cap of resources must still be able to revoke a
-        // key, and the hook this links to was read in this transaction.
+        // Not through `insert_in`: the cap is settled above, and the hook this links to was read
+        // in this transaction.
         resource_rows::insert(tx, &delivery)
             .await?
             .or_taken(|| StoreError::Backend(format!("delivery {} exists", delivery.id)))?;
@@ -38,4 +51,47 @@ pub(crate) async fn emit(
         tx::change(tx, &change, at).await?;
     }
     Ok(())
+}
+
+impl Store {
+    /// Adds a key webhook, audited in the same transaction (it will receive the team's key
+    /// activity, members' emails included).
+    pub async fn add_key_webhook(&self, hook: Resource, actor: &ActorContext) -> Result<Resource, StoreError> {
+        let at = now();
+        let team = hook.team_id;
+        let mut tx = self.begin_write().await?;
+        lock_team(&mut tx, team).await?;
+        let url = hook.attributes.get("url").and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
+        let made = resources::insert_in(&mut tx, hook).await?;
+        let detail = format!("key events posted to {url}");
+        tx::audit(&mut tx, team, actor, AuditKind::KeyWebhookAdded, Some(&made.id), &detail, at).await?;
+        let change = Change::Resource { team_id: team, resource_type: made.kind.clone(), id: made.id.clone() };
+        tx::change(&mut tx, &change, at).await?;
+        tx::commit(tx).await?;
+        Ok(made)
+    }
+
+    /// Removes a key webhook of `team`, audited; its pending deliveries fail as "deleted".
+    pub async fn remove_key_webhook(&self, team: TeamId, id: &str, actor: &ActorContext) -> Result<(), StoreError> {
+        let at = now();
+        let mut tx = self.begin_write().await?;
+        lock_team(&mut tx, team).await?;
+        if !resource_rows::delete(&mut tx, team, key_event::WEBHOOK_KIND, id).await? {
+            return Err(DomainError::NoSuchResource { kind: key_event::WEBHOOK_KIND.into(), id: id.to_owned() }.into());
+        }
+        tx::audit(
+            &mut tx,
+            team,
+            actor,
+            AuditKind::KeyWebhookRemoved,
+            Some(id),
+            "key events no longer posted there",
+            at,
+        )
+        .await?;
+        let change =
+            Change::Resource { team_id: team, resource_type: key_event::WEBHOOK_KIND.into(), id: id.to_owned() };
+        tx::change(&mut tx, &change, at).await?;
+        tx::commit(tx).await
+    }
 }

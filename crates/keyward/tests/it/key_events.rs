@@ -94,7 +94,22 @@ async fn x5_key_events_reach_a_standard_webhooks_receiver_at_least_once() {
     let events = receiver.received(|e| !of_type(e, "key.revoked", &late).is_empty()).await;
     assert!(of_type(&events, "key.revoked", &late).iter().all(|e| e["signature_ok"] == true));
 
+    // K14: a member's removal revokes their individual key, and says so.
+    kw.ok(&["admin", "member", "add", "--team", "Acme", "--email", "dev@acme.test", "--roles", "DEVELOPER"]);
+    let (individual, _) = kw.individual_key("Acme", "dev@acme.test");
+    kw.ok(&["admin", "member", "remove", "--team", "Acme", "--email", "dev@acme.test"]);
+    let events = receiver.received(|e| !of_type(e, "key.revoked", &individual).is_empty()).await;
+    let gone = of_type(&events, "key.revoked", &individual)[0];
+    assert_eq!(gone["body"]["data"]["kind"], "INDIVIDUAL");
+    assert!(gone["signature_ok"] == true);
+
     let id = hook["id"].as_str().unwrap();
     kw.ok(&["admin", "key-webhook", "remove", "--team", "Acme", id]);
     assert!(kw.ok(&["admin", "key-webhook", "list", "--team", "Acme", "--json"]).stdout.trim().is_empty());
+    let gone = kw.run(&["admin", "key-webhook", "remove", "--team", "Acme", id]);
+    assert_eq!(gone.code, 1, "removed once: {gone:?}");
+    let audit = kw.ok(&["admin", "audit", "--team", "Acme", "--json"]).json_lines();
+    for event in ["key_webhook_added", "key_webhook_removed"] {
+        assert!(audit.iter().any(|e| e["event"] == event && e["subject"] == id), "{event}: {audit:?}");
+    }
 }

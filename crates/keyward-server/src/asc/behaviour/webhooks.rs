@@ -82,6 +82,7 @@ pub(super) fn before_create_redelivery(
     let hook = template
         .link("webhook")
         .first()
+        .filter(|l| l.kind == "webhooks")
         .and_then(|l| index.get(team, "webhooks", &l.id))
         .ok_or_else(|| ApiError::state("The delivery's webhook has been deleted.".into()))?;
     let (now, stamp) = now();

@@ -3,9 +3,9 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use keyward_core::actor::ActorContext;
 use keyward_core::key_event;
 use keyward_core::ports::ResourceStore;
-use keyward_core::resource::WriteRules;
 use keyward_core::webhook;
 use keyward_store::Store;
 use serde_json::{Value, json};
@@ -49,7 +49,7 @@ pub async fn run(store: &Store, command: KeyWebhookCommand, config: &Config, out
             let id = uuid::Uuid::new_v4().to_string();
             let now = time::OffsetDateTime::now_utc();
             let hook = key_event::webhook(team.id, id, &args.url, &secret, &events, now);
-            let (made, _) = store.create_resource(hook, WriteRules::default()).await?;
+            let made = store.add_key_webhook(hook, &ActorContext::operator_cli()).await?;
             let mut value = webhook_json(&made);
             value["secret"] = json!(secret);
             out.one(&value, || {
@@ -77,7 +77,7 @@ pub async fn run(store: &Store, command: KeyWebhookCommand, config: &Config, out
         }
         KeyWebhookCommand::Remove(args) => {
             let team = resolve_team(store, &args.team).await?;
-            store.delete_resource(team.id, key_event::WEBHOOK_KIND, &args.id, WriteRules::default()).await?;
+            store.remove_key_webhook(team.id, &args.id, &ActorContext::operator_cli()).await?;
             out.one(&json!({"id": args.id, "removed": true}), || format!("Key webhook {} removed.", args.id));
         }
     }
