@@ -24,9 +24,16 @@ pub const SECRET_PREFIX: &str = "whsec_";
 pub const CREATED: &str = "key.created";
 pub const DOWNLOADED: &str = "key.downloaded";
 pub const REVOKED: &str = "key.revoked";
+/// Seven days ([`crate::expiry::EXPIRING_NOTICE`]) before a key expires, or at once for a key made
+/// with less time left.
+pub const EXPIRING: &str = "key.expiring";
+pub const EXPIRED: &str = "key.expired";
 
 /// The event types a key webhook may take.
-pub const EVENT_TYPES: [&str; 3] = [CREATED, DOWNLOADED, REVOKED];
+pub const EVENT_TYPES: [&str; 5] = [CREATED, DOWNLOADED, REVOKED, EXPIRING, EXPIRED];
+
+/// How the audit log and events name the sweep that announces expiries.
+pub const EXPIRY_ACTOR: &str = "keyward (expiry)";
 
 /// The event types named in `list` (comma-separated), every one when `list` is empty.
 pub fn parse_event_types(list: &str) -> Result<Vec<String>, DomainError> {

@@ -53,6 +53,22 @@ pub async fn revoke_rotated_out_keys(state: AppState, mut shutdown: watch::Recei
     }
 }
 
+/// X5: every 2 s on every node, announces keys whose expiry is 7 days away or past to the team's
+/// key webhooks; whichever node comes first records each announcement, once.
+pub async fn announce_key_ends(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        match state.store.announce_key_ends(OffsetDateTime::now_utc()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(announced = n, "announced keys' coming or past expiry"),
+            Err(e) => tracing::warn!(error = %e, "announcing keys' expiry failed; will retry"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
 /// Flushes failures and last-use times every `every`, and once more at shutdown; with shared
 /// budgets (M2) also the uses of this node's slices, and at shutdown the unused rest given back.
 pub async fn write_behind(state: AppState, every: Duration, mut shutdown: watch::Receiver<bool>) {

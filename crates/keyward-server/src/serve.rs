@@ -83,6 +83,7 @@ impl Background {
         let tasks = vec![
             tokio::spawn(background::purge_revoked_keys(state.clone(), options.purge_every, stop_rx.clone())),
             tokio::spawn(background::revoke_rotated_out_keys(state.clone(), stop_rx.clone())),
+            tokio::spawn(background::announce_key_ends(state.clone(), stop_rx.clone())),
             tokio::spawn(crate::metrics::upkeep(stop_rx.clone())),
             tokio::spawn(crate::replica::tail::tail_changes(state.clone(), stop_rx.clone())),
             tokio::spawn(crate::asc::process_builds(state.clone(), stop_rx.clone())),

@@ -6,14 +6,16 @@ use keyward_core::actor::ActorContext;
 use keyward_core::audit::AuditKind;
 use keyward_core::change::Change;
 use keyward_core::error::{DomainError, StoreError};
+use keyward_core::ids::KeyId;
 use keyward_core::ids::TeamId;
 use keyward_core::key::ApiKey;
 use keyward_core::resource::Resource;
-use keyward_core::{key_event, webhook};
+use keyward_core::{expiry, key_event, webhook};
 use time::OffsetDateTime;
 
+use crate::error::backend_error;
 use crate::tx::{self, Tx, lock_team, now};
-use crate::{Store, resource_rows, resources};
+use crate::{Store, convert, resource_rows, resources};
 
 /// Writes the deliveries of `event` about `key`, done by `actor` (the audit log's name). A
 /// revocation's are always written: a team at its cap of resources must still be able to revoke a
@@ -93,5 +95,68 @@ impl Store {
             Change::Resource { team_id: team, resource_type: key_event::WEBHOOK_KIND.into(), id: id.to_owned() };
         tx::change(&mut tx, &change, at).await?;
         tx::commit(tx).await
+    }
+}
+
+impl Store {
+    /// X5: announces, once across nodes, each working key whose expiry is within
+    /// [`expiry::EXPIRING_NOTICE`] (`key.expiring`) or has passed (`key.expired`; a key that
+    /// expired before its notice was sent gets this one only). Returns how many were announced.
+    pub async fn announce_key_ends(&self, now: OffsetDateTime) -> Result<usize, StoreError> {
+        let notice = (now + expiry::EXPIRING_NOTICE).unix_timestamp();
+        let due = sqlx::query(
+            "SELECT id, team_id, expires_at FROM api_keys WHERE revoked_at IS NULL AND expires_at IS NOT NULL \
+             AND expired_announced_at IS NULL AND (expires_at <= $2 OR (expiring_announced_at IS NULL AND expires_at <= $1)) \
+             ORDER BY expires_at LIMIT 100",
+        )
+        .bind(notice)
+        .bind(now.unix_timestamp())
+        .fetch_all(&mut *self.conn().await?)
+        .await
+        .map_err(backend_error)?;
+        let mut announced = 0;
+        for row in due {
+            let id =
+                KeyId::parse(&convert::get::<String>(&row, "id")?).map_err(|e| StoreError::Backend(e.to_string()))?;
+            let team: TeamId = convert::parsed(&row, "team_id")?;
+            let expired = convert::get::<i64>(&row, "expires_at")? <= now.unix_timestamp();
+            if self.announce_key_end(team, &id, expired, now).await? {
+                announced += 1;
+            }
+        }
+        Ok(announced)
+    }
+
+    /// One announcement, recorded by a conditional update so that only one node sends it.
+    async fn announce_key_end(
+        &self,
+        team: TeamId,
+        id: &KeyId,
+        expired: bool,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        lock_team(&mut tx, team).await?;
+        let update = if expired {
+            "UPDATE api_keys SET expired_announced_at = $1, expiring_announced_at = COALESCE(expiring_announced_at, $1) \
+             WHERE id = $2 AND expired_announced_at IS NULL AND revoked_at IS NULL"
+        } else {
+            "UPDATE api_keys SET expiring_announced_at = $1 \
+             WHERE id = $2 AND expiring_announced_at IS NULL AND revoked_at IS NULL"
+        };
+        let won = sqlx::query(update)
+            .bind(now.unix_timestamp())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+        if won.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let key = crate::keys::key_in_tx(&mut tx, team, id).await?;
+        let event = if expired { key_event::EXPIRED } else { key_event::EXPIRING };
+        emit(&mut tx, team, event, &key, key_event::EXPIRY_ACTOR, now).await?;
+        tx::commit(tx).await?;
+        Ok(true)
     }
 }

@@ -94,6 +94,39 @@ async fn x5_key_events_reach_a_standard_webhooks_receiver_at_least_once() {
     let events = receiver.received(|e| !of_type(e, "key.revoked", &late).is_empty()).await;
     assert!(of_type(&events, "key.revoked", &late).iter().all(|e| e["signature_ok"] == true));
 
+    // X5: a key made with less than 7 days left is announced as expiring at once, then as
+    // expired from its second on, each once although two nodes sweep.
+    let _second = kw.serve(&[ALLOW_PRIVATE]);
+    let soon = kw
+        .ok(&[
+            "admin",
+            "key",
+            "create",
+            "--team",
+            "Acme",
+            "--name",
+            "Soon",
+            "--roles",
+            "DEVELOPER",
+            "--expires",
+            "4s",
+            "--json",
+        ])
+        .json()["key_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let events = receiver.received(|e| !of_type(e, "key.expired", &soon).is_empty()).await;
+    let ok_once = |kind: &str| {
+        let seen = of_type(&events, kind, &soon);
+        let ids: std::collections::BTreeSet<&str> = seen.iter().map(|e| e["id"].as_str().unwrap()).collect();
+        assert_eq!(ids.len(), 1, "{kind} once: {events:?}");
+        assert!(seen.iter().all(|e| e["signature_ok"] == true));
+    };
+    ok_once("key.expiring");
+    ok_once("key.expired");
+    assert_eq!(of_type(&events, "key.expired", &soon)[0]["body"]["data"]["actor"], "keyward (expiry)");
+
     // K14: a member's removal revokes their individual key, and says so.
     kw.ok(&["admin", "member", "add", "--team", "Acme", "--email", "dev@acme.test", "--roles", "DEVELOPER"]);
     let (individual, _) = kw.individual_key("Acme", "dev@acme.test");
