@@ -28,9 +28,20 @@ pub const REVOKED: &str = "key.revoked";
 /// with less time left.
 pub const EXPIRING: &str = "key.expiring";
 pub const EXPIRED: &str = "key.expired";
+/// At least [`BURST_FAILURES`] refused tokens naming the key within [`BURST_WINDOW_SECONDS`]: someone
+/// holds something of it (an old private key, a leaked token) or a client is misconfigured.
+pub const AUTHENTICATION_FAILURES: &str = "key.authentication_failures";
 
 /// The event types a key webhook may take.
-pub const EVENT_TYPES: [&str; 5] = [CREATED, DOWNLOADED, REVOKED, EXPIRING, EXPIRED];
+pub const EVENT_TYPES: [&str; 6] = [CREATED, DOWNLOADED, REVOKED, EXPIRING, EXPIRED, AUTHENTICATION_FAILURES];
+
+/// A burst: this many failures within the window; announced at most once per quiet period.
+pub const BURST_FAILURES: i64 = 10;
+pub const BURST_WINDOW_SECONDS: i64 = 60;
+pub const BURST_QUIET_SECONDS: i64 = 600;
+
+/// How the audit log and events name the detector of bursts.
+pub const FAILURES_ACTOR: &str = "keyward (authentication failures)";
 
 /// How the audit log and events name the sweep that announces expiries.
 pub const EXPIRY_ACTOR: &str = "keyward (expiry)";
@@ -88,6 +99,11 @@ fn stamp(at: OffsetDateTime) -> String {
 /// The body: `{"type": "key.revoked", "timestamp": …, "data": {the key, who acted}}`. Never
 /// anything secret: no key material, public or private.
 pub fn payload(event: &str, key: &ApiKey, actor: &str, at: OffsetDateTime) -> String {
+    payload_with(event, key, actor, at, Map::new())
+}
+
+/// [`payload`] with more `data` (a burst's count and window).
+pub fn payload_with(event: &str, key: &ApiKey, actor: &str, at: OffsetDateTime, extra: Map<String, Value>) -> String {
     let data = json!({
         "keyId": key.id.to_string(),
         "name": key.name,
@@ -98,6 +114,10 @@ pub fn payload(event: &str, key: &ApiKey, actor: &str, at: OffsetDateTime) -> St
         "revokedDate": key.revoked_at.map(stamp),
         "actor": actor,
     });
+    let mut data = data;
+    if let Some(fields) = data.as_object_mut() {
+        fields.extend(extra);
+    }
     json!({ "type": event, "timestamp": stamp(at), "data": data }).to_string()
 }
 

@@ -180,7 +180,17 @@ impl AuthStore for Store {
             .await
             .map_err(backend_error)?;
         }
-        tx::commit(tx).await
+        tx::commit(tx).await?;
+        let keys: Vec<&KeyId> = {
+            let mut keys: Vec<&KeyId> = failures.iter().map(|f| &f.key_id).collect();
+            keys.sort();
+            keys.dedup();
+            keys
+        };
+        if let Err(e) = self.announce_failure_bursts(&keys, time::OffsetDateTime::now_utc()).await {
+            tracing::warn!(error = %e, "a burst of authentication failures could not be announced");
+        }
+        Ok(())
     }
 
     async fn record_usage(&self, usage: &[(KeyId, i64, u64)]) -> Result<(), StoreError> {

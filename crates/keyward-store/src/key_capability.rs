@@ -11,7 +11,7 @@ use keyward_core::key::ApiKey;
 
 use crate::Store;
 use crate::error::backend_error;
-use crate::keys::key_in_tx;
+use crate::key_rows::key_in_tx;
 use crate::tx::{self, lock_team, now};
 
 impl Store {

@@ -29,6 +29,19 @@ pub(crate) async fn emit(
     actor: &str,
     at: OffsetDateTime,
 ) -> Result<(), StoreError> {
+    emit_with(tx, team, event, key, actor, at, serde_json::Map::new()).await
+}
+
+/// [`emit`] with more `data` in the body.
+async fn emit_with(
+    tx: &mut Tx,
+    team: TeamId,
+    event: &str,
+    key: &ApiKey,
+    actor: &str,
+    at: OffsetDateTime,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> Result<(), StoreError> {
     let hooks = resource_rows::of_kind(tx, team, key_event::WEBHOOK_KIND).await?;
     if hooks.is_empty() {
         return Ok(());
@@ -39,7 +52,7 @@ pub(crate) async fn emit(
     }
     let stamp = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     for hook in hooks.iter().filter(|h| key_event::takes(h, event)) {
-        let body = key_event::payload(event, key, actor, at);
+        let body = key_event::payload_with(event, key, actor, at, extra.clone());
         // The delivery's ID is the message's `webhook-id`, the same on every retry.
         let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
         let delivery = webhook::delivery(team, id, hook, body, at, &stamp, false);
@@ -153,10 +166,60 @@ impl Store {
         if won.rows_affected() != 1 {
             return Ok(false);
         }
-        let key = crate::keys::key_in_tx(&mut tx, team, id).await?;
+        let key = crate::key_rows::key_in_tx(&mut tx, team, id).await?;
         let event = if expired { key_event::EXPIRED } else { key_event::EXPIRING };
         emit(&mut tx, team, event, &key, key_event::EXPIRY_ACTOR, now).await?;
         tx::commit(tx).await?;
         Ok(true)
+    }
+}
+
+impl Store {
+    /// X5: for each of `keys` that was refused [`key_event::BURST_FAILURES`] times or more within
+    /// the last [`key_event::BURST_WINDOW_SECONDS`], announces `key.authentication_failures`, at
+    /// most once per key every [`key_event::BURST_QUIET_SECONDS`] across nodes. Called after the
+    /// failures are recorded; its own failure loses an announcement, never a record.
+    pub(crate) async fn announce_failure_bursts(&self, keys: &[&KeyId], now: OffsetDateTime) -> Result<(), StoreError> {
+        let since = now.unix_timestamp() - key_event::BURST_WINDOW_SECONDS;
+        for key_id in keys {
+            let row = sqlx::query(
+                "SELECT k.team_id, COUNT(f.seq) AS n FROM api_keys k JOIN auth_failures f ON f.key_id = k.id \
+                 WHERE k.id = $1 AND f.at > $2 GROUP BY k.team_id",
+            )
+            .bind(key_id.to_string())
+            .bind(since)
+            .fetch_optional(&mut *self.conn().await?)
+            .await
+            .map_err(backend_error)?;
+            let Some(row) = row else { continue };
+            let failures: i64 = convert::get(&row, "n")?;
+            if failures < key_event::BURST_FAILURES {
+                continue;
+            }
+            let team: TeamId = convert::parsed(&row, "team_id")?;
+            let mut tx = self.begin_write().await?;
+            lock_team(&mut tx, team).await?;
+            let won = sqlx::query(
+                "UPDATE api_keys SET failures_announced_at = $1 WHERE id = $2 \
+                 AND (failures_announced_at IS NULL OR failures_announced_at <= $3)",
+            )
+            .bind(now.unix_timestamp())
+            .bind(key_id.to_string())
+            .bind(now.unix_timestamp() - key_event::BURST_QUIET_SECONDS)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend_error)?;
+            if won.rows_affected() != 1 {
+                continue;
+            }
+            let key = crate::key_rows::key_in_tx(&mut tx, team, key_id).await?;
+            let mut extra = serde_json::Map::new();
+            extra.insert("failures".into(), failures.into());
+            extra.insert("windowSeconds".into(), key_event::BURST_WINDOW_SECONDS.into());
+            let event = key_event::AUTHENTICATION_FAILURES;
+            emit_with(&mut tx, team, event, &key, key_event::FAILURES_ACTOR, now, extra).await?;
+            tx::commit(tx).await?;
+        }
+        Ok(())
     }
 }

@@ -1,12 +1,13 @@
 //! API key rows, written one way by every writer: key generation (console, CLI, API) and seeds
 //! insert through [`insert`]. No column can hold a private key (K9).
 
-use keyward_core::error::{DomainError, StoreError};
+use keyward_core::error::{DomainError, Resource, StoreError};
 use keyward_core::ids::{KeyId, MemberId, TeamId};
-use keyward_core::key::KeyKind;
+use keyward_core::key::{ApiKey, KeyKind};
 use keyward_core::role::RoleSet;
 use time::OffsetDateTime;
 
+use crate::convert;
 use crate::error::{Inserted, backend_error, inserted};
 use crate::tx::Tx;
 
@@ -82,4 +83,16 @@ pub(crate) async fn insert(tx: &mut Tx, row: NewRow<'_>, at: OffsetDateTime) -> 
     .execute(&mut **tx)
     .await;
     inserted(result)
+}
+
+/// A key of `team` by ID, read in the caller's transaction; another team's is `NotFound`.
+pub(crate) async fn key_in_tx(tx: &mut Tx, team: TeamId, id: &KeyId) -> Result<ApiKey, StoreError> {
+    let row = sqlx::query(select_key!("WHERE id = $1 AND team_id = $2"))
+        .bind(id.to_string())
+        .bind(team.to_string())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(backend_error)?
+        .ok_or_else(|| DomainError::NotFound { what: Resource::Key, id: id.to_string() })?;
+    convert::key(&row)
 }

@@ -22,19 +22,9 @@ use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::error::backend_error;
+use crate::key_rows::key_in_tx;
 use crate::tx::{self, Tx, lock_team, now};
 use crate::{Store, convert, key_events, key_rows};
-
-pub(crate) async fn key_in_tx(tx: &mut Tx, team: TeamId, id: &KeyId) -> Result<ApiKey, StoreError> {
-    let row = sqlx::query(select_key!("WHERE id = $1 AND team_id = $2"))
-        .bind(id.to_string())
-        .bind(team.to_string())
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(backend_error)?
-        .ok_or_else(|| DomainError::NotFound { what: Resource::Key, id: id.to_string() })?;
-    convert::key(&row)
-}
 
 fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()

@@ -153,7 +153,7 @@ impl MemberStore for Store {
             let key_id = keyward_core::ids::KeyId::parse(&key).map_err(|e| StoreError::Backend(e.to_string()))?;
             let detail = format!("individual key of {} revoked because the member was removed", gone.email);
             tx::audit(&mut tx, team, actor, AuditKind::KeyRevoked, Some(&key), &detail, at).await?;
-            let key = crate::keys::key_in_tx(&mut tx, team, &key_id).await?;
+            let key = crate::key_rows::key_in_tx(&mut tx, team, &key_id).await?;
             crate::key_events::emit(&mut tx, team, keyward_core::key_event::REVOKED, &key, &actor.label, at).await?;
             tx::change(&mut tx, &Change::KeyRevoked { team_id: team, key_id }, at).await?;
         }

@@ -273,7 +273,7 @@ pub struct KeyWebhookAddArgs {
     /// Where events are posted (http or https; not Keyward itself, link-local or metadata addresses)
     #[arg(long, value_name = "URL")]
     pub url: String,
-    /// The events, comma-separated (default: all): key.created, key.downloaded, key.revoked, key.expiring, key.expired
+    /// The events, comma-separated (default: all): key.created, key.downloaded, key.revoked, key.expiring, key.expired, key.authentication_failures
     #[arg(long, value_name = "EVENT[,EVENT…]", default_value = "")]
     pub events: String,
 }

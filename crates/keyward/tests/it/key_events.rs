@@ -30,7 +30,7 @@ fn of_type<'a>(events: &'a [Value], kind: &str, key: &str) -> Vec<&'a Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn x5_key_events_reach_a_standard_webhooks_receiver_at_least_once() {
     let kw = Keyward::new(Backend::Postgres).await;
-    kw.approved_team("Acme", "ana@acme.test");
+    let issuer = kw.approved_team("Acme", "ana@acme.test")["issuer_id"].as_str().unwrap().to_owned();
 
     let metadata = cli(&kw, &["admin", "key-webhook", "add", "--team", "Acme", "--url", "http://169.254.169.254/x"]);
     assert_eq!(metadata.code, 1, "{metadata:?}");
@@ -96,7 +96,7 @@ async fn x5_key_events_reach_a_standard_webhooks_receiver_at_least_once() {
 
     // X5: a key made with less than 7 days left is announced as expiring at once, then as
     // expired from its second on, each once although two nodes sweep.
-    let _second = kw.serve(&[ALLOW_PRIVATE]);
+    let node2 = kw.serve(&[ALLOW_PRIVATE]);
     let soon = kw
         .ok(&[
             "admin",
@@ -126,6 +126,26 @@ async fn x5_key_events_reach_a_standard_webhooks_receiver_at_least_once() {
     ok_once("key.expiring");
     ok_once("key.expired");
     assert_eq!(of_type(&events, "key.expired", &soon)[0]["body"]["data"]["actor"], "keyward (expiry)");
+
+    // A burst of refused tokens naming a key (here signed with another key's private key) is
+    // announced once, with its count.
+    let (target, _) = kw.team_key("Acme", "Target", "DEVELOPER");
+    let (_, other_file) = kw.team_key("Acme", "Other", "DEVELOPER");
+    let forged = kw
+        .ok(&["token", "--key-file", &other_file, "--key-id", &target, "--issuer-id", &issuer])
+        .stdout
+        .trim()
+        .to_owned();
+    let client = reqwest::Client::new();
+    for _ in 0..12 {
+        let status = client.get(format!("{}/v1/apps", node2.base)).bearer_auth(&forged).send().await.unwrap().status();
+        assert_eq!(status.as_u16(), 401);
+    }
+    let events = receiver.received(|e| !of_type(e, "key.authentication_failures", &target).is_empty()).await;
+    let burst = of_type(&events, "key.authentication_failures", &target);
+    assert_eq!(burst.len(), 1, "{events:?}");
+    assert!(burst[0]["body"]["data"]["failures"].as_i64().unwrap() >= 10, "{burst:?}");
+    assert!(burst[0]["signature_ok"] == true);
 
     // K14: a member's removal revokes their individual key, and says so.
     kw.ok(&["admin", "member", "add", "--team", "Acme", "--email", "dev@acme.test", "--roles", "DEVELOPER"]);
