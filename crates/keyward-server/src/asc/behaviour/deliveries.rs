@@ -32,6 +32,8 @@ const CLAIM: i64 = 60;
 const TIMEOUT: Duration = Duration::from_secs(15);
 /// Deliveries one node claims per tick, and sends at once at most.
 const PER_TICK: usize = 32;
+/// Of which one team's, at most.
+const PER_TEAM: usize = 8;
 /// Finished deliveries are kept this long, then purged (they count as the team's resources).
 const KEPT_DAYS: i64 = 7;
 
@@ -95,16 +97,8 @@ fn was(name: &str, value: Value) -> Guard {
 /// One tick: the due deliveries this node can claim, each sent on a task of its own.
 pub(crate) async fn deliver_due(app: &AppState, client: &WebhookClient) {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let due: Vec<Resource> = app
-        .replica
-        .resources()
-        .of_kind_everywhere("webhookDeliveries")
-        .into_iter()
-        .filter(|d| d.attributes.get("deliveryState").and_then(Value::as_str) == Some("PENDING"))
-        .filter(|d| int(d, NEXT_AT) <= now && int(d, CLAIMED_UNTIL) <= now)
-        .take(PER_TICK)
-        .map(|d| (*d).clone())
-        .collect();
+    let candidates = app.replica.resources().of_kind_everywhere("webhookDeliveries");
+    let due: Vec<Resource> = pick_due(candidates, now).into_iter().map(|d| (*d).clone()).collect();
     let mut sends = Vec::new();
     for delivery in due {
         let until = time::OffsetDateTime::now_utc().unix_timestamp() + CLAIM;
@@ -139,6 +133,27 @@ pub(crate) async fn deliver_due(app: &AppState, client: &WebhookClient) {
         let _ = send.await;
     }
     purge(app, now).await;
+}
+
+/// The deliveries one tick sends: due ones, the longest waiting first, at most [`PER_TEAM`] of one
+/// team and [`PER_TICK`] in all. A tick waits for its slowest send, so without the per-team
+/// bound a team whose receiver is slow, or that makes many events, could take every slot.
+fn pick_due(candidates: Vec<std::sync::Arc<Resource>>, now: i64) -> Vec<std::sync::Arc<Resource>> {
+    let mut due: Vec<_> = candidates
+        .into_iter()
+        .filter(|d| d.attributes.get("deliveryState").and_then(Value::as_str) == Some("PENDING"))
+        .filter(|d| int(d, NEXT_AT) <= now && int(d, CLAIMED_UNTIL) <= now)
+        .collect();
+    due.sort_by_key(|d| (int(d, NEXT_AT), d.id.clone()));
+    let mut per_team: std::collections::HashMap<keyward_core::ids::TeamId, usize> = Default::default();
+    due.into_iter()
+        .filter(|d| {
+            let n = per_team.entry(d.team_id).or_default();
+            *n += 1;
+            *n <= PER_TEAM
+        })
+        .take(PER_TICK)
+        .collect()
 }
 
 /// Finished deliveries older than [`KEPT_DAYS`] are deleted.
@@ -280,5 +295,41 @@ async fn record(app: &AppState, delivery: &Resource, outcome: Outcome, claimed_u
         Err(e) => {
             tracing::warn!(delivery = %delivery.id, error = %e, "a webhook delivery's outcome could not be recorded")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keyward_core::ids::TeamId;
+    use std::sync::Arc;
+
+    fn delivery(team: TeamId, id: usize, next_at: i64) -> Arc<Resource> {
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        let hook = Resource {
+            team_id: team,
+            kind: "webhooks".into(),
+            id: "hook".into(),
+            app: None,
+            attributes: Default::default(),
+            relationships: Default::default(),
+            created_at: now,
+            updated_at: now,
+        };
+        let mut d = webhook::delivery(team, format!("d{id:03}"), &hook, "{}".into(), now, "", false);
+        d.attributes.insert(NEXT_AT.into(), json!(next_at));
+        Arc::new(d)
+    }
+
+    #[test]
+    fn x5_f5_a_busy_team_cannot_take_every_slot_of_a_tick() {
+        let (busy, quiet) = (TeamId::random(), TeamId::random());
+        let mut candidates: Vec<_> = (0..40).map(|i| delivery(busy, i, 1)).collect();
+        candidates.extend((40..43).map(|i| delivery(quiet, i, 5)));
+        candidates.push(delivery(quiet, 99, 1_000));
+        let picked = pick_due(candidates, 100);
+        assert_eq!(picked.iter().filter(|d| d.team_id == busy).count(), PER_TEAM);
+        assert_eq!(picked.iter().filter(|d| d.team_id == quiet).count(), 3, "the not-yet-due one waits");
+        assert!(picked.len() <= PER_TICK);
     }
 }
