@@ -92,19 +92,15 @@ pub fn takes(hook: &Resource, event: &str) -> bool {
     hook.kind == WEBHOOK_KIND && enabled && subscribed
 }
 
+/// RFC 3339 to the second, as Apple's payloads and the documented example write times.
 fn stamp(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_default()
+    at.replace_nanosecond(0).unwrap_or(at).format(&Rfc3339).unwrap_or_default()
 }
 
-/// The body: `{"type": "key.revoked", "timestamp": …, "data": {the key, who acted}}`. Never
-/// anything secret: no key material, public or private.
-pub fn payload(event: &str, key: &ApiKey, actor: &str, at: OffsetDateTime) -> String {
-    payload_with(event, key, actor, at, Map::new())
-}
-
-/// [`payload`] with more `data` (a burst's count and window).
-pub fn payload_with(event: &str, key: &ApiKey, actor: &str, at: OffsetDateTime, extra: Map<String, Value>) -> String {
-    let data = json!({
+/// The body: `{"type": "key.revoked", "timestamp": …, "data": {the key, who acted, and `extra`
+/// (a burst's count and window)}}`. Never anything secret: no key material, public or private.
+pub fn payload(event: &str, key: &ApiKey, actor: &str, at: OffsetDateTime, extra: Map<String, Value>) -> String {
+    let mut data = json!({
         "keyId": key.id.to_string(),
         "name": key.name,
         "kind": key.kind.as_str().to_ascii_uppercase(),
@@ -114,7 +110,6 @@ pub fn payload_with(event: &str, key: &ApiKey, actor: &str, at: OffsetDateTime, 
         "revokedDate": key.revoked_at.map(stamp),
         "actor": actor,
     });
-    let mut data = data;
     if let Some(fields) = data.as_object_mut() {
         fields.extend(extra);
     }
@@ -153,7 +148,8 @@ mod tests {
     fn x5_payloads_name_the_key_and_carry_no_key_material() {
         let now = time::macros::datetime!(2026-12-07 10:00 UTC);
         let key = sample(KeyKind::Team, Actor::Operator, None);
-        let body: Value = serde_json::from_str(&payload(REVOKED, &key, "ana@acme.test", now)).expect("JSON");
+        let at = now + time::Duration::nanoseconds(379_390_911);
+        let body: Value = serde_json::from_str(&payload(REVOKED, &key, "ana@acme.test", at, Map::new())).expect("JSON");
         assert_eq!(body["type"], REVOKED);
         assert_eq!(body["data"]["keyId"], key.id.to_string());
         assert_eq!(body["data"]["kind"], "TEAM");

@@ -50,9 +50,13 @@ async fn emit_with(
         tracing::warn!(%team, event, key = %key.id, "the team is at its cap of resources: this key event is not sent");
         return Ok(());
     }
-    let stamp = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    let stamp = at
+        .replace_nanosecond(0)
+        .unwrap_or(at)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
     for hook in hooks.iter().filter(|h| key_event::takes(h, event)) {
-        let body = key_event::payload_with(event, key, actor, at, extra.clone());
+        let body = key_event::payload(event, key, actor, at, extra.clone());
         // The delivery's ID is the message's `webhook-id`, the same on every retry.
         let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
         let delivery = webhook::delivery(team, id, hook, body, at, &stamp, false);
@@ -61,8 +65,7 @@ async fn emit_with(
         resource_rows::insert(tx, &delivery)
             .await?
             .or_taken(|| StoreError::Backend(format!("delivery {} exists", delivery.id)))?;
-        let made = delivery;
-        let change = Change::Resource { team_id: team, resource_type: made.kind.clone(), id: made.id.clone() };
+        let change = Change::Resource { team_id: team, resource_type: delivery.kind, id: delivery.id };
         tx::change(tx, &change, at).await?;
     }
     Ok(())
