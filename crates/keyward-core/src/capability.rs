@@ -67,6 +67,16 @@ pub fn may_hold_key_manager(key: &ApiKey, now: OffsetDateTime) -> Result<(), Dom
     }
 }
 
+/// Who may call the key API, as the verifier knows the calling key: a team key with the ADMIN role
+/// holding `KEY_MANAGER` (storage checks again in each write's transaction).
+pub fn may_use_key_api(kind: KeyKind, key_manager: bool, roles: RoleSet) -> Result<(), DomainError> {
+    if kind == KeyKind::Team && key_manager && roles.contains(Role::Admin) {
+        Ok(())
+    } else {
+        Err(DomainError::NotKeyManager)
+    }
+}
+
 /// X4: a successor keeps `KEY_MANAGER` when a person rotated its predecessor; a key (even a key
 /// manager rotating itself) hands on only the name, roles and kind.
 pub fn successor_keeps_key_manager(predecessor: &ApiKey, actor: &Actor) -> bool {
@@ -113,6 +123,16 @@ mod tests {
         assert_eq!(may_hold_key_manager(&expired, NOW), Err(DomainError::NotForKeyManager));
         let rotating = ApiKey { revoke_at: Some(NOW + time::Duration::hours(1)), ..admin_key() };
         assert_eq!(may_hold_key_manager(&rotating, NOW), Err(DomainError::NotForKeyManager));
+    }
+
+    #[test]
+    fn x1_only_admin_team_keys_holding_the_grant_use_the_key_api() {
+        let admin = RoleSet::of(&[Role::Admin]);
+        assert_eq!(may_use_key_api(KeyKind::Team, true, admin), Ok(()));
+        assert_eq!(may_use_key_api(KeyKind::Team, false, admin), Err(DomainError::NotKeyManager));
+        assert_eq!(may_use_key_api(KeyKind::Individual, true, admin), Err(DomainError::NotKeyManager));
+        let developer = RoleSet::of(&[Role::Developer]);
+        assert_eq!(may_use_key_api(KeyKind::Team, true, developer), Err(DomainError::NotKeyManager));
     }
 
     #[test]

@@ -169,7 +169,7 @@ impl AuthStore for Store {
         let mut keys: Vec<&KeyId> = failures.iter().map(|f| &f.key_id).collect();
         keys.sort();
         keys.dedup();
-        for key in keys {
+        for key in &keys {
             sqlx::query(
                 "DELETE FROM auth_failures WHERE key_id = $1 AND seq NOT IN \
                  (SELECT seq FROM auth_failures WHERE key_id = $1 ORDER BY seq DESC LIMIT $2)",
@@ -181,12 +181,6 @@ impl AuthStore for Store {
             .map_err(backend_error)?;
         }
         tx::commit(tx).await?;
-        let keys: Vec<&KeyId> = {
-            let mut keys: Vec<&KeyId> = failures.iter().map(|f| &f.key_id).collect();
-            keys.sort();
-            keys.dedup();
-            keys
-        };
         if let Err(e) = self.announce_failure_bursts(&keys, time::OffsetDateTime::now_utc()).await {
             tracing::warn!(error = %e, "a burst of authentication failures could not be announced");
         }

@@ -29,8 +29,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
 }
 
 /// The gate for a `/v1` request: tokens for `token_audience`, the area its method and path fall in.
-/// (The request's parts, not the request: its body is not `Sync`, so a `&Request` held across
-/// the gate's await would make the future not `Send`.)
 pub(crate) async fn admit_v1(
     state: &AppState,
     method: &Method,
@@ -38,15 +36,24 @@ pub(crate) async fn admit_v1(
     headers: &HeaderMap,
     ext: &Extensions,
 ) -> Result<Admitted, Refused> {
-    let ask = Ask {
-        method: method.as_str(),
-        path: uri.path(),
-        query: uri.query(),
-        headers,
-        audience: &state.settings.token_audience,
-    };
-    let area = area_of(ask.method, ask.path);
+    let area = area_of(method.as_str(), uri.path());
     let allows = |p: &Principal| authorize(p.kind, p.roles, area).map_err(|why| why.to_string());
+    admit_parts(state, &state.settings.token_audience, allows, method, uri, headers, ext).await
+}
+
+/// The gate for a request of Keyward's own APIs, from its parts: tokens for `audience`, and
+/// `allows`, the decision on the key. (The request's parts, not the request: its body is not
+/// `Sync`, so a `&Request` held across the gate's await would make the future not `Send`.)
+pub(crate) async fn admit_parts(
+    state: &AppState,
+    audience: &str,
+    allows: impl FnOnce(&Principal) -> Result<(), String>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    ext: &Extensions,
+) -> Result<Admitted, Refused> {
+    let ask = Ask { method: method.as_str(), path: uri.path(), query: uri.query(), headers, audience };
     let ip = || crate::client_ip::of(ext, headers, &state.trusted_proxies);
     admit(state, ask, allows, ip).await
 }

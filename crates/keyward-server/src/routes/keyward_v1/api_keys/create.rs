@@ -230,14 +230,11 @@ pub(crate) async fn handler(
     // K9, K10: a team key's pair is made now, its public half stored in the creating transaction
     // and its private half answered once; a member's individual key waits for its member's
     // download, so no key holds a working key in a person's name.
-    let private = match kind_made(&state, team, predecessor.as_ref(), new.as_ref()).await? {
-        KeyKind::Individual if terms.public_key.is_some() => {
-            return Err(invalid(
-                "/data/attributes/publicKey",
-                "a member's individual key pair is theirs: they download it once from their profile".into(),
-            ));
-        }
-        KeyKind::Team if terms.public_key.is_none() => {
+    let kind = kind_made(&state, team, predecessor.as_ref(), new.as_ref()).await?;
+    let pair_allowed = keyward_core::key::may_set_pair(&actor.actor, kind);
+    let private = match (pair_allowed, terms.public_key.is_some()) {
+        (Err(why), true) => return Err(invalid("/data/attributes/publicKey", why.to_string())),
+        (Ok(()), false) => {
             let pair = keyward_token::keypair::generate().map_err(|e| {
                 tracing::error!(error = %e, "a key pair could not be made");
                 ApiError::internal()
