@@ -36,6 +36,7 @@ cli_test!(f5_webhooks_deliver_signed_events_to_a_real_receiver_with_retries, |kw
     let (_, file) = kw.team_key("Acme", "hooks", "ADMIN");
     let issuer = "6a9d2c0e-1f3b-4c55-8e77-0123456789ab";
     let token = kw.ok(&["token", "--key-file", &file, "--issuer-id", issuer]).stdout.trim().to_owned();
+    crate::common::until_accepted(&base, &token).await;
     let hook = |url: String| {
         json!({"data": {"type": "webhooks", "attributes": {"enabled": true, "name": "CI", "secret": secret, "url": url,
             "eventTypes": ["BUILD_UPLOAD_STATE_UPDATED", "APP_STORE_VERSION_APP_VERSION_STATE_UPDATED"]},
@@ -133,6 +134,9 @@ async fn f5_a_killed_node_loses_no_event_and_two_nodes_send_each_once() {
     let (_, file) = kw.team_key("Acme", "hooks", "ADMIN");
     let issuer = "6a9d2c0e-1f3b-4c55-8e77-0123456789ab";
     let token = kw.ok(&["token", "--key-file", &file, "--issuer-id", issuer]).stdout.trim().to_owned();
+    for node in [&a, &b] {
+        crate::common::until_accepted(&node.base, &token).await;
+    }
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
@@ -180,6 +184,9 @@ async fn f2_two_nodes_process_each_build_once_and_tell_it_once() {
     let (_, file) = kw.team_key("Acme", "hooks", "ADMIN");
     let issuer = "6a9d2c0e-1f3b-4c55-8e77-0123456789ab";
     let token = kw.ok(&["token", "--key-file", &file, "--issuer-id", issuer]).stdout.trim().to_owned();
+    for node in [&a, &b] {
+        crate::common::until_accepted(&node.base, &token).await;
+    }
     let hook = json!({"data": {"type": "webhooks", "attributes": {"enabled": true, "name": "CI", "secret": secret,
         "url": format!("http://127.0.0.1:{}/hook", receiver.port), "eventTypes": ["BUILD_UPLOAD_STATE_UPDATED"]},
         "relationships": {"app": {"data": {"type": "apps", "id": "1500000001"}}}}});

@@ -351,6 +351,16 @@ pub async fn send(method: reqwest::Method, url: String, token: &str, body: Optio
     (r.status().as_u16(), r.json().await.unwrap_or_default())
 }
 
+/// Waits (up to 5 s) until `base` accepts `token`: a key made by the CLI reaches a running node
+/// through the change feed, a moment after the CLI returns.
+pub async fn until_accepted(base: &str, token: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while send(reqwest::Method::GET, format!("{base}/v1/apps"), token, None).await.0 == 401 {
+        assert!(std::time::Instant::now() < deadline, "{base} never accepted the new key");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// `GET url` until the resource's `attribute` is `wanted` (what a background loop of `serve`
 /// makes), for up to 10 s: the resource then.
 pub async fn until_attribute(url: &str, token: &str, attribute: &str, wanted: &str) -> Value {
