@@ -21,6 +21,7 @@ pub mod client_ip;
 pub mod console;
 mod database_guard;
 pub mod error;
+mod front;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;

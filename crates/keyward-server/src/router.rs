@@ -86,26 +86,6 @@ pub fn router(state: AppState) -> Router {
         Some(_) => router.layer(from_fn_with_state(state.clone(), test_mode::record)),
         None => router,
     };
-    // G2, G4: the policy's routes go upstream before Keyward's own routing sees them; prefixes
-    // cannot claim Keyward's paths, so only `/v1` can be taken over, and only when a route says so.
-    let router = match state.gateway.as_ref().and_then(|g| g.upstream.as_ref()) {
-        Some(_) => router.layer(from_fn_with_state(state.clone(), crate::gateway::proxy::layer)),
-        None => router,
-    };
-    router.layer(axum::middleware::from_fn(host_from_authority)).with_state(state)
-}
-
-/// HTTP/2 requests carry the host in `:authority`, not `Host`; the console's Origin checks, test
-/// mode's host check and absolute links all read `Host`, so it is filled in from the URI.
-async fn host_from_authority(
-    mut req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::http::{HeaderValue, header};
-    if !req.headers().contains_key(header::HOST)
-        && let Some(value) = req.uri().authority().and_then(|a| HeaderValue::from_str(a.as_str()).ok())
-    {
-        req.headers_mut().insert(header::HOST, value);
-    }
-    next.run(req).await
+    // G2, G4: the policy's routes never reach this router: `front` sends them upstream first.
+    router.with_state(state)
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::front::MakeFront;
 use crate::{AppState, background, router};
 
 #[derive(Debug, Clone)]
@@ -33,7 +34,7 @@ pub async fn serve_on(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let background = Background::start(&state, &options);
-    let result = axum::serve(listener, router(state.clone()).into_make_service_with_connect_info::<SocketAddr>())
+    let result = axum::serve(listener, MakeFront::new(state.clone(), router(state.clone())))
         .with_graceful_shutdown(shutdown)
         .await;
     background.stop(&state).await;
@@ -52,7 +53,7 @@ pub async fn serve_tls(
     let handle = axum_server::Handle::new();
     let server = axum_server::bind_rustls(options.listen, config)
         .handle(handle.clone())
-        .serve(router(state.clone()).into_make_service_with_connect_info::<SocketAddr>());
+        .serve(MakeFront::new(state.clone(), router(state.clone())));
     let background = Background::start(&state, &options);
     let stopper = handle.clone();
     tokio::spawn(async move {

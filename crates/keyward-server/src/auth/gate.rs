@@ -86,7 +86,7 @@ impl Refused {
 }
 
 fn count(outcome: &'static str) {
-    metrics::counter!("keyward_requests_total", "outcome" => outcome).increment(1);
+    super::counters::get().outcome(outcome);
 }
 
 pub(crate) fn now() -> i64 {
@@ -171,12 +171,13 @@ fn authenticate(
     let outcome = bearer(ask.headers)
         .map_err(Rejection::from)
         .and_then(|token| state.replica.verifier.verify_for(ask.audience, token, now, &target));
-    metrics::histogram!("keyward_token_verify_seconds").record(started.elapsed().as_secs_f64());
+    let counters = super::counters::get();
+    counters.verify_seconds.record(started.elapsed().as_secs_f64());
     match outcome {
         Ok((principal, path)) => {
             match path {
-                Path::CacheHit => metrics::counter!("keyward_token_cache_hits_total").increment(1),
-                Path::Verified => metrics::counter!("keyward_token_cache_misses_total").increment(1),
+                Path::CacheHit => counters.cache_hits.increment(1),
+                Path::Verified => counters.cache_misses.increment(1),
             }
             Ok(principal)
         }

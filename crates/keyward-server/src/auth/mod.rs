@@ -3,6 +3,7 @@
 //! budgets; [`recorder`] writes failures and last use behind. What the token is checked against
 //! is this node's [`replica`](crate::replica).
 
+mod counters;
 pub(crate) mod gate;
 pub mod limiter;
 pub mod middleware;

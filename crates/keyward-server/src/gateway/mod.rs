@@ -6,6 +6,7 @@
 //!   (nginx, Traefik, Caddy, Envoy), and [`refusal`], the Apple body nginx cannot copy.
 //! - [`proxy`]: G2, the streaming reverse proxy in front of the policy's upstream.
 //! - [`identity`]: the headers that tell the upstream who called, and the client's copies removed.
+//! - [`tunnel`]: WebSockets (HTTP/1.1 upgrades) through the proxy, watched while they are open.
 //!
 //! Invariant: the gateway never forwards `Authorization`, nor any `X-Keyward-*` header it did not
 //! write itself.
@@ -13,9 +14,11 @@
 pub(crate) mod admit;
 pub(crate) mod authz;
 pub(crate) mod identity;
-mod in_flight;
+pub(crate) mod in_flight;
+pub(crate) mod pool;
 pub(crate) mod proxy;
 pub(crate) mod refusal;
+pub(crate) mod tunnel;
 mod upstream;
 
 use std::collections::HashMap;

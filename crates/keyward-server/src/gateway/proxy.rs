@@ -9,26 +9,25 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Version, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use keyward_core::gateway::{AreaRules, Route};
 
 use super::admit::{admit, checked};
-use super::{Gateway, Upstream, identity};
+use super::{Gateway, Upstream, identity, tunnel};
 use crate::AppState;
 use crate::auth::gate::{Ask, Refused, X_RATE_LIMIT};
 use crate::error::ApiError;
 
-/// In front of every other route: a path under one of the policy's routes goes to the upstream;
-/// everything else (Keyward's own paths, `/v1` unless claimed) to Keyward's router.
-pub(crate) async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let Some(gateway) = state.gateway.clone() else { return next.run(req).await };
-    let Some(upstream) = &gateway.upstream else { return next.run(req).await };
+/// G2, G4: a request under one of the policy's routes goes upstream, admitted first; any other
+/// (Keyward's own paths, `/v1` unless a route claims it) is handed back for Keyward's router.
+pub(crate) async fn handle(state: &AppState, req: Request) -> Result<Response, Request> {
+    let Some(gateway) = state.gateway.as_deref() else { return Err(req) };
+    let Some(upstream) = &gateway.upstream else { return Err(req) };
     // The one match of the path against the routes: what it finds is what is admitted.
-    let Some(found) = gateway.policy.route_for(req.uri().path()) else { return next.run(req).await };
-    forward(&state, &gateway, upstream, found, req).await
+    let Some(found) = gateway.policy.route_for(req.uri().path()) else { return Err(req) };
+    Ok(forward(state, gateway, upstream, found, req).await)
 }
 
 async fn forward(
@@ -84,6 +83,9 @@ async fn forward(
         return with_rate(ApiError::bad_gateway().into_response());
     };
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    // A WebSocket handshake: the switch it asks for, and the client's side of it.
+    let switch = tunnel::requested(&parts.headers)
+        .and_then(|protocol| Some((protocol, parts.extensions.remove::<hyper::upgrade::OnUpgrade>()?)));
     let mut headers = std::mem::take(&mut parts.headers);
     // In this order: what the client may remove first, then what Keyward writes.
     remove_hop_by_hop(&mut headers);
@@ -91,16 +93,34 @@ async fn forward(
     remove_overrides(&mut headers);
     remove_keyward_cookies(&mut headers);
     forwarded_headers(state, &mut headers, peer);
-    headers.remove(header::HOST);
+    headers.insert(header::HOST, upstream.host.clone());
     identity::strip_client_identity(&mut headers);
     identity::insert(&mut headers, &admitted.principal);
+    if let Some((protocol, _)) = &switch {
+        tunnel::ask_to_switch(&mut headers, protocol.clone());
+    }
     let mut outgoing = axum::http::Request::new(body);
     *outgoing.method_mut() = parts.method;
     *outgoing.uri_mut() = uri;
     *outgoing.version_mut() = Version::HTTP_11;
     *outgoing.headers_mut() = headers;
     let started = Instant::now();
-    let answer = tokio::time::timeout(upstream.timeout, upstream.client.request(outgoing)).await;
+    let answer = match switch {
+        None => tokio::time::timeout(upstream.timeout, upstream.pool.send(outgoing)).await,
+        Some((_, client)) => {
+            let answer = tokio::time::timeout(upstream.timeout, upstream.pool.send_upgrade(outgoing)).await;
+            gateway.upstream_latency(area, started.elapsed().as_secs_f64());
+            return match answer {
+                Ok(Ok(response)) => {
+                    gateway.count("proxy", Some(area), "forwarded");
+                    let key = admitted.principal.key_id.clone();
+                    with_rate(switched(state, key, client, response, slot))
+                }
+                Ok(Err(e)) => with_rate(unreachable(gateway, upstream, area, &e)),
+                Err(_) => with_rate(timed_out(gateway, upstream, area)),
+            };
+        }
+    };
     gateway.upstream_latency(area, started.elapsed().as_secs_f64());
     match answer {
         Ok(Ok(response)) => {
@@ -114,17 +134,53 @@ async fn forward(
             });
             with_rate(Response::from_parts(parts, Body::new(body)))
         }
-        Ok(Err(e)) => {
-            tracing::warn!(upstream = %upstream.url(), error = %e, "the upstream cannot be reached");
-            gateway.count("proxy", Some(area), "upstream_unreachable");
-            with_rate(ApiError::bad_gateway().into_response())
+        Ok(Err(e)) => with_rate(unreachable(gateway, upstream, area, &e)),
+        Err(_) => with_rate(timed_out(gateway, upstream, area)),
+    }
+}
+
+/// The upstream's answer to a handshake: when it switched protocols, the tunnel is joined and the
+/// client told so; any other answer passes as it came (the upstream declined).
+fn switched(
+    state: &AppState,
+    key: keyward_core::ids::KeyId,
+    client: hyper::upgrade::OnUpgrade,
+    mut response: axum::http::Response<hyper::body::Incoming>,
+    slot: Option<super::in_flight::Slot>,
+) -> Response {
+    let switched_to = (response.status() == axum::http::StatusCode::SWITCHING_PROTOCOLS)
+        .then(|| tunnel::requested(response.headers()))
+        .flatten();
+    let upstream_side = hyper::upgrade::on(&mut response);
+    let (mut parts, body) = response.into_parts();
+    remove_hop_by_hop(&mut parts.headers);
+    remove_keyward_set_cookies(&mut parts.headers);
+    match switched_to {
+        Some(protocol) => {
+            tunnel::ask_to_switch(&mut parts.headers, protocol);
+            tunnel::join(state.clone(), key, client, upstream_side, slot);
+            Response::from_parts(parts, Body::empty())
         }
-        Err(_) => {
-            tracing::warn!(upstream = %upstream.url(), timeout = ?upstream.timeout, "the upstream did not answer in time");
-            gateway.count("proxy", Some(area), "upstream_timeout");
-            with_rate(ApiError::gateway_timeout().into_response())
+        None => {
+            let body = http_body_util::BodyExt::map_frame(body, move |frame| {
+                let _held = &slot;
+                frame
+            });
+            Response::from_parts(parts, Body::new(body))
         }
     }
+}
+
+fn unreachable(gateway: &Gateway, upstream: &Upstream, area: &str, e: &super::pool::SendError) -> Response {
+    tracing::warn!(upstream = %upstream.url(), error = %e, "the upstream cannot be reached");
+    gateway.count("proxy", Some(area), "upstream_unreachable");
+    ApiError::bad_gateway().into_response()
+}
+
+fn timed_out(gateway: &Gateway, upstream: &Upstream, area: &str) -> Response {
+    tracing::warn!(upstream = %upstream.url(), timeout = ?upstream.timeout, "the upstream did not answer in time");
+    gateway.count("proxy", Some(area), "upstream_timeout");
+    ApiError::gateway_timeout().into_response()
 }
 
 /// `X-Forwarded-For`, `-Proto` and `-Host`. A client's own values are kept only when it is one of
@@ -173,9 +229,13 @@ fn forwarded_headers(state: &AppState, headers: &mut HeaderMap, peer: Option<IpA
 
 /// A header name as servers that turn headers into CGI-style variables read it (`HTTP_X_FORWARDED_FOR`):
 /// every character that is not a letter or digit is `-`, so `X_Forwarded_For` and `X.Forwarded.For`
-/// are `x-forwarded-for` to them.
-fn folded(name: &HeaderName) -> String {
-    name.as_str().bytes().map(|b| if b.is_ascii_alphanumeric() { char::from(b) } else { '-' }).collect()
+/// are `x-forwarded-for` to them. Borrowed when the name is spelled so already (nearly always).
+fn folded(name: &HeaderName) -> std::borrow::Cow<'_, str> {
+    let name = name.as_str();
+    if name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return std::borrow::Cow::Borrowed(name);
+    }
+    name.bytes().map(|b| if b.is_ascii_alphanumeric() { char::from(b) } else { '-' }).collect::<String>().into()
 }
 
 /// Removes every header whose folded name `doomed` names; it is told whether the name is spelled
@@ -185,7 +245,7 @@ fn remove_where(headers: &mut HeaderMap, doomed: impl Fn(&str, bool) -> bool) {
         .keys()
         .filter(|name| {
             let folded = folded(name);
-            let exact = folded == name.as_str();
+            let exact = matches!(folded, std::borrow::Cow::Borrowed(_));
             doomed(&folded, exact)
         })
         .cloned()

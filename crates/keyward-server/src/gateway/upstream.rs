@@ -1,14 +1,14 @@
-//! The upstream of G2: where the gateway forwards, through one pooled HTTP client, trusting the
-//! public web's roots or only a private CA bundle (`upstream_ca_file`).
+//! The upstream of G2: where the gateway forwards, over kept-alive connections ([`Pool`]),
+//! trusting the public web's roots or only a private CA bundle (`upstream_ca_file`).
 
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::Uri;
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
+use std::sync::Arc;
+
+use axum::http::{HeaderValue, Uri};
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+
+use super::pool::Pool;
 
 /// How long a connection to the upstream may take to open; past it, 502.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -35,17 +35,19 @@ impl UpstreamOptions {
 }
 
 /// The upstream's base (`http://127.0.0.1:9000`, or with a path: `https://api.internal/base`),
-/// and the client that reaches it.
+/// and the connections that reach it.
 pub struct Upstream {
     /// `scheme://authority`.
     origin: String,
+    /// The `Host` of every forwarded request: the upstream's authority.
+    pub(crate) host: HeaderValue,
     /// The base path, without a trailing `/` (empty for none); the request's path follows it.
     base_path: String,
-    pub(crate) client: Client<HttpsConnector<HttpConnector>, Body>,
+    pub(crate) pool: Arc<Pool>,
     /// The longest wait for the upstream's response headers; past it, 504.
     pub(crate) timeout: Duration,
     /// The per-key cap on requests in flight, when there is one.
-    pub in_flight: Option<std::sync::Arc<super::InFlight>>,
+    pub in_flight: Option<Arc<super::InFlight>>,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -73,22 +75,26 @@ impl Upstream {
                 .map_err(|e| format!("cannot set up TLS for the upstream: {e}"))?,
         };
         let https = tls.https_or_http().enable_http1().wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .pool_max_idle_per_host(POOL_IDLE_PER_HOST)
-            .build(https);
+        let origin = format!("{scheme}://{authority}");
+        let origin_uri: Uri = origin.parse().map_err(|e| format!("'{url}' is not an upstream URL: {e}"))?;
+        let host = HeaderValue::from_str(authority.as_str()).map_err(|e| format!("'{url}' has no usable host: {e}"))?;
         Ok(Upstream {
-            origin: format!("{scheme}://{authority}"),
+            origin,
+            host,
             base_path: uri.path().trim_end_matches('/').to_owned(),
-            client,
+            pool: Arc::new(Pool::new(https, origin_uri, POOL_IDLE_PER_HOST, POOL_IDLE_TIMEOUT)),
             timeout: options.timeout,
             in_flight: options.max_in_flight_per_key.map(super::InFlight::new),
         })
     }
 
-    /// The upstream URI of a request for `path_and_query` (which starts with `/`).
+    /// The request target (origin form: the path under the base, and the query) of a request
+    /// for `path_and_query` (which starts with `/`).
     pub(crate) fn uri_for(&self, path_and_query: &str) -> Result<Uri, axum::http::uri::InvalidUri> {
-        format!("{}{}{}", self.origin, self.base_path, path_and_query).parse()
+        if self.base_path.is_empty() {
+            return Uri::try_from(path_and_query);
+        }
+        Uri::try_from(format!("{}{}", self.base_path, path_and_query))
     }
 
     /// Where requests go, for logs and the start-up banner.

@@ -286,6 +286,17 @@ impl Verifier {
         self.table.read().map(|t| t.keys.contains_key(key)).unwrap_or(false)
     }
 
+    /// Whether `key` would still be accepted at `now` as far as the key itself goes: known (not
+    /// revoked, purged or its member removed), not ended (X3, X4), its team approved. A connection
+    /// admitted once and kept open (a WebSocket through the gateway) asks this while it lasts.
+    pub fn key_in_good_standing(&self, key: &KeyId, now: i64) -> bool {
+        let Ok(table) = self.table.read() else { return false };
+        let Some(entry) = table.keys.get(key) else { return false };
+        let approved = table.teams.get(&entry.team_id).is_some_and(|t| t.approved);
+        let member_present = entry.member_id.is_none_or(|m| table.members.contains_key(&m));
+        approved && member_present && KeyEnd::check(entry.end, now).is_ok()
+    }
+
     pub fn key_count(&self) -> usize {
         self.table.read().map(|t| t.keys.len()).unwrap_or(0)
     }

@@ -10,6 +10,7 @@ mod private_ca;
 mod proxy;
 mod streaming;
 mod upstream;
+mod websocket;
 
 use std::path::PathBuf;
 
