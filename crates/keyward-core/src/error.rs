@@ -102,6 +102,10 @@ pub enum DomainError {
     #[error("only the Account Holder or an Admin can grant or withdraw a key's capabilities")]
     CannotGrantCapability,
 
+    /// X5: where one team's key activity (members' emails included) may be sent is bounded.
+    #[error("the team already has {max} key webhooks, the maximum; remove one before adding another")]
+    KeyWebhookLimit { max: u32 },
+
     // Resources of Apple's wider API (spec section 12)
     /// A resource of `kind` the team does not have (404, naming the type).
     #[error("there is no resource of type '{kind}' with id '{id}'")]

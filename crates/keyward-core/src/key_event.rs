@@ -14,9 +14,12 @@ use crate::DomainError;
 use crate::ids::TeamId;
 use crate::key::ApiKey;
 use crate::resource::Resource;
+use crate::role::{Role, RoleSet};
 
 /// The resource kind of a team's key webhooks (not one of Apple's: no `/v1` path serves it).
 pub const WEBHOOK_KIND: &str = "keyWebhooks";
+/// A team's key webhooks, at most: each receives the team's key activity, members' emails included.
+pub const MAX_WEBHOOKS: u32 = 10;
 
 /// A Standard Webhooks secret: this prefix, then base64 of the key bytes.
 pub const SECRET_PREFIX: &str = "whsec_";
@@ -60,6 +63,16 @@ pub fn parse_event_types(list: &str) -> Result<Vec<String>, DomainError> {
             })
         })
         .collect()
+}
+
+/// Who adds or removes a team's key webhooks (they receive its whole key activity): the operator
+/// (`None`), the Account Holder, an Admin, or a key manager (whose ADMIN role storage re-read).
+pub fn may_manage_webhooks(actor_roles: Option<RoleSet>) -> Result<(), DomainError> {
+    match actor_roles {
+        None => Ok(()),
+        Some(r) if r.contains(Role::AccountHolder) || r.contains(Role::Admin) => Ok(()),
+        Some(_) => Err(DomainError::NotAllowed("only the Account Holder or an Admin can manage key webhooks".into())),
+    }
 }
 
 /// A key webhook of `team` posting `events` to `url`, signed with `secret`.

@@ -28,6 +28,7 @@ pub mod fuzzing;
 pub mod gateway;
 pub mod invite;
 mod jsonapi;
+pub mod key_webhooks;
 pub mod lifecycle;
 pub mod mail;
 pub mod metrics;

@@ -36,10 +36,15 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed().into_response() });
     // X1: Keyward's own key API, for key managers' tokens only (audience `keyward-v1`).
     let key_api = {
-        use routes::keyward_v1::{api_keys, require_key_manager};
+        use routes::keyward_v1::{api_keys, key_webhooks, require_key_manager};
         Router::new()
             .route("/keyward/v1/apiKeys", get(api_keys::list::handler).post(api_keys::create::handler))
             .route("/keyward/v1/apiKeys/{id}", get(api_keys::get::handler).delete(api_keys::delete::handler))
+            .route("/keyward/v1/keyWebhooks", get(key_webhooks::list::handler).post(key_webhooks::create::handler))
+            .route(
+                "/keyward/v1/keyWebhooks/{id}",
+                get(key_webhooks::get::handler).delete(key_webhooks::delete::handler),
+            )
             .route_layer(from_fn_with_state(state.clone(), require_key_manager))
             .method_not_allowed_fallback(|| async { ApiError::method_not_allowed().into_response() })
     };

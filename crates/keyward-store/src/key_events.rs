@@ -79,7 +79,13 @@ impl Store {
         let team = hook.team_id;
         let mut tx = self.begin_write().await?;
         lock_team(&mut tx, team).await?;
+        key_event::may_manage_webhooks(tx::actor_roles(&mut tx, team, &actor.actor).await?)?;
         let url = hook.attributes.get("url").and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
+        // Counted under the team's lock: racing adds cannot pass the cap together.
+        let existing = resource_rows::of_kind(&mut tx, team, key_event::WEBHOOK_KIND).await?;
+        if existing.len() >= key_event::MAX_WEBHOOKS as usize {
+            return Err(DomainError::KeyWebhookLimit { max: key_event::MAX_WEBHOOKS }.into());
+        }
         let made = resources::insert_in(&mut tx, hook).await?;
         let detail = format!("key events posted to {url}");
         tx::audit(&mut tx, team, actor, AuditKind::KeyWebhookAdded, Some(&made.id), &detail, at).await?;
@@ -89,11 +95,20 @@ impl Store {
         Ok(made)
     }
 
+    /// The key webhooks of `team`, oldest first.
+    pub async fn key_webhooks(&self, team: TeamId) -> Result<Vec<Resource>, StoreError> {
+        let mut tx = sqlx::Transaction::begin(self.conn().await?, None).await.map_err(backend_error)?;
+        let mut hooks = resource_rows::of_kind(&mut tx, team, key_event::WEBHOOK_KIND).await?;
+        hooks.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(hooks)
+    }
+
     /// Removes a key webhook of `team`, audited; its pending deliveries fail as "deleted".
     pub async fn remove_key_webhook(&self, team: TeamId, id: &str, actor: &ActorContext) -> Result<(), StoreError> {
         let at = now();
         let mut tx = self.begin_write().await?;
         lock_team(&mut tx, team).await?;
+        key_event::may_manage_webhooks(tx::actor_roles(&mut tx, team, &actor.actor).await?)?;
         if !resource_rows::delete(&mut tx, team, key_event::WEBHOOK_KIND, id).await? {
             return Err(DomainError::NoSuchResource { kind: key_event::WEBHOOK_KIND.into(), id: id.to_owned() }.into());
         }

@@ -22,6 +22,7 @@ mod flash;
 mod home;
 mod key_capability;
 mod key_details;
+mod key_webhooks;
 mod keys;
 mod login;
 mod operator;
@@ -60,6 +61,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/teams/{issuer}/integrations/api/keys/{key}/rotate", post(key_details::rotate))
         .route("/teams/{issuer}/integrations/api/keys/{key}/capability", post(key_capability::change))
         .route("/teams/{issuer}/integrations/api/request-access", post(keys::request_access))
+        .route("/teams/{issuer}/integrations/api/key-events", get(key_webhooks::page).post(key_webhooks::add))
+        .route("/teams/{issuer}/integrations/api/key-events/remove", post(key_webhooks::remove))
         .route("/operator", get(operator::page))
         .route("/operator/teams", post(operator::create_team))
         .route("/operator/teams/{issuer}/review", post(operator::review))

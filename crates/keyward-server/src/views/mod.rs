@@ -104,6 +104,19 @@ pub(crate) fn single(data: Value, included: Option<Vec<Value>>) -> Single<Value>
     Single { data, included, links: Links::this(this) }
 }
 
+/// 201 for a resource just made whose answer holds something shown this once (a private key, a
+/// signing secret): `Location` is its own link, and `Cache-Control: no-store` keeps it out of caches.
+pub(crate) fn created_once(resource: Value) -> Response {
+    let location = resource["links"]["self"].as_str().unwrap_or_default().to_owned();
+    let mut response = document(StatusCode::CREATED, &single(resource, None));
+    let h = response.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        h.insert(header::LOCATION, v);
+    }
+    response
+}
+
 /// A date as App Store Connect shows it to people: `Nov 30, 2026` (UTC).
 pub(crate) fn human_date(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);

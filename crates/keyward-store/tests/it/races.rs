@@ -103,3 +103,41 @@ both_backends!(
         assert!(stored.verify(b"proof", &signature), "the winner's private half matches what is stored");
     }
 );
+
+// X5: racing adds of key webhooks leave exactly the cap, counted under the team's lock.
+both_backends!(x5_racing_key_webhook_adds_stop_at_the_cap, |store: keyward_store::Store, _db| async move {
+    use keyward_core::key_event;
+    let t = approved_team(&store, "Acme").await;
+    let barrier = Arc::new(tokio::sync::Barrier::new(TASKS));
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|i| {
+            let (store, barrier, team) = (store.clone(), barrier.clone(), t.team.id);
+            tokio::spawn(async move {
+                let url = format!("https://hooks{i}.example.com/key-events");
+                let events = vec![key_event::REVOKED.to_owned()];
+                let hook = key_event::webhook(
+                    team,
+                    format!("hook-{i}"),
+                    &url,
+                    "whsec_c2VjcmV0",
+                    &events,
+                    OffsetDateTime::now_utc(),
+                );
+                barrier.wait().await;
+                store.add_key_webhook(hook, &operator()).await
+            })
+        })
+        .collect();
+    let (mut ok, mut refused) = (0, 0);
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(StoreError::Rule(DomainError::KeyWebhookLimit { max })) if max == key_event::MAX_WEBHOOKS => {
+                refused += 1
+            }
+            Err(other) => panic!("unexpected outcome: {other:?}"),
+        }
+    }
+    assert_eq!((ok, refused), (key_event::MAX_WEBHOOKS as usize, TASKS - key_event::MAX_WEBHOOKS as usize));
+    assert_eq!(store.key_webhooks(t.team.id).await.unwrap().len(), key_event::MAX_WEBHOOKS as usize);
+});

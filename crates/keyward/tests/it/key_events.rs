@@ -166,3 +166,79 @@ async fn x5_key_events_reach_a_standard_webhooks_receiver_at_least_once() {
         assert!(audit.iter().any(|e| e["event"] == event && e["subject"] == id), "{event}: {audit:?}");
     }
 }
+
+// X5 through the key API: a key manager's automation adds a hook (the secret in that answer only),
+// a Standard Webhooks receiver verifies what it is sent with that secret, and the rules the CLI
+// keeps hold here too: URL checks, known events, the cap, KEY_MANAGER, the audit naming the key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x5_key_webhooks_through_the_key_api() {
+    let kw = Keyward::new(Backend::Sqlite).await;
+    let issuer = kw.approved_team("Acme", "ana@acme.test")["issuer_id"].as_str().unwrap().to_owned();
+    let (manager, manager_file) = kw.team_key("Acme", "Automation", "ADMIN");
+    let (plain, plain_file) = kw.team_key("Acme", "Plain admin", "ADMIN");
+    kw.ok(&["admin", "key", "capability", "--team", "Acme", &manager, "--grant", "KEY_MANAGER"]);
+    let placeholder = Receiver::launch(&kw, RECEIVER, "whsec_AAAA", 0, 0);
+    let port = placeholder.port;
+    drop(placeholder);
+    let url = format!("http://127.0.0.1:{port}/key-events");
+    let node = kw.serve(&[ALLOW_PRIVATE]);
+
+    let script = format!("{}/../../tests/python/key_webhooks_client.py", env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(crate::common::python())
+        .args([&script, "--node", &node.base, "--p8", &manager_file, "--kid", &manager, "--iss", &issuer])
+        .args(["--url", &url, "--plain-p8", &plain_file, "--plain-kid", &plain])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    assert_eq!(report["document_lists_it"], true);
+    assert_eq!(report["without_capability"], 403, "{report}");
+    for (name, pointer) in [
+        ("metadata_url", "/data/attributes/url"),
+        ("keyward_itself", "/data/attributes/url"),
+        ("unknown_event", "/data/attributes/eventTypes"),
+        ("no_events", "/data/attributes/eventTypes"),
+        ("no_url", "/data/attributes/url"),
+    ] {
+        assert_eq!(report[name][0], 409, "{name}: {report}");
+        assert_eq!(report[name][2], pointer, "{name}: {report}");
+    }
+    assert!(report["keyward_itself"][3].as_str().unwrap().contains("Keyward itself"), "{report}");
+    assert_eq!(report["made_by_refusals"], 0, "refusals add nothing: {report}");
+
+    assert_eq!(report["created"], 201, "{report}");
+    assert_eq!(report["cache_control"], "no-store");
+    let hook = &report["hook"];
+    let id = hook["id"].as_str().unwrap();
+    assert!(report["location"].as_str().unwrap().ends_with(&format!("/keyward/v1/keyWebhooks/{id}")), "{report}");
+    let secret = hook["attributes"]["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"), "{hook}");
+    assert_eq!(hook["attributes"]["eventTypes"].as_array().unwrap().len(), 6, "every event when none named");
+    for shown in [&report["listed"][0], &report["read"]] {
+        assert_eq!(shown["id"], id, "{report}");
+        assert!(shown["attributes"].get("secret").is_none(), "the secret is shown once: {shown}");
+    }
+    assert_eq!(report["unknown_id"], 404);
+    let cap = report["cap"].as_array().unwrap();
+    assert_eq!(cap.iter().filter(|s| **s == 201).count(), 9, "ten hooks at most: {report}");
+    assert_eq!(report["cap_refusal"][0], 409);
+    assert!(report["cap_refusal"][3].as_str().unwrap().contains("10 key webhooks"), "{report}");
+    assert!(report["removed_extra"].as_array().unwrap().iter().all(|s| *s == 204), "{report}");
+    assert_eq!(report["remove_unknown"], 404);
+    assert_eq!(report["remove_without_capability"], 403);
+
+    // The hook added through the API is the one the team's events go to, signed with its secret.
+    let receiver = Receiver::launch(&kw, RECEIVER, &secret, 0, port);
+    let (key_id, _) = kw.team_key("Acme", "CI", "DEVELOPER");
+    let events = receiver.received(|e| !of_type(e, "key.downloaded", &key_id).is_empty()).await;
+    assert!(of_type(&events, "key.downloaded", &key_id).iter().all(|e| e["signature_ok"] == true), "{events:?}");
+
+    let audit = kw.ok(&["admin", "audit", "--team", "Acme", "--json"]).json_lines();
+    let by_manager = |event: &str| {
+        audit
+            .iter()
+            .any(|e| e["event"] == event && e["actor"] == format!("key manager {manager}") && e["subject"] == id)
+    };
+    assert!(by_manager("key_webhook_added"), "{audit:?}");
+}

@@ -1,9 +1,10 @@
 //! Keyward's own API (spec X1), beside Apple's `/v1`: `apiKeys` as JSON:API resources, for
-//! platform teams' automation. Only team keys holding `KEY_MANAGER` get in, with tokens for the
+//! platform teams' automation, and `keyWebhooks`, where the team's key events go (X5). Only team keys holding `KEY_MANAGER` get in, with tokens for the
 //! audience `keyward-v1` (a token made for `/v1` does not work here, nor the other way round).
 //! Every write re-checks the capability in storage, in the write's own transaction.
 
 pub(crate) mod api_keys;
+pub(crate) mod key_webhooks;
 pub(crate) mod openapi;
 
 use axum::extract::{Request, State};

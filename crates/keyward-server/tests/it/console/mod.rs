@@ -14,6 +14,7 @@ mod cross_site;
 mod invitations;
 mod key_details;
 mod key_terms;
+mod key_webhooks;
 mod keys;
 mod onboarding;
 mod sign_in;

@@ -1,12 +1,8 @@
 //! `keyward admin key-webhook add | list | remove`: where a team's key events go (X5), signed as
 //! Standard Webhooks with a secret made here and shown once.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use keyward_core::actor::ActorContext;
-use keyward_core::key_event;
-use keyward_core::ports::ResourceStore;
-use keyward_core::webhook;
+use keyward_server::key_webhooks::{self, AddError};
 use keyward_store::Store;
 use serde_json::{Value, json};
 
@@ -15,13 +11,6 @@ use crate::cli::KeyWebhookCommand;
 use crate::config::Config;
 use crate::error::CliError;
 use crate::output::{Output, text, timestamp};
-
-/// 32 random bytes, as Standard Webhooks spells a secret.
-fn new_secret() -> Result<String, CliError> {
-    let token = keyward_token::session::random_token().map_err(|e| CliError::Refused(e.to_string()))?;
-    let bytes = keyward_token::b64::decode(&token).ok_or_else(|| CliError::Refused("no random bytes".into()))?;
-    Ok(format!("{}{}", key_event::SECRET_PREFIX, STANDARD.encode(bytes)))
-}
 
 fn webhook_json(hook: &keyward_core::resource::Resource) -> Value {
     json!({
@@ -37,39 +26,38 @@ pub async fn run(store: &Store, command: KeyWebhookCommand, config: &Config, out
     match command {
         KeyWebhookCommand::Add(args) => {
             let team = resolve_team(store, &args.team).await?;
-            let events = key_event::parse_event_types(&args.events).map_err(|e| CliError::Usage(e.to_string()))?;
-            if let Some(problem) = webhook::url_problem(&args.url, config.webhook_allow_private) {
-                return Err(CliError::Refused(format!("the URL is not taken: {problem}")));
-            }
-            let own = config.public_url.as_deref().unwrap_or_default().trim_end_matches('/');
-            if !own.is_empty() && args.url.starts_with(own) {
-                return Err(CliError::Refused("the URL is not taken: it is Keyward itself".into()));
-            }
-            let secret = new_secret()?;
-            let id = uuid::Uuid::new_v4().to_string();
-            let now = time::OffsetDateTime::now_utc();
-            let hook = key_event::webhook(team.id, id, &args.url, &secret, &events, now);
-            let made = store.add_key_webhook(hook, &ActorContext::operator_cli()).await?;
-            let mut value = webhook_json(&made);
-            value["secret"] = json!(secret);
+            let events: Vec<String> = args.events.split(',').map(str::to_owned).collect();
+            let own = config.public_url.as_deref();
+            let added = key_webhooks::add(
+                store,
+                team.id,
+                &args.url,
+                &events,
+                config.webhook_allow_private,
+                own,
+                &ActorContext::operator_cli(),
+            )
+            .await
+            .map_err(|e| match e {
+                AddError::Events(why) => CliError::Usage(why),
+                AddError::Url(_) => CliError::Refused(e.to_string()),
+                AddError::Store(e) => e.into(),
+            })?;
+            let mut value = webhook_json(&added.hook);
+            value["secret"] = json!(added.secret);
             out.one(&value, || {
                 format!(
-                    "Key webhook {} posts {} to {}.\nIts signing secret, shown this once: {secret}",
-                    made.id,
-                    events.join(", "),
-                    args.url
+                    "Key webhook {} posts {} to {}.\nIts signing secret, shown this once: {}",
+                    added.hook.id,
+                    key_webhooks::events_of(&added.hook).join(", "),
+                    args.url,
+                    added.secret
                 )
             });
         }
         KeyWebhookCommand::List(args) => {
             let team = resolve_team(store, &args.team).await?;
-            let hooks: Vec<Value> = store
-                .all_resources()
-                .await?
-                .iter()
-                .filter(|r| r.team_id == team.id && r.kind == key_event::WEBHOOK_KIND)
-                .map(webhook_json)
-                .collect();
+            let hooks: Vec<Value> = store.key_webhooks(team.id).await?.iter().map(webhook_json).collect();
             out.list(&hooks, &["ID", "URL", "EVENTS", "CREATED"], |v| {
                 let events = v["events"].as_array().map(|a| a.iter().map(text).collect::<Vec<_>>().join(","));
                 vec![text(&v["id"]), text(&v["url"]), events.unwrap_or_default(), text(&v["created_at"])]

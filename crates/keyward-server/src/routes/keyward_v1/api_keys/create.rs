@@ -17,7 +17,7 @@
 //! private key.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use keyward_core::change::Change;
 use keyward_core::error::{DomainError, Resource, StoreError};
@@ -270,12 +270,5 @@ pub(crate) async fn handler(
     let key = made;
     let base = base(&state, &headers);
     let resource = resource(&key, &base, now, private.as_ref().map(keyward_token::PrivateKeyPem::expose));
-    let location = resource["links"]["self"].as_str().unwrap_or_default().to_owned();
-    let mut response = views::document(StatusCode::CREATED, &views::single(resource, None));
-    let h = response.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Ok(v) = HeaderValue::from_str(&location) {
-        h.insert(header::LOCATION, v);
-    }
-    Ok(response)
+    Ok(views::created_once(resource))
 }
