@@ -160,12 +160,13 @@ SERVER_LAYERS = [
          "replica", "console::throttle", "console::passwords", "console::words", "gateway",
          "gateway::upstream", "gateway::identity", "test_mode"]),
     (1, ["state"]),
-    (2, ["auth", "auth::gate", "auth::middleware", "replica::tail", "lifecycle", "invite", "background",
+    (2, ["auth", "auth::gate", "auth::middleware", "replica::tail", "lifecycle", "invite", "key_webhooks", "background",
          "console::session", "console::error", "console::flash", "console::chrome", "console::team_page",
          "console::page"]),
     (3, ["routes", "asc", "console", "gateway::admit", "gateway::authz", "gateway::proxy", "gateway::refusal",
+         "gateway::tunnel",
          "test_mode::routes", "openapi"]),
-    (4, ["router", "serve", "fuzzing", ""]),
+    (4, ["router", "front", "serve", "fuzzing", ""]),
 ]
 
 def rank(module):
