@@ -44,8 +44,15 @@ pub fn url_problem(url: &str, allow_private: bool, own_url: Option<&str>) -> Opt
     if let Some(problem) = webhook::url_problem(url, allow_private) {
         return Some(problem);
     }
-    let own = own_url.unwrap_or_default().trim_end_matches('/');
-    (!own.is_empty() && url.starts_with(own)).then(|| "it is Keyward itself".to_owned())
+    own_url.is_some_and(|own| same_server(url, own)).then(|| "it is Keyward itself".to_owned())
+}
+
+/// Whether two URLs name the same host and port, however spelled (case, a trailing dot, the
+/// scheme's default port written out).
+fn same_server(a: &str, b: &str) -> bool {
+    let (Ok(a), Ok(b)) = (url::Url::parse(a), url::Url::parse(b)) else { return false };
+    let host = |u: &url::Url| u.host_str().map(|h| h.trim_end_matches('.').to_ascii_lowercase());
+    host(&a).is_some() && host(&a) == host(&b) && a.port_or_known_default() == b.port_or_known_default()
 }
 
 /// Adds a hook of `team` posting `events` (every event type when empty) to `url`.
@@ -97,7 +104,16 @@ mod tests {
     #[test]
     fn x5_keyward_itself_and_metadata_addresses_are_refused() {
         let own = Some("https://keys.example.com/");
-        assert_eq!(url_problem("https://keys.example.com/hooks", false, own).as_deref(), Some("it is Keyward itself"));
+        for spelled in
+            ["https://keys.example.com/hooks", "https://KEYS.Example.COM./hooks", "https://keys.example.com:443/h"]
+        {
+            assert_eq!(url_problem(spelled, false, own).as_deref(), Some("it is Keyward itself"), "{spelled}");
+        }
+        assert_eq!(
+            url_problem("https://keys.example.com:8443/hooks", false, own),
+            None,
+            "another port, another server"
+        );
         assert!(
             url_problem("http://169.254.169.254/latest", true, own).is_some(),
             "metadata, even with private allowed"

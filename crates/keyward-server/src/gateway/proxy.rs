@@ -83,9 +83,9 @@ async fn forward(
         return with_rate(ApiError::bad_gateway().into_response());
     };
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    // A WebSocket handshake: the switch it asks for, and the client's side of it.
-    let switch = tunnel::requested(&parts.headers)
-        .and_then(|protocol| Some((protocol, parts.extensions.remove::<hyper::upgrade::OnUpgrade>()?)));
+    // A WebSocket handshake, and the client's side of the switch it asks for.
+    let switch = tunnel::requested(&parts.method, &parts.headers)
+        .and_then(|shake| Some((shake, parts.extensions.remove::<hyper::upgrade::OnUpgrade>()?)));
     let mut headers = std::mem::take(&mut parts.headers);
     // In this order: what the client may remove first, then what Keyward writes.
     remove_hop_by_hop(&mut headers);
@@ -96,8 +96,8 @@ async fn forward(
     headers.insert(header::HOST, upstream.host.clone());
     identity::strip_client_identity(&mut headers);
     identity::insert(&mut headers, &admitted.principal);
-    if let Some((protocol, _)) = &switch {
-        tunnel::ask_to_switch(&mut headers, protocol.clone());
+    if switch.is_some() {
+        tunnel::ask_to_switch(&mut headers);
     }
     let mut outgoing = axum::http::Request::new(body);
     *outgoing.method_mut() = parts.method;
@@ -107,14 +107,15 @@ async fn forward(
     let started = Instant::now();
     let answer = match switch {
         None => tokio::time::timeout(upstream.timeout, upstream.pool.send(outgoing)).await,
-        Some((_, client)) => {
+        Some((shake, client)) => {
+            let path = parts.uri.path().to_owned();
             let answer = tokio::time::timeout(upstream.timeout, upstream.pool.send_upgrade(outgoing)).await;
             gateway.upstream_latency(area, started.elapsed().as_secs_f64());
             return match answer {
                 Ok(Ok(response)) => {
                     gateway.count("proxy", Some(area), "forwarded");
-                    let key = admitted.principal.key_id.clone();
-                    with_rate(switched(state, key, client, response, slot))
+                    let tunnel = Tunnel { shake, client, key: admitted.principal.key_id.clone(), path };
+                    with_rate(switched(state, tunnel, response, slot))
                 }
                 Ok(Err(e)) => with_rate(unreachable(gateway, upstream, area, &e)),
                 Err(_) => with_rate(timed_out(gateway, upstream, area)),
@@ -139,36 +140,43 @@ async fn forward(
     }
 }
 
-/// The upstream's answer to a handshake: when it switched protocols, the tunnel is joined and the
-/// client told so; any other answer passes as it came (the upstream declined).
+/// A handshake on its way: what the upstream must answer, the client's side of the switch, and
+/// what the tunnel's watch asks about.
+struct Tunnel {
+    shake: tunnel::Handshake,
+    client: hyper::upgrade::OnUpgrade,
+    key: keyward_core::ids::KeyId,
+    path: String,
+}
+
+/// The upstream's answer to a handshake: when it accepted it, the tunnel is joined and the client
+/// told so; a `101` that does not accept it is a 502 (nothing is joined); any other answer passes
+/// as it came (the upstream declined).
 fn switched(
     state: &AppState,
-    key: keyward_core::ids::KeyId,
-    client: hyper::upgrade::OnUpgrade,
+    tunnel: Tunnel,
     mut response: axum::http::Response<hyper::body::Incoming>,
     slot: Option<super::in_flight::Slot>,
 ) -> Response {
-    let switched_to = (response.status() == axum::http::StatusCode::SWITCHING_PROTOCOLS)
-        .then(|| tunnel::requested(response.headers()))
-        .flatten();
+    let accepted = tunnel.shake.accepted(response.status(), response.headers());
+    if response.status() == axum::http::StatusCode::SWITCHING_PROTOCOLS && !accepted {
+        tracing::warn!(path = %tunnel.path, "the upstream switched protocols without accepting the WebSocket handshake");
+        return ApiError::bad_gateway().into_response();
+    }
     let upstream_side = hyper::upgrade::on(&mut response);
     let (mut parts, body) = response.into_parts();
     remove_hop_by_hop(&mut parts.headers);
     remove_keyward_set_cookies(&mut parts.headers);
-    match switched_to {
-        Some(protocol) => {
-            tunnel::ask_to_switch(&mut parts.headers, protocol);
-            tunnel::join(state.clone(), key, client, upstream_side, slot);
-            Response::from_parts(parts, Body::empty())
-        }
-        None => {
-            let body = http_body_util::BodyExt::map_frame(body, move |frame| {
-                let _held = &slot;
-                frame
-            });
-            Response::from_parts(parts, Body::new(body))
-        }
+    if accepted {
+        tunnel::ask_to_switch(&mut parts.headers);
+        tunnel::join(state.clone(), tunnel.key, tunnel.path, tunnel.client, upstream_side, slot);
+        return Response::from_parts(parts, Body::empty());
     }
+    let body = http_body_util::BodyExt::map_frame(body, move |frame| {
+        let _held = &slot;
+        frame
+    });
+    Response::from_parts(parts, Body::new(body))
 }
 
 fn unreachable(gateway: &Gateway, upstream: &Upstream, area: &str, e: &super::pool::SendError) -> Response {
@@ -382,6 +390,8 @@ fn remove_hop_by_hop(headers: &mut HeaderMap) {
         header::TRAILER,
         header::TRANSFER_ENCODING,
         header::UPGRADE,
+        // RFC 7540 section 3.2: h2c's, meaningful on one connection only (and never tunnelled).
+        HeaderName::from_static("http2-settings"),
     ] {
         headers.remove(name);
     }

@@ -115,6 +115,13 @@ pub struct Verifier {
     config: VerifierConfig,
 }
 
+/// A key's kind and the roles it acts with now ([`Verifier::key_standing`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub kind: KeyKind,
+    pub roles: RoleSet,
+}
+
 impl Verifier {
     pub fn new(config: VerifierConfig) -> Self {
         Self {
@@ -286,15 +293,22 @@ impl Verifier {
         self.table.read().map(|t| t.keys.contains_key(key)).unwrap_or(false)
     }
 
-    /// Whether `key` would still be accepted at `now` as far as the key itself goes: known (not
-    /// revoked, purged or its member removed), not ended (X3, X4), its team approved. A connection
-    /// admitted once and kept open (a WebSocket through the gateway) asks this while it lasts.
-    pub fn key_in_good_standing(&self, key: &KeyId, now: i64) -> bool {
-        let Ok(table) = self.table.read() else { return false };
-        let Some(entry) = table.keys.get(key) else { return false };
-        let approved = table.teams.get(&entry.team_id).is_some_and(|t| t.approved);
-        let member_present = entry.member_id.is_none_or(|m| table.members.contains_key(&m));
-        approved && member_present && KeyEnd::check(entry.end, now).is_ok()
+    /// What `key` may do at `now` as far as the key itself goes, or `None` once it would be
+    /// refused: revoked, purged or its member removed, ended (X3, X4), or its team's access
+    /// withdrawn. An individual key acts with its member's current roles. A connection admitted
+    /// once and kept open (a WebSocket through the gateway) asks this while it lasts.
+    pub fn key_standing(&self, key: &KeyId, now: i64) -> Option<Standing> {
+        let table = self.table.read().ok()?;
+        let entry = table.keys.get(key)?;
+        if !table.teams.get(&entry.team_id).is_some_and(|t| t.approved) {
+            return None;
+        }
+        KeyEnd::check(entry.end, now).ok()?;
+        let roles = match entry.kind {
+            KeyKind::Team => entry.roles,
+            KeyKind::Individual => table.members.get(&entry.member_id?)?.roles,
+        };
+        Some(Standing { kind: entry.kind, roles })
     }
 
     pub fn key_count(&self) -> usize {

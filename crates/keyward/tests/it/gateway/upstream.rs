@@ -4,6 +4,7 @@
 //! - `/…/download?bytes=N`: N bytes, streamed in 64 KiB chunks;
 //! - `/…/upload`: reads the body as it streams and answers `{"received": N}`;
 //! - `/…/slow`: answers after 3 s;
+//! - `/…/false-switch`: a `101` that accepts no WebSocket key (a broken or hostile upstream);
 //! - anything else: `{"method", "path", "query", "headers": {name: [values]}, "body_bytes"}`.
 
 use std::sync::Arc;
@@ -54,6 +55,15 @@ async fn answer(State(upstream): State<Upstream>, req: Request) -> Response {
             Ok::<_, std::io::Error>(chunk.slice(..len))
         });
         return Body::from_stream(stream).into_response();
+    }
+    if path.ends_with("/false-switch") {
+        return Response::builder()
+            .status(axum::http::StatusCode::SWITCHING_PROTOCOLS)
+            .header("connection", "upgrade")
+            .header("upgrade", "websocket")
+            .header("sec-websocket-accept", "bm90IHRoaXMga2V5")
+            .body(Body::empty())
+            .unwrap();
     }
     if path.ends_with("/slow") {
         tokio::time::sleep(std::time::Duration::from_secs(3)).await;

@@ -95,12 +95,85 @@ async fn g2_a_websocket_closes_when_its_key_is_revoked() {
     let token = acme.admin(&kw, AUDIENCE);
     let url = ws(&node.base, "/widgets/live");
 
+    assert_closed_by(&url, &token, || {
+        kw.ok(&["admin", "key", "revoke", "--team", "Acme", &acme.admin_key]);
+    });
+}
+
+/// Holds a WebSocket open at `url`, does `act` three seconds in, and asserts that the connection
+/// was closed under 10 s after it (a client still open is one nothing closed).
+fn assert_closed_by(url: &str, token: &str, act: impl FnOnce()) {
+    let (url, token) = (url.to_owned(), token.to_owned());
     let held = std::thread::spawn(move || client(&url, &token, Some(30)));
     std::thread::sleep(Duration::from_secs(3));
-    let revoked_at = Instant::now();
-    kw.ok(&["admin", "key", "revoke", "--team", "Acme", &acme.admin_key]);
+    let acted_at = Instant::now();
+    act();
     let lines = held.join().unwrap();
     assert_eq!(lines[0]["echo"], "hello", "{lines:?}");
-    assert!(lines[1].get("closed_after").is_some(), "the connection outlived the revocation: {lines:?}");
-    assert!(revoked_at.elapsed() < Duration::from_secs(10), "closed {:?} after the revocation", revoked_at.elapsed());
+    assert!(lines[1].get("closed_after").is_some(), "the connection outlived it: {lines:?}");
+    assert!(acted_at.elapsed() < Duration::from_secs(10), "closed {:?} after", acted_at.elapsed());
+}
+
+/// Sends `request` as written (it asks to close the connection) and returns the whole answer.
+async fn raw(base: &str, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(base.trim_start_matches("http://")).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await.unwrap().unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+// Only WebSockets are tunnelled: `Upgrade: h2c` (with its settings) would let a client speak HTTP/2
+// to the upstream past admission, so it reaches the upstream as a plain request without either
+// header; and an upstream's `101` that does not accept the client's key joins nothing (502).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn g2_no_other_protocol_and_no_false_switch_is_tunnelled() {
+    let kw = Keyward::new(Backend::Sqlite).await;
+    let acme = Acme::new(&kw);
+    let upstream = super::upstream::Upstream::start().await;
+    let node = serve(&kw, &write_policy(&kw, Some(&upstream.url())), &[], &[]);
+    let token = acme.admin(&kw, AUDIENCE);
+    let host = node.base.trim_start_matches("http://");
+
+    let h2c = raw(
+        &node.base,
+        &format!(
+            "GET /widgets/1 HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nConnection: Upgrade, close\r\n\
+             Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"
+        ),
+    )
+    .await;
+    assert!(h2c.starts_with("HTTP/1.1 200"), "answered as a plain request: {h2c}");
+    let seen: Value = serde_json::from_str(h2c.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    for header in ["upgrade", "http2-settings", "connection"] {
+        assert!(seen["headers"].get(header).is_none(), "{header} reached the upstream: {seen}");
+    }
+
+    let false_switch = raw(
+        &node.base,
+        &format!(
+            "GET /widgets/false-switch HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
+             Connection: Upgrade, close\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        ),
+    )
+    .await;
+    assert!(false_switch.starts_with("HTTP/1.1 502"), "{false_switch}");
+}
+
+// An open WebSocket is asked about again: its member demoted to a role the area does not admit
+// closes it, as a revocation does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn g2_a_websocket_closes_when_its_key_loses_the_areas_roles() {
+    let kw = Keyward::new(Backend::Sqlite).await;
+    let acme = Acme::new(&kw);
+    let upstream = EchoServer::start();
+    let node = serve(&kw, &write_policy(&kw, Some(&upstream.url)), &[], &[]);
+    let token = acme.individual(&kw);
+    let url = ws(&node.base, "/widgets/live");
+
+    assert_closed_by(&url, &token, || {
+        kw.ok(&["admin", "member", "set-roles", "--team", "Acme", "--email", "boss@acme.test", "--roles", "MARKETING"]);
+    });
 }
