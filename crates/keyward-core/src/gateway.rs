@@ -53,6 +53,7 @@ pub struct DraftArea {
     pub read: Vec<String>,
     pub write: Vec<String>,
     pub individual_keys: Option<bool>,
+    pub websockets: Option<bool>,
 }
 
 /// A checked policy.
@@ -78,6 +79,9 @@ pub struct AreaRules {
     pub write: RoleSet,
     /// `false`: team keys only, as A3.
     pub individual_keys: bool,
+    /// Whether a WebSocket handshake in the area is tunnelled (off unless the policy says so: an
+    /// open tunnel carries traffic both ways past per-request admission, so an area opts in).
+    pub websockets: bool,
 }
 
 /// Where in the file a problem is.
@@ -190,6 +194,7 @@ impl Draft {
                 read: roles(&a.name, "read", &a.read, &mut problems),
                 write: roles(&a.name, "write", &a.write, &mut problems),
                 individual_keys: a.individual_keys.unwrap_or(true),
+                websockets: a.websockets.unwrap_or(false),
             };
             areas.insert(a.name.clone(), rules);
         }
@@ -409,6 +414,7 @@ mod tests {
                 read: vec!["ADMIN".into(), "APP_MANAGER".into(), "DEVELOPER".into()],
                 write: vec!["ADMIN".into(), "APP_MANAGER".into()],
                 individual_keys: Some(false),
+                websockets: None,
             }],
         }
     }

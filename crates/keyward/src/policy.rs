@@ -35,6 +35,7 @@ struct RawArea {
     #[serde(default)]
     write: Vec<Spanned<String>>,
     individual_keys: Option<bool>,
+    websockets: Option<bool>,
 }
 
 /// The 1-based line of a byte offset.
@@ -79,6 +80,7 @@ impl RawPolicy {
                         read: names(&a.read),
                         write: names(&a.write),
                         individual_keys: a.individual_keys,
+                        websockets: a.websockets,
                     }
                 })
                 .collect(),

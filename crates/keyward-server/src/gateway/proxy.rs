@@ -84,7 +84,9 @@ async fn forward(
     };
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     // A WebSocket handshake, and the client's side of the switch it asks for.
+    // An area that has not opted in to WebSockets gets the handshake as a plain request.
     let switch = tunnel::requested(&parts.method, &parts.headers)
+        .filter(|_| found.1.websockets)
         .and_then(|shake| Some((shake, parts.extensions.remove::<hyper::upgrade::OnUpgrade>()?)));
     let mut headers = std::mem::take(&mut parts.headers);
     // In this order: what the client may remove first, then what Keyward writes.

@@ -25,6 +25,10 @@ use crate::auth::gate;
 
 /// How often an open tunnel's key is looked at.
 const WATCH_EVERY: Duration = Duration::from_secs(1);
+/// A tunnel with no byte either way for this long is closed: a client gone without a word (or
+/// one side closed while the other stays quiet) would otherwise hold its task, two connections
+/// and its key's in-flight place for as long as the key lasts. WebSocket pings count as bytes.
+const IDLE_LIMIT: Duration = Duration::from_secs(300);
 /// RFC 6455 section 1.3: appended to the client's key before hashing.
 const ACCEPT_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -103,24 +107,95 @@ pub(crate) fn join(
                 return;
             }
         };
-        let (mut client, mut upstream) = (TokioIo::new(client), TokioIo::new(upstream));
+        let activity = Activity::default();
+        let mut client = Watched { io: TokioIo::new(client), activity: activity.clone() };
+        let mut upstream = Watched { io: TokioIo::new(upstream), activity: activity.clone() };
         tokio::select! {
             _ = tokio::io::copy_bidirectional(&mut client, &mut upstream) => {}
-            () = until_refused(&state, &key, &path) => {
-                tracing::info!(key = %key, %path, "closing a WebSocket through the gateway: its key may no longer open it");
+            why = until_closed(&state, &key, &path, &activity) => {
+                tracing::info!(key = %key, %path, "closing a WebSocket through the gateway: {why}");
             }
         }
     });
 }
 
-async fn until_refused(state: &AppState, key: &KeyId, path: &str) {
+/// Why a watched tunnel is closed, when it is.
+async fn until_closed(state: &AppState, key: &KeyId, path: &str, activity: &Activity) -> &'static str {
     let mut every = tokio::time::interval(WATCH_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
         if !still_admitted(state, key, path) {
-            return;
+            return "its key may no longer open it";
         }
+        if activity.idle() > IDLE_LIMIT {
+            return "nothing passed either way for five minutes";
+        }
+    }
+}
+
+/// When bytes last passed a tunnel, either way.
+#[derive(Clone)]
+struct Activity(std::sync::Arc<std::sync::Mutex<std::time::Instant>>);
+
+impl Default for Activity {
+    fn default() -> Activity {
+        Activity(std::sync::Arc::new(std::sync::Mutex::new(std::time::Instant::now())))
+    }
+}
+
+impl Activity {
+    fn touch(&self) {
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = std::time::Instant::now();
+    }
+
+    fn idle(&self) -> Duration {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).elapsed()
+    }
+}
+
+/// One side of a tunnel, noting each read that brought bytes.
+struct Watched<T> {
+    io: T,
+    activity: Activity,
+}
+
+impl<T: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Watched<T> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let read = std::pin::Pin::new(&mut self.io).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.touch();
+        }
+        read
+    }
+}
+
+impl<T: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Watched<T> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        data: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.io).poll_write(cx, data)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_shutdown(cx)
     }
 }
 

@@ -22,6 +22,7 @@ pub fn check(args: &PolicyCheckArgs) -> Result<(), CliError> {
                     "read": rules.map(|a| a.read.to_vec()),
                     "write": rules.map(|a| a.write.to_vec()),
                     "individual_keys": rules.map(|a| a.individual_keys),
+                    "websockets": rules.map(|a| a.websockets),
                 })
             })
             .collect();
@@ -32,7 +33,8 @@ pub fn check(args: &PolicyCheckArgs) -> Result<(), CliError> {
     for r in &policy.routes {
         if let Some(a) = policy.areas.get(&r.area) {
             let keys = if a.individual_keys { "team and individual keys" } else { "team keys only" };
-            println!("  {} → area {}: read {}, write {}, {keys}", r.prefix, r.area, a.read, a.write);
+            let sockets = if a.websockets { ", WebSockets" } else { "" };
+            println!("  {} → area {}: read {}, write {}, {keys}{sockets}", r.prefix, r.area, a.read, a.write);
         }
     }
     Ok(())

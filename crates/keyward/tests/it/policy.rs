@@ -19,6 +19,7 @@ async fn g4_policy_check_names_every_problem_with_its_line() {
     assert_eq!(out["routes"][0]["prefix"], "/widgets");
     assert_eq!(out["routes"][0]["write"], serde_json::json!(["ADMIN"]));
     assert_eq!(out["routes"][0]["individual_keys"], false);
+    assert_eq!(out["routes"][0]["websockets"], false, "WebSockets are off unless an area opts in");
 
     let bad = kw.path("bad.toml");
     std::fs::write(

@@ -42,6 +42,7 @@ server_test!(key_details_show_requests_per_gateway_route_area, |srv: Server| asy
             read: vec!["DEVELOPER".into()],
             write: vec![],
             individual_keys: None,
+            websockets: None,
         }],
         ..Draft::default()
     };

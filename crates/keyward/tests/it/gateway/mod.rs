@@ -18,15 +18,15 @@ use crate::common::{Keyward, Serving};
 
 pub const AUDIENCE: &str = "acme-api-v1";
 
-/// `/widgets`: everyone reads, ADMIN and APP_MANAGER write, individual keys too.
-/// `/vault`: ADMIN only, team keys only.
+/// `/widgets`: everyone reads, ADMIN and APP_MANAGER write, individual keys too, WebSockets.
+/// `/vault`: ADMIN only, team keys only, no WebSockets.
 pub fn write_policy(kw: &Keyward, upstream: Option<&str>) -> PathBuf {
     let upstream = upstream.map(|u| format!("upstream = \"{u}\"\n")).unwrap_or_default();
     let text = format!(
         "audience = \"{AUDIENCE}\"\n{upstream}\n\
          [[routes]]\nprefix = \"/widgets\"\narea = \"widgets\"\n\n\
          [[routes]]\nprefix = \"/vault\"\narea = \"vault\"\n\n\
-         [areas.widgets]\nread = [\"ADMIN\", \"APP_MANAGER\", \"DEVELOPER\"]\nwrite = [\"ADMIN\", \"APP_MANAGER\"]\n\n\
+         [areas.widgets]\nread = [\"ADMIN\", \"APP_MANAGER\", \"DEVELOPER\"]\nwrite = [\"ADMIN\", \"APP_MANAGER\"]\nwebsockets = true\n\n\
          [areas.vault]\nread = [\"ADMIN\"]\nwrite = [\"ADMIN\"]\nindividual_keys = false\n"
     );
     let path = kw.path("policy.toml");

@@ -83,6 +83,10 @@ async fn g2_websockets_pass_once_admitted_with_keywards_identity() {
     assert_eq!(refused[0]["refused"], 403, "a DEVELOPER may not open the ADMIN-only area: {refused:?}");
     let refused = client(&ws(&node.base, "/vault/live"), &acme.individual(&kw), None);
     assert_eq!(refused[0]["refused"], 403, "no individual keys in /vault: {refused:?}");
+    // An area that has not opted in gets the handshake as a plain request: nothing is switched.
+    let plain = client(&ws(&node.base, "/vault/live"), &acme.admin(&kw, AUDIENCE), None);
+    let status = plain[0]["refused"].as_u64().unwrap_or(0);
+    assert!((400..500).contains(&status), "no tunnel where the area has not opted in: {plain:?}");
 }
 
 // K11 over a WebSocket: an open connection does not outlive its key's revocation.
