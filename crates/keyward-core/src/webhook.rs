@@ -156,21 +156,48 @@ pub fn ip_problem(ip: IpAddr, allow_private: bool) -> Option<&'static str> {
     }
 }
 
-/// Why `url` is no webhook URL, before any name is resolved: http or https, a host, no
-/// credentials, no metadata host name, and no address [`ip_problem`] refuses.
-pub fn url_problem(url: &str, allow_private: bool) -> Option<String> {
-    let Some((scheme, rest)) = url.split_once("://") else { return Some("not an absolute URL".into()) };
-    if scheme != "https" && scheme != "http" {
-        return Some(format!("the scheme {scheme} is not http or https"));
-    }
+/// A URL's scheme, authority and host (an IPv6 host without its brackets).
+fn parts(url: &str) -> Option<(&str, &str, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if authority.contains('@') {
-        return Some("credentials in a webhook URL are not taken".into());
-    }
     let host = match authority.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or_default(),
         None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
     };
+    Some((scheme, authority, host))
+}
+
+/// F5, X5: whether a webhook `url` points at Keyward itself (`own`, its public URL or the base a
+/// client reached it at): the same host and port, however spelled (case, a trailing dot, the
+/// scheme's default port written out). Keyward would post its own events to itself.
+pub fn is_keyward_itself(url: &str, own: &str) -> bool {
+    let server = |url: &str| {
+        let (scheme, authority, host) = parts(url)?;
+        let scheme = scheme.to_ascii_lowercase();
+        let port = match authority.rsplit_once(':').filter(|(_, p)| !p.contains(']')) {
+            Some((_, p)) => p.parse::<u16>().ok()?,
+            None => match scheme.as_str() {
+                "https" => 443,
+                "http" => 80,
+                _ => return None,
+            },
+        };
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        (!host.is_empty()).then_some((host, port))
+    };
+    server(url).is_some_and(|s| Some(s) == server(own))
+}
+
+/// Why `url` is no webhook URL, before any name is resolved: http or https, a host, no
+/// credentials, no metadata host name, and no address [`ip_problem`] refuses.
+pub fn url_problem(url: &str, allow_private: bool) -> Option<String> {
+    let Some((scheme, authority, host)) = parts(url) else { return Some("not an absolute URL".into()) };
+    if scheme != "https" && scheme != "http" {
+        return Some(format!("the scheme {scheme} is not http or https"));
+    }
+    if authority.contains('@') {
+        return Some("credentials in a webhook URL are not taken".into());
+    }
     if host.is_empty() {
         return Some("no host".into());
     }
@@ -184,7 +211,7 @@ pub fn url_problem(url: &str, allow_private: bool) -> Option<String> {
     if lower == "localhost" && !allow_private {
         return Some("a loopback host (the setting webhook_allow_private allows it for local use)".into());
     }
-    let path = rest.get(authority.len()..).unwrap_or_default();
+    let path = url.split_once("://").and_then(|(_, rest)| rest.get(authority.len()..)).unwrap_or_default();
     if path.starts_with("/_keyward") || path.starts_with("/keyward") {
         return Some("Keyward's own endpoints".into());
     }
@@ -207,6 +234,20 @@ mod tests {
             serde_json::from_str(&payload("e1", "WEBHOOK_PING_CREATED", json!({"timestamp": "t"}), None)).unwrap();
         assert_eq!(body["data"]["type"], "webhookPingCreated");
         assert_eq!(body["data"]["version"], 1);
+    }
+
+    #[test]
+    fn f5_x5_keyward_itself_is_the_same_host_and_port_however_spelled() {
+        let own = "https://keys.example.com/";
+        for same in ["https://keys.example.com/hooks", "https://KEYS.Example.COM./h", "https://keys.example.com:443/h"]
+        {
+            assert!(is_keyward_itself(same, own), "{same}");
+        }
+        for other in ["https://keys.example.com:8443/h", "https://hooks.example.com/h", "http://keys.example.com/h"] {
+            assert!(!is_keyward_itself(other, own), "{other}");
+        }
+        assert!(is_keyward_itself("http://[::1]:8080/h", "http://[::1]:8080/"));
+        assert!(!is_keyward_itself("not a url", own));
     }
 
     #[test]

@@ -38,21 +38,12 @@ impl std::fmt::Debug for Added {
 }
 
 /// Where a key webhook may not post: what F5 refuses for Apple's webhooks (not http(s), link-local
-/// or metadata addresses, private ones unless `allow_private`), and Keyward itself (`own_url`, the
-/// public URL), which would have Keyward post its own key activity to itself.
+/// or metadata addresses, private ones unless `allow_private`, Keyward itself at `own_url`).
 pub fn url_problem(url: &str, allow_private: bool, own_url: Option<&str>) -> Option<String> {
     if let Some(problem) = webhook::url_problem(url, allow_private) {
         return Some(problem);
     }
-    own_url.is_some_and(|own| same_server(url, own)).then(|| "it is Keyward itself".to_owned())
-}
-
-/// Whether two URLs name the same host and port, however spelled (case, a trailing dot, the
-/// scheme's default port written out).
-fn same_server(a: &str, b: &str) -> bool {
-    let (Ok(a), Ok(b)) = (url::Url::parse(a), url::Url::parse(b)) else { return false };
-    let host = |u: &url::Url| u.host_str().map(|h| h.trim_end_matches('.').to_ascii_lowercase());
-    host(&a).is_some() && host(&a) == host(&b) && a.port_or_known_default() == b.port_or_known_default()
+    own_url.is_some_and(|own| webhook::is_keyward_itself(url, own)).then(|| "it is Keyward itself".to_owned())
 }
 
 /// Adds a hook of `team` posting `events` (every event type when empty) to `url`.

@@ -18,8 +18,7 @@ pub(super) fn check_url(call: &Call<'_>, attributes: &Map<String, Value>) -> Res
     if let Some(problem) = webhook::url_problem(url, call.state.settings.webhook_allow_private) {
         return Err(invalid("url", format!("The webhook URL is not taken: {problem}.")));
     }
-    let own = call.base.url("/");
-    if url.starts_with(own.trim_end_matches('/')) {
+    if webhook::is_keyward_itself(url, &call.base.url("/")) {
         return Err(invalid("url", "The webhook URL is not taken: it is Keyward itself."));
     }
     Ok(())
