@@ -129,13 +129,8 @@ async fn forward(
         Ok(Ok(response)) => {
             gateway.count("proxy", Some(area), "forwarded");
             let (mut parts, body) = response.into_parts();
-            remove_hop_by_hop(&mut parts.headers);
-            remove_keyward_set_cookies(&mut parts.headers);
-            let body = http_body_util::BodyExt::map_frame(body, move |frame| {
-                let _held = &slot;
-                frame
-            });
-            with_rate(Response::from_parts(parts, Body::new(body)))
+            answer_headers(&mut parts.headers);
+            with_rate(Response::from_parts(parts, holding(body, slot)))
         }
         Ok(Err(e)) => with_rate(unreachable(gateway, upstream, area, &e)),
         Err(_) => with_rate(timed_out(gateway, upstream, area)),
@@ -167,18 +162,32 @@ fn switched(
     }
     let upstream_side = hyper::upgrade::on(&mut response);
     let (mut parts, body) = response.into_parts();
-    remove_hop_by_hop(&mut parts.headers);
-    remove_keyward_set_cookies(&mut parts.headers);
+    answer_headers(&mut parts.headers);
     if accepted {
         tunnel::ask_to_switch(&mut parts.headers);
         tunnel::join(state.clone(), tunnel.key, tunnel.path, tunnel.client, upstream_side, slot);
         return Response::from_parts(parts, Body::empty());
     }
-    let body = http_body_util::BodyExt::map_frame(body, move |frame| {
+    Response::from_parts(parts, holding(body, slot))
+}
+
+/// The upstream's answer headers as the client gets them: no hop-by-hop headers, and none of
+/// Keyward's console cookies set.
+fn answer_headers(headers: &mut HeaderMap) {
+    remove_hop_by_hop(headers);
+    remove_keyward_set_cookies(headers);
+}
+
+/// The answer's body, holding the key's in-flight slot until it is sent or dropped.
+fn holding<B>(body: B, slot: Option<super::in_flight::Slot>) -> Body
+where
+    B: axum::body::HttpBody<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    Body::new(http_body_util::BodyExt::map_frame(body, move |frame| {
         let _held = &slot;
         frame
-    });
-    Response::from_parts(parts, Body::new(body))
+    }))
 }
 
 fn unreachable(gateway: &Gateway, upstream: &Upstream, area: &str, e: &super::pool::SendError) -> Response {
