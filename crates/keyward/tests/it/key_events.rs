@@ -241,4 +241,30 @@ async fn x5_key_webhooks_through_the_key_api() {
             .any(|e| e["event"] == event && e["actor"] == format!("key manager {manager}") && e["subject"] == id)
     };
     assert!(by_manager("key_webhook_added"), "{audit:?}");
+
+    // Another team's hook is, to this key manager, one that does not exist: same answer, and
+    // still there afterwards.
+    kw.ok(&["admin", "team", "create", "--name", "Bolt", "--account-holder", "bo@bolt.test"]);
+    let bolt = cli(&kw, &["admin", "key-webhook", "add", "--team", "Bolt", "--url", "https://h.example/e", "--json"]);
+    let bolt_id = serde_json::from_str::<Value>(bolt.stdout.trim()).unwrap()["id"].as_str().unwrap().to_owned();
+    let token = kw
+        .ok(&["token", "--key-file", &manager_file, "--issuer-id", &issuer, "--audience", "keyward-v1"])
+        .stdout
+        .trim()
+        .to_owned();
+    let http = reqwest::Client::new();
+    let mut answers = Vec::new();
+    for id in [bolt_id.as_str(), "no-such-hook"] {
+        let url = format!("{}/keyward/v1/keyWebhooks/{id}", node.base);
+        for request in [http.get(&url), http.delete(&url)] {
+            let answer = request.bearer_auth(&token).send().await.unwrap();
+            let status = answer.status().as_u16();
+            let body: Value = answer.json().await.unwrap();
+            answers.push((status, body["errors"][0]["code"].clone()));
+        }
+    }
+    assert_eq!(answers[..2], answers[2..], "another team's hook looks like a missing one");
+    assert_eq!(answers[0].0, 404);
+    let listed = kw.ok(&["admin", "key-webhook", "list", "--team", "Bolt", "--json"]).stdout;
+    assert!(listed.contains(&bolt_id), "Bolt's hook is untouched: {listed}");
 }

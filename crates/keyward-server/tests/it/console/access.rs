@@ -47,6 +47,22 @@ server_test!(developers_and_other_teams_cannot_reach_admin_actions, |srv: Server
         404
     );
     assert!(srv.store().key(&key.id).await.unwrap().is_active(), "nothing changed");
+    // X5: nor can they see or remove Acme's key webhooks.
+    let events = keyward_core::key_event::EVENT_TYPES.map(str::to_owned);
+    let now = time::OffsetDateTime::now_utc();
+    let hook = keyward_core::key_event::webhook(
+        a.team.id,
+        "acme-hook".into(),
+        "https://h.example/e",
+        "whsec_eA==",
+        &events,
+        now,
+    );
+    srv.store().add_key_webhook(hook, &operator()).await.unwrap();
+    assert_eq!(intruder.get(&format!("{page_a}/key-events")).await.0, 404);
+    let removal = [("csrf", csrf.as_str()), ("id", "acme-hook")];
+    assert_eq!(intruder.post(&format!("{page_a}/key-events/remove"), &removal).await.status().as_u16(), 404);
+    assert_eq!(srv.store().key_webhooks(a.team.id).await.unwrap().len(), 1, "Acme's hook is still there");
     let _ = srv.store().team(&keyward_core::ports::TeamRef::Name("Acme".into())).await.unwrap();
 });
 
