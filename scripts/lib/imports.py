@@ -158,7 +158,8 @@ def sccs(edges):
 SERVER_LAYERS = [
     (0, ["error", "metrics", "views", "jsonapi", "client_ip", "mail", "auth::limiter", "auth::recorder",
          "replica", "console::throttle", "console::passwords", "console::words", "gateway",
-         "gateway::upstream", "gateway::identity", "test_mode"]),
+         "gateway::upstream", "gateway::identity", "gateway::sink", "gateway::headers", "gateway::wire::head",
+         "gateway::wire::body", "gateway::wire::rewind", "gateway::wire::upstream", "test_mode"]),
     (1, ["state"]),
     (2, ["auth", "auth::gate", "auth::middleware", "replica::tail", "lifecycle", "invite", "key_webhooks", "background",
          "console::session", "console::error", "console::flash", "console::chrome", "console::team_page",
@@ -166,7 +167,7 @@ SERVER_LAYERS = [
     (3, ["routes", "asc", "console", "gateway::admit", "gateway::authz", "gateway::proxy", "gateway::refusal",
          "gateway::tunnel",
          "test_mode::routes", "openapi"]),
-    (4, ["router", "front", "serve", "fuzzing", ""]),
+    (4, ["router", "front", "serve", "gateway::wire", "fuzzing", ""]),
 ]
 
 def rank(module):

@@ -36,7 +36,7 @@ impl MakeFront {
         MakeFront { state, router }
     }
 
-    fn front(&self, peer: SocketAddr) -> Front {
+    pub(crate) fn front(&self, peer: SocketAddr) -> Front {
         Front(Arc::new(Connection { state: self.state.clone(), router: self.router.clone(), peer }))
     }
 }
@@ -72,6 +72,12 @@ impl Service<SocketAddr> for MakeFront {
 /// One client connection's entry point; cloned (an `Arc`) per request.
 #[derive(Clone)]
 pub struct Front(Arc<Connection>);
+
+impl Front {
+    pub(crate) fn state(&self) -> &AppState {
+        &self.0.state
+    }
+}
 
 struct Connection {
     state: AppState,

@@ -34,9 +34,16 @@ pub async fn serve_on(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let background = Background::start(&state, &options);
-    let result = axum::serve(listener, MakeFront::new(state.clone(), router(state.clone())))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let make = MakeFront::new(state.clone(), router(state.clone()));
+    // A gateway proxying to a plain-HTTP upstream gets the fast path (gateway::wire); otherwise
+    // every connection is hyper's.
+    let fast = state.gateway.as_ref().and_then(|g| g.upstream.as_ref()).is_some_and(|u| u.raw.is_some());
+    let result = if fast {
+        crate::gateway::wire::listen(listener, make, shutdown).await;
+        Ok(())
+    } else {
+        axum::serve(listener, make).with_graceful_shutdown(shutdown).await
+    };
     background.stop(&state).await;
     result
 }

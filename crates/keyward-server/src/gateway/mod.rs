@@ -7,19 +7,23 @@
 //! - [`proxy`]: G2, the streaming reverse proxy in front of the policy's upstream.
 //! - [`identity`]: the headers that tell the upstream who called, and the client's copies removed.
 //! - [`tunnel`]: WebSockets (HTTP/1.1 upgrades) through the proxy, watched while they are open.
+//! - [`wire`]: the proxy's fast path for plain HTTP, past hyper on both legs.
 //!
 //! Invariant: the gateway never forwards `Authorization`, nor any `X-Keyward-*` header it did not
 //! write itself.
 
 pub(crate) mod admit;
 pub(crate) mod authz;
+pub(crate) mod headers;
 pub(crate) mod identity;
 pub(crate) mod in_flight;
 pub(crate) mod pool;
 pub(crate) mod proxy;
 pub(crate) mod refusal;
+pub(crate) mod sink;
 pub(crate) mod tunnel;
 mod upstream;
+pub(crate) mod wire;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;

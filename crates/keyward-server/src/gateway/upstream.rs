@@ -48,6 +48,8 @@ pub struct Upstream {
     pub(crate) timeout: Duration,
     /// The per-key cap on requests in flight, when there is one.
     pub in_flight: Option<Arc<super::InFlight>>,
+    /// The fast path's connections, for a plain-HTTP upstream (docs/GATEWAY.md, "Speed").
+    pub(crate) raw: Option<super::wire::upstream::RawUpstream>,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -78,6 +80,14 @@ impl Upstream {
         let origin = format!("{scheme}://{authority}");
         let origin_uri: Uri = origin.parse().map_err(|e| format!("'{url}' is not an upstream URL: {e}"))?;
         let host = HeaderValue::from_str(authority.as_str()).map_err(|e| format!("'{url}' has no usable host: {e}"))?;
+        let raw = (scheme == "http").then(|| {
+            let port = authority.port_u16().unwrap_or(80);
+            super::wire::upstream::RawUpstream::new(
+                format!("{}:{port}", authority.host()),
+                POOL_IDLE_PER_HOST,
+                POOL_IDLE_TIMEOUT,
+            )
+        });
         Ok(Upstream {
             origin,
             host,
@@ -85,6 +95,7 @@ impl Upstream {
             pool: Arc::new(Pool::new(https, origin_uri, POOL_IDLE_PER_HOST, POOL_IDLE_TIMEOUT)),
             timeout: options.timeout,
             in_flight: options.max_in_flight_per_key.map(super::InFlight::new),
+            raw,
         })
     }
 

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod authz;
+mod fast_path;
 mod nginx;
 mod nodes;
 mod private_ca;
