@@ -199,7 +199,10 @@ fn connection_names<'v>(values: impl Iterator<Item = &'v [u8]>) -> Vec<String> {
     values
         .filter_map(|v| std::str::from_utf8(v).ok())
         .flat_map(|v| v.split(','))
-        .map(|name| name.trim().to_ascii_lowercase())
+        .map(str::trim)
+        // Hop-by-hop names (`keep-alive`, `close` and the like) go anyway: no need to keep them.
+        .filter(|n| !is_hop_by_hop(n) && !n.eq_ignore_ascii_case("close"))
+        .map(str::to_ascii_lowercase)
         .filter(|n| {
             !(n.is_empty()
                 || n == "host"

@@ -46,13 +46,19 @@ async fn forward(
     let switch = tunnel::requested(&parts.method, &parts.headers)
         .filter(|_| found.1.websockets)
         .and_then(|shake| Some((shake, parts.extensions.remove::<hyper::upgrade::OnUpgrade>()?)));
-    let out = match prepare(state, gateway, upstream, found, &parts).await {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let out = match prepare(state, gateway, upstream, found, &parts, peer).await {
         Ok(out) => out,
         Err(refused) => return refused,
     };
+    let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let Ok(target) = upstream.uri_for(path_and_query) else {
+        gateway.count("proxy", Some(out.area), "upstream_unreachable");
+        return out.rate.stamp(ApiError::bad_gateway().into_response());
+    };
     let mut headers = HeaderMap::with_capacity(parts.headers.len() + 8);
     headers::request(&parts.headers, &out.forwarding(state, upstream, switch.is_some()), &mut headers);
-    let Outgoing { target, area, principal, rate, slot, .. } = out;
+    let Outgoing { area, principal, rate, slot, .. } = out;
     let with_rate = |response: Response| rate.stamp(response);
     let mut outgoing = axum::http::Request::new(body);
     *outgoing.method_mut() = parts.method;
@@ -93,8 +99,6 @@ async fn forward(
 /// A request admitted (G1): what either transport, hyper's ([`forward`]) or the plain-HTTP fast
 /// path ([`super::wire`]), sends, its fields rewritten by [`headers::request`] as it goes.
 pub(crate) struct Outgoing<'g> {
-    /// The request target at the upstream: its base path, then the client's path and query.
-    pub target: axum::http::Uri,
     /// The route's area, for metrics.
     pub area: &'g str,
     pub principal: Arc<Principal>,
@@ -151,6 +155,7 @@ pub(crate) async fn prepare<'g>(
     upstream: &Upstream,
     found: (&'g Route, &'g AreaRules),
     parts: &axum::http::request::Parts,
+    peer: Option<IpAddr>,
 ) -> Result<Outgoing<'g>, Response> {
     let refused = |refused: Refused, area: Option<&str>| {
         gateway.count("proxy", area, refused.outcome);
@@ -165,7 +170,7 @@ pub(crate) async fn prepare<'g>(
         headers: &parts.headers,
         audience: &gateway.policy.audience,
     };
-    let ip = || crate::client_ip::of(&parts.extensions, &parts.headers, &state.trusted_proxies);
+    let ip = || peer.map(|ip| state.trusted_proxies.client(ip, &parts.headers).to_string());
     let admitted = admit(state, gateway, routed, original, ip).await.map_err(|r| refused(r, Some(area)))?;
     let rate = RateHeader(admitted.rate_limit());
     let slot = match &upstream.in_flight {
@@ -178,13 +183,7 @@ pub(crate) async fn prepare<'g>(
         },
         None => None,
     };
-    let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-    let Ok(target) = upstream.uri_for(path_and_query) else {
-        gateway.count("proxy", Some(area), "upstream_unreachable");
-        return Err(rate.stamp(ApiError::bad_gateway().into_response()));
-    };
-    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    Ok(Outgoing { target, area, principal: admitted.principal, rate, slot, peer })
+    Ok(Outgoing { area, principal: admitted.principal, rate, slot, peer })
 }
 
 /// A handshake on its way: what the upstream must answer, the client's side of the switch, and

@@ -108,6 +108,12 @@ impl Upstream {
         Uri::try_from(format!("{}{}", self.base_path, path_and_query))
     }
 
+    /// The upstream's base path (empty, or `/base`): the fast path writes it before the
+    /// client's path and query, which needs no `Uri` made.
+    pub(crate) fn base_path(&self) -> &str {
+        &self.base_path
+    }
+
     /// Where requests go, for logs and the start-up banner.
     pub fn url(&self) -> String {
         format!("{}{}", self.origin, self.base_path)

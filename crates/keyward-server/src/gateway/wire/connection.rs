@@ -6,7 +6,6 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use axum::extract::ConnectInfo;
 use std::fmt::Write as _;
 
 use axum::http::{Method, header};
@@ -28,8 +27,10 @@ use crate::gateway::sink::{Appender, Wire};
 use crate::gateway::{Gateway, Upstream};
 
 /// Serves one accepted connection until it closes or `stop` turns true (between requests).
-pub(crate) async fn serve(front: Front, mut stream: TcpStream, peer: SocketAddr, mut stop: watch::Receiver<bool>) {
+pub(crate) async fn serve(front: Front, mut stream: TcpStream, peer: SocketAddr, stop: watch::Receiver<bool>) {
     let mut buf = BytesMut::with_capacity(8 * 1024);
+    // Made once per connection, not per request: it is polled beside every read of a head.
+    let mut stopping = Box::pin(stopped(stop.clone()));
     loop {
         let head = loop {
             match head::parse(&buf) {
@@ -37,15 +38,13 @@ pub(crate) async fn serve(front: Front, mut stream: TcpStream, peer: SocketAddr,
                 Parsed::Other => return hand_over(front, stream, buf, stop).await,
                 Parsed::Incomplete => {}
             }
-            if buf.is_empty() && *stop.borrow() {
-                return;
-            }
             tokio::select! {
+                // Between requests only: a request begun is answered.
+                () = &mut stopping, if buf.is_empty() => return,
                 read = stream.read_buf(&mut buf) => match read {
                     Ok(0) | Err(_) => return,
                     Ok(_) => {}
                 },
-                _ = stop.changed(), if buf.is_empty() => return,
             }
         };
         let state = front.state();
@@ -62,15 +61,19 @@ pub(crate) async fn serve(front: Front, mut stream: TcpStream, peer: SocketAddr,
             }
         }
         let request = buf.split_to(head.len + head.body).freeze();
-        let mut parts = head.parts;
-        parts.extensions.insert(ConnectInfo(peer));
+        let parts = head.parts;
         let exchange = Exchange { gateway, upstream, raw, close: head.close };
-        let kept = exchange.run(state, found, parts, request.slice(head.len..), &mut stream).await;
+        let kept = exchange.run(state, found, parts, peer, request.slice(head.len..), &mut stream).await;
         if !kept || head.close {
             let _ = stream.shutdown().await;
             return;
         }
     }
+}
+
+/// Completes once the server stops (at once if it already has).
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stopping| *stopping).await;
 }
 
 /// The gateway, its upstream and the upstream's plain-HTTP connections, when the fast path serves it.
@@ -95,15 +98,16 @@ impl<'g> Exchange<'g> {
         state: &crate::AppState,
         found: (&'g keyward_core::gateway::Route, &'g keyward_core::gateway::AreaRules),
         parts: axum::http::request::Parts,
+        peer: SocketAddr,
         body: Bytes,
         client: &mut TcpStream,
     ) -> bool {
         let method = parts.method.clone();
-        let out = match proxy::prepare(state, self.gateway, self.upstream, found, &parts).await {
+        let out = match proxy::prepare(state, self.gateway, self.upstream, found, &parts, Some(peer.ip())).await {
             Ok(out) => out,
             Err(refused) => return self.answer(client, refused, &method).await,
         };
-        let target = out.target.path_and_query().map_or("/", |pq| pq.as_str());
+        let target = [self.upstream.base_path(), parts.uri.path_and_query().map_or("/", |pq| pq.as_str())];
         let request =
             request_bytes(&method, target, &parts.headers, &out.forwarding(state, self.upstream, false), &body);
         let started = Instant::now();

@@ -4,7 +4,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -215,6 +215,8 @@ pub(crate) fn parse_answer(buf: &[u8], method: &Method) -> Result<Option<(usize,
         Framing::UntilClose
     };
     let rules = AnswerRules::new(named("connection").map(|f| f.value));
+    // Names and values are as httparse admitted them: tokens, and HTAB, SP, VCHAR and obs-text,
+    // exactly what `HeaderName` and `HeaderValue` admit, so they are written on as they came.
     let mut out = Vec::with_capacity(len);
     for field in all {
         let framing_field =
@@ -222,7 +224,6 @@ pub(crate) fn parse_answer(buf: &[u8], method: &Method) -> Result<Option<(usize,
         if (framing_field && framing != Framing::Empty)
             || field.name.eq_ignore_ascii_case("x-rate-limit")
             || !rules.passes(field.name, field.value)
-            || HeaderValue::from_bytes(field.value).is_err()
         {
             continue;
         }
@@ -259,11 +260,12 @@ fn content_length<'v>(values: impl Iterator<Item = &'v [u8]>) -> Option<u64> {
     found
 }
 
-/// The request as the upstream gets it: its head (origin-form target, HTTP/1.1, the client's
-/// fields rewritten by [`headers::request`]) and its body, in one buffer for one write.
+/// The request as the upstream gets it: its head (the target in origin form, the upstream's base
+/// path then the client's path and query; HTTP/1.1; the client's fields rewritten by
+/// [`headers::request`]) and its body, in one buffer for one write.
 pub(crate) fn request_bytes(
     method: &Method,
-    target: &str,
+    target: [&str; 2],
     fields: &HeaderMap,
     forwarding: &Forwarding<'_>,
     body: &[u8],
@@ -271,7 +273,8 @@ pub(crate) fn request_bytes(
     let mut out = Vec::with_capacity(512 + body.len() + fields.len() * 48);
     out.extend_from_slice(method.as_str().as_bytes());
     out.push(b' ');
-    out.extend_from_slice(target.as_bytes());
+    out.extend_from_slice(target[0].as_bytes());
+    out.extend_from_slice(target[1].as_bytes());
     out.extend_from_slice(b" HTTP/1.1\r\n");
     headers::request(fields, forwarding, &mut Wire(&mut out));
     out.extend_from_slice(b"\r\n");
