@@ -197,6 +197,8 @@ pub(crate) fn is_hop_by_hop(name: &str) -> bool {
 /// upstream relies on: framing, `Host`, and the `X-Forwarded-*` Keyward writes.
 fn connection_names<'v>(values: impl Iterator<Item = &'v [u8]>) -> Vec<String> {
     values
+        // As `HeaderValue::to_str` reads them: a value with other than visible ASCII names nothing.
+        .filter(|v| v.iter().all(|b| *b == b'\t' || (b' '..=b'~').contains(b)))
         .filter_map(|v| std::str::from_utf8(v).ok())
         .flat_map(|v| v.split(','))
         .map(str::trim)

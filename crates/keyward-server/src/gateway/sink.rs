@@ -40,8 +40,9 @@ impl Sink for Wire<'_> {
         let value_start = self.0.len();
         let mut text = Appender(self.0);
         let written = text.write_fmt(value).is_ok();
-        // The rule `HeaderValue` keeps: visible ASCII, spaces and tabs, nothing that ends a line.
-        if !written || !self.0[value_start..].iter().all(|b| *b == b'\t' || (b' '..=b'~').contains(b)) {
+        // The rule `HeaderValue` keeps (so both sinks write the same): no control character but
+        // the tab, nothing that ends a line.
+        if !written || !self.0[value_start..].iter().all(|b| *b == b'\t' || (*b >= b' ' && *b != 0x7f)) {
             self.0.truncate(start);
             return;
         }

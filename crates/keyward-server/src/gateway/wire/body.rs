@@ -22,7 +22,7 @@ where
     C: AsyncWrite + Unpin,
 {
     let clean = match framing {
-        Framing::Empty => true,
+        Framing::Empty(_) => true,
         Framing::Length(n) => {
             pass(conn, client, out, n).await?;
             true

@@ -3,8 +3,10 @@
 //! relayed, until the client closes or sends something the fast path leaves to hyper; from then on
 //! the connection is hyper's, the bytes already read put back in front.
 
+use std::future::Future;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
 
 use std::fmt::Write as _;
 
@@ -26,25 +28,30 @@ use crate::gateway::proxy::{self, Outgoing};
 use crate::gateway::sink::{Appender, Wire};
 use crate::gateway::{Gateway, Upstream};
 
-/// Serves one accepted connection until it closes or `stop` turns true (between requests).
+/// How long a request's head, once begun, and then its body may take to arrive; past it the
+/// connection is closed (nothing has been admitted yet). A connection idle between requests has
+/// no limit, as with hyper.
+const READ_LIMIT: Duration = Duration::from_secs(30);
+
+/// Serves one accepted connection until it closes, or the server stops: a request begun is
+/// answered (with `Connection: close`), one not yet whole is dropped unanswered and unadmitted.
 pub(crate) async fn serve(front: Front, mut stream: TcpStream, peer: SocketAddr, stop: watch::Receiver<bool>) {
     let mut buf = BytesMut::with_capacity(8 * 1024);
-    // Made once per connection, not per request: it is polled beside every read of a head.
+    // Made once per connection, not per request: it is polled beside every read.
     let mut stopping = Box::pin(stopped(stop.clone()));
     loop {
+        let mut deadline = None;
         let head = loop {
             match head::parse(&buf) {
                 Parsed::Head(head) => break head,
                 Parsed::Other => return hand_over(front, stream, buf, stop).await,
                 Parsed::Incomplete => {}
             }
-            tokio::select! {
-                // Between requests only: a request begun is answered.
-                () = &mut stopping, if buf.is_empty() => return,
-                read = stream.read_buf(&mut buf) => match read {
-                    Ok(0) | Err(_) => return,
-                    Ok(_) => {}
-                },
+            if !buf.is_empty() {
+                deadline.get_or_insert_with(|| Instant::now() + READ_LIMIT);
+            }
+            if !read_more(&mut stream, &mut buf, &mut stopping, deadline).await {
+                return;
             }
         };
         let state = front.state();
@@ -54,20 +61,42 @@ pub(crate) async fn serve(front: Front, mut stream: TcpStream, peer: SocketAddr,
         let Some(found) = gateway.policy.route_for(head.parts.uri.path()) else {
             return hand_over(front, stream, buf, stop).await;
         };
+        let deadline = Some(Instant::now() + READ_LIMIT);
         while buf.len() < head.len + head.body {
-            match stream.read_buf(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
+            if !read_more(&mut stream, &mut buf, &mut stopping, deadline).await {
+                return;
             }
         }
         let request = buf.split_to(head.len + head.body).freeze();
         let parts = head.parts;
-        let exchange = Exchange { gateway, upstream, raw, close: head.close };
+        let close = head.close || *stop.borrow();
+        let exchange = Exchange { gateway, upstream, raw, close };
         let kept = exchange.run(state, found, parts, peer, request.slice(head.len..), &mut stream).await;
-        if !kept || head.close {
+        if !kept || close || *stop.borrow() {
             let _ = stream.shutdown().await;
             return;
         }
+    }
+}
+
+/// Reads more of a request; `false` when the connection ends, the deadline passes, or the server
+/// stops first.
+async fn read_more(
+    stream: &mut TcpStream,
+    buf: &mut BytesMut,
+    stopping: &mut Pin<Box<impl Future<Output = ()>>>,
+    deadline: Option<Instant>,
+) -> bool {
+    let limit = async {
+        match deadline {
+            Some(at) => tokio::time::sleep_until(at.into()).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = stopping.as_mut() => false,
+        () = limit => false,
+        read = stream.read_buf(buf) => matches!(read, Ok(n) if n > 0),
     }
 }
 
@@ -148,15 +177,18 @@ impl<'g> Exchange<'g> {
     ///
     /// [`parse_answer`]: super::upstream::parse_answer
     fn answer_head(&self, answer: Answer, out: &Outgoing<'_>) -> Vec<u8> {
-        let Answer { status, fields, framing, .. } = answer;
+        let Answer { status, fields, framing, dated, .. } = answer;
         let mut bytes = status_line(status, fields.len() + 128);
         bytes.extend_from_slice(&fields);
+        if !dated {
+            super::date::write(&mut bytes);
+        }
         if let Some(v) = &out.rate.0 {
             Wire(&mut bytes).raw(crate::auth::gate::X_RATE_LIMIT.as_str(), v.as_bytes());
         }
         match framing {
-            Framing::Empty => {}
-            Framing::Length(n) => {
+            Framing::Empty(None) => {}
+            Framing::Empty(Some(n)) | Framing::Length(n) => {
                 let _ = write!(Appender(&mut bytes), "content-length: {n}\r\n");
             }
             Framing::Chunked | Framing::UntilClose => bytes.extend_from_slice(b"transfer-encoding: chunked\r\n"),
@@ -173,7 +205,9 @@ impl<'g> Exchange<'g> {
         let mut headers = parts.headers;
         headers.remove(header::CONTENT_LENGTH);
         headers.remove(header::TRANSFER_ENCODING);
+        headers.remove(header::DATE);
         let mut bytes = status_line(parts.status, 256);
+        super::date::write(&mut bytes);
         for (name, value) in &headers {
             Wire(&mut bytes).raw(name.as_str(), value.as_bytes());
         }

@@ -94,8 +94,13 @@ fn taken(request: &httparse::Request<'_, '_>) -> Option<(Parts, usize, bool)> {
     if body > MAX_BODY || !headers.contains_key(header::HOST) {
         return None;
     }
+    let method = Method::from_bytes(request.method?.as_bytes()).ok()?;
+    // A 2xx to CONNECT turns the connection into a tunnel (RFC 9112 section 6.3): hyper's to judge.
+    if method == Method::CONNECT {
+        return None;
+    }
     let mut out = Request::new(());
-    *out.method_mut() = Method::from_bytes(request.method?.as_bytes()).ok()?;
+    *out.method_mut() = method;
     *out.uri_mut() = Uri::try_from(target).ok()?;
     *out.version_mut() = Version::HTTP_11;
     *out.headers_mut() = headers;
@@ -139,6 +144,7 @@ mod tests {
             b"POST /w HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n",
             b"GET /w HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
             b"GET /w HTTP/1.0\r\nHost: a\r\n\r\n",
+            b"CONNECT /w HTTP/1.1\r\nHost: a\r\n\r\n",
             b"GET /w HTTP/1.1\r\n\r\n",
             b"GET http://a/w HTTP/1.1\r\nHost: a\r\n\r\n",
             b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",

@@ -14,6 +14,7 @@
 
 pub(crate) mod body;
 pub(crate) mod connection;
+pub(crate) mod date;
 pub(crate) mod head;
 pub(crate) mod rewind;
 pub(crate) mod upstream;
@@ -26,7 +27,8 @@ use tokio::sync::{mpsc, watch};
 use crate::front::MakeFront;
 
 /// Accepts connections until `shutdown` completes, then lets every connection finish its request
-/// in progress (hyper's connections finish gracefully) before returning.
+/// in progress (hyper's connections finish gracefully), for at most [`DRAIN_LIMIT`], before
+/// returning.
 pub(crate) async fn listen(listener: TcpListener, make: MakeFront, shutdown: impl Future<Output = ()>) {
     let (stop, stopped) = watch::channel(false);
     // Every connection's task holds a sender; once all are dropped, every connection has ended.
@@ -55,5 +57,12 @@ pub(crate) async fn listen(listener: TcpListener, make: MakeFront, shutdown: imp
     drop(listener);
     let _ = stop.send(true);
     drop(open);
-    let _ = all_closed.recv().await;
+    // As for HTTPS (`serve_tls`): a connection that has not finished in 30 s is left behind, so
+    // the background work still stops and writes what it holds.
+    if tokio::time::timeout(DRAIN_LIMIT, all_closed.recv()).await.is_err() {
+        tracing::warn!("connections still open 30 s after the shutdown signal were cut");
+    }
 }
+
+/// How long connections may take to finish once the server stops.
+const DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);

@@ -38,8 +38,9 @@ pub(crate) struct Conn {
 /// How an answer's body is delimited (RFC 9112 section 6.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Framing {
-    /// No body: an answer to `HEAD`, a 204 or a 304.
-    Empty,
+    /// No body: an answer to `HEAD`, a 204 or a 304; with the length a `HEAD` or 304 declares
+    /// for the body it stands for (checked as any length is).
+    Empty(Option<u64>),
     Length(u64),
     Chunked,
     /// Read to the connection's end; the connection is not used again.
@@ -56,6 +57,8 @@ pub(crate) struct Answer {
     pub framing: Framing,
     /// The connection can take another request once the body is read.
     pub reusable: bool,
+    /// The upstream sent `Date` (when not, Keyward adds one).
+    pub dated: bool,
 }
 
 /// The idle connections to one upstream (`host:port`) and how to open more.
@@ -142,10 +145,29 @@ enum Attempt {
 }
 
 async fn exchange_on(conn: &mut Conn, method: &Method, request: &[u8]) -> Result<Answer, Attempt> {
-    if conn.stream.write_all(request).await.is_err() {
-        return Err(Attempt::Unsent);
+    // A write that fails part-way has reached the upstream in part: the upstream may have acted
+    // on the head, and may have answered early (a 413 before the body, say), so it is read.
+    let mut written = 0;
+    let mut cut_short = false;
+    while written < request.len() {
+        match conn.stream.write(&request[written..]).await {
+            Ok(0) | Err(_) if written == 0 => return Err(Attempt::Unsent),
+            Ok(0) | Err(_) => {
+                cut_short = true;
+                break;
+            }
+            Ok(n) => written += n,
+        }
     }
     conn.buf.clear();
+    let mut answer = read_answer(conn, method).await?;
+    // The connection's state after a request cut short is nobody's to know.
+    answer.reusable &= !cut_short;
+    Ok(answer)
+}
+
+/// Reads the answer's head; its body follows in `conn.buf` and on the stream.
+async fn read_answer(conn: &mut Conn, method: &Method) -> Result<Answer, Attempt> {
     loop {
         // 1xx answers other than 101 are informational: the final answer follows them.
         loop {
@@ -198,8 +220,17 @@ pub(crate) fn parse_answer(buf: &[u8], method: &Method) -> Result<Option<(usize,
     let named = |wanted: &'static str| all.iter().filter(move |f| f.name.eq_ignore_ascii_case(wanted));
     let chunked = named("transfer-encoding").count() > 0;
     let mut reusable = response.version == Some(1) && !says_close(named("connection").map(|f| f.value));
-    let framing = if *method == Method::HEAD || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
-        Framing::Empty
+    let declared = || match named("content-length").count() {
+        0 => Ok(None),
+        _ => content_length(named("content-length").map(|f| f.value))
+            .map(Some)
+            .ok_or(ExchangeError::Malformed("bad Content-Length")),
+    };
+    let framing = if status == StatusCode::NO_CONTENT {
+        // A 204 has no length to declare (RFC 9110 section 8.6).
+        Framing::Empty(None)
+    } else if *method == Method::HEAD || status == StatusCode::NOT_MODIFIED {
+        Framing::Empty(if chunked { None } else { declared()? })
     } else if chunked {
         if !only_chunked(named("transfer-encoding").map(|f| f.value)) {
             return Err(ExchangeError::Malformed("a transfer coding other than chunked"));
@@ -207,9 +238,8 @@ pub(crate) fn parse_answer(buf: &[u8], method: &Method) -> Result<Option<(usize,
         // RFC 9112 section 6.3: chunked wins over a length, and the connection is not used again.
         reusable &= named("content-length").count() == 0;
         Framing::Chunked
-    } else if named("content-length").count() > 0 {
-        let length = content_length(named("content-length").map(|f| f.value));
-        Framing::Length(length.ok_or(ExchangeError::Malformed("bad Content-Length"))?)
+    } else if let Some(length) = declared()? {
+        Framing::Length(length)
     } else {
         reusable = false;
         Framing::UntilClose
@@ -218,10 +248,10 @@ pub(crate) fn parse_answer(buf: &[u8], method: &Method) -> Result<Option<(usize,
     // Names and values are as httparse admitted them: tokens, and HTAB, SP, VCHAR and obs-text,
     // exactly what `HeaderName` and `HeaderValue` admit, so they are written on as they came.
     let mut out = Vec::with_capacity(len);
+    // Framing fields are Keyward's to write, from `framing`.
     for field in all {
-        let framing_field =
-            field.name.eq_ignore_ascii_case("content-length") || field.name.eq_ignore_ascii_case("transfer-encoding");
-        if (framing_field && framing != Framing::Empty)
+        if field.name.eq_ignore_ascii_case("content-length")
+            || field.name.eq_ignore_ascii_case("transfer-encoding")
             || field.name.eq_ignore_ascii_case("x-rate-limit")
             || !rules.passes(field.name, field.value)
         {
@@ -229,7 +259,8 @@ pub(crate) fn parse_answer(buf: &[u8], method: &Method) -> Result<Option<(usize,
         }
         Wire(&mut out).raw(field.name, field.value);
     }
-    Ok(Some((len, Some(Answer { status, fields: out, framing, reusable }))))
+    let dated = named("date").count() > 0;
+    Ok(Some((len, Some(Answer { status, fields: out, framing, reusable, dated }))))
 }
 
 fn says_close<'v>(mut values: impl Iterator<Item = &'v [u8]>) -> bool {
@@ -307,13 +338,14 @@ mod tests {
         let a = answer(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nServer: x\r\n\r\nok\n", Method::GET).unwrap();
         assert_eq!((a.framing, a.reusable, fields(&a).as_str()), (Framing::Length(3), true, "Server: x\r\n"));
         let a = answer(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", Method::HEAD).unwrap();
-        assert_eq!(
-            (a.framing, fields(&a).as_str()),
-            (Framing::Empty, "Content-Length: 3\r\n"),
-            "HEAD keeps its length"
-        );
-        let a = answer(b"HTTP/1.1 204 No Content\r\nContent-Length: 3\r\n\r\n", Method::GET).unwrap();
-        assert_eq!(a.framing, Framing::Empty);
+        assert_eq!(a.framing, Framing::Empty(Some(3)), "HEAD keeps its length, written as Keyward's");
+        assert_eq!(fields(&a), "");
+        let a = answer(b"HTTP/1.1 204 No Content\r\nContent-Length: 20\r\n\r\n", Method::GET).unwrap();
+        assert_eq!((a.framing, fields(&a).as_str()), (Framing::Empty(None), ""), "a 204 declares no length");
+        let a = answer(b"HTTP/1.1 304 Not Modified\r\nContent-Length: 3, 3\r\n\r\n", Method::GET).unwrap();
+        assert_eq!(a.framing, Framing::Empty(Some(3)));
+        let two = answer(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", Method::HEAD);
+        assert!(two.is_err(), "a HEAD answer declaring two lengths is refused");
         let a =
             answer(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", Method::GET).unwrap();
         assert_eq!((a.framing, a.reusable, fields(&a).as_str()), (Framing::Chunked, false, ""));

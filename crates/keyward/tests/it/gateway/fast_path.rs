@@ -169,6 +169,8 @@ async fn g2_answers_framed_every_way_reach_the_client_whole() {
     assert_eq!(chunked.status(), 200);
     assert!(chunked.headers().get("x-rate-limit").is_some());
     assert!(chunked.headers().get("trailer").is_none(), "Trailer is hop-by-hop");
+    let date = chunked.headers().get("date").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    assert!(httpdate::parse_http_date(&date).is_ok(), "a proxy adds the Date the upstream left out: {date:?}");
     assert_eq!(chunked.text().await.unwrap(), "hello, world", "chunks decoded and sent again, extensions dropped");
 
     let closed = client.get(format!("{}/widgets/close", node.base)).bearer_auth(&token).send().await.unwrap();
@@ -176,6 +178,7 @@ async fn g2_answers_framed_every_way_reach_the_client_whole() {
     assert_eq!(closed.text().await.unwrap(), "until the end", "a body read to the close arrives chunked");
 
     let broken = client.get(format!("{}/widgets/two-lengths", node.base)).bearer_auth(&token).send().await.unwrap();
+    assert!(broken.headers().get("date").is_some(), "Keyward's own answers are dated");
     assert_eq!(apple_error(broken).await, (502, "BAD_GATEWAY".into()), "an answer framed two ways is not passed on");
 
     // The upstream drops each `drop` connection after answering: the next GET finds its kept-alive
@@ -257,4 +260,45 @@ async fn g2_a_second_request_hidden_in_a_body_never_reaches_the_upstream_unadmit
     for head in upstream.heads().iter().filter(|h| h.lines().next().is_some_and(|l| l.ends_with(" HTTP/1.1"))) {
         assert!(head.to_ascii_lowercase().contains("x-keyward-key-id"), "every forwarded request was admitted: {head}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn g2_half_sent_requests_do_not_hold_a_stopping_node() {
+    let (_kw, _upstream, node, token) = proxying().await;
+    let host = node.base.trim_start_matches("http://").to_owned();
+    let connect = || TcpStream::connect(host.clone());
+    // Idle after an answer; half a head; a whole head and half its body.
+    let mut idle = connect().await.unwrap();
+    let whole = format!("GET /widgets/1 HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\r\n");
+    idle.write_all(whole.as_bytes()).await.unwrap();
+    let mut answer = [0u8; 512];
+    assert!(idle.read(&mut answer).await.unwrap() > 0);
+    let mut half_head = connect().await.unwrap();
+    half_head.write_all(b"GET /widgets/1 HTTP/1.1\r\nHo").await.unwrap();
+    let mut half_body = connect().await.unwrap();
+    let post = format!("POST /widgets/1 HTTP/1.1\r\nHost: {host}\r\nContent-Length: 100\r\n\r\nx");
+    half_body.write_all(post.as_bytes()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let pid = node.pid();
+    std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    // Exited (a zombie until the test reaps it) well before the 30 s drain limit, and so without
+    // the SIGKILL the test's clean-up would send.
+    let exited = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map_or(true, |stat| stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
+    };
+    let mut waited = 0;
+    while !exited() && waited < 100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    assert!(exited(), "the node still runs 10 s after SIGTERM, held by half-sent requests");
+    for mut stream in [idle, half_head, half_body] {
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
+        assert!(matches!(read, Ok(Ok(_)) | Ok(Err(_))), "every connection was closed");
+        assert!(!String::from_utf8_lossy(&rest).contains("HTTP/1.1 200"), "nothing half-sent was answered");
+    }
+    drop(node);
 }
