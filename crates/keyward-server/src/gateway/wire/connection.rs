@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use axum::http::{Method, header};
 use axum::response::Response;
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -28,9 +28,8 @@ use crate::gateway::proxy::{self, Outgoing};
 use crate::gateway::sink::{Appender, Wire};
 use crate::gateway::{Gateway, Upstream};
 
-/// How long a request's head, once begun, and then its body may take to arrive; past it the
-/// connection is closed (nothing has been admitted yet). A connection idle between requests has
-/// no limit, as with hyper.
+/// How long a request's head, once begun, may take to arrive; past it the connection is closed
+/// (nothing has been admitted yet). A connection idle between requests has no limit, as with hyper.
 const READ_LIMIT: Duration = Duration::from_secs(30);
 
 /// Serves one accepted connection until it closes, or the server stops: a request begun is
@@ -61,17 +60,11 @@ pub(crate) async fn serve(front: Front, mut stream: TcpStream, peer: SocketAddr,
         let Some(found) = gateway.policy.route_for(head.parts.uri.path()) else {
             return hand_over(front, stream, buf, stop).await;
         };
-        let deadline = Some(Instant::now() + READ_LIMIT);
-        while buf.len() < head.len + head.body {
-            if !read_more(&mut stream, &mut buf, &mut stopping, deadline).await {
-                return;
-            }
-        }
-        let request = buf.split_to(head.len + head.body).freeze();
+        let _ = buf.split_to(head.len);
         let parts = head.parts;
         let close = head.close || *stop.borrow();
         let exchange = Exchange { gateway, upstream, raw, close };
-        let kept = exchange.run(state, found, parts, peer, request.slice(head.len..), &mut stream).await;
+        let kept = exchange.run(state, found, parts, peer, &mut stream).await;
         if !kept || close || *stop.borrow() {
             let _ = stream.shutdown().await;
             return;
@@ -128,7 +121,6 @@ impl<'g> Exchange<'g> {
         found: (&'g keyward_core::gateway::Route, &'g keyward_core::gateway::AreaRules),
         parts: axum::http::request::Parts,
         peer: SocketAddr,
-        body: Bytes,
         client: &mut TcpStream,
     ) -> bool {
         let method = parts.method.clone();
@@ -137,8 +129,7 @@ impl<'g> Exchange<'g> {
             Err(refused) => return self.answer(client, refused, &method).await,
         };
         let target = [self.upstream.base_path(), parts.uri.path_and_query().map_or("/", |pq| pq.as_str())];
-        let request =
-            request_bytes(&method, target, &parts.headers, &out.forwarding(state, self.upstream, false), &body);
+        let request = request_bytes(&method, target, &parts.headers, &out.forwarding(state, self.upstream, false));
         let started = Instant::now();
         let exchanged = tokio::time::timeout(self.upstream.timeout, self.raw.exchange(&method, &request)).await;
         self.gateway.upstream_latency(out.area, started.elapsed().as_secs_f64());

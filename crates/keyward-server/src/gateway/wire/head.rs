@@ -1,9 +1,9 @@
 //! A client's request head as the fast path reads it, and whether the fast path takes it.
 //!
-//! The fast path takes only what it can forward with one framing rule, a `Content-Length` body
-//! small enough to read whole; anything else (chunked or oversized bodies, `Expect`, upgrades,
-//! HTTP/1.0, a head hyper would refuse) is hyper's, which then answers it as before. That keeps
-//! the request-smuggling surface here to one integer.
+//! The fast path takes only requests without a body (no `Content-Length`, or `0`); anything else
+//! (a body of any framing, `Expect`, upgrades, `CONNECT`, HTTP/1.0, a head hyper would refuse) is
+//! hyper's, which streams bodies (G2: no whole body is buffered) and answers as before. That
+//! leaves no request-smuggling surface here: the fast path never reads a body.
 
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri, Version, header};
@@ -12,8 +12,6 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri, Versi
 pub(crate) const MAX_HEAD: usize = 64 * 1024;
 /// The most header fields in a head, as hyper allows.
 pub(crate) const MAX_HEADERS: usize = 100;
-/// The largest body the fast path reads whole before forwarding; a larger one streams through hyper.
-pub(crate) const MAX_BODY: usize = 64 * 1024;
 
 /// What the bytes read so far hold.
 // Returned once per request and moved once: a box would cost an allocation per request instead.
@@ -34,8 +32,6 @@ pub(crate) struct Head {
     pub parts: Parts,
     /// How many bytes the head took.
     pub len: usize,
-    /// The body's length (`Content-Length`, 0 without one).
-    pub body: usize,
     /// The client asked to close the connection after this answer.
     pub close: bool,
 }
@@ -50,13 +46,13 @@ pub(crate) fn parse(buf: &[u8]) -> Parsed {
         _ => return Parsed::Other,
     };
     match taken(&request) {
-        Some((parts, body, close)) => Parsed::Head(Head { parts, len, body, close }),
+        Some((parts, close)) => Parsed::Head(Head { parts, len, close }),
         None => Parsed::Other,
     }
 }
 
-/// The head as `Parts`, its body's length and whether the client closes, when the fast path takes it.
-fn taken(request: &httparse::Request<'_, '_>) -> Option<(Parts, usize, bool)> {
+/// The head as `Parts`, and whether the client closes, when the fast path takes it.
+fn taken(request: &httparse::Request<'_, '_>) -> Option<(Parts, bool)> {
     if request.version != Some(1) {
         return None;
     }
@@ -65,18 +61,17 @@ fn taken(request: &httparse::Request<'_, '_>) -> Option<(Parts, usize, bool)> {
         return None;
     }
     let mut headers = HeaderMap::with_capacity(request.headers.len());
-    let mut body = None;
+    let mut length = false;
     let mut close = false;
     for field in request.headers.iter() {
         let name = HeaderName::from_bytes(field.name.as_bytes()).ok()?;
         let value = HeaderValue::from_bytes(field.value).ok()?;
         if name == header::CONTENT_LENGTH {
-            // One `Content-Length`, digits only: any other framing is hyper's to judge.
-            if body.is_some() || value.is_empty() || value.len() > 7 || !value.as_bytes().iter().all(u8::is_ascii_digit)
-            {
+            // One `Content-Length: 0`: any body, or any other framing, is hyper's.
+            if length || value.as_bytes() != b"0" {
                 return None;
             }
-            body = Some(value.to_str().ok()?.parse::<usize>().ok()?);
+            length = true;
         } else if name == header::TRANSFER_ENCODING || name == header::UPGRADE || name == header::EXPECT {
             return None;
         } else if name == header::CONNECTION {
@@ -90,8 +85,7 @@ fn taken(request: &httparse::Request<'_, '_>) -> Option<(Parts, usize, bool)> {
         }
         headers.append(name, value);
     }
-    let body = body.unwrap_or(0);
-    if body > MAX_BODY || !headers.contains_key(header::HOST) {
+    if !headers.contains_key(header::HOST) {
         return None;
     }
     let method = Method::from_bytes(request.method?.as_bytes()).ok()?;
@@ -104,7 +98,7 @@ fn taken(request: &httparse::Request<'_, '_>) -> Option<(Parts, usize, bool)> {
     *out.uri_mut() = Uri::try_from(target).ok()?;
     *out.version_mut() = Version::HTTP_11;
     *out.headers_mut() = headers;
-    Some((out.into_parts().0, body, close))
+    Some((out.into_parts().0, close))
 }
 
 #[cfg(test)]
@@ -126,10 +120,10 @@ mod tests {
 
     #[test]
     fn g2_a_plain_request_is_taken_with_its_length_and_close() {
-        let h = head(b"POST /widgets/1?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
-        assert_eq!(h.parts.method, Method::POST);
+        let h = head(b"DELETE /widgets/1?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nConnection: close\r\n\r\nGET");
+        assert_eq!(h.parts.method, Method::DELETE);
         assert_eq!(h.parts.uri.path_and_query().unwrap().as_str(), "/widgets/1?x=1");
-        assert_eq!((h.body, h.close, h.len), (5, true, 79));
+        assert_eq!((h.close, h.len), (true, 81));
         assert!(matches!(parse(b"GET /widgets HTTP/1.1\r\nHost: a\r\n"), Parsed::Incomplete));
     }
 
@@ -141,6 +135,9 @@ mod tests {
             b"POST /w HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n",
             b"POST /w HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\n",
             b"POST /w HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999\r\n\r\n",
+            b"POST /w HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
+            b"POST /w HTTP/1.1\r\nHost: a\r\nContent-Length: 00\r\n\r\n",
+            b"POST /w HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n",
             b"POST /w HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n",
             b"GET /w HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
             b"GET /w HTTP/1.0\r\nHost: a\r\n\r\n",

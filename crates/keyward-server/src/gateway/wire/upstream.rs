@@ -146,7 +146,7 @@ enum Attempt {
 
 async fn exchange_on(conn: &mut Conn, method: &Method, request: &[u8]) -> Result<Answer, Attempt> {
     // A write that fails part-way has reached the upstream in part: the upstream may have acted
-    // on the head, and may have answered early (a 413 before the body, say), so it is read.
+    // on it, and may have answered early (a 431 to a long head, say), so the answer is read.
     let mut written = 0;
     let mut cut_short = false;
     while written < request.len() {
@@ -293,15 +293,14 @@ fn content_length<'v>(values: impl Iterator<Item = &'v [u8]>) -> Option<u64> {
 
 /// The request as the upstream gets it: its head (the target in origin form, the upstream's base
 /// path then the client's path and query; HTTP/1.1; the client's fields rewritten by
-/// [`headers::request`]) and its body, in one buffer for one write.
+/// [`headers::request`]), in one buffer for one write (the fast path forwards no body).
 pub(crate) fn request_bytes(
     method: &Method,
     target: [&str; 2],
     fields: &HeaderMap,
     forwarding: &Forwarding<'_>,
-    body: &[u8],
 ) -> Vec<u8> {
-    let mut out = Vec::with_capacity(512 + body.len() + fields.len() * 48);
+    let mut out = Vec::with_capacity(512 + fields.len() * 48);
     out.extend_from_slice(method.as_str().as_bytes());
     out.push(b' ');
     out.extend_from_slice(target[0].as_bytes());
@@ -309,7 +308,6 @@ pub(crate) fn request_bytes(
     out.extend_from_slice(b" HTTP/1.1\r\n");
     headers::request(fields, forwarding, &mut Wire(&mut out));
     out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(body);
     out
 }
 

@@ -206,22 +206,28 @@ async fn g2_answers_framed_every_way_reach_the_client_whole() {
 async fn g2_pipelined_and_mixed_requests_on_one_connection_are_each_admitted() {
     let (_kw, upstream, node, token) = proxying().await;
     let host = node.base.trim_start_matches("http://");
-    // Two proxied requests, one without a token, then Keyward's own /healthz (hyper's), then a
-    // proxied one again: one write, five answers in order.
+    // Two proxied requests, one without a token, then one with a body (hyper's from there on,
+    // G2: bodies stream), Keyward's own /healthz, and a proxied one again: one write, six answers
+    // in order.
     let request = format!(
-        "POST /widgets/a HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nContent-Length: 3\r\n\r\nabc\
+        "GET /widgets/a HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\r\n\
          GET /widgets/b HTTP/1.1\r\nHost: {host}\r\n\r\n\
-         GET /widgets/c HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\r\n\
+         DELETE /widgets/c HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nContent-Length: 0\r\n\r\n\
+         POST /widgets/e HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nContent-Length: 3\r\n\r\nabc\
          GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n\
          GET /widgets/d HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
     );
     let answers = exchange(&node.base, &request).await;
     let statuses: Vec<&str> = answers.match_indices("HTTP/1.1 ").map(|(i, _)| &answers[i + 9..i + 12]).collect();
-    assert_eq!(statuses, ["200", "401", "200", "200", "200"], "{answers}");
+    assert_eq!(statuses, ["200", "401", "200", "200", "200", "200"], "{answers}");
     assert!(answers.contains("3 bytes"), "{answers}");
     let paths: Vec<String> =
         upstream.heads().iter().map(|h| h.split_whitespace().nth(1).unwrap_or_default().to_owned()).collect();
-    assert_eq!(paths, ["/widgets/a", "/widgets/c", "/widgets/d"], "the unauthenticated request never left Keyward");
+    assert_eq!(
+        paths,
+        ["/widgets/a", "/widgets/c", "/widgets/e", "/widgets/d"],
+        "the unauthenticated request never left Keyward"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -267,7 +273,7 @@ async fn g2_half_sent_requests_do_not_hold_a_stopping_node() {
     let (_kw, _upstream, node, token) = proxying().await;
     let host = node.base.trim_start_matches("http://").to_owned();
     let connect = || TcpStream::connect(host.clone());
-    // Idle after an answer; half a head; a whole head and half its body.
+    // Idle after an answer; half a head; a whole head and half its body (hyper's: it has a body).
     let mut idle = connect().await.unwrap();
     let whole = format!("GET /widgets/1 HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\r\n");
     idle.write_all(whole.as_bytes()).await.unwrap();
