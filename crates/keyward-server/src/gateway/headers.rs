@@ -98,7 +98,7 @@ pub(crate) fn request(input: &HeaderMap, f: &Forwarding<'_>, sink: &mut impl Sin
         let folded = folded(name);
         let exact = matches!(folded, Cow::Borrowed(_));
         let dropped = OVERRIDES.contains(&&*folded)
-            || (!exact && WRITTEN.contains(&&*folded))
+            || (!exact && (WRITTEN.contains(&&*folded) || FRAMING.contains(&&*folded)))
             || CLIENT_ADDRESSES.contains(&&*folded)
             || (VOUCHED_ADDRESSES.contains(&&*folded) && !(f.trusted && exact))
             || identity::looks_like_identity(n);
@@ -217,6 +217,10 @@ fn connection_names<'v>(values: impl Iterator<Item = &'v [u8]>) -> Vec<String> {
 
 /// Look-alikes of the headers Keyward writes or vouches for.
 const WRITTEN: [&str; 4] = ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded"];
+
+/// Look-alikes of the fields that frame a request or route it (`Content_Length: 0` beside a body):
+/// an upstream that reads them as the real ones would frame the request otherwise than Keyward.
+const FRAMING: [&str; 4] = ["content-length", "transfer-encoding", "host", "connection"];
 
 /// Headers in which some proxy or CDN names the client's address; none passes from anyone, since
 /// a trusted proxy passes a client's copies of these on unchanged.
@@ -409,11 +413,14 @@ mod tests {
             headers.insert(HeaderName::from_bytes(name.as_bytes()).unwrap(), HeaderValue::from_static("6.6.6.6"));
         }
         headers.insert("x-http-method-override", HeaderValue::from_static("DELETE"));
+        for name in ["content_length", "Transfer.Encoding", "x_host_", "ho_st"] {
+            headers.insert(HeaderName::from_bytes(name.as_bytes()).unwrap(), HeaderValue::from_static("0"));
+        }
         headers.insert("x-forwarded-for", HeaderValue::from_static("10.0.0.1"));
         headers.insert("x-forwarded-proto", HeaderValue::from_static("https"));
         headers.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
         let out = forwarded(&headers, false, None);
-        assert_eq!(names(&out), with_written(vec!["accept"]));
+        assert_eq!(names(&out), with_written(vec!["accept", "ho_st", "x_host_"]), "only look-alikes of framing go");
         assert_eq!(value(&out, "x-forwarded-for"), ["10.1.2.3"], "an untrusted client's chain is replaced");
         assert_eq!(value(&out, "x-forwarded-proto"), ["http"]);
         let out = forwarded(&headers, true, None);

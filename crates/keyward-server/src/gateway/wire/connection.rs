@@ -8,6 +8,8 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
+use tokio::time::Instant as Deadline;
+
 use std::fmt::Write as _;
 
 use axum::http::{Method, header};
@@ -40,14 +42,20 @@ pub(crate) async fn serve(front: Front, mut stream: TcpStream, peer: SocketAddr,
     let mut stopping = Box::pin(stopped(stop.clone()));
     loop {
         let mut deadline = None;
+        // Bytes already parsed without a whole head: a head ends at a line's end, so more bytes
+        // without one are not parsed again (a head trickled byte by byte costs O(n), not O(n²)).
+        let mut parsed = None;
         let head = loop {
-            match head::parse(&buf) {
-                Parsed::Head(head) => break head,
-                Parsed::Other => return hand_over(front, stream, buf, stop).await,
-                Parsed::Incomplete => {}
+            let news = parsed.map_or(&buf[..], |at| &buf[at..]);
+            if parsed.is_none() || news.contains(&b'\n') || buf.len() >= head::MAX_HEAD {
+                match head::parse(&buf) {
+                    Parsed::Head(head) => break head,
+                    Parsed::Other => return hand_over(front, stream, buf, stop).await,
+                    Parsed::Incomplete => parsed = Some(buf.len()),
+                }
             }
             if !buf.is_empty() {
-                deadline.get_or_insert_with(|| Instant::now() + READ_LIMIT);
+                deadline.get_or_insert_with(|| Deadline::now() + READ_LIMIT);
             }
             if !read_more(&mut stream, &mut buf, &mut stopping, deadline).await {
                 return;
@@ -62,10 +70,9 @@ pub(crate) async fn serve(front: Front, mut stream: TcpStream, peer: SocketAddr,
         };
         let _ = buf.split_to(head.len);
         let parts = head.parts;
-        let close = head.close || *stop.borrow();
-        let exchange = Exchange { gateway, upstream, raw, close };
+        let exchange = Exchange { gateway, upstream, raw, close: head.close, stop: &stop };
         let kept = exchange.run(state, found, parts, peer, &mut stream).await;
-        if !kept || close || *stop.borrow() {
+        if !kept || head.close || *stop.borrow() {
             let _ = stream.shutdown().await;
             return;
         }
@@ -78,15 +85,17 @@ async fn read_more(
     stream: &mut TcpStream,
     buf: &mut BytesMut,
     stopping: &mut Pin<Box<impl Future<Output = ()>>>,
-    deadline: Option<Instant>,
+    deadline: Option<Deadline>,
 ) -> bool {
     let limit = async {
         match deadline {
-            Some(at) => tokio::time::sleep_until(at.into()).await,
+            Some(at) => tokio::time::sleep_until(at).await,
             None => std::future::pending().await,
         }
     };
     tokio::select! {
+        // The stop first: once it is set, no more of a request is read, whatever has arrived.
+        biased;
         () = stopping.as_mut() => false,
         () = limit => false,
         read = stream.read_buf(buf) => matches!(read, Ok(n) if n > 0),
@@ -111,6 +120,8 @@ struct Exchange<'g> {
     raw: &'g RawUpstream,
     /// The client asked to close after this answer.
     close: bool,
+    /// The server is stopping: this answer is the connection's last.
+    stop: &'g watch::Receiver<bool>,
 }
 
 impl<'g> Exchange<'g> {
@@ -184,8 +195,14 @@ impl<'g> Exchange<'g> {
             }
             Framing::Chunked | Framing::UntilClose => bytes.extend_from_slice(b"transfer-encoding: chunked\r\n"),
         }
-        end_head(&mut bytes, self.close);
+        end_head(&mut bytes, self.last());
         bytes
+    }
+
+    /// This answer is the connection's last: the client asked, or the server is stopping (decided
+    /// as the answer's head is written, so a stop during the upstream's wait is told too).
+    fn last(&self) -> bool {
+        self.close || *self.stop.borrow()
     }
 
     /// Keyward's own answer (a refusal, a 502 or 504), whole; `false` when the client closes.
@@ -203,7 +220,7 @@ impl<'g> Exchange<'g> {
             Wire(&mut bytes).raw(name.as_str(), value.as_bytes());
         }
         let _ = write!(Appender(&mut bytes), "content-length: {}\r\n", body.len());
-        end_head(&mut bytes, self.close);
+        end_head(&mut bytes, self.last());
         if *method != Method::HEAD {
             bytes.extend_from_slice(&body);
         }

@@ -3,7 +3,7 @@
 //! it, as hyper did on hyper's path. Formatted once a second per thread, not per answer.
 
 use std::cell::RefCell;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 thread_local! {
     /// The second last formatted, and its IMF-fixdate.
@@ -17,7 +17,8 @@ pub(crate) fn write(out: &mut Vec<u8>) {
     FORMATTED.with(|formatted| {
         let mut formatted = formatted.borrow_mut();
         if formatted.0 != second {
-            *formatted = (second, httpdate::fmt_http_date(now));
+            // From the whole second (never before 1970, where formatting would panic).
+            *formatted = (second, httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(second)));
         }
         out.extend_from_slice(b"date: ");
         out.extend_from_slice(formatted.1.as_bytes());

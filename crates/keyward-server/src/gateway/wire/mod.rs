@@ -22,7 +22,8 @@ pub(crate) mod upstream;
 use std::future::Future;
 
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use crate::front::MakeFront;
 
@@ -31,8 +32,7 @@ use crate::front::MakeFront;
 /// returning.
 pub(crate) async fn listen(listener: TcpListener, make: MakeFront, shutdown: impl Future<Output = ()>) {
     let (stop, stopped) = watch::channel(false);
-    // Every connection's task holds a sender; once all are dropped, every connection has ended.
-    let (open, mut all_closed) = mpsc::channel::<()>(1);
+    let mut connections = JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         tokio::select! {
@@ -40,11 +40,9 @@ pub(crate) async fn listen(listener: TcpListener, make: MakeFront, shutdown: imp
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
-                    let (front, stopped, open) = (make.front(peer), stopped.clone(), open.clone());
-                    tokio::spawn(async move {
-                        connection::serve(front, stream, peer, stopped).await;
-                        drop(open);
-                    });
+                    connections.spawn(connection::serve(make.front(peer), stream, peer, stopped.clone()));
+                    // Ended connections are let go here, so the set holds only open ones.
+                    while connections.try_join_next().is_some() {}
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: wait rather than spin (as axum::serve).
@@ -56,11 +54,13 @@ pub(crate) async fn listen(listener: TcpListener, make: MakeFront, shutdown: imp
     }
     drop(listener);
     let _ = stop.send(true);
-    drop(open);
-    // As for HTTPS (`serve_tls`): a connection that has not finished in 30 s is left behind, so
-    // the background work still stops and writes what it holds.
-    if tokio::time::timeout(DRAIN_LIMIT, all_closed.recv()).await.is_err() {
-        tracing::warn!("connections still open 30 s after the shutdown signal were cut");
+    let drained = tokio::time::timeout(DRAIN_LIMIT, async { while connections.join_next().await.is_some() {} }).await;
+    // As for HTTPS (`serve_tls`): connections not finished in 30 s are cut, so that none is still
+    // admitting or forwarding once the background work has stopped and written what it holds.
+    if drained.is_err() {
+        tracing::warn!(open = connections.len(), "connections still open 30 s after the shutdown signal are cut");
+        connections.abort_all();
+        while connections.join_next().await.is_some() {}
     }
 }
 

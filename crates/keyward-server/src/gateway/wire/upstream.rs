@@ -248,6 +248,7 @@ pub(crate) fn parse_answer(buf: &[u8], method: &Method) -> Result<Option<(usize,
     // Names and values are as httparse admitted them: tokens, and HTAB, SP, VCHAR and obs-text,
     // exactly what `HeaderName` and `HeaderValue` admit, so they are written on as they came.
     let mut out = Vec::with_capacity(len);
+    let mut dated = false;
     // Framing fields are Keyward's to write, from `framing`.
     for field in all {
         if field.name.eq_ignore_ascii_case("content-length")
@@ -257,9 +258,9 @@ pub(crate) fn parse_answer(buf: &[u8], method: &Method) -> Result<Option<(usize,
         {
             continue;
         }
+        dated |= field.name.eq_ignore_ascii_case("date");
         Wire(&mut out).raw(field.name, field.value);
     }
-    let dated = named("date").count() > 0;
     Ok(Some((len, Some(Answer { status, fields: out, framing, reusable, dated }))))
 }
 

@@ -308,3 +308,27 @@ async fn g2_half_sent_requests_do_not_hold_a_stopping_node() {
     }
     drop(node);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn g2_a_head_that_arrives_in_pieces_is_read_whole() {
+    let (_kw, upstream, node, token) = proxying().await;
+    let host = node.base.trim_start_matches("http://");
+    let head = format!("GET /widgets/pieces HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\r\n");
+    let mut stream = TcpStream::connect(host).await.unwrap();
+    // Cut inside the request line, inside a name, between CR and LF, and between the last two lines.
+    let cuts = [7, 20, 40, head.len() - 3, head.len() - 1];
+    let mut at = 0;
+    for cut in cuts.into_iter().chain([head.len()]) {
+        stream.write_all(&head.as_bytes()[at..cut]).await.unwrap();
+        at = cut;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mut answer = vec![0u8; 4096];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut answer)).await.unwrap().unwrap();
+    assert!(
+        String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 200 OK"),
+        "{}",
+        String::from_utf8_lossy(&answer[..n])
+    );
+    assert_eq!(upstream.heads().len(), 1);
+}
