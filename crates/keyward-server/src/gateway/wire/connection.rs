@@ -3,14 +3,11 @@
 //! relayed, until the client closes or sends something the fast path leaves to hyper; from then on
 //! the connection is hyper's, the bytes already read put back in front.
 
+use std::fmt::Write as _;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
-
-use tokio::time::Instant as Deadline;
-
-use std::fmt::Write as _;
 
 use axum::http::{Method, header};
 use axum::response::Response;
@@ -20,6 +17,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
+use tokio::time::Instant as Deadline;
 
 use super::body;
 use super::head::{self, Parsed};
