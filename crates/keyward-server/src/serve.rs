@@ -35,17 +35,12 @@ pub async fn serve_on(
 ) -> std::io::Result<()> {
     let background = Background::start(&state, &options);
     let make = MakeFront::new(state.clone(), router(state.clone()));
-    // A gateway proxying to a plain-HTTP upstream gets the fast path (gateway::wire); otherwise
-    // every connection is hyper's.
-    let fast = state.gateway.as_ref().and_then(|g| g.upstream.as_ref()).is_some_and(|u| u.raw.is_some());
-    let result = if fast {
-        crate::gateway::wire::listen(listener, make, shutdown).await;
-        Ok(())
-    } else {
-        axum::serve(listener, make).with_graceful_shutdown(shutdown).await
-    };
+    // gateway::wire accepts: the proxy's fast path when the upstream is plain HTTP, hyper for
+    // everything else, and a bounded drain at shutdown either way (axum::serve waits forever for
+    // a connection that never finishes its request).
+    crate::gateway::wire::listen(listener, make, shutdown).await;
     background.stop(&state).await;
-    result
+    Ok(())
 }
 
 /// Serves HTTPS with the given certificate chain and key (PEM files) until SIGINT/SIGTERM.

@@ -59,6 +59,8 @@ pub(crate) async fn serve(front: Front, mut stream: TcpStream, peer: SocketAddr,
                 return;
             }
         };
+        // Without a plain-HTTP upstream there is no fast path: the connection is hyper's once its
+        // first head is whole (read here, so that a stop closes a connection still sending it).
         let state = front.state();
         let Some((gateway, upstream, raw)) = fast_upstream(state) else {
             return hand_over(front, stream, buf, stop).await;

@@ -9,8 +9,9 @@
 //! served by hyper exactly as without it. Admission and header rewriting are the proxy's own
 //! ([`crate::gateway::proxy::prepare`]), shared with hyper's path, so both decide alike.
 //!
-//! Used when Keyward serves plain HTTP with a gateway whose upstream is `http://`; HTTPS
-//! listeners, `https://` upstreams and WebSockets go through hyper.
+//! [`listen`] accepts every connection of a plain-HTTP listener; the fast path serves it when the
+//! gateway's upstream is `http://`, hyper otherwise (and for HTTPS listeners, `https://` upstreams
+//! and WebSockets). Either way a stopping node drains its connections for at most 30 s.
 
 pub(crate) mod body;
 pub(crate) mod connection;
