@@ -101,7 +101,8 @@ pub(crate) fn request(input: &HeaderMap, f: &Forwarding<'_>, sink: &mut impl Sin
             || (!exact && (WRITTEN.contains(&&*folded) || FRAMING.contains(&&*folded)))
             || CLIENT_ADDRESSES.contains(&&*folded)
             || (VOUCHED_ADDRESSES.contains(&&*folded) && !(f.trusted && exact))
-            || identity::looks_like_identity(n);
+            // `X-Keyward-…` and every look-alike: only Keyward writes the identity.
+            || folded.starts_with("x-keyward-");
         if !dropped {
             sink.field(name, value);
         }
@@ -449,6 +450,10 @@ mod tests {
         headers.append("x-keyward-roles", HeaderValue::from_static("ACCOUNT_HOLDER"));
         headers.append("x_keyward_member_id", HeaderValue::from_static("forged"));
         headers.append("x.keyward.anything", HeaderValue::from_static("1"));
+        headers.append("x-keyward-roles", HeaderValue::from_static("ADMIN"));
+        headers.append("x-keyward-anything", HeaderValue::from_static("1"));
+        headers.append("X-Keyward_Roles", HeaderValue::from_static("ADMIN"));
+        headers.append("x.keyward.key-id", HeaderValue::from_static("FORGED"));
         headers.append("x-keywardish", HeaderValue::from_static("kept"));
         let out = forwarded(&headers, false, None);
         assert_eq!(names(&out), with_written(vec!["x-keywardish"]));
