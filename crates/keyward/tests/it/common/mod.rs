@@ -244,6 +244,20 @@ impl Serving {
         drop(self);
     }
 
+    /// SIGTERM, then whether the process exits by itself within `within` (`stop` sends SIGKILL
+    /// after two seconds; this never does).
+    pub async fn exits_on_sigterm_within(&mut self, within: std::time::Duration) -> bool {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let started = std::time::Instant::now();
+        while started.elapsed() < within {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
     /// SIGKILL: the process dies mid-whatever, with nothing written behind.
     pub fn kill(mut self) {
         let _ = self.child.kill();
@@ -259,6 +273,10 @@ impl Drop for Serving {
 
 /// SIGTERM, up to two seconds to exit, then SIGKILL.
 fn terminate(child: &mut std::process::Child) {
+    // Already reaped: its pid may be another process's by now.
+    if let Ok(Some(_)) = child.try_wait() {
+        return;
+    }
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     for _ in 0..100 {
         if let Ok(Some(_)) = child.try_wait() {

@@ -270,7 +270,7 @@ async fn g2_a_second_request_hidden_in_a_body_never_reaches_the_upstream_unadmit
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn g2_half_sent_requests_do_not_hold_a_stopping_node() {
-    let (_kw, _upstream, node, token) = proxying().await;
+    let (_kw, _upstream, mut node, token) = proxying().await;
     let host = node.base.trim_start_matches("http://").to_owned();
     let connect = || TcpStream::connect(host.clone());
     // Idle after an answer; half a head; a whole head and half its body (hyper's: it has a body).
@@ -286,20 +286,9 @@ async fn g2_half_sent_requests_do_not_hold_a_stopping_node() {
     half_body.write_all(post.as_bytes()).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
-    let pid = node.pid();
-    std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
-    // Exited (a zombie until the test reaps it) well before the 30 s drain limit, and so without
-    // the SIGKILL the test's clean-up would send.
-    let exited = || {
-        std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .map_or(true, |stat| stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
-    };
-    let mut waited = 0;
-    while !exited() && waited < 100 {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        waited += 1;
-    }
-    assert!(exited(), "the node still runs 10 s after SIGTERM, held by half-sent requests");
+    // Exited well before the 30 s drain limit, and without a SIGKILL.
+    let exited = node.exits_on_sigterm_within(std::time::Duration::from_secs(10)).await;
+    assert!(exited, "the node still runs 10 s after SIGTERM, held by half-sent requests");
     for mut stream in [idle, half_head, half_body] {
         let mut rest = Vec::new();
         let read = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
