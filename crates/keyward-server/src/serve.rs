@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use crate::front::MakeFront;
 use crate::{AppState, background, router};
@@ -35,13 +36,53 @@ pub async fn serve_on(
 ) -> std::io::Result<()> {
     let background = Background::start(&state, &options);
     let make = MakeFront::new(state.clone(), router(state.clone()));
-    // gateway::wire accepts: the proxy's fast path when the upstream is plain HTTP, hyper for
-    // everything else, and a bounded drain at shutdown either way (axum::serve waits forever for
-    // a connection that never finishes its request).
-    crate::gateway::wire::listen(listener, make, shutdown).await;
+    // Not axum::serve, which waits for ever for a connection that never finishes its request: the
+    // proxy's fast path when the upstream is plain HTTP, hyper for everything else, and a bounded
+    // drain at shutdown either way.
+    listen(listener, make, shutdown).await;
     background.stop(&state).await;
     Ok(())
 }
+
+/// Accepts connections until `shutdown` completes, then lets every connection finish its request
+/// in progress (hyper's connections finish gracefully), for at most [`DRAIN_LIMIT`], before
+/// returning.
+async fn listen(listener: TcpListener, make: MakeFront, shutdown: impl Future<Output = ()>) {
+    let (stop, stopped) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    connections.spawn(crate::gateway::wire::connection::serve(make.front(peer), stream, peer, stopped.clone()));
+                    // Ended connections are let go here, so the set holds only open ones.
+                    while connections.try_join_next().is_some() {}
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: wait rather than spin (as axum::serve).
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+        }
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    let drained = tokio::time::timeout(DRAIN_LIMIT, async { while connections.join_next().await.is_some() {} }).await;
+    // As for HTTPS (`serve_tls`): connections not finished in 30 s are cut, so that none is still
+    // admitting or forwarding once the background work has stopped and written what it holds.
+    if drained.is_err() {
+        tracing::warn!(open = connections.len(), "connections still open 30 s after the shutdown signal are cut");
+        connections.abort_all();
+        while connections.join_next().await.is_some() {}
+    }
+}
+
+/// How long connections may take to finish once the server stops.
+const DRAIN_LIMIT: Duration = Duration::from_secs(30);
 
 /// Serves HTTPS with the given certificate chain and key (PEM files) until SIGINT/SIGTERM.
 pub async fn serve_tls(
