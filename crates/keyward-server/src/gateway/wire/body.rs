@@ -118,11 +118,13 @@ async fn line<C: AsyncWrite + Unpin>(
     client: &mut C,
     out: &mut Vec<u8>,
     max: usize,
-) -> io::Result<Vec<u8>> {
+) -> io::Result<bytes::BytesMut> {
     loop {
         if let Some(end) = conn.buf.windows(2).position(|w| w == b"\r\n") {
-            let line = conn.buf.split_to(end + 2);
-            return Ok(line[..end].to_vec());
+            // Split off, not copied: a chunked answer has a size line per chunk.
+            let mut line = conn.buf.split_to(end + 2);
+            line.truncate(end);
+            return Ok(line);
         }
         if conn.buf.len() > max + 1 {
             return Err(broken("a line too long"));
